@@ -1,0 +1,226 @@
+"""The architecture registry: names, aliases, typed configurations and builders.
+
+A new architecture is one file and one decorator::
+
+    @dataclass(frozen=True)
+    class MyNetConfig(ArchConfig):
+        width: float = option(1.0, "channel multiplier")
+
+    @register_architecture("mynet", config=MyNetConfig, paper="...", aliases=("mn",))
+    def build_mynet(cfg: MyNetConfig) -> nn.Module: ...
+
+The configuration dataclass is the single source of the options: their names, types,
+defaults, allowed values and help texts come from its fields, and its ``validate`` method
+checks a configuration before anything is built. This module does not import torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lwprof.errors import LwprofError, suggest
+
+
+def option(default: Any, help: str, choices: Sequence[Any] | None = None) -> Any:
+    """Declares one configuration field with its help text and allowed values.
+
+    Args:
+        default: The default value (also fixes the option's type).
+        help: One line for ``--help`` and ``lwprof list``.
+        choices: The allowed values, when the set is finite.
+    """
+    return dataclasses.field(default=default, metadata={"help": help, "choices": tuple(choices) if choices else None})
+
+
+@dataclass(frozen=True)
+class ArchConfig:
+    """Base of every architecture configuration: input resolution and classifier size."""
+
+    resolution: int = option(224, "input height and width in pixels (the papers' rho)")
+    num_classes: int = option(1000, "classifier outputs")
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises LwprofError naming the bad value; subclasses extend it."""
+        if self.num_classes < 1:
+            raise LwprofError(f"num_classes must be >= 1, got {self.num_classes}")
+        if self.resolution < 1:
+            raise LwprofError(f"resolution must be >= 1, got {self.resolution}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration option, as shown by ``lwprof list`` and accepted by the CLI."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None
+
+    def coerce(self, value: Any) -> Any:
+        """Converts a CLI string (or a Python value) to this option's type.
+
+        Raises:
+            LwprofError: The value cannot be read as this option's type or is not allowed.
+        """
+        try:
+            if self.type is bool and isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in {"true", "false", "on", "off", "yes", "no", "1", "0"}:
+                    raise ValueError(value)
+                out: Any = lowered in {"true", "on", "yes", "1"}
+            elif self.type is int and isinstance(value, str):
+                out = int(value.strip())
+            elif self.type is int and isinstance(value, float):
+                if not value.is_integer():
+                    raise ValueError(value)
+                out = int(value)
+            else:
+                out = self.type(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            kind = self.type.__name__ if not issubclass(self.type, enum.Enum) else "one of " + ", ".join(self._choice_names())
+            raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {kind}") from None
+        if self.choices is not None and out not in self.choices:
+            raise LwprofError(f"option {self.name!r}: {_plain(out)!r} is not allowed; choose from {', '.join(self._choice_names())}")
+        return out
+
+    def _choice_names(self) -> list[str]:
+        if self.choices is not None:
+            return [str(_plain(c)) for c in self.choices]
+        return [str(_plain(c)) for c in typing.cast(Any, self.type)]
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    """A registered architecture.
+
+    Attributes:
+        name: Canonical name, e.g. "mobilenet_v1".
+        aliases: Other accepted names, e.g. ("mobilenet",).
+        paper: The source paper, e.g. "MobileNets (Howard et al., 2017, arXiv 1704.04861)".
+        config_cls: The configuration dataclass.
+        builder: Builds an ``nn.Module`` from a configuration.
+        compare_axis: The default ``--vary`` axis of ``lwprof compare``: (option, values).
+        summary: One line on what the architecture is.
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    paper: str
+    config_cls: type[ArchConfig]
+    builder: Callable[[Any], Any]
+    compare_axis: tuple[str, tuple[Any, ...]]
+    summary: str = ""
+
+    def options(self) -> tuple[Option, ...]:
+        hints = typing.get_type_hints(self.config_cls)
+        return tuple(
+            Option(f.name, hints[f.name], f.default, f.metadata.get("help", ""), f.metadata.get("choices"))
+            for f in dataclasses.fields(self.config_cls)
+        )
+
+    def option(self, name: str) -> Option:
+        """Looks up an option by name ("-" and "_" are interchangeable)."""
+        key = name.replace("-", "_")
+        for opt in self.options():
+            if opt.name == key:
+                return opt
+        names = [o.name for o in self.options()]
+        raise LwprofError(f"{self.name} has no option {name!r}{suggest(key, names)}; its options are {', '.join(names)}")
+
+    def configure(self, config: Mapping[str, Any] | None = None, **overrides: Any) -> ArchConfig:
+        """Builds a validated configuration from option values (strings are converted).
+
+        Raises:
+            LwprofError: An unknown option, a value of the wrong type, or an invalid value.
+        """
+        values = {**(config or {}), **overrides}
+        kwargs = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            opt = self.option(key)
+            kwargs[opt.name] = opt.coerce(value)
+        return self.config_cls(**kwargs)
+
+    def build(self, config: ArchConfig | Mapping[str, Any] | None = None, **overrides: Any) -> Any:
+        """Builds the model (an ``nn.Module``) for a configuration."""
+        cfg = config if isinstance(config, ArchConfig) and not overrides else self.configure(
+            config.as_dict() if isinstance(config, ArchConfig) else config, **overrides
+        )
+        return self.builder(cfg)
+
+    def input_shape(self, config: ArchConfig) -> tuple[int, int, int]:
+        """The (C, H, W) input of one image for a configuration."""
+        return (3, config.resolution, config.resolution)
+
+
+_REGISTRY: dict[str, ArchSpec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register_architecture(
+    name: str,
+    *,
+    config: type[ArchConfig],
+    paper: str,
+    aliases: Sequence[str] = (),
+    compare_axis: tuple[str, Sequence[Any]],
+    summary: str = "",
+) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """Registers a builder under ``name`` and its aliases.
+
+    Raises:
+        ValueError: The name or an alias is already taken (a programming error, not user input).
+    """
+
+    def deco(builder: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        for key in (name, *aliases):
+            if key in _ALIASES:
+                raise ValueError(f"architecture name {key!r} is already registered (by {_ALIASES[key]!r})")
+        spec = ArchSpec(name, tuple(aliases), paper, config, builder, (compare_axis[0], tuple(compare_axis[1])), summary)
+        _REGISTRY[name] = spec
+        for key in (name, *aliases):
+            _ALIASES[key] = name
+        return builder
+
+    return deco
+
+
+def _load_builtin() -> None:
+    # Importing the package registers the built-in architectures (and imports torch).
+    import lwprof.architectures  # noqa: F401
+
+
+def get_architecture(name: str) -> ArchSpec:
+    """Looks up an architecture by name or alias (case-insensitive, "-" = "_").
+
+    Raises:
+        LwprofError: Unknown name; the message suggests the closest ones.
+    """
+    _load_builtin()
+    key = name.strip().lower().replace("-", "_")
+    if key not in _ALIASES:
+        raise LwprofError(f"unknown architecture {name!r}{suggest(key, _ALIASES)}; available: {', '.join(sorted(_REGISTRY))}")
+    return _REGISTRY[_ALIASES[key]]
+
+
+def list_architectures() -> list[ArchSpec]:
+    """Every registered architecture, in registration order."""
+    _load_builtin()
+    return list(_REGISTRY.values())
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value

@@ -1,0 +1,29 @@
+"""The one error type for bad user input.
+
+Anything the user can get wrong (an unknown architecture, groups that do not divide the
+channels, alpha <= 0, a model file that does not load) raises :class:`LwprofError`. The CLI
+turns it into one line on stderr and exit code 2, the code Typer uses for usage errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class LwprofError(ValueError):
+    """Bad input from the user; the message is one line that names the bad value."""
+
+
+def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
+    """Returns " (did you mean 'x'?)" for the closest names, or "" when none is close.
+
+    Args:
+        name: What the user typed.
+        choices: The valid names.
+        n: At most this many suggestions.
+    """
+    close = difflib.get_close_matches(name.lower(), list(choices), n=n, cutoff=0.5)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

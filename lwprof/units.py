@@ -1,0 +1,53 @@
+"""Human-readable numbers: 3.47 M for tables, and parsing of "300M" / "3.5k" budgets."""
+
+from __future__ import annotations
+
+from lwprof.errors import LwprofError
+
+_SUFFIXES = (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
+
+
+def human(n: int | float | None, digits: int = 2) -> str:
+    """Formats a count with a decimal SI suffix: 568740352 -> "568.74 M".
+
+    Args:
+        n: The count (None renders as "-").
+        digits: Decimals after the point.
+    """
+    if n is None:
+        return "-"
+    for suffix, scale in _SUFFIXES:
+        if abs(n) >= scale:
+            return f"{n / scale:.{digits}f} {suffix}"
+    return f"{n:,}" if isinstance(n, int) else f"{n:.{digits}f}"
+
+
+def human_bytes(n: int | float) -> str:
+    """Formats a byte count in binary units: 16927904 -> "16.14 MiB"."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.2f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def parse_count(text: str) -> int:
+    """Parses "300M", "3.5 M", "12k", "1.2G" or "4231976" into an integer.
+
+    Raises:
+        LwprofError: The text is not a number with an optional k/M/G/T suffix.
+    """
+    raw = text.strip().replace(",", "").replace("_", "")
+    scale = 1
+    for suffix, value in _SUFFIXES:
+        if raw[-1:].upper() == suffix.upper():
+            raw, scale = raw[:-1].strip(), value
+            break
+    try:
+        number = float(raw)
+    except ValueError:
+        raise LwprofError(f"cannot read {text!r} as a count: use a number with an optional k, M, G or T suffix, e.g. 300M") from None
+    if number < 0:
+        raise LwprofError(f"count {text!r} must not be negative")
+    return round(number * scale)
