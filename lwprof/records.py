@@ -61,6 +61,9 @@ class LayerRecord:
         write_elements: Elements written (outputs), every call.
         fvcore_macs: fvcore's count for this module (None when not cross-checked).
         torch_macs: ``torch.utils.flop_counter.FlopCounterMode``'s count, halved to MACs.
+        crosscheck: "ok" when both tools agree with ``macs``; "by design" when the only
+            difference is work a tool counts that lwprof reports as other ops (fvcore counts
+            BatchNorm and adaptive pooling); "MISMATCH" otherwise; "n/a" when not checked.
     """
 
     name: str
@@ -85,6 +88,7 @@ class LayerRecord:
     write_elements: int = 0
     fvcore_macs: int | None = None
     torch_macs: int | None = None
+    crosscheck: str = "n/a"
 
     @property
     def flops(self) -> int:
@@ -95,24 +99,6 @@ class LayerRecord:
     def activation_elements(self) -> int:
         """Elements of this module's output (one call)."""
         return prod(self.output_shape) if self.output_shape else 0
-
-    @property
-    def crosscheck(self) -> str:
-        """Agreement of conv/linear MACs with fvcore and FlopCounterMode.
-
-        Returns:
-            "ok" when both agree with ``macs``; "n/a" when not cross-checked; "by design" when a
-            tool counts a non-MAC op that lwprof reports as other ops (BatchNorm, pooling);
-            "MISMATCH" otherwise.
-        """
-        if self.fvcore_macs is None and self.torch_macs is None:
-            return "n/a"
-        values = [v for v in (self.fvcore_macs, self.torch_macs) if v is not None]
-        if all(v == self.macs for v in values):
-            return "ok"
-        if self.is_leaf and self.macs == 0 and self.category in BY_DESIGN_CATEGORIES:
-            return "by design"
-        return "MISMATCH"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with exact integers."""
@@ -142,11 +128,6 @@ class LayerRecord:
             "torch_macs": self.torch_macs,
             "crosscheck": self.crosscheck,
         }
-
-
-# Leaf categories whose non-MAC work fvcore counts as "flops" on purpose (BatchNorm: fvcore's
-# batchnorm handle counts normalisation; adaptive average pooling: one per input element).
-BY_DESIGN_CATEGORIES = frozenset({"BatchNorm", "Pooling", "Activation", "Other"})
 
 
 @dataclass(frozen=True)
@@ -280,3 +261,43 @@ def prod(shape: Shape) -> int:
     for s in shape:
         out *= s
     return out
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One column of a comparison: a label, its configuration and its profile."""
+
+    label: str
+    config: Mapping[str, Any]
+    profile: ModelProfile
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "config": dict(self.config), "totals": self.profile.totals()}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Variants of one architecture side by side (``lwprof compare``).
+
+    Attributes:
+        arch: Architecture name.
+        vary: The options that vary and their values, e.g. {"conv": ["standard", "dwsep"]}.
+        variants: One per combination, in order; ratios are taken to the first.
+    """
+
+    arch: str
+    vary: Mapping[str, tuple[Any, ...]]
+    variants: tuple[Variant, ...]
+
+    @property
+    def baseline(self) -> Variant:
+        return self.variants[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape of ``lwprof compare --format json``."""
+        return {
+            "arch": self.arch,
+            "vary": {k: list(v) for k, v in self.vary.items()},
+            "conventions": CONVENTIONS,
+            "variants": [v.to_dict() for v in self.variants],
+        }

@@ -1,0 +1,124 @@
+"""Cross-checks lwprof's analytic counts against fvcore and torch's FlopCounterMode.
+
+Both tools run a real forward pass (fvcore JIT-traces real tensors), so they run once at
+batch 1 and their counts are scaled by the batch size: conv and linear work is linear in the
+batch. Their per-module counts are attached to every record, and each record gets a verdict:
+
+* ``ok``: both tools give exactly lwprof's MACs;
+* ``by design``: the only difference is work that fvcore counts and lwprof reports as other
+  ops, not MACs: fvcore's BatchNorm handle (normalisation per element) and its adaptive
+  average pooling handle (one per input element). FlopCounterMode counts neither;
+* ``MISMATCH``: anything else. It is shown, never hidden.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import warnings
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+from lwprof.records import LayerRecord, ModelProfile
+
+__all__ = ["BY_DESIGN", "attach_crosschecks", "fvcore_by_module", "torch_by_module"]
+
+# Leaf categories whose work fvcore counts by convention although it is not a MAC.
+BY_DESIGN = {"BatchNorm": "fvcore counts BatchNorm normalisation", "Pooling": "fvcore counts adaptive average pooling"}
+
+# Above this many activation elements at batch 1, the real forward of the cross-check is
+# skipped (it would allocate gigabytes); the analytic profile itself never allocates them.
+MAX_CROSSCHECK_ELEMENTS = 256 * 2**20
+
+
+def fvcore_by_module(model: nn.Module, image_shape: tuple[int, ...]) -> dict[str, int]:
+    """fvcore's count per module name ("" = the model) for one input of ``image_shape``."""
+    from fvcore.nn import FlopCountAnalysis
+
+    logging.getLogger("fvcore").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = FlopCountAnalysis(model, torch.zeros(1, *image_shape))
+        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+        return dict(analysis.by_module())
+
+
+def torch_by_module(model: nn.Module, image_shape: tuple[int, ...]) -> dict[str, int]:
+    """FlopCounterMode's count per module name, halved to MACs (it counts 2 FLOPs per MAC)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, *image_shape))
+    root = type(model).__name__
+    out: dict[str, int] = {}
+    for key, ops in counter.get_flop_counts().items():
+        if key == "Global":
+            continue
+        name = "" if key == root else key[len(root) + 1 :] if key.startswith(root + ".") else key
+        out[name] = sum(ops.values()) // 2
+    return out
+
+
+def attach_crosschecks(profile: ModelProfile, model: nn.Module) -> ModelProfile:
+    """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
+
+    Args:
+        profile: The analytic profile.
+        model: The same model with real (CPU) weights; it is put in eval mode for the check.
+
+    Returns:
+        A new profile. When the input is too large for a real forward pass at batch 1, the
+        profile is returned unchanged (verdicts stay "n/a").
+    """
+    image_shape = tuple(profile.input_shape[1:])
+    if profile.peak_activation_elements and profile.peak_activation_elements // profile.batch > MAX_CROSSCHECK_ELEMENTS:
+        return profile
+    was_training = model.training
+    model.eval()
+    try:
+        fv = fvcore_by_module(model, image_shape)
+        tc = torch_by_module(model, image_shape)
+    finally:
+        model.train(was_training)
+    batch = profile.batch
+    by_name = {r.name: r for r in profile.layers}
+    explained = _explained(profile, fv)
+    records = []
+    for r in profile.layers:
+        f = fv.get(r.name, 0) * batch
+        t = tc.get(r.name, 0) * batch
+        if f == r.macs and t == r.macs:
+            verdict = "ok"
+        elif f - explained.get(r.name, 0) * batch == r.macs and t == r.macs:
+            verdict = "by design"
+        else:
+            verdict = "MISMATCH"
+        records.append(dataclasses.replace(by_name[r.name], fvcore_macs=f, torch_macs=t, crosscheck=verdict))
+    return dataclasses.replace(profile, layers=tuple(records))
+
+
+def _explained(profile: ModelProfile, fv: Mapping[str, int]) -> dict[str, int]:
+    """Per module, the part of fvcore's count that comes from by-design leaves below it."""
+    out: dict[str, int] = {}
+    for leaf in profile.leaves():
+        if leaf.category not in BY_DESIGN or leaf.macs:
+            continue
+        extra = fv.get(leaf.name, 0)
+        if not extra:
+            continue
+        parts = leaf.name.split(".")
+        for i in range(len(parts) + 1):
+            name = ".".join(parts[:i])
+            out[name] = out.get(name, 0) + extra
+    return out
+
+
+def describe(record: LayerRecord) -> str:
+    """One line explaining a record's verdict, for tables and JSON."""
+    if record.crosscheck == "by design":
+        return BY_DESIGN.get(record.category, "fvcore counts non-MAC work below this module")
+    if record.crosscheck == "MISMATCH":
+        return f"lwprof {record.macs:,} vs fvcore {record.fvcore_macs:,} vs FlopCounterMode {record.torch_macs:,}"
+    return ""

@@ -1,0 +1,235 @@
+"""Analytic cost formulas, one small function per layer type.
+
+A formula takes a module and the shape of its input and returns a :class:`LayerCost`: output
+shape, parameters, MACs and other ops, computed from the module's hyper-parameters alone (no
+tensor is touched). Formulas are registered with :func:`register_formula` and looked up along
+the module class's MRO, so a subclass of ``nn.Conv2d`` gets the conv formula.
+
+Conventions (see :mod:`lwprof.records`): MACs are multiply-accumulates; bias additions,
+normalisation, activations, pooling and element-wise work are "other ops": one per output
+element per elementary operation (BatchNorm at inference = 2: scale and shift), pooling = one
+per window element.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from lwprof.architectures.blocks import ChannelShuffle
+from lwprof.records import Shape, prod
+
+__all__ = ["LayerCost", "conv_output_size", "find_formula", "pool_output_size", "register_formula"]
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    """What a formula computes for one call of one leaf module.
+
+    Attributes:
+        out_shape: Output shape, batch included.
+        params: Parameter elements, from the hyper-parameters.
+        macs: Multiply-accumulates.
+        other_ops: Non-MAC operations (bias adds, normalisation, activation, pooling).
+        category: Layer type as in MobileNetV1's Table 2, e.g. "Conv DW 3x3".
+        formula: The MAC formula in words with the numbers filled in.
+        hparams: Key hyper-parameters for tables.
+    """
+
+    out_shape: Shape
+    params: int
+    macs: int
+    other_ops: int
+    category: str
+    formula: str = ""
+    hparams: dict[str, Any] = field(default_factory=dict)
+
+
+Formula = Callable[[Any, Shape], LayerCost]
+_FORMULAS: dict[type, Formula] = {}
+
+
+def register_formula(*module_types: type) -> Callable[[Formula], Formula]:
+    """Registers a formula for one or more module types.
+
+    Raises:
+        RuntimeError: A type already has a formula (as torch's flop_registry does).
+        ValueError: A target is not an ``nn.Module`` subclass.
+    """
+
+    def deco(fn: Formula) -> Formula:
+        for t in module_types:
+            if not (isinstance(t, type) and issubclass(t, nn.Module)):
+                raise ValueError(f"register_formula expects nn.Module subclasses, got {t!r}")
+            if t in _FORMULAS:
+                raise RuntimeError(f"a formula for {t.__name__} is already registered")
+            _FORMULAS[t] = fn
+        return fn
+
+    return deco
+
+
+def find_formula(module: nn.Module) -> Formula | None:
+    """The formula for a module's class or its nearest registered base class, or None."""
+    for cls in type(module).__mro__:
+        fn = _FORMULAS.get(cls)
+        if fn is not None:
+            return fn
+    return None
+
+
+def _tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+    """PyTorch's conv output size: floor((H + 2p - d(k - 1) - 1) / s + 1)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int = 1, ceil_mode: bool = False) -> int:
+    """PyTorch's pooling output size, ceil_mode included (the last window must start inside)."""
+    numerator = size + 2 * padding - dilation * (kernel - 1) - 1
+    out = (-(-numerator // stride) if ceil_mode else numerator // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def _conv_padding(module: nn.modules.conv._ConvNd, n: int, spatial: Shape, kernel: Shape, dilation: Shape) -> tuple[int, ...]:
+    if module.padding == "valid":
+        return (0,) * n
+    if module.padding == "same":
+        # PyTorch pads total d(k-1) per dim (extra on the right); the output keeps the input size.
+        return tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+    return _tuple(module.padding, n)
+
+
+@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d)
+def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
+    n = len(module.kernel_size)
+    kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
+    spatial_in = in_shape[-n:]
+    padding = _conv_padding(module, n, spatial_in, kernel, dilation)
+    if module.padding == "same":
+        spatial_out = tuple(spatial_in)
+    else:
+        spatial_out = tuple(conv_output_size(*args) for args in zip(spatial_in, kernel, stride, padding, dilation))
+    batch = prod(in_shape[: -n - 1])
+    out_shape = (*in_shape[: -n - 1], module.out_channels, *spatial_out)
+    cin_per_group = module.in_channels // module.groups
+    out_elements = prod(out_shape)
+    macs = out_elements * cin_per_group * prod(kernel)
+    weights = module.out_channels * cin_per_group * prod(kernel)
+    has_bias = module.bias is not None
+    params = weights + (module.out_channels if has_bias else 0)
+
+    ksize = "x".join(map(str, kernel))
+    if module.groups == 1:
+        category = f"Conv {ksize}"
+    elif module.groups == module.in_channels and module.out_channels % module.in_channels == 0:
+        category = f"Conv DW {ksize}"
+    else:
+        category = f"Conv {ksize} group"
+    spatial_txt = "x".join(map(str, spatial_out))
+    formula = (
+        f"{batch} x {module.out_channels} x {spatial_txt} outputs x {cin_per_group} (C_in/g = {module.in_channels}/{module.groups})"
+        f" x {ksize} kernel = {macs:,} MACs"
+    )
+    hparams = {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation), "groups": module.groups}
+    return LayerCost(out_shape, params, macs, out_elements if has_bias else 0, category, formula, hparams)
+
+
+@register_formula(nn.Linear)
+def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
+    rows = prod(in_shape[:-1])
+    out_shape = (*in_shape[:-1], module.out_features)
+    macs = rows * module.in_features * module.out_features
+    has_bias = module.bias is not None
+    params = module.in_features * module.out_features + (module.out_features if has_bias else 0)
+    formula = f"{rows} rows x {module.in_features} in x {module.out_features} out = {macs:,} MACs"
+    return LayerCost(out_shape, params, macs, rows * module.out_features if has_bias else 0, "FC", formula, {})
+
+
+@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+def batchnorm_formula(module: nn.modules.batchnorm._BatchNorm, in_shape: Shape) -> LayerCost:
+    params = 2 * module.num_features if module.affine else 0
+    elements = prod(in_shape)
+    return LayerCost(in_shape, params, 0, 2 * elements, "BatchNorm", "normalisation: 2 ops per element, 0 MACs", {})
+
+
+_ACTIVATIONS = (
+    nn.ReLU, nn.ReLU6, nn.SiLU, nn.Sigmoid, nn.Hardswish, nn.Hardsigmoid, nn.GELU, nn.Tanh,
+    nn.LeakyReLU, nn.ELU, nn.Mish, nn.Hardtanh, nn.Softmax, nn.LogSoftmax,
+)
+
+
+@register_formula(*_ACTIVATIONS)
+def activation_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    return LayerCost(in_shape, 0, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
+
+
+@register_formula(nn.PReLU)
+def prelu_formula(module: nn.PReLU, in_shape: Shape) -> LayerCost:
+    return LayerCost(in_shape, module.num_parameters, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
+
+
+@register_formula(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    n = int(type(module).__name__[-2])
+    kernel = _tuple(module.kernel_size, n)
+    stride = _tuple(module.stride or module.kernel_size, n)
+    padding = _tuple(module.padding, n)
+    dilation = _tuple(getattr(module, "dilation", 1), n)
+    spatial = tuple(
+        pool_output_size(s, k, st, p, d, module.ceil_mode) for s, k, st, p, d in zip(in_shape[-n:], kernel, stride, padding, dilation)
+    )
+    out_shape = (*in_shape[:-n], *spatial)
+    ops = prod(out_shape) * prod(kernel)
+    ksize = "x".join(map(str, kernel))
+    hparams = {"kernel": kernel, "stride": stride, "padding": padding}
+    return LayerCost(out_shape, 0, 0, ops, "Pooling", f"{ksize} window: {prod(kernel)} ops per output, 0 MACs", hparams)
+
+
+@register_formula(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    n = int(type(module).__name__[-2])
+    target = _tuple(module.output_size, n)
+    spatial = tuple(s if t is None else t for s, t in zip(in_shape[-n:], target))
+    out_shape = (*in_shape[:-n], *spatial)
+    # Each input element is read into exactly one window when the input divides the output.
+    ops = max(prod(in_shape), prod(out_shape))
+    return LayerCost(out_shape, 0, 0, ops, "Pooling", "1 op per input element, 0 MACs", {"output_size": spatial})
+
+
+@register_formula(ChannelShuffle, nn.ChannelShuffle)
+def shuffle_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    return LayerCost(in_shape, 0, 0, 0, "Shuffle", "data movement only: 0 ops", {"groups": module.groups})
+
+
+@register_formula(nn.Flatten)
+def flatten_formula(module: nn.Flatten, in_shape: Shape) -> LayerCost:
+    start = module.start_dim % len(in_shape)
+    end = module.end_dim % len(in_shape)
+    out_shape = (*in_shape[:start], prod(in_shape[start : end + 1]), *in_shape[end + 1 :])
+    return LayerCost(out_shape, 0, 0, 0, "Reshape", "view: 0 ops", {})
+
+
+@register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)
+def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    return LayerCost(in_shape, 0, 0, 0, "Identity", "identity at inference: 0 ops", {})
+
+
+def separable_ratio(out_channels: int, kernel: int) -> float:
+    """MobileNetV1 eq. 5: cost of a depthwise-separable conv over a standard one, 1/N + 1/D_K^2."""
+    return 1 / out_channels + 1 / (kernel * kernel)
+
+
+def ghost_channels(out_channels: int, ratio: int) -> tuple[int, int]:
+    """GhostNet: (intrinsic, cheap) channels of a ghost module, ceil(out / s) and the rest."""
+    intrinsic = math.ceil(out_channels / ratio)
+    return intrinsic, intrinsic * (ratio - 1)

@@ -1,0 +1,442 @@
+"""Walks a model's forward pass on ``meta`` tensors and builds one record per module.
+
+How it works:
+
+* The model runs once on a ``meta`` input: shapes only, no activation memory, any input size
+  or batch. The model itself is never changed: weights that live on another device are seen
+  through ``meta`` views inside the dispatch mode below, so nothing is moved or copied.
+* Global module hooks keep a stack of the modules being run. When a leaf module returns,
+  its registered formula (:mod:`lwprof.counting.formulas`) computes params, MACs and output
+  shape from its hyper-parameters and input shape; the predicted shape is checked against
+  the shape PyTorch's meta kernel produced, and a mismatch is an error.
+* A ``TorchDispatchMode`` sees every aten op. Ops run inside a leaf that has a formula are
+  already counted by it; every other op (a residual add, a concat, ``F.conv2d`` or
+  ``torch.matmul`` in a ``forward``, or the work of a leaf with no formula) is counted here
+  and attributed to the innermost running module, so nothing is invisible.
+* For speed the mode answers shape-preserving ops (BatchNorm, activations) itself instead of
+  running their Python meta decompositions, which cost ~1-3 ms per call.
+* It also tracks which activation tensors are alive, for the peak activation memory.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten, tree_map
+
+from lwprof.counting.formulas import LayerCost, conv_output_size, find_formula, pool_output_size
+from lwprof.errors import LwprofError
+from lwprof.records import LayerRecord, ModelProfile, Shape, prod
+
+__all__ = ["walk"]
+
+aten = torch.ops.aten
+
+# BatchNorm variants: output 0 has the input's shape; the saved statistics are not activations.
+_BATCHNORM_OPS = {
+    aten.native_batch_norm.default,
+    aten._native_batch_norm_legit_no_training.default,
+    aten._native_batch_norm_legit.default,
+    aten._native_batch_norm_legit.no_stats,
+}
+# Element-wise ops whose output has the shape and dtype of their single tensor argument.
+_SAME_SHAPE_OPS = {
+    "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_",
+    "sigmoid", "sigmoid_", "silu", "silu_", "gelu", "gelu_", "tanh", "tanh_", "leaky_relu", "leaky_relu_",
+    "elu", "elu_", "mish", "mish_", "clamp", "clamp_", "clamp_min", "clamp_min_", "neg", "exp", "sqrt",
+}
+# Ops that move or view data and do no arithmetic.
+_NO_OP_PREFIXES = (
+    "view", "_unsafe_view", "reshape", "transpose", "permute", "t", "expand", "squeeze", "unsqueeze", "slice", "select",
+    "cat", "stack", "split", "chunk", "narrow", "clone", "contiguous", "copy", "detach", "alias", "empty", "zeros",
+    "ones", "full", "_to_copy", "flatten", "as_strided", "lift_fresh", "unbind", "pixel_shuffle", "channel_shuffle",
+)
+
+
+@dataclass
+class _Acc:
+    """Running totals of one module over all its calls in the forward pass."""
+
+    calls: int = 0
+    in_shape: Shape | None = None
+    out_shape: Shape | None = None
+    cost: LayerCost | None = None
+    macs: int = 0
+    other_ops: int = 0
+    fn_macs: int = 0
+    fn_ops: int = 0
+    read: int = 0
+    write: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _first_tensor(value: Any) -> torch.Tensor | None:
+    leaves, _ = tree_flatten(value)
+    return next((v for v in leaves if isinstance(v, torch.Tensor)), None)
+
+
+def _to_meta(value: Any) -> Any:
+    if isinstance(value, torch.Tensor) and value.device.type != "meta":
+        return value.to("meta")
+    return value
+
+
+def aten_cost(func: Any, args: tuple[Any, ...], out: Any) -> tuple[int, int]:
+    """(MACs, other ops) of one aten op, from its argument and output shapes.
+
+    Used for work done outside any formula: functional convs and matmuls in a ``forward``,
+    residual adds, and leaves with no formula.
+    """
+    name = func.__name__.split(".")[0]
+    result = _first_tensor(out)
+    out_elems = result.numel() if result is not None else 0
+    if name == "convolution":
+        weight, transposed = args[1], args[6]
+        per_output = weight.shape[1] * prod(tuple(weight.shape[2:]))
+        macs = (args[0].numel() if transposed else out_elems) * per_output
+        return macs, out_elems if args[2] is not None else 0
+    if name in ("mm", "bmm"):
+        return out_elems * args[0].shape[-1], 0
+    if name in ("addmm", "baddbmm", "addbmm"):
+        return out_elems * args[1].shape[-1], out_elems
+    if name in ("mean", "sum", "amax", "amin", "max", "min", "var", "std", "_softmax", "_log_softmax", "norm"):
+        return 0, max(args[0].numel() if isinstance(args[0], torch.Tensor) else 0, out_elems)
+    if torch.Tag.pointwise in func.tags:
+        return 0, out_elems
+    if name.startswith(_NO_OP_PREFIXES):
+        return 0, 0
+    if name in ("max_pool2d_with_indices", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool3d_with_indices", "avg_pool3d"):
+        kernel = args[1] if len(args) > 1 else ()
+        return 0, out_elems * prod(tuple(kernel))
+    if name in ("_adaptive_avg_pool2d", "adaptive_max_pool2d", "_adaptive_avg_pool3d", "adaptive_avg_pool1d"):
+        return 0, args[0].numel()
+    return 0, out_elems
+
+
+class _Walk(TorchDispatchMode):
+    """Dispatch mode + module hooks for one forward pass."""
+
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # By default torch wraps __torch_dispatch__ in a dynamo "disable" shim whose first call
+        # imports torch._dynamo (about 2 s). Nothing here is compiled, so opt out.
+        return False
+
+    def __init__(self, model: nn.Module, verify: bool = False) -> None:
+        super().__init__()
+        self.verify = verify
+        self.names = {id(m): n for n, m in model.named_modules()}
+        self.modules = {id(m): m for m in model.modules()}
+        self.leaf = {i: next(iter(m.children()), None) is None for i, m in self.modules.items()}
+        self.formula = {i: find_formula(m) if self.leaf[i] else None for i, m in self.modules.items()}
+        self.acc: dict[int, _Acc] = {i: _Acc() for i in self.modules}
+        self.stack: list[int] = []
+        self.live = 0
+        self.peak = 0
+        self._seen: set[int] = set()
+
+    # -- activation liveness -------------------------------------------------------------
+    def track(self, tensor: torch.Tensor) -> None:
+        """Counts a newly allocated activation until it is garbage collected."""
+        if tensor._base is not None or id(tensor) in self._seen:
+            return
+        n = tensor.numel()
+        self._seen.add(id(tensor))
+        self.live += n
+        self.peak = max(self.peak, self.live)
+        weakref.finalize(tensor, self._free, id(tensor), n)
+
+    def _free(self, key: int, n: int) -> None:
+        self._seen.discard(key)
+        self.live -= n
+
+    # -- module hooks --------------------------------------------------------------------
+    def pre_hook(self, module: nn.Module, args: tuple[Any, ...]) -> None:
+        key = id(module)
+        if key not in self.modules:
+            return
+        self.stack.append(key)
+        acc = self.acc[key]
+        acc.calls += 1
+        x = _first_tensor(args)
+        acc.in_shape = tuple(x.shape) if x is not None else None
+
+    def post_hook(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
+        key = id(module)
+        if key not in self.modules:
+            return
+        self.stack.pop()
+        acc = self.acc[key]
+        y = _first_tensor(output)
+        acc.out_shape = tuple(y.shape) if y is not None else None
+        if y is not None:
+            acc.write += y.numel()
+        if acc.in_shape is not None:
+            acc.read += prod(acc.in_shape)
+        acc.read += sum(p.numel() for p in module.parameters(recurse=False))
+        formula = self.formula[key]
+        if formula is None or acc.in_shape is None:
+            return
+        cost = formula(module, acc.in_shape)
+        if acc.out_shape is not None and tuple(cost.out_shape) != acc.out_shape:
+            raise LwprofError(
+                f"{self.names[key] or 'model'} ({type(module).__name__}): lwprof's formula gives output shape "
+                f"{tuple(cost.out_shape)} but PyTorch gives {acc.out_shape}; this layer's forward does not match its type"
+            )
+        acc.cost = cost
+        acc.macs += cost.macs
+        acc.other_ops += cost.other_ops
+
+    # -- dispatch ------------------------------------------------------------------------
+    def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
+        kwargs = kwargs or {}
+        args = tree_map(_to_meta, args)
+        kwargs = tree_map(_to_meta, kwargs)
+        out = self._run(func, args, kwargs)
+        owner = self.stack[-1] if self.stack else None
+        if owner is not None and self.formula[owner] is None:
+            macs, ops = aten_cost(func, args, out)
+            acc = self.acc[owner]
+            acc.fn_macs += macs
+            acc.fn_ops += ops
+        for leaf in tree_flatten(out)[0]:
+            if isinstance(leaf, torch.Tensor):
+                self.track(leaf)
+        return out
+
+    def _run(self, func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        if self.verify or kwargs.get("out") is not None:
+            return func(*args, **kwargs)
+        shape_fn = _FAST_SHAPES.get(func)
+        if shape_fn is not None:
+            out = shape_fn(*args, **kwargs)
+            if out is not None:
+                return out
+        name = func._schema.name.split("::")[-1]
+        if name in _SAME_SHAPE_OPS:
+            x = args[0]
+            return x if name.endswith("_") else x.new_empty(x.shape)
+        return func(*args, **kwargs)
+
+
+# -- fast shape functions ----------------------------------------------------------------------
+# PyTorch's meta kernels for these ops are Python code whose first call imports sympy and
+# torch._dynamo (about 2 s) and whose later calls cost up to ~3 ms (BatchNorm). These
+# functions compute the same output shapes directly. ``walk(..., verify=True)`` runs the real
+# meta kernels instead; the test suite does so for every zoo model, pinning these to PyTorch.
+
+
+def _batch_norm_shape(x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+    return x.new_empty(x.shape), x.new_empty((0,)), x.new_empty((0,))
+
+
+def _convolution_shape(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups) -> Any:  # type: ignore[no-untyped-def]
+    n = weight.dim() - 2
+    if x.dim() != n + 2:
+        return None
+    k = weight.shape[2:]
+    if transposed:
+        spatial = [
+            (size - 1) * s - 2 * p + d * (kk - 1) + op + 1
+            for size, kk, s, p, d, op in zip(x.shape[2:], k, stride, padding, dilation, output_padding)
+        ]
+        channels = weight.shape[1] * groups
+    else:
+        spatial = [conv_output_size(size, kk, s, p, d) for size, kk, s, p, d in zip(x.shape[2:], k, stride, padding, dilation)]
+        channels = weight.shape[0]
+    if min(spatial) < 1:
+        return None  # let PyTorch raise its own error
+    return x.new_empty((x.shape[0], channels, *spatial))
+
+
+def _addmm_shape(bias: torch.Tensor, a: torch.Tensor, b: torch.Tensor, **kwargs: Any) -> Any:
+    return a.new_empty((a.shape[0], b.shape[1]))
+
+
+def _mm_shape(a: torch.Tensor, b: torch.Tensor) -> Any:
+    return a.new_empty((a.shape[0], b.shape[1]))
+
+
+def _bmm_shape(a: torch.Tensor, b: torch.Tensor) -> Any:
+    return a.new_empty((a.shape[0], a.shape[1], b.shape[2]))
+
+
+def _pool_spatial(x: torch.Tensor, kernel: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> list[int] | None:
+    n = len(kernel)
+    stride = stride or kernel
+    expand = lambda v: list(v) * n if len(v) == 1 else list(v)  # noqa: E731
+    kernel, stride, padding, dilation = expand(kernel), expand(stride), expand(padding), expand(dilation)
+    spatial = [pool_output_size(s, k, st, p, d, ceil_mode) for s, k, st, p, d in zip(x.shape[-n:], kernel, stride, padding, dilation)]
+    return spatial if min(spatial) >= 1 else None
+
+
+def _max_pool_shape(x, kernel, stride=(), padding=(0,), dilation=(1,), ceil_mode=False) -> Any:  # type: ignore[no-untyped-def]
+    spatial = _pool_spatial(x, kernel, stride, padding, dilation, ceil_mode)
+    if spatial is None:
+        return None
+    shape = (*x.shape[: -len(spatial)], *spatial)
+    return x.new_empty(shape), x.new_empty(shape, dtype=torch.int64)
+
+
+def _avg_pool_shape(x, kernel, stride=(), padding=(0,), ceil_mode=False, *args, **kwargs) -> Any:  # type: ignore[no-untyped-def]
+    spatial = _pool_spatial(x, kernel, stride, padding, (1,), ceil_mode)
+    return None if spatial is None else x.new_empty((*x.shape[: -len(spatial)], *spatial))
+
+
+def _adaptive_pool_shape(x: torch.Tensor, output_size: Any) -> Any:
+    return x.new_empty((*x.shape[: -len(output_size)], *output_size))
+
+
+def _reduce_shape(x: torch.Tensor, dims: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
+    rank = x.dim()
+    reduced = {d % rank for d in dims} if dims else set(range(rank))
+    return x.new_empty([1 if i in reduced else s for i, s in enumerate(x.shape) if keepdim or i not in reduced])
+
+
+def _binary_shape(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+    if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.dtype != b.dtype:
+        return None
+    return a.new_empty(torch.broadcast_shapes(a.shape, b.shape))
+
+
+def _binary_inplace(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
+    if not isinstance(a, torch.Tensor) or (isinstance(b, torch.Tensor) and torch.broadcast_shapes(a.shape, b.shape) != a.shape):
+        return None
+    return a
+
+
+def _cat_shape(tensors: Any, dim: int = 0) -> Any:
+    tensors = [t for t in tensors if t.dim() > 1 or t.numel() > 0]
+    if not tensors or len({t.dim() for t in tensors}) != 1 or len({t.dtype for t in tensors}) != 1:
+        return None
+    d = dim % tensors[0].dim()
+    shape = list(tensors[0].shape)
+    shape[d] = sum(t.shape[d] for t in tensors)
+    return tensors[0].new_empty(shape)
+
+
+_FAST_SHAPES: dict[Any, Any] = {
+    **dict.fromkeys(_BATCHNORM_OPS, _batch_norm_shape),
+    aten.convolution.default: _convolution_shape,
+    aten.addmm.default: _addmm_shape,
+    aten.mm.default: _mm_shape,
+    aten.bmm.default: _bmm_shape,
+    aten.max_pool2d_with_indices.default: _max_pool_shape,
+    aten.max_pool3d_with_indices.default: _max_pool_shape,
+    aten.avg_pool2d.default: _avg_pool_shape,
+    aten.avg_pool3d.default: _avg_pool_shape,
+    aten._adaptive_avg_pool2d.default: _adaptive_pool_shape,
+    aten._adaptive_avg_pool3d.default: _adaptive_pool_shape,
+    aten.mean.dim: _reduce_shape,
+    aten.sum.dim_IntList: _reduce_shape,
+    aten.add.Tensor: _binary_shape,
+    aten.mul.Tensor: _binary_shape,
+    aten.sub.Tensor: _binary_shape,
+    aten.div.Tensor: _binary_shape,
+    aten.add_.Tensor: _binary_inplace,
+    aten.mul_.Tensor: _binary_inplace,
+    aten.cat.default: _cat_shape,
+}
+
+
+def walk(model: nn.Module, input_shape: Shape, *, strict: bool = False, verify: bool = False, arch: str = "user", config: Mapping[str, Any] | None = None, dtype: str = "fp32") -> ModelProfile:
+    """Profiles ``model`` analytically for an input of ``input_shape`` (batch included).
+
+    Args:
+        model: Any ``nn.Module``, on any device (including ``meta``); it is not modified.
+        input_shape: The full input shape, e.g. (1, 3, 224, 224).
+        strict: Raise when a leaf module has no formula instead of flagging it.
+        verify: Run PyTorch's own meta kernels for every op instead of lwprof's fast shape
+            functions, so every formula's output shape is checked against PyTorch (slower:
+            the first call imports sympy and torch._dynamo).
+        arch: Architecture name stored in the profile.
+        config: Configuration stored in the profile.
+        dtype: Element type for byte counts.
+
+    Returns:
+        The profile, records in pre-order with parents aggregating their children.
+
+    Raises:
+        LwprofError: A formula disagrees with PyTorch's shapes, the forward pass fails on this
+            input, or (``strict``) a leaf has no formula.
+    """
+    state = _Walk(model, verify)
+    if strict:
+        missing = sorted(state.names[i] for i, f in state.formula.items() if state.leaf[i] and f is None)
+        if missing:
+            raise LwprofError(f"no formula for {len(missing)} leaf module(s): {', '.join(missing[:5])} (drop --strict to count them at the op level)")
+    pre = nn.modules.module.register_module_forward_pre_hook(state.pre_hook)
+    post = nn.modules.module.register_module_forward_hook(state.post_hook)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad(), state:
+            x = torch.empty(input_shape, device="meta")
+            state.track(x)
+            y = model(x)
+            del x, y
+    except LwprofError:
+        raise
+    except Exception as exc:  # the user's forward failed on this input
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LwprofError(f"forward pass failed for input shape {tuple(input_shape)}: {type(exc).__name__}: {message}") from exc
+    finally:
+        pre.remove()
+        post.remove()
+        model.train(was_training)
+    records = _records(model, state)
+    return ModelProfile(arch, dict(config or {}), tuple(input_shape), records, dtype, state.peak)
+
+
+def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
+    own: dict[int, tuple[int, int]] = {}  # module id -> (macs, other_ops) not inside any child
+    for key, acc in state.acc.items():
+        own[key] = (acc.macs + acc.fn_macs, acc.other_ops + acc.fn_ops)
+    records = []
+    for name, module in model.named_modules():
+        key = id(module)
+        acc = state.acc[key]
+        subtree = {id(m) for m in module.modules()}
+        macs = sum(own[k][0] for k in subtree)
+        other = sum(own[k][1] for k in subtree)
+        params = list(module.parameters())
+        leaf = state.leaf[key]
+        if not leaf:
+            status, category = "parent", "Block"
+        elif acc.cost is not None:
+            status, category = "formula", acc.cost.category
+        elif acc.calls == 0:
+            status, category = "formula", "Unused"
+        else:
+            status, category = "unsupported", "Unsupported"
+        records.append(
+            LayerRecord(
+                name=name,
+                type=type(module).__name__,
+                depth=0 if not name else name.count(".") + 1,
+                is_leaf=leaf,
+                status=status,
+                category=category,
+                input_shape=acc.in_shape,
+                output_shape=acc.out_shape,
+                params=sum(p.numel() for p in params),
+                trainable_params=sum(p.numel() for p in params if p.requires_grad),
+                buffers=sum(b.numel() for b in module.buffers() if b.is_floating_point()),
+                macs=macs,
+                other_ops=other,
+                functional_macs=acc.fn_macs if not leaf else 0,
+                functional_other_ops=acc.fn_ops if not leaf else 0,
+                calls=acc.calls,
+                hparams=acc.cost.hparams if acc.cost else {},
+                formula=acc.cost.formula if acc.cost else "",
+                read_elements=acc.read if leaf else 0,
+                write_elements=acc.write if leaf else 0,
+            )
+        )
+    return tuple(records)
