@@ -44,7 +44,7 @@ __all__ = ["STAGE_CHANNELS", "ShuffleNetV1Config", "ShuffleUnit", "build_shuffle
 
 TOTAL_STRIDE = 32
 # conv1 channels by scale factor, from the authors' reference code (see stem_channels).
-STEM_BY_SCALE = {0.25: 6, 0.5: 12, 1.0: 24, 1.5: 36, 2.0: 48}
+STEM_BY_SCALE = {0.25: 12, 0.5: 12, 1.0: 24, 1.5: 24, 2.0: 48}
 STAGE_REPEATS = (4, 8, 4)  # Table 1: stages 2, 3, 4; the first unit of each has stride 2
 # Table 1: output channels of stages 2, 3, 4 at scale 1x, by number of groups g.
 STAGE_CHANNELS = {
