@@ -89,6 +89,8 @@ def profile(
         arch, cfg_dict, real = model_or_name, {}, model
     else:
         spec = get_architecture(model_or_name)
+        if input_size is not None and len(input_size) == 3 and input_size[1] == input_size[2]:
+            options.setdefault("resolution", input_size[1])
         cfg = spec.configure(config, **options)
         with torch.device("meta"):
             model = spec.build(cfg)

@@ -179,16 +179,20 @@ class _Walk(TorchDispatchMode):
             acc.write += y.numel()
         if acc.in_shape is not None:
             acc.read += prod(acc.in_shape)
-        acc.read += sum(p.numel() for p in module.parameters(recurse=False))
+        own_params = sum(p.numel() for p in module.parameters(recurse=False))
+        acc.read += own_params
         formula = self.formula[key]
         if formula is None or acc.in_shape is None:
             return
         cost = formula(module, acc.in_shape)
+        where = f"{self.names[key] or 'model'} ({type(module).__name__})"
         if acc.out_shape is not None and tuple(cost.out_shape) != acc.out_shape:
             raise LwprofError(
-                f"{self.names[key] or 'model'} ({type(module).__name__}): lwprof's formula gives output shape "
-                f"{tuple(cost.out_shape)} but PyTorch gives {acc.out_shape}; this layer's forward does not match its type"
+                f"{where}: lwprof's formula gives output shape {tuple(cost.out_shape)} but PyTorch gives "
+                f"{acc.out_shape}; this layer's forward does not match its type"
             )
+        if cost.params != own_params:
+            raise LwprofError(f"{where}: lwprof's formula gives {cost.params} parameters but the module holds {own_params}")
         acc.cost = cost
         acc.macs += cost.macs
         acc.other_ops += cost.other_ops
@@ -238,8 +242,8 @@ def _batch_norm_shape(x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
 
 def _convolution_shape(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups) -> Any:  # type: ignore[no-untyped-def]
     n = weight.dim() - 2
-    if x.dim() != n + 2:
-        return None
+    if x.dim() != n + 2 or (not transposed and x.shape[1] != weight.shape[1] * groups):
+        return None  # let PyTorch's kernel raise its own error
     k = weight.shape[2:]
     if transposed:
         spatial = [
@@ -256,14 +260,18 @@ def _convolution_shape(x, weight, bias, stride, padding, dilation, transposed, o
 
 
 def _addmm_shape(bias: torch.Tensor, a: torch.Tensor, b: torch.Tensor, **kwargs: Any) -> Any:
-    return a.new_empty((a.shape[0], b.shape[1]))
+    return _mm_shape(a, b)
 
 
 def _mm_shape(a: torch.Tensor, b: torch.Tensor) -> Any:
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0]:
+        return None
     return a.new_empty((a.shape[0], b.shape[1]))
 
 
 def _bmm_shape(a: torch.Tensor, b: torch.Tensor) -> Any:
+    if a.dim() != 3 or b.dim() != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        return None
     return a.new_empty((a.shape[0], a.shape[1], b.shape[2]))
 
 
@@ -316,6 +324,8 @@ def _cat_shape(tensors: Any, dim: int = 0) -> Any:
     if not tensors or len({t.dim() for t in tensors}) != 1 or len({t.dtype for t in tensors}) != 1:
         return None
     d = dim % tensors[0].dim()
+    if len({tuple(s for i, s in enumerate(t.shape) if i != d) for t in tensors}) != 1:
+        return None
     shape = list(tensors[0].shape)
     shape[d] = sum(t.shape[d] for t in tensors)
     return tensors[0].new_empty(shape)

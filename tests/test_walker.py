@@ -1,0 +1,195 @@
+"""The walker: attribution of work outside leaves, unsupported layers, shared modules,
+no side effects, meta-only execution, and registry-wide invariants against PyTorch and fvcore."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import lwprof
+from lwprof.architectures import list_architectures
+from lwprof.errors import LwprofError
+
+
+class Residual(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        return torch.relu(x + self.conv(x))  # add and relu happen outside any leaf
+
+
+class Functional(nn.Module):
+    """A conv done with F.conv2d on a parameter: invisible to module hooks in other tools."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(8, 4, 3, 3))
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        y = F.conv2d(x, self.weight, padding=1)
+        return self.fc(y.mean((2, 3)))
+
+
+class Scale(nn.Module):
+    """A leaf with a parameter and no formula."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gain = nn.Parameter(torch.ones(4, 1, 1))
+
+    def forward(self, x):
+        return x * self.gain
+
+
+def test_residual_add_and_relu_are_attributed_to_the_parent():
+    p = lwprof.profile(Residual(), (4, 8, 8))
+    root = p.root
+    # conv: 4*8*8 outputs x 4*9 = 9216 MACs; add + relu: 2 ops per element of 4x8x8 = 512.
+    assert root.macs == 9216
+    assert root.functional_other_ops == 512
+    assert root.other_ops == 512
+
+
+def test_functional_conv_is_counted_not_silently_zero():
+    p = lwprof.profile(Functional(), (4, 6, 6))
+    # F.conv2d: 8*6*6 outputs x 4*9 = 10368 MACs in the model's own forward; fc: 8*2 = 16.
+    assert p.root.functional_macs == 10368
+    assert p.macs == 10368 + 16
+    assert p.params == 8 * 4 * 9 + 8 * 2 + 2
+
+
+def test_leaf_without_formula_is_flagged_and_counted_at_op_level():
+    model = nn.Sequential(nn.Conv2d(4, 4, 1), Scale())
+    p = lwprof.profile(model, (4, 5, 5))
+    assert p.unsupported == ("1",)
+    scale = p.layers[2]
+    assert (scale.status, scale.params, scale.other_ops) == ("unsupported", 4, 100)
+    with pytest.raises(LwprofError, match="no formula"):
+        lwprof.profile(model, (4, 5, 5), strict=True)
+
+
+def test_shared_module_counts_params_once_and_macs_per_call():
+    conv = nn.Conv2d(4, 4, 1, bias=False)
+
+    class Twice(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Sequential(conv)
+            self.b = nn.Sequential(conv)
+
+        def forward(self, x):
+            return self.b(self.a(x))
+
+    p = lwprof.profile(Twice(), (4, 3, 3))
+    assert p.params == 16  # one 4x4 weight, shared
+    assert p.macs == 2 * 16 * 9  # two calls of 4*3*3 outputs x 4
+    p2 = lwprof.profile(Twice(), (4, 3, 3))
+    assert p2.macs == p.macs  # re-profiling does not accumulate
+
+
+def test_profiling_does_not_change_the_model():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU()).train()
+    before = copy.deepcopy(model.state_dict())
+    lwprof.profile(model, (3, 16, 16), crosscheck=False)
+    assert model.training
+    assert next(model.parameters()).device.type == "cpu"
+    after = model.state_dict()
+    assert before.keys() == after.keys()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert not model._forward_hooks and not model._forward_pre_hooks
+
+
+def test_huge_input_allocates_nothing():
+    # 4096x4096 at batch 256 would need terabytes of real activations.
+    p = lwprof.profile("mobilenet", input_size=(3, 4096, 4096), batch=256)
+    assert p.output_shape == (256, 1000)
+    # First layer: 256 images x 32 x 2048 x 2048 outputs x 3 x 3x3 = 256 * 32 * 2048^2 * 27.
+    assert p.layers[3].name == "features.0.0"
+    assert p.layers[3].macs == 256 * 32 * 2048 * 2048 * 27
+    assert p.macs == 256 * lwprof.profile("mobilenet", input_size=(3, 4096, 4096)).macs
+
+
+def test_forward_failure_is_a_clear_error():
+    with pytest.raises(LwprofError, match="forward pass failed"):
+        lwprof.profile(nn.Linear(8, 2), (5,))
+
+
+def test_formula_shape_mismatch_is_an_error():
+    class Cropping(nn.Conv2d):
+        def forward(self, x):
+            return super().forward(x)[..., 1:]
+
+    with pytest.raises(LwprofError, match="output shape"):
+        lwprof.profile(Cropping(1, 1, 1), (1, 4, 4))
+
+
+def test_peak_activation_memory_counts_live_tensors():
+    # Input 1x4x8x8 = 256 elements alive while conv output (256) is produced; relu is in place.
+    model = nn.Sequential(nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.ReLU(inplace=True))
+    assert lwprof.profile(model, (4, 8, 8)).peak_activation_elements == 512
+
+
+# -- registry-wide invariants ----------------------------------------------------------------
+
+
+def _zoo_cases():
+    for spec in list_architectures():
+        kinds = [None]
+        for opt in spec.options():
+            if opt.name == "conv":
+                kinds = [str(getattr(c, "value", c)) for c in opt.choices]
+        for kind in kinds:
+            yield pytest.param(spec.name, {} if kind is None else {"conv": kind}, id=f"{spec.name}-{kind or 'default'}")
+
+
+@pytest.mark.parametrize("arch, options", list(_zoo_cases()))
+def test_zoo_invariants(arch, options):
+    spec = lwprof.architectures.get_architecture(arch)
+    resolution = 64
+    fast = lwprof.profile(arch, resolution=resolution, batch=2, **options)
+    exact = lwprof.profile(arch, resolution=resolution, batch=2, verify=True, **options)
+    # Fast shape functions agree with PyTorch's own meta kernels, record by record.
+    assert [(r.name, r.output_shape, r.macs, r.other_ops) for r in fast.layers] == [
+        (r.name, r.output_shape, r.macs, r.other_ops) for r in exact.layers
+    ]
+    assert not fast.unsupported
+    # Analytic params equal sum(numel); analytic shapes equal a real forward pass.
+    model = spec.build(resolution=resolution, **options).eval()
+    assert fast.params == sum(p.numel() for p in model.parameters())
+    shapes = {}
+    hooks = [m.register_forward_hook(lambda m, i, o, n=n: shapes.__setitem__(n, tuple(o.shape))) for n, m in model.named_modules()]
+    with torch.no_grad():
+        model(torch.zeros(2, 3, resolution, resolution))
+    for h in hooks:
+        h.remove()
+    assert {r.name: r.output_shape for r in fast.layers} == shapes
+
+
+@pytest.mark.parametrize("arch, options", list(_zoo_cases()))
+def test_zoo_agrees_with_fvcore_and_flopcounter(arch, options):
+    p = lwprof.profile(arch, resolution=96, crosscheck=True, **options)
+    assert p.mismatches == ()
+    verdicts = {r.crosscheck for r in p.layers}
+    assert verdicts <= {"ok", "by design"}
+    # conv + linear MACs agree exactly in total with FlopCounterMode (which counts nothing else).
+    assert p.torch_macs == p.macs
+    # fvcore's total exceeds ours only by the BatchNorm / pooling work it counts by convention.
+    explained = sum(r.fvcore_macs for r in p.leaves() if r.crosscheck == "by design")
+    assert p.fvcore_macs - explained == p.macs
+
+
+def test_mobilenet_table2_shares():
+    # MobileNetV1 (arXiv 1704.04861) Table 2, 1.0 MobileNet-224: mult-adds shares Conv 1x1
+    # 94.86%, Conv DW 3x3 3.06%, FC 0.18% (the first-layer row is checked in lwprof check).
+    p = lwprof.profile("mobilenet")
+    cats = p.by_category()
+    share = {k: round(100 * macs / p.macs, 2) for k, (_, macs) in cats.items()}
+    assert (share["Conv 1x1"], share["Conv DW 3x3"], share["FC"]) == (94.86, 3.06, 0.18)
+    assert p.macs == 568_740_352  # peers.md: conv + FC multiply-accumulates of MobileNetV1-224
