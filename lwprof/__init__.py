@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["LwprofError", "compare", "profile", "__version__"]
+__all__ = ["LwprofError", "compare", "compare_models", "layer_variants", "profile", "__version__"]
 
 from lwprof.errors import LwprofError
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("profile", "compare", "layer_variants"):
+    if name in ("profile", "compare", "compare_models", "layer_variants"):
         from lwprof import api
 
         return getattr(api, name)

@@ -31,7 +31,7 @@ from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
 from lwprof.records import BYTES_PER_ELEMENT, Comparison, ModelProfile, Variant
 
-__all__ = ["compare", "layer_variants", "profile"]
+__all__ = ["compare", "compare_models", "layer_variants", "profile"]
 
 Progress = Callable[[str], None]
 
@@ -145,6 +145,37 @@ def compare(
         p = profile(spec.name, batch=batch, crosscheck=crosscheck, dtype=dtype, **{**fixed, **overrides})
         variants.append(Variant(label, p.config, p))
     return Comparison(spec.name, {k: tuple(_plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants))
+
+
+def compare_models(
+    specs: Sequence[str | nn.Module],
+    input_size: Sequence[int] | None = None,
+    *,
+    batch: int = 1,
+    crosscheck: bool = False,
+    dtype: str = "fp32",
+    progress: Progress | None = None,
+) -> Comparison:
+    """Profiles several models side by side: zoo names, user specs or modules.
+
+    Args:
+        specs: E.g. ``["mobilenet", "models.py:TinyNet"]``; ratios are taken to the first.
+        input_size: (C, H, W) for models that do not declare one.
+        batch: Batch size.
+        crosscheck: Cross-check every model with fvcore and FlopCounterMode.
+        dtype: Element type for byte counts.
+        progress: Called with each model's label before it is profiled.
+    """
+    if not specs:
+        raise LwprofError("compare needs at least one model")
+    variants = []
+    for spec in specs:
+        label = spec if isinstance(spec, str) else type(spec).__name__
+        if progress:
+            progress(label)
+        p = profile(spec, input_size, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        variants.append(Variant(label, p.config, p))
+    return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants))
 
 
 def _axes(spec: ArchSpec, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tuple[Any, ...]]:

@@ -23,7 +23,8 @@ def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
         choices: The valid names.
         n: At most this many suggestions.
     """
-    close = difflib.get_close_matches(name.lower(), list(choices), n=n, cutoff=0.5)
+    by_lower = {c.lower(): c for c in choices}
+    close = [by_lower[c] for c in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=0.5)]
     if not close:
         return ""
     return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

@@ -35,11 +35,11 @@ MAX_CROSSCHECK_ELEMENTS = 256 * 2**20
 
 def fvcore_by_module(model: nn.Module, image_shape: tuple[int, ...]) -> dict[str, int]:
     """fvcore's count per module name ("" = the model) for one input of ``image_shape``."""
-    from fvcore.nn import FlopCountAnalysis
-
     logging.getLogger("fvcore").setLevel(logging.ERROR)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")  # fvcore's import and tracer warn about torch.jit
+        from fvcore.nn import FlopCountAnalysis
+
         analysis = FlopCountAnalysis(model, torch.zeros(1, *image_shape))
         analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
         return dict(analysis.by_module())
