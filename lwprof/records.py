@@ -96,6 +96,20 @@ class LayerRecord:
         return 2 * self.macs
 
     @property
+    def traffic_elements(self) -> int:
+        """Memory access cost in elements: inputs and weights read plus outputs written.
+
+        For a 1x1 group conv this is ShuffleNet V2's MAC = hw(c1 + c2) + c1 c2 / g
+        (arXiv 1807.11164, Sec. 2), plus the bias when there is one.
+        """
+        return self.read_elements + self.write_elements
+
+    def intensity(self, bytes_per_element: int = 4) -> float:
+        """Arithmetic intensity: MACs per byte of memory traffic (0 when there is none)."""
+        traffic = self.traffic_elements * bytes_per_element
+        return self.macs / traffic if traffic else 0.0
+
+    @property
     def activation_elements(self) -> int:
         """Elements of this module's output (one call)."""
         return prod(self.output_shape) if self.output_shape else 0
@@ -124,6 +138,7 @@ class LayerRecord:
             "formula": self.formula,
             "read_elements": self.read_elements,
             "write_elements": self.write_elements,
+            "traffic_elements": self.traffic_elements,
             "fvcore_macs": self.fvcore_macs,
             "torch_macs": self.torch_macs,
             "crosscheck": self.crosscheck,
@@ -192,6 +207,17 @@ class ModelProfile:
         return BYTES_PER_ELEMENT[self.dtype]
 
     @property
+    def traffic_bytes(self) -> int:
+        """Memory traffic of all leaves (inputs + weights read, outputs written) at ``dtype``."""
+        return sum(r.traffic_elements for r in self.leaves()) * self.bytes_per_element
+
+    @property
+    def peak_activation_bytes(self) -> int | None:
+        if self.peak_activation_elements is None:
+            return None
+        return self.peak_activation_elements * self.bytes_per_element
+
+    @property
     def model_size_bytes(self) -> int:
         """Bytes of parameters and buffers at ``dtype``."""
         return (self.params + self.buffers) * self.bytes_per_element
@@ -239,7 +265,9 @@ class ModelProfile:
             "fvcore_macs": self.fvcore_macs,
             "torch_macs": self.torch_macs,
             "model_size_bytes": self.model_size_bytes,
+            "traffic_bytes": self.traffic_bytes,
             "peak_activation_elements": self.peak_activation_elements,
+            "peak_activation_bytes": self.peak_activation_bytes,
         }
 
     def to_dict(self) -> dict[str, Any]:
