@@ -1,0 +1,288 @@
+"""Counts as a contract: pinned expectations and budgets for a team's own CI.
+
+An expectations file is TOML with one ``[[model]]`` table per model::
+
+    # lwprof expectations (lwprof check --expect FILE)
+    [[model]]
+    spec = "mobilenet@alpha=0.5"        # zoo name@options, or path/file.py:Class@kwargs
+    input_size = [3, 160, 160]          # optional (C, H, W)
+    params = 1331592                    # an exact value ...
+    macs = "<= 80M"                     # ... or a budget: <=, <, >=, > with k/M/G/T units
+    peak_activation_bytes = { value = "6.2M", tolerance = "2%" }   # a value with a tolerance
+
+Quantities: ``params``, ``trainable_params``, ``macs``, ``flops``, ``peak_activation_bytes``.
+A tolerance is relative ("1%") or absolute ("2M"). :func:`verify` profiles each model once and
+checks every quantity; :func:`pin` writes the current counts as a new file, or updates the
+entries it names in an existing one.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lwprof.errors import LwprofError
+from lwprof.units import human, parse_count
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Bound", "ExpectResult", "Expectation", "load", "parse_bound", "parse_spec", "pin", "verify"]
+
+QUANTITIES = ("params", "trainable_params", "macs", "flops", "peak_activation_bytes")
+_KEYS = {"spec", "input_size", "batch", *QUANTITIES}
+_BOUND = re.compile(r"^\s*(<=|>=|==|<|>)?\s*([^±+]+?)\s*(?:(?:±|\+-|\+/-)\s*(\S+))?\s*$")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An expected value or a budget for one quantity.
+
+    Attributes:
+        op: One of "==", "<=", "<", ">=", ">".
+        value: The expected value or the budget.
+        tolerance: Allowed absolute deviation for "==" (0 = exact).
+        text: The bound as written, for tables.
+    """
+
+    op: str
+    value: int
+    tolerance: int = 0
+    text: str = ""
+
+    def holds(self, measured: int) -> bool:
+        if self.op == "==":
+            return abs(measured - self.value) <= self.tolerance
+        return {"<=": measured <= self.value, "<": measured < self.value, ">=": measured >= self.value, ">": measured > self.value}[self.op]
+
+    def __str__(self) -> str:
+        return self.text or (f"{self.value}" if self.op == "==" else f"{self.op} {self.value}")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One ``[[model]]`` entry."""
+
+    spec: str
+    bounds: dict[str, Bound]
+    input_size: tuple[int, ...] | None = None
+    batch: int = 1
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class ExpectResult:
+    """One checked quantity: a row of ``lwprof check --expect``."""
+
+    model: str
+    quantity: str
+    expected: str
+    measured: int
+    difference: int
+    status: str  # "pass" or "fail"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
+    """Splits ``name@key=value,...`` into the name and its options (or factory kwargs).
+
+    Raises:
+        LwprofError: An option is not ``key=value``.
+    """
+    from lwprof.user_models import parse_kwargs
+
+    name, _, rest = text.partition("@")
+    if not name.strip():
+        raise LwprofError(f"model spec {text!r} has no name")
+    return name.strip(), parse_kwargs(rest) if rest else {}
+
+
+def parse_bound(value: Any, tolerance: Any = None) -> Bound:
+    """Reads ``1331592``, ``"<= 300M"``, ``"3.5M ± 1%"`` or a value with a tolerance.
+
+    Raises:
+        LwprofError: The text is not a count with an optional comparison and tolerance.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise LwprofError(f"expected a count or a budget such as '<= 300M', got {value!r}")
+    if isinstance(value, (int, float)):
+        op, number, tol_text = "==", int(value), tolerance
+    else:
+        match = _BOUND.match(value)
+        if not match:
+            raise LwprofError(f"cannot read {value!r} as a budget; write e.g. 1331592, '<= 300M' or '3.5M ± 1%'")
+        op, number, tol_text = match.group(1) or "==", parse_count(match.group(2)), match.group(3) or tolerance
+    tol = 0
+    if tol_text is not None:
+        if op != "==":
+            raise LwprofError(f"a tolerance only applies to an exact value, not to the budget {value!r}")
+        tol_str = str(tol_text).strip()
+        tol = round(number * float(tol_str[:-1]) / 100) if tol_str.endswith("%") else parse_count(tol_str)
+    text = value if isinstance(value, str) else f"{number:,}"
+    if tolerance is not None and not isinstance(value, str):
+        text = f"{number:,} ± {tolerance}"
+    return Bound(op, number, tol, text.strip())
+
+
+def load(path: str | Path) -> list[Expectation]:
+    """Reads an expectations file.
+
+    Raises:
+        LwprofError: The file is missing or malformed; the message names the line and key.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text()
+    except OSError as exc:
+        raise LwprofError(f"cannot read expectations file {str(path)!r}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LwprofError(f"{path}: not valid TOML: {exc}") from None
+    headers = [i for i, line in enumerate(text.splitlines(), 1) if line.strip().startswith("[[model]]")]
+    unknown_top = set(data) - {"model"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        raise LwprofError(f"{path}:{_line_of(text, key, 1)}: unknown key {key!r}; entries go in [[model]] tables")
+    models = data.get("model", [])
+    if not models:
+        raise LwprofError(f"{path}: no [[model]] entries")
+    out = []
+    for index, entry in enumerate(models):
+        start = headers[index] if index < len(headers) else 1
+        where = lambda key: f"{path}:{_line_of(text, key, start)}"  # noqa: E731
+        if "spec" not in entry:
+            raise LwprofError(f"{path}:{start}: [[model]] entry has no 'spec'")
+        for key in entry:
+            if key not in _KEYS:
+                raise LwprofError(f"{where(key)}: unknown key {key!r}; allowed: {', '.join(sorted(_KEYS))}")
+        bounds = {}
+        for key in QUANTITIES:
+            if key not in entry:
+                continue
+            raw = entry[key]
+            try:
+                bounds[key] = parse_bound(raw["value"], raw.get("tolerance")) if isinstance(raw, dict) else parse_bound(raw)
+            except (LwprofError, KeyError) as exc:
+                detail = str(exc) if isinstance(exc, LwprofError) else "a table needs a 'value'"
+                raise LwprofError(f"{where(key)}: {key}: {detail}") from None
+        if not bounds:
+            raise LwprofError(f"{path}:{start}: entry {entry['spec']!r} pins nothing; add params, macs, ...")
+        size = entry.get("input_size")
+        if size is not None and (not isinstance(size, list) or not all(isinstance(s, int) and s > 0 for s in size)):
+            raise LwprofError(f"{where('input_size')}: input_size must be a list of positive integers, e.g. [3, 224, 224]")
+        batch = entry.get("batch", 1)
+        if not isinstance(batch, int) or batch < 1:
+            raise LwprofError(f"{where('batch')}: batch must be a positive integer")
+        out.append(Expectation(str(entry["spec"]), bounds, tuple(size) if size else None, batch, start))
+    return out
+
+
+def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int = 1) -> dict[str, int]:
+    """Profiles one spec and returns every pinnable quantity."""
+    from lwprof.api import profile
+
+    name, options = parse_spec(spec)
+    if ":" in name or name.endswith(".py"):
+        p = profile(name, input_size, batch=batch, kwargs=options or None)
+    else:
+        p = profile(name, input_size, batch=batch, **options)
+    return {
+        "params": p.params,
+        "trainable_params": p.trainable_params,
+        "macs": p.macs,
+        "flops": p.flops,
+        "peak_activation_bytes": p.peak_activation_bytes or 0,
+    }
+
+
+def verify(expectations: Sequence[Expectation], progress: Callable[[str], None] | None = None) -> list[ExpectResult]:
+    """Profiles every model once and checks each pinned quantity."""
+    results = []
+    for exp in expectations:
+        if progress:
+            progress(exp.spec)
+        measured = measure_spec(exp.spec, exp.input_size, exp.batch)
+        for quantity, bound in exp.bounds.items():
+            value = measured[quantity]
+            results.append(ExpectResult(exp.spec, quantity, str(bound), value, value - bound.value, "pass" if bound.holds(value) else "fail"))
+    return results
+
+
+def pin(specs: Sequence[str], existing: str | Path | None = None, input_size: Sequence[int] | None = None, quantities: Sequence[str] = ("params", "macs", "peak_activation_bytes")) -> str:
+    """The TOML text pinning the current counts of ``specs``.
+
+    Args:
+        specs: Model specs (``name@options`` or ``file.py:Class@kwargs``).
+        existing: An expectations file to update: entries with the same spec (and input
+            size) are replaced, the others kept in order.
+        input_size: (C, H, W) for every spec (optional for zoo models).
+        quantities: What to pin, as exact values.
+    """
+    for q in quantities:
+        if q not in QUANTITIES:
+            raise LwprofError(f"cannot pin {q!r}; choose from {', '.join(QUANTITIES)}")
+    entries: list[tuple[str, tuple[int, ...] | None, int, dict[str, Any]]] = []
+    if existing is not None and Path(existing).exists():
+        for e in load(existing):
+            entries.append((e.spec, e.input_size, e.batch, {k: _bound_to_toml(b) for k, b in e.bounds.items()}))
+    size = tuple(input_size) if input_size else None
+    for spec in specs:
+        measured = measure_spec(spec, size)
+        values = {q: measured[q] for q in quantities}
+        for i, (s, sz, b, _) in enumerate(entries):
+            if s == spec and sz == size:
+                entries[i] = (spec, size, b, values)
+                break
+        else:
+            entries.append((spec, size, 1, values))
+    lines = ["# lwprof expectations: verify with `lwprof check --expect FILE`, regenerate with `lwprof pin`.", ""]
+    for spec, sz, batch, values in entries:
+        lines.append("[[model]]")
+        lines.append(f"spec = {_toml(spec)}")
+        if sz:
+            lines.append(f"input_size = {_toml(list(sz))}")
+        if batch != 1:
+            lines.append(f"batch = {batch}")
+        for key, value in values.items():
+            comment = f"  # {human(value)}" if isinstance(value, int) and value >= 1000 else ""
+            lines.append(f"{key} = {_toml(value)}{comment}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _bound_to_toml(bound: Bound) -> Any:
+    if bound.op == "==" and not bound.tolerance:
+        return bound.value
+    if bound.op == "==":
+        return {"value": bound.value, "tolerance": bound.tolerance}
+    return bound.text
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _line_of(text: str, key: str, start: int) -> int:
+    """The line number of ``key = ...`` at or after line ``start`` (1-based)."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for i, line in enumerate(text.splitlines()[start - 1 :], start):
+        if pattern.match(line):
+            return i
+    return start
