@@ -1,0 +1,171 @@
+"""Plots (matplotlib, the ``plot`` extra): where people would rather look than read.
+
+* :func:`plot_layers`: per-layer MACs and memory traffic, side by side, one bar per layer.
+* :func:`plot_variants`: params vs MACs of compared variants, labelled.
+* :func:`plot_grid`: a heat map of MACs over a two-option sweep (e.g. alpha x resolution).
+* :func:`plot_roofline`: measured MAC/s of each layer against its arithmetic intensity.
+
+Every function writes a PNG atomically (temp file + rename) and returns the path.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lwprof.errors import LwprofError
+from lwprof.records import Comparison, ModelProfile
+
+__all__ = ["plot_grid", "plot_layers", "plot_roofline", "plot_variants"]
+
+_COLORS = {"Conv 1x1": "#1f77b4", "Conv 1x1 group": "#6baed6", "Conv DW 3x3": "#ff7f0e", "Conv 3x3": "#2ca02c", "FC": "#9467bd"}
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise LwprofError("plots need matplotlib: pip install 'lwprof[plot]'") from None
+    return plt
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        raise LwprofError(f"plot file {str(path)!r} must end in .png")
+    if not target.parent.exists():
+        raise LwprofError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(suffix=".png", dir=target.parent, prefix=f".{target.name}.")
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report should be readable
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        _pyplot().close(fig)
+    return target
+
+
+def _color(category: str) -> str:
+    return _COLORS.get(category, "#7f7f7f")
+
+
+def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = None) -> Path:
+    """Bars of MACs and memory traffic for every layer that has either (conv, FC, ...)."""
+    plt = _pyplot()
+    leaves = [r for r in profile.leaves() if r.macs > 0]
+    if not leaves:
+        raise LwprofError("nothing to plot: no layer has MACs")
+    x = range(len(leaves))
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(8, 0.22 * len(leaves) + 3), 7), sharex=True)
+    colors = [_color(r.category) for r in leaves]
+    ax1.bar(x, [r.macs / 1e6 for r in leaves], color=colors)
+    ax1.set_ylabel("MACs (millions)")
+    bpe = profile.bytes_per_element
+    ax2.bar(x, [r.traffic_elements * bpe / 2**20 for r in leaves], color=colors)
+    ax2.set_ylabel(f"memory traffic (MiB, {profile.dtype})")
+    ax2.set_xlabel("layer (execution order)")
+    ax2.set_xticks(list(x))
+    ax2.set_xticklabels([r.name for r in leaves], rotation=90, fontsize=6)
+    handles = {r.category: plt.Rectangle((0, 0), 1, 1, color=_color(r.category)) for r in leaves}
+    ax1.legend(handles.values(), handles.keys(), fontsize=8, loc="upper right")
+    ax1.set_title(title or f"{profile.arch}: per-layer MACs and memory traffic (batch {profile.batch})")
+    for ax in (ax1, ax2):
+        ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_variants(comparison: Comparison, path: str | Path, title: str | None = None) -> Path:
+    """Scatter of params (x) against MACs (y) of every variant, each labelled."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 5))
+    xs = [v.profile.params / 1e6 for v in comparison.variants]
+    ys = [v.profile.macs / 1e6 for v in comparison.variants]
+    ax.scatter(xs, ys, s=40, color="#1f77b4", zorder=3)
+    for v, x, y in zip(comparison.variants, xs, ys):
+        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xlabel("parameters (millions)")
+    ax.set_ylabel("MACs (millions)")
+    ax.set_title(title or f"{comparison.arch}: params vs MACs")
+    ax.grid(alpha=0.3)
+    ax.margins(0.15)
+    return _save(fig, path)
+
+
+def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", title: str | None = None) -> Path:
+    """Heat map of ``quantity`` ("macs" or "params") over a sweep of exactly two options."""
+    plt = _pyplot()
+    if len(comparison.vary) != 2:
+        raise LwprofError("a grid plot needs exactly two varied options, e.g. --alpha 1,0.5 --resolution 224,160")
+    (row_key, rows), (col_key, cols) = comparison.vary.items()
+    values = [[0.0] * len(cols) for _ in rows]
+    for i, v in enumerate(comparison.variants):
+        values[i // len(cols)][i % len(cols)] = getattr(v.profile, quantity) / 1e6
+    fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 3, 0.7 * len(rows) + 2))
+    image = ax.imshow(values, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(len(cols)), [str(c) for c in cols])
+    ax.set_yticks(range(len(rows)), [str(r) for r in rows])
+    ax.set_xlabel(col_key)
+    ax.set_ylabel(row_key)
+    top = max(max(r) for r in values)
+    for i, row in enumerate(values):
+        for j, value in enumerate(row):
+            ax.text(j, i, f"{value:.1f}", ha="center", va="center", color="white" if value < 0.6 * top else "black", fontsize=9)
+    fig.colorbar(image, ax=ax, label=f"{'MACs' if quantity == 'macs' else 'parameters'} (millions)")
+    ax.set_title(title or f"{comparison.arch}: {'MACs' if quantity == 'macs' else 'parameters'} over {row_key} x {col_key}")
+    return _save(fig, path)
+
+
+def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labels: Sequence[str] = ()) -> Path:
+    """Roofline-style chart: each layer's achieved MAC/s against its MACs per byte.
+
+    The horizontal roof is the best achieved MAC/s of any layer; the slanted one is the best
+    achieved bytes/s (MAC/s divided by intensity), so layers under the slanted roof are bound
+    by memory traffic, not arithmetic.
+
+    Args:
+        latency: A :class:`lwprof.latency.LatencyResult`.
+        labels: Layer names to annotate (default: the five slowest).
+    """
+    plt = _pyplot()
+    profile = latency.profile
+    bpe = profile.bytes_per_element
+    records = {r.name: r for r in profile.leaves()}
+    points = [(t, records[t.name]) for t in latency.layers if t.macs > 0 and t.median_s > 0]
+    if not points:
+        raise LwprofError("nothing to plot: no timed layer has MACs")
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    seen = set()
+    for t, r in points:
+        ax.scatter(r.intensity(bpe), t.macs_per_s / 1e9, color=_color(r.category), s=30, zorder=3, label=None if r.category in seen else r.category)
+        seen.add(r.category)
+    peak = max(t.macs_per_s for t, _ in points) / 1e9
+    bandwidth = max(t.macs_per_s / r.intensity(bpe) for t, r in points) / 1e9  # GB/s
+    xs = sorted(r.intensity(bpe) for _, r in points)
+    lo, hi = xs[0] / 2, xs[-1] * 2
+    ridge = peak / bandwidth
+    ax.plot([lo, ridge, hi], [bandwidth * lo, peak, peak], color="black", lw=1, ls="--", label=f"roof: {bandwidth:.1f} GB/s, {peak:.1f} GMAC/s")
+    wanted = list(labels) or [t.name for t in sorted(latency.layers, key=lambda t: t.rank_time)[:3]]
+    by_name = {t.name: (t, r) for t, r in points}
+    for i, name in enumerate(n for n in wanted if n in by_name):
+        t, r = by_name[name]
+        ax.annotate(f"{name} (#{t.rank_time} by time)", (r.intensity(bpe), t.macs_per_s / 1e9), textcoords="offset points", xytext=(6, -12 - 10 * i), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"arithmetic intensity (MACs per byte of traffic, {profile.dtype})")
+    ax.set_ylabel("achieved GMAC/s (measured)")
+    ax.set_title(title or f"{profile.arch}: measured per-layer throughput ({latency.threads} threads)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="lower right")
+    return _save(fig, path)
