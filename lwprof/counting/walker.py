@@ -81,12 +81,6 @@ def _first_tensor(value: Any) -> torch.Tensor | None:
     return next((v for v in leaves if isinstance(v, torch.Tensor)), None)
 
 
-def _to_meta(value: Any) -> Any:
-    if isinstance(value, torch.Tensor) and value.device.type != "meta":
-        return value.to("meta")
-    return value
-
-
 def aten_cost(func: Any, args: tuple[Any, ...], out: Any) -> tuple[int, int]:
     """(MACs, other ops) of one aten op, from its argument and output shapes.
 
@@ -140,6 +134,16 @@ class _Walk(TorchDispatchMode):
         self.live = 0
         self.peak = 0
         self._seen: set[int] = set()
+        self._meta: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def _to_meta(self, value: Any) -> Any:
+        """A meta view of a tensor on another device (weights of a CPU model), cached per walk."""
+        if not isinstance(value, torch.Tensor) or value.device.type == "meta":
+            return value
+        cached = self._meta.get(id(value))
+        if cached is None or cached[0] is not value:
+            cached = self._meta[id(value)] = (value, value.to("meta"))
+        return cached[1]
 
     # -- activation liveness -------------------------------------------------------------
     def track(self, tensor: torch.Tensor) -> None:
@@ -200,8 +204,8 @@ class _Walk(TorchDispatchMode):
     # -- dispatch ------------------------------------------------------------------------
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        args = tree_map(_to_meta, args)
-        kwargs = tree_map(_to_meta, kwargs)
+        args = tree_map(self._to_meta, args)
+        kwargs = tree_map(self._to_meta, kwargs)
         out = self._run(func, args, kwargs)
         owner = self.stack[-1] if self.stack else None
         if owner is not None and self.formula[owner] is None:

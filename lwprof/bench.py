@@ -1,0 +1,310 @@
+"""``make bench``: lwprof against the other profilers, and its own speed and memory targets.
+
+Writes ``reports/benchmark.md``. Run with ``python -m lwprof.bench [--quick]``. The peers
+(ptflops, thop, torchinfo) come from the ``bench`` extra; a missing one is reported, not fatal.
+
+What it measures, on every zoo model at 224 unless stated:
+
+1. The totals each tool reports (params, and its "MACs"/"FLOPs"), what they include, and who is
+   right (lwprof's conv + linear MACs are checked exactly against fvcore and FlopCounterMode by
+   the test suite).
+2. Time per profile: median of several runs in one process, after a warm-up, on the same CPU
+   model instance; lwprof also by name (building the model on ``meta`` included).
+3. Peak RSS of one profile of MobileNetV1, each tool in a fresh process.
+4. Wall time of ``lwprof --help`` and ``lwprof summary mobilenet --no-fvcore`` against a bare
+   ``python -c "import torch"``; and profiling MobileNetV1 at 4096x4096 with batch 256.
+
+Targets (checked here, not in timed unit tests): analytic profile >= 10x faster than the fastest
+peer that gives per-layer counts; ``--help`` < 0.3 s; ``summary --no-fvcore`` < 1.3x the bare
+torch import; 4096x4096 batch 256 < 2 s and < 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+import lwprof
+from lwprof.architectures import list_architectures
+
+REPORT = Path("reports") / "benchmark.md"
+PYTHON = sys.executable
+LWPROF = str(Path(PYTHON).with_name("lwprof"))
+
+# What each tool's default total includes (from its docs and peers.md), for the report.
+INCLUDES = {
+    "lwprof": "conv + linear multiply-accumulates; BN, activations, pooling reported apart as other ops",
+    "FlopCounterMode / 2": "conv + matmul; counts 2 FLOPs per MAC (halved here); BN, ReLU, pooling = 0",
+    "fvcore": "MACs + BatchNorm + adaptive avg-pool; calls them 'flops'",
+    "ptflops (pytorch)": "MACs + BN, ReLU, pooling, FC bias (module hooks)",
+    "ptflops (aten)": "conv + matmul (+ FC bias)",
+    "thop": "MACs + BatchNorm; profiles a copy (thop adds buffers to the model)",
+    "torchinfo": "'Mult-Adds': conv/linear MACs + BN parameter counts as mult-adds",
+}
+PER_LAYER = {"fvcore", "ptflops (pytorch)", "thop", "torchinfo", "FlopCounterMode / 2"}
+
+
+def _quiet(fn: Callable[[], Any]) -> Any:
+    with warnings.catch_warnings(), redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        return fn()
+
+
+def tools() -> dict[str, Callable[[nn.Module, tuple[int, ...]], tuple[int | None, int]]]:
+    """Every available tool: a function (model, image shape) -> (params or None, total)."""
+    out: dict[str, Callable[[nn.Module, tuple[int, ...]], tuple[int | None, int]]] = {}
+
+    def lw(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+        p = lwprof.profile(model, shape)
+        return p.params, p.macs
+
+    out["lwprof"] = lw
+
+    def flop_counter(model: nn.Module, shape: tuple[int, ...]) -> tuple[None, int]:
+        from torch.utils.flop_counter import FlopCounterMode
+
+        with torch.no_grad(), FlopCounterMode(display=False) as fc:
+            model(torch.zeros(1, *shape))
+        return None, fc.get_total_flops() // 2
+
+    out["FlopCounterMode / 2"] = flop_counter
+
+    def fvcore_total(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+        from fvcore.nn import FlopCountAnalysis, parameter_count
+
+        a = FlopCountAnalysis(model, torch.zeros(1, *shape)).unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        return parameter_count(model)[""], a.total()
+
+    out["fvcore"] = fvcore_total
+    try:
+        from ptflops import get_model_complexity_info
+
+        def ptflops_backend(backend: str) -> Callable[[nn.Module, tuple[int, ...]], tuple[int, int]]:
+            def run(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+                macs, params = get_model_complexity_info(model, shape, as_strings=False, print_per_layer_stat=False, backend=backend)
+                return int(params), int(macs)
+
+            return run
+
+        out["ptflops (pytorch)"] = ptflops_backend("pytorch")
+        out["ptflops (aten)"] = ptflops_backend("aten")
+    except ImportError:
+        pass
+    try:
+        import thop
+
+        def thop_total(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+            macs, params = thop.profile(copy.deepcopy(model), inputs=(torch.zeros(1, *shape),), verbose=False)
+            return int(params), int(macs)
+
+        out["thop"] = thop_total
+    except ImportError:
+        pass
+    try:
+        import torchinfo
+
+        def torchinfo_total(model: nn.Module, shape: tuple[int, ...]) -> tuple[int, int]:
+            s = torchinfo.summary(model, input_size=(1, *shape), verbose=0)
+            return int(s.total_params), int(s.total_mult_adds)
+
+        out["torchinfo"] = torchinfo_total
+    except ImportError:
+        pass
+    return out
+
+
+def time_it(fn: Callable[[], Any], repeats: int) -> float:
+    """Median seconds of ``repeats`` runs after one warm-up."""
+    _quiet(fn)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _quiet(fn)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def wall(cmd: list[str], repeats: int = 3) -> float:
+    """Median wall time of a command (a fresh process each time)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+_RSS_SNIPPET = """
+import resource, sys, warnings, io, contextlib
+warnings.simplefilter('ignore')
+import torch
+from lwprof.architectures import get_architecture
+from lwprof.bench import tools
+model = get_architecture('mobilenet').build().eval()
+name = sys.argv[1]
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    if name != 'import torch + build':
+        tools()[name](model, (3, 224, 224))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+_BIG_SNIPPET = """
+import resource, time
+import torch
+import lwprof
+start = time.perf_counter()
+p = lwprof.profile('mobilenet', input_size=(3, 4096, 4096), batch=256)
+elapsed = time.perf_counter() - start
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, p.macs)
+"""
+
+
+def rss_mb(tool: str) -> float:
+    out = subprocess.run([PYTHON, "-c", _RSS_SNIPPET, tool], check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def run(quick: bool = False, progress: Callable[[str], None] = print) -> str:
+    """Runs every measurement and returns the Markdown report."""
+    repeats = 3 if quick else 7
+    available = tools()
+    arch_names = [s.name for s in list_architectures()]
+    rows_totals: list[list[str]] = []
+    rows_time: list[list[str]] = []
+    speedups: list[float] = []
+    for name in arch_names:
+        progress(f"totals and timing: {name}")
+        spec = lwprof.architectures.get_architecture(name)
+        cfg = spec.configure()
+        model = spec.build(cfg).eval()
+        shape = spec.input_shape(cfg)
+        truth = lwprof.profile(name)
+        totals: dict[str, tuple[int | None, int]] = {}
+        times: dict[str, float] = {}
+        for tool, fn in available.items():
+            try:
+                totals[tool] = _quiet(lambda: fn(model, shape))
+                times[tool] = time_it(lambda: fn(model, shape), repeats)
+            except Exception as exc:  # a peer that crashes is a finding, not a benchmark failure
+                totals[tool] = (None, -1)
+                times[tool] = float("nan")
+                progress(f"  {tool} failed on {name}: {type(exc).__name__}: {exc}")
+        by_name = time_it(lambda: lwprof.profile(name), repeats)
+        for tool, (params, total) in totals.items():
+            delta = "" if total < 0 else f"{100 * (total - truth.macs) / truth.macs:+.2f}%"
+            rows_totals.append([name, tool, f"{params:,}" if params is not None else "-", f"{total:,}" if total >= 0 else "crashed", delta])
+        peers = {t: s for t, s in times.items() if t in PER_LAYER and s == s}
+        fastest_peer = min(peers, key=peers.get)
+        speedup = peers[fastest_peer] / times["lwprof"]
+        speedups.append(speedup)
+        rows_time.append(
+            [name, f"{1e3 * times['lwprof']:.1f}", f"{1e3 * by_name:.1f}"]
+            + [f"{1e3 * times[t]:.1f}" if t in times and times[t] == times[t] else "-" for t in available if t != "lwprof"]
+            + [f"{speedup:.1f}x ({fastest_peer})"]
+        )
+    progress("peak RSS per tool (fresh processes)")
+    rss = {tool: rss_mb(tool) for tool in ["import torch + build", *available]}
+    progress("CLI wall times")
+    t_torch = wall([PYTHON, "-c", "import torch"])
+    t_help = wall([LWPROF, "--help"])
+    t_summary = wall([LWPROF, "summary", "mobilenet", "--no-fvcore"])
+    progress("4096x4096, batch 256")
+    big_s, big_mb, big_macs = (float(x) for x in subprocess.run([PYTHON, "-c", _BIG_SNIPPET], check=True, capture_output=True, text=True).stdout.split())
+
+    min_speedup = min(speedups)
+    targets = [
+        ("analytic profile vs fastest per-layer peer", ">= 10x", f"{min_speedup:.1f}x (worst model), {statistics.median(speedups):.1f}x median", min_speedup >= 10),
+        ("`lwprof --help` wall time", "< 0.3 s", f"{t_help:.2f} s", t_help < 0.3),
+        ("`lwprof summary mobilenet --no-fvcore` / `import torch`", "< 1.3x", f"{t_summary:.2f} s / {t_torch:.2f} s = {t_summary / t_torch:.2f}x", t_summary / t_torch < 1.3),
+        ("MobileNetV1 at 4096x4096, batch 256: time", "< 2 s", f"{big_s:.2f} s", big_s < 2),
+        ("MobileNetV1 at 4096x4096, batch 256: peak RSS", "< 500 MB", f"{big_mb:.0f} MB", big_mb < 500),
+    ]
+    return _markdown(available, rows_totals, rows_time, rss, targets, repeats, int(big_macs))
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    from tabulate import tabulate
+
+    return tabulate(rows, headers=header, tablefmt="github", disable_numparse=True)
+
+
+def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[list[str]], rss: dict[str, float], targets: list[tuple[str, str, str, bool]], repeats: int, big_macs: int) -> str:
+    versions = {"torch": torch.__version__}
+    for mod in ("fvcore", "ptflops", "thop", "torchinfo"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:
+            versions[mod] = "not installed"
+    lines = [
+        "# Benchmark: lwprof against the other profilers",
+        "",
+        "Generated by `make bench` (`python -m lwprof.bench`). Machine: "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+        + f". Times are medians of {repeats} runs after a warm-up, in one process; this machine is noisy (+-30%).",
+        "",
+        "## Targets",
+        "",
+        _table(["target", "goal", "measured", "met"], [[a, b, c, "yes" if ok else "**no**"] for a, b, c, ok in targets]),
+        "",
+        "## Totals: same model, different answers",
+        "",
+        "lwprof's MACs are the reference (exact conv + linear multiply-accumulates, agreeing layer by layer with fvcore's and "
+        "FlopCounterMode's conv/matmul counts in the test suite); the last column is each tool's default total against them. "
+        "What each includes:",
+        "",
+        *[f"- **{k}**: {v}" for k, v in INCLUDES.items() if k in available],
+        "",
+        _table(["model", "tool", "params", "total reported", "vs lwprof MACs"], totals),
+        "",
+        "## Time per profile (ms)",
+        "",
+        "Same CPU model instance for every tool; 'lwprof (by name)' also builds the model (on `meta`). The speed-up is "
+        "against the fastest peer that gives per-layer counts.",
+        "",
+        _table(["model", "lwprof", "lwprof (by name)", *[t for t in available if t != "lwprof"], "speed-up"], times),
+        "",
+        "## Peak RSS profiling MobileNetV1-224 (MB, fresh process each)",
+        "",
+        _table(["tool", "peak RSS (MB)"], [[k, f"{v:.0f}"] for k, v in rss.items()]),
+        "",
+        f"Profiling MobileNetV1 at 4096x4096 with batch 256 ({big_macs:,} MACs) runs on `meta` tensors: no activation is allocated.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--output", default=str(REPORT), help="Markdown report path")
+    parser.add_argument("--json", action="store_true", help="also print the targets as JSON")
+    args = parser.parse_args(argv)
+    text = run(quick=args.quick, progress=lambda m: print(m, file=sys.stderr))
+    from lwprof.render.export import write_atomic
+
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.output, text, force=True)
+    print(text)
+    if args.json:
+        print(json.dumps({"report": args.output}))
+
+
+if __name__ == "__main__":
+    main()
