@@ -1,0 +1,38 @@
+"""Rendering: records in, rich tables or text out. Nothing here computes a count.
+
+* :mod:`lwprof.render.grid`: tables as plain data (raw cells, column kinds, notes);
+* :mod:`lwprof.render.tables`: rich renderables with human-readable numbers;
+* :mod:`lwprof.render.export`: Markdown, CSV, TSV and JSON with exact integers, and
+  :func:`~lwprof.render.export.write_atomic`.
+
+Only this package and :mod:`lwprof.cli` import rich; none of it imports torch.
+"""
+
+from __future__ import annotations
+
+from lwprof.render.export import check_writable, export_grid, to_delimited, to_json, to_markdown, write_atomic
+from lwprof.render.grid import Column, Grid, by_type_grid, compare_category_grid, compare_grid, layer_grid, summary_grid
+from lwprof.render.tables import by_type_view, check_view, compare_view, grid_table, layer_view, list_view, summary_view
+
+__all__ = [
+    "Column",
+    "Grid",
+    "by_type_grid",
+    "by_type_view",
+    "check_writable",
+    "check_view",
+    "compare_category_grid",
+    "compare_grid",
+    "compare_view",
+    "export_grid",
+    "grid_table",
+    "layer_grid",
+    "layer_view",
+    "list_view",
+    "summary_grid",
+    "summary_view",
+    "to_delimited",
+    "to_json",
+    "to_markdown",
+    "write_atomic",
+]

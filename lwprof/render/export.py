@@ -1,0 +1,259 @@
+"""Exports: Markdown (via tabulate), CSV and TSV with exact integers, JSON, and atomic writes.
+
+``to_markdown``, ``to_delimited`` and the ``*_dict`` builders are pure; :func:`write_atomic`
+is the one function here that touches the file system.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lwprof.errors import LwprofError
+from lwprof.records import CONVENTIONS, Comparison, ModelProfile
+from lwprof.render import grid as g
+
+__all__ = [
+    "FORMATS",
+    "check_dict",
+    "compare_dict",
+    "export_grid",
+    "export_cell",
+    "layer_dict",
+    "to_delimited",
+    "to_json",
+    "to_markdown",
+    "check_writable",
+    "write_atomic",
+]
+
+
+FORMATS = ("markdown", "csv", "tsv")
+
+
+def export_cell(value: Any, kind: str) -> str:
+    """One cell for a file: exact integers, shares as percentages, ratios to 4 decimals."""
+    if value is None:
+        return ""
+    if kind == "count":
+        return str(int(value))
+    if kind == "share":
+        return f"{100 * value:.2f}"
+    if kind == "ratio":
+        return f"{value:.4f}"
+    if kind == "float":
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _rows(grid: g.Grid, *, with_total: bool) -> list[list[str]]:
+    rows = [[export_cell(v, c.kind) for c, v in zip(grid.columns, row)] for row in grid.rows]
+    if with_total and grid.total is not None:
+        rows.append([export_cell(v, c.kind) for c, v in zip(grid.columns, grid.total)])
+    return rows
+
+
+def to_markdown(grid: g.Grid, *, heading: bool = True, notes: bool = True) -> str:
+    """A GitHub-flavoured Markdown table (exact integers), with its title and notes.
+
+    Args:
+        grid: The table.
+        heading: Start with the title as a level-3 heading.
+        notes: End with the notes, one paragraph line each.
+    """
+    from tabulate import tabulate
+
+    headers = [c.header for c in grid.columns]
+    align = ["right" if c.numeric else "left" for c in grid.columns]
+    body = tabulate(_rows(grid, with_total=True), headers=headers, tablefmt="github", disable_numparse=True, colalign=align)
+    parts = []
+    if heading and grid.title:
+        parts.append(f"### {grid.title}\n\n")
+    parts.append(body + "\n")
+    if notes and grid.notes:
+        parts.append("\n" + "".join(f"{line}  \n" for line in grid.notes))
+    return "".join(parts)
+
+
+def to_delimited(grid: g.Grid, delimiter: str = ",") -> str:
+    """CSV (``delimiter=","``) or TSV (``"\\t"``): a header of machine names, then the rows.
+
+    The total row and notes are left out, so every numeric column sums to the total.
+    """
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow([c.name for c in grid.columns])
+    writer.writerows(_rows(grid, with_total=False))
+    return buf.getvalue()
+
+
+def export_grid(grids: g.Grid | Sequence[g.Grid], fmt: str) -> str:
+    """Markdown, CSV or TSV of one grid or several (Markdown: one after the other; CSV and
+    TSV: separated by a blank line).
+
+    Args:
+        grids: The table(s).
+        fmt: "markdown", "csv" or "tsv".
+
+    Raises:
+        ValueError: Any other format (tables and JSON are rendered elsewhere).
+    """
+    fmt = str(getattr(fmt, "value", fmt))
+    items = [grids] if isinstance(grids, g.Grid) else list(grids)
+    if fmt == "markdown":
+        return "\n".join(to_markdown(x) for x in items)
+    if fmt in ("csv", "tsv"):
+        sep = "," if fmt == "csv" else "\t"
+        return "\n".join(to_delimited(x, sep) for x in items)
+    raise ValueError(f"export_grid renders {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def to_json(data: Any) -> str:
+    """Indented JSON with a final newline; integers stay exact."""
+    return json.dumps(data, indent=2, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+# --------------------------------------------------------------------------------------------
+# JSON shapes beyond records.to_dict()
+
+
+def compare_dict(comparison: Comparison, published: Sequence[Any] | None = None) -> dict[str, Any]:
+    """``lwprof compare --format json``: ``Comparison.to_dict()`` plus, per variant, the
+    ratios to the first variant, the published numbers (or None), the cross-check verdict and
+    params/MACs by layer category."""
+    out = comparison.to_dict()
+    published = list(published) if published is not None else [None] * len(comparison.variants)
+    base = comparison.baseline.profile
+    for entry, v, pub in zip(out["variants"], comparison.variants, published):
+        p = v.profile
+        entry["macs_ratio"] = p.macs / base.macs if base.macs else None
+        entry["params_ratio"] = p.params / base.params if base.params else None
+        entry["published"] = dict(pub) if pub else None
+        entry["crosscheck"] = g.crosscheck_verdict(p)
+        entry["by_category"] = {cat: {"params": pc, "macs": mc} for cat, (pc, mc) in p.by_category().items()}
+    return out
+
+
+def layer_dict(variants: Sequence[tuple[str, ModelProfile]]) -> dict[str, Any]:
+    """``lwprof layer --format json``: every realisation with exact counts and formulas."""
+    base = variants[0][1]
+    pred = g.separable_prediction(variants)
+    return {
+        "input_shape": list(base.input_shape),
+        "output_shape": list(base.output_shape) if base.output_shape else None,
+        "conventions": CONVENTIONS,
+        "eq5_predicted_dwsep_ratio": pred[2] if pred else None,
+        "variants": [
+            {
+                "label": label,
+                "params": p.params,
+                "macs": p.macs,
+                "flops": p.flops,
+                "params_ratio": p.params / base.params if base.params else None,
+                "macs_ratio": p.macs / base.macs if base.macs else None,
+                "formula": " + ".join(r.formula for r in p.leaves() if r.formula and r.macs),
+                "layers": [
+                    {"name": r.name, "type": r.type, "params": r.params, "macs": r.macs, "output_shape": list(r.output_shape or ()), "formula": r.formula}
+                    for r in p.leaves()
+                ],
+            }
+            for label, p in variants
+        ],
+    }
+
+
+def check_dict(results: Sequence[Any]) -> dict[str, Any]:
+    """``lwprof check --format json``: every check as a dict, and whether all passed."""
+    import dataclasses
+
+    rows = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(vars(r)) for r in results]
+    failed = sum(r.status == "fail" for r in results)
+    return {"passed": failed == 0, "count": len(rows), "failed": failed, "checks": rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def check_writable(path: str | os.PathLike[str], force: bool = False) -> Path:
+    """Fails early when ``path`` cannot be written by :func:`write_atomic`.
+
+    Raises:
+        LwprofError: An empty name, a directory, a missing folder, or an existing file
+            without ``force``.
+    """
+    if not str(path):
+        raise LwprofError("--output needs a file name")
+    target = Path(path)
+    if target.is_dir():
+        raise LwprofError(f"cannot write {str(path)!r}: it is a directory")
+    if not target.parent.is_dir():
+        raise LwprofError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
+    if target.exists() and not force:
+        raise LwprofError(f"{str(path)!r} already exists; pass --force to overwrite it")
+    return target
+
+
+def write_atomic(path: str | os.PathLike[str], text: str, force: bool = False) -> Path:
+    """Writes ``text`` to ``path`` all at once: a temporary file in the same folder, then a
+    rename, so readers never see half a file and a failed write leaves nothing behind.
+
+    Args:
+        path: The file to write.
+        text: Its content (UTF-8).
+        force: Replace an existing file; without it an existing file is an error, also when
+            another process creates it meanwhile.
+
+    Returns:
+        The path written.
+
+    Raises:
+        LwprofError: The file exists (and ``force`` is off), the folder does not exist, the
+            path is a folder, or the file system refuses the write.
+    """
+    target = check_writable(path, force)
+    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, target)
+        else:
+            _link_new(tmp, target, path)
+    except OSError as exc:
+        raise LwprofError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def _link_new(tmp: Path, target: Path, shown: str | os.PathLike[str]) -> None:
+    """Moves ``tmp`` to ``target`` only if ``target`` does not exist (no race with others)."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise LwprofError(f"{str(shown)!r} already exists; pass --force to overwrite it") from None
+    except OSError:
+        # A file system without hard links: the check above is the best we can do.
+        if target.exists():
+            raise LwprofError(f"{str(shown)!r} already exists; pass --force to overwrite it") from None
+        os.replace(tmp, target)

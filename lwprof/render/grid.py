@@ -1,0 +1,595 @@
+"""Tables as plain data: the rows every renderer draws, built from lwprof's records.
+
+A :class:`Grid` holds raw cell values (exact integers, fractions, strings) and a kind per
+column. :mod:`lwprof.render.tables` turns it into a rich ``Table`` with human-readable numbers
+(3.47 M); :mod:`lwprof.render.export` into Markdown, CSV or TSV with exact integers. The
+builders here are pure functions of the records and import neither torch nor rich.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile
+from lwprof.units import human, human_bytes
+
+__all__ = [
+    "KINDS",
+    "Column",
+    "Grid",
+    "arch_grid",
+    "by_type_grid",
+    "check_grid",
+    "check_notes",
+    "compare_category_grid",
+    "compare_grid",
+    "compare_notes",
+    "crosscheck_verdict",
+    "hparams_text",
+    "layer_grid",
+    "layer_notes",
+    "list_dict",
+    "list_grid",
+    "option_flag",
+    "separable_prediction",
+    "shape_text",
+    "summary_grid",
+    "summary_notes",
+]
+
+# Column kinds: how a cell is shown. "count" = integer (human in tables, exact in exports),
+# "share" = fraction of a total (shown as a percentage), "ratio" = x-times factor, "float" =
+# a plain number, "status" = a verdict that tables colour, "text" = as is.
+KINDS = ("text", "count", "share", "ratio", "float", "status")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a :class:`Grid`.
+
+    Attributes:
+        header: The header shown to the user (names the unit, e.g. "MACs").
+        kind: One of ``KINDS``.
+        key: A machine name for CSV/TSV headers ("macs"); defaults to ``header``.
+    """
+
+    header: str
+    kind: str = "text"
+    key: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.key or self.header
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("count", "share", "ratio", "float")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table as data: columns, rows of raw values, and lines to show under it.
+
+    Attributes:
+        title: Shown above the table (rich) or as a heading (Markdown).
+        columns: The columns.
+        rows: One tuple of raw values per row (None = no value).
+        total: An optional last row (a sum), drawn apart in rich tables; exports leave it out
+            of CSV/TSV so that columns still sum correctly.
+        notes: Lines shown below the table (rich and Markdown; never in CSV/TSV).
+        display: Per row, an alternative first-column text for rich tables (indented names).
+    """
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    total: tuple[Any, ...] | None = None
+    notes: tuple[str, ...] = ()
+    display: tuple[str, ...] | None = field(default=None, compare=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Small formatters shared by the renderers
+
+
+def shape_text(shape: Sequence[int] | None) -> str:
+    """(1, 32, 112, 112) -> "1x32x112x112"; None -> "-"."""
+    return "x".join(str(s) for s in shape) if shape else "-"
+
+
+def _dims(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        if len(set(value)) == 1:
+            return str(value[0])
+        return "x".join(str(v) for v in value)
+    return str(value)
+
+
+def hparams_text(record: LayerRecord) -> str:
+    """The kernel, stride and groups of a layer in one short string, e.g. "3x3 s2 g32".
+
+    Stride, dilation and padding are omitted when they are 1 / default; groups when 1. An
+    adaptive pool shows its output size ("out 1x1"); a shuffle its groups ("g4").
+    """
+    h = record.hparams
+    parts: list[str] = []
+    if "kernel" in h:
+        parts.append("x".join(str(k) for k in h["kernel"]))
+        if "stride" in h:
+            parts.append(f"s{_dims(h['stride'])}")
+        if "dilation" in h and any(d != 1 for d in h["dilation"]):
+            parts.append(f"d{_dims(h['dilation'])}")
+    elif "output_size" in h:
+        parts.append("out " + "x".join(str(s) for s in h["output_size"]))
+    groups = h.get("groups")
+    if groups is not None and groups != 1:
+        parts.append(f"g{groups}")
+    return " ".join(parts)
+
+
+def crosscheck_verdict(profile: ModelProfile) -> str:
+    """One verdict for a whole profile: MISMATCH if any leaf mismatches, else the root's."""
+    if profile.mismatches:
+        return "MISMATCH"
+    return profile.root.crosscheck
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _config_text(config: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.items())
+
+
+def option_flag(name: str, type_name: str) -> str:
+    """The CLI flag of an architecture option: "dw_kernel" -> "--dw-kernel", bools as on/off."""
+    flag = name.replace("_", "-")
+    return f"--{flag}/--no-{flag}" if type_name == "bool" else f"--{flag}"
+
+
+# --------------------------------------------------------------------------------------------
+# lwprof summary
+
+
+def summary_grid(profile: ModelProfile, depth: int | None = None) -> Grid:
+    """The per-layer table of one profile.
+
+    Args:
+        profile: The profile.
+        depth: Show only records with depth <= ``depth`` (parents already aggregate their
+            children); None shows every record.
+
+    Returns:
+        A grid with one row per record below the model (the model itself is the total row).
+        The cross-check column is present only when the profile was cross-checked.
+    """
+    checked = any(r.crosscheck != "n/a" for r in profile.layers)
+    columns = [
+        Column("layer", key="name"),
+        Column("type", key="type"),
+        Column("kernel", key="kernel"),
+        Column("output shape", key="output_shape"),
+        Column("params", "count", "params"),
+        Column("MACs", "count", "macs"),
+        Column("MACs %", "share", "macs_share"),
+    ]
+    if checked:
+        columns.append(Column("check", "status", "crosscheck"))
+    rows, display = [], []
+    total_macs = profile.macs
+    for r in profile.layers[1:]:
+        if depth is not None and r.depth > depth:
+            continue
+        row: list[Any] = [r.name, r.type, hparams_text(r), shape_text(r.output_shape), r.params, r.macs, _share(r.macs, total_macs)]
+        if checked:
+            row.append(r.crosscheck)
+        rows.append(tuple(row))
+        display.append("  " * (r.depth - 1) + r.name.rsplit(".", 1)[-1])
+    root = profile.root
+    total: list[Any] = ["total", root.type, "", shape_text(root.output_shape), root.params, root.macs, _share(root.macs, total_macs)]
+    if checked:
+        total.append(crosscheck_verdict(profile))
+    title = f"{profile.arch} ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
+    return Grid(title, tuple(columns), tuple(rows), tuple(total), tuple(summary_notes(profile)), tuple(display))
+
+
+def by_type_grid(profile: ModelProfile) -> Grid:
+    """Totals by layer category over the leaves, like MobileNetV1's Table 2.
+
+    Columns: category, number of layers, params and their share, MACs and their share, and
+    the non-MAC operations (BatchNorm, activations, pooling) of each category.
+    """
+    counts: dict[str, list[int]] = {}
+    for r in profile.leaves():
+        acc = counts.setdefault(r.category, [0, 0])
+        acc[0] += r.calls
+        acc[1] += r.other_ops
+    params, macs = profile.params, profile.macs
+    rows = []
+    for category, (p, m) in profile.by_category().items():
+        n, other = counts.get(category, [0, 0])
+        rows.append((category, n, p, _share(p, params), m, _share(m, macs), other))
+    leaf_params = sum(r[2] for r in rows)
+    total = ("total", sum(r[1] for r in rows), leaf_params, _share(leaf_params, params), sum(r[4] for r in rows), _share(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
+    columns = (
+        Column("type", key="category"),
+        Column("layers", "count", "layers"),
+        Column("params", "count", "params"),
+        Column("params %", "share", "params_share"),
+        Column("MACs", "count", "macs"),
+        Column("MACs %", "share", "macs_share"),
+        Column("other ops", "count", "other_ops"),
+    )
+    title = f"{profile.arch} by layer type ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
+    return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile)))
+
+
+def _explained_by_design(profile: ModelProfile) -> dict[str, int]:
+    """Per category, how much more fvcore counts than lwprof in leaves judged "by design"."""
+    out: dict[str, int] = {}
+    for r in profile.leaves():
+        if r.crosscheck == "by design" and r.fvcore_macs is not None:
+            out[r.category] = out.get(r.category, 0) + r.fvcore_macs - r.macs
+    return out
+
+
+def summary_notes(profile: ModelProfile) -> list[str]:
+    """The footer of a summary: totals, sizes, cross-check totals, warnings, conventions."""
+    bpe = profile.bytes_per_element
+    lines = [
+        f"Params: {profile.params:,} ({human(profile.params)}), trainable {profile.trainable_params:,}; "
+        f"buffers (BatchNorm statistics): {profile.buffers:,}",
+        f"MACs: {profile.macs:,} ({human(profile.macs)})   FLOPs (2 x MACs): {profile.flops:,} ({human(profile.flops)})   "
+        f"other ops: {profile.other_ops:,} ({human(profile.other_ops)})",
+    ]
+    size = f"Model size ({profile.dtype}, params + buffers): {human_bytes(profile.model_size_bytes)}"
+    if profile.peak_activation_elements is not None:
+        peak = profile.peak_activation_elements
+        size += f"   peak activation memory: {peak:,} elements = {human_bytes(peak * bpe)}"
+    lines.append(size)
+    lines.extend(_crosscheck_lines(profile))
+    if profile.unsupported:
+        names = ", ".join(n or "(model)" for n in profile.unsupported[:8])
+        more = f" and {len(profile.unsupported) - 8} more" if len(profile.unsupported) > 8 else ""
+        lines.append(
+            f"WARNING: {len(profile.unsupported)} layer(s) have no formula; their MACs were counted at the op level: {names}{more} (--strict makes this an error)"
+        )
+    lines.append(f"Conventions: {CONVENTIONS}")
+    return lines
+
+
+def _crosscheck_lines(profile: ModelProfile) -> list[str]:
+    if profile.fvcore_macs is None and profile.torch_macs is None:
+        return ["Cross-check: not run (use --fvcore to compare every layer with fvcore and FlopCounterMode)"]
+    macs = profile.macs
+    lines = []
+    fv, tc = profile.fvcore_macs, profile.torch_macs
+    if fv is not None:
+        diff = fv - macs
+        if diff == 0:
+            why = "equal to lwprof"
+        else:
+            explained = _explained_by_design(profile)
+            parts = ", ".join(f"{cat} {n:,}" for cat, n in explained.items() if n)
+            rest = diff - sum(explained.values())
+            why = f"{diff:+,} vs lwprof: fvcore also counts {parts}, which lwprof reports as other ops" if parts else f"{diff:+,} vs lwprof"
+            if rest and parts:
+                why += f"; {rest:+,} unexplained"
+        lines.append(f"fvcore total: {fv:,} ({human(fv)}; {why})")
+    if tc is not None:
+        diff = tc - macs
+        lines.append(f"FlopCounterMode total (halved to MACs): {tc:,} ({human(tc)}; {'equal to lwprof' if diff == 0 else f'{diff:+,} vs lwprof'})")
+    bad = profile.mismatches
+    if bad:
+        shown = "; ".join(
+            f"{r.name or '(model)'}: lwprof {r.macs:,} vs fvcore {r.fvcore_macs:,} vs FlopCounterMode {r.torch_macs:,}" for r in bad[:5]
+        )
+        lines.append(f"MISMATCH in {len(bad)} layer(s): {shown}")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# lwprof compare
+
+
+def _published_text(pub: Mapping[str, Any] | None) -> str:
+    if not pub:
+        return "-"
+    params, macs = pub.get("params"), pub.get("macs")
+    p = f"{params:g} M" if params is not None else "-"
+    m = f"{macs:g} M" if macs is not None else "-"
+    return f"{p} / {m}"
+
+
+def compare_grid(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> Grid:
+    """One row per variant: params, MACs, FLOPs, ratios to the first variant, published.
+
+    Args:
+        comparison: The comparison.
+        published: Per variant, a dict with optional "params", "macs" (millions) and
+            "source", or None; defaults to no published numbers.
+    """
+    published = list(published) if published is not None else [None] * len(comparison.variants)
+    base = comparison.baseline.profile
+    checked = any(v.profile.root.crosscheck != "n/a" for v in comparison.variants)
+    columns = [
+        Column("variant", key="label"),
+        Column("params", "count", "params"),
+        Column("MACs", "count", "macs"),
+        Column("FLOPs", "count", "flops"),
+        Column("MACs ratio", "ratio", "macs_ratio"),
+        Column("params ratio", "ratio", "params_ratio"),
+        Column("published (params / MACs)", key="published"),
+    ]
+    if checked:
+        columns.append(Column("check", "status", "crosscheck"))
+    rows = []
+    for v, pub in zip(comparison.variants, published):
+        p = v.profile
+        row: list[Any] = [v.label, p.params, p.macs, p.flops, _ratio(p.macs, base.macs), _ratio(p.params, base.params), _published_text(pub)]
+        if checked:
+            row.append(crosscheck_verdict(p))
+        rows.append(tuple(row))
+    return Grid(f"{comparison.arch}: {_vary_text(comparison)}", tuple(columns), tuple(rows), None, tuple(compare_notes(comparison, published)))
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _vary_text(comparison: Comparison) -> str:
+    axes = "; ".join(f"{k} in {', '.join(str(v) for v in vals)}" for k, vals in comparison.vary.items())
+    fixed = {k: v for k, v in comparison.baseline.config.items() if k not in comparison.vary}
+    return f"{axes} (fixed: {_config_text(fixed)}), batch {comparison.baseline.profile.batch}"
+
+
+def compare_notes(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> list[str]:
+    """Lines under the comparison: what the ratios mean, the published sources, conventions."""
+    lines = [f"Ratios are to the first variant ({comparison.baseline.label}); published numbers are in millions (params / MACs)."]
+    sources: dict[str, list[str]] = {}
+    for v, pub in zip(comparison.variants, published or ()):
+        if pub and pub.get("source"):
+            sources.setdefault(str(pub["source"]), []).append(v.label)
+    for source, labels in sources.items():
+        lines.append(f"Published: {source} ({'; '.join(labels)})")
+    lines.append(f"Conventions: {CONVENTIONS}")
+    return lines
+
+
+def compare_category_grid(comparison: Comparison) -> Grid:
+    """Where the savings come from: one row per layer category, one MACs column per variant.
+
+    Categories with no MACs in any variant (BatchNorm, activations, ...) are left out.
+    """
+    per_variant = [v.profile.by_category() for v in comparison.variants]
+    order: dict[str, int] = {}
+    for cats in per_variant:
+        for cat, (_, macs) in cats.items():
+            order[cat] = max(order.get(cat, 0), macs)
+    categories = sorted(order, key=lambda c: -order[c])
+    columns = [Column("type", key="category")] + [Column(v.label, "count", f"macs[{v.label}]") for v in comparison.variants]
+    rows = [tuple([cat] + [cats.get(cat, (0, 0))[1] for cats in per_variant]) for cat in categories if order[cat]]
+    total = tuple(["total"] + [v.profile.macs for v in comparison.variants])
+    return Grid("MACs by layer type", tuple(columns), tuple(rows), total)
+
+
+# --------------------------------------------------------------------------------------------
+# lwprof layer
+
+
+def _formula(profile: ModelProfile) -> str:
+    return " + ".join(r.formula for r in profile.leaves() if r.formula and r.macs)
+
+
+def layer_grid(variants: Sequence[tuple[str, ModelProfile]]) -> Grid:
+    """One row per realisation of a conv: params, MACs, ratios to the first, the formula."""
+    base = variants[0][1]
+    rows = tuple(
+        (label, p.params, p.macs, _ratio(p.params, base.params), _ratio(p.macs, base.macs), _formula(p)) for label, p in variants
+    )
+    columns = (
+        Column("realisation", key="label"),
+        Column("params", "count", "params"),
+        Column("MACs", "count", "macs"),
+        Column("params ratio", "ratio", "params_ratio"),
+        Column("MACs ratio", "ratio", "macs_ratio"),
+        Column("formula (MACs)", key="formula"),
+    )
+    x = base.input_shape
+    title = f"one {shape_text(x[1:])} -> {shape_text(base.output_shape[1:] if base.output_shape else None)} conv, batch {x[0]}"
+    return Grid(title, columns, rows, None, tuple(layer_notes(variants)))
+
+
+def separable_prediction(variants: Sequence[tuple[str, ModelProfile]]) -> tuple[int, int, float] | None:
+    """(N, D_K, 1/N + 1/D_K^2) of MobileNetV1 eq. 5 for the standard conv, or None."""
+    for label, p in variants:
+        if label == "standard":
+            conv = next((r for r in p.leaves() if "kernel" in r.hparams), None)
+            if conv is None or not conv.output_shape:
+                return None
+            n, k = conv.output_shape[1], conv.hparams["kernel"][0]
+            return n, k, 1 / n + 1 / (k * k)
+    return None
+
+
+def layer_notes(variants: Sequence[tuple[str, ModelProfile]]) -> list[str]:
+    """MobileNetV1 eq. 5's predicted dwsep/standard MACs ratio next to the measured one."""
+    lines = []
+    pred = separable_prediction(variants)
+    profiles = dict(variants)
+    if pred and "dwsep" in profiles and profiles.get("standard") and profiles["standard"].macs:
+        n, k, ratio = pred
+        measured = profiles["dwsep"].macs / profiles["standard"].macs
+        lines.append(
+            f"MobileNetV1 eq. 5: dwsep / standard = 1/N + 1/D_K^2 = 1/{n} + 1/{k * k} = {ratio:.4f}; "
+            f"measured {profiles['dwsep'].macs:,} / {profiles['standard'].macs:,} = {measured:.4f}"
+        )
+    lines.append("Padding is 'same' (k // 2); the grouped variant ends with a channel shuffle (0 ops), the ghost one with a concat.")
+    lines.append(f"Conventions: {CONVENTIONS}")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# lwprof check
+
+
+def _value_text(value: float, unit: str) -> str:
+    return f"{value:g} {unit}" if unit != "%" else f"{value:g}%"
+
+
+def check_grid(results: Iterable[Any]) -> Grid:
+    """One row per published number: source, model, quantity, published, computed, status.
+
+    Args:
+        results: ``CheckResult``-like objects (source, model, quantity, published, unit,
+            computed, difference, tolerance, convention, status, note).
+    """
+    results = list(results)
+    rows = tuple(
+        (
+            r.source,
+            r.model,
+            r.quantity,
+            _value_text(r.published, r.unit),
+            _value_text(float(f"{r.computed:.4g}"), r.unit),
+            f"{r.difference:+.3g}",
+            f"{r.tolerance:g}",
+            r.status,
+        )
+        for r in results
+    )
+    columns = (
+        Column("source", key="source"),
+        Column("model", key="model"),
+        Column("quantity", key="quantity"),
+        Column("published", key="published"),
+        Column("computed", key="computed"),
+        Column("difference", key="difference"),
+        Column("tolerance", key="tolerance"),
+        Column("status", "status", "status"),
+    )
+    counts = {status: sum(r.status == status for r in results) for status in dict.fromkeys(["pass", *(r.status for r in results)])}
+    title = "paper conformance: " + ", ".join(f"{n} {status}" for status, n in counts.items()) + f" (of {len(results)})"
+    return Grid(title, columns, rows, None, tuple(check_notes(results)))
+
+
+def check_notes(results: Sequence[Any]) -> list[str]:
+    """The conventions behind the checks (each once) and the notes of checks that did not pass."""
+    lines = []
+    seen: list[str] = []
+    for r in results:
+        if r.convention and r.convention not in seen:
+            seen.append(r.convention)
+    lines.extend(f"Convention: {c}" for c in seen)
+    for r in results:
+        if r.note and r.status != "pass":
+            lines.append(f"{r.model} {r.quantity}: {r.note}")
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# lwprof list
+
+
+def _type_name(tp: Any) -> str:
+    return "choice" if isinstance(tp, type) and issubclass(tp, enum.Enum) else getattr(tp, "__name__", str(tp))
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _default_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(_plain(value))
+
+
+def _allowed(opt: Any) -> str:
+    if opt.choices is not None:
+        return ", ".join(str(_plain(c)) for c in opt.choices)
+    tp = opt.type
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return ", ".join(str(m.value) for m in tp)
+    return {"bool": "on / off", "int": "integer", "float": "number"}.get(getattr(tp, "__name__", ""), "any")
+
+
+def list_grid(specs: Sequence[Any]) -> Grid:
+    """One row per option of every architecture (``lwprof list`` in CSV, TSV and Markdown).
+
+    Args:
+        specs: ``ArchSpec``s (name, aliases, paper, summary, compare_axis, options()).
+    """
+    rows = []
+    for spec in specs:
+        for opt in spec.options():
+            rows.append(
+                (
+                    spec.name,
+                    ", ".join(spec.aliases),
+                    option_flag(opt.name, _type_name(opt.type)),
+                    _default_text(opt.default),
+                    _allowed(opt),
+                    opt.help,
+                    spec.paper,
+                )
+            )
+    columns = (
+        Column("architecture", key="arch"),
+        Column("aliases", key="aliases"),
+        Column("option", key="option"),
+        Column("default", key="default"),
+        Column("allowed values", key="allowed"),
+        Column("meaning", key="help"),
+        Column("paper", key="paper"),
+    )
+    return Grid("architectures", columns, tuple(rows))
+
+
+def arch_grid(spec: Any) -> Grid:
+    """The options of one architecture, for ``lwprof list`` as a rich table."""
+    rows = tuple(
+        (option_flag(opt.name, _type_name(opt.type)), _default_text(opt.default), _allowed(opt), opt.help) for opt in spec.options()
+    )
+    columns = (Column("option"), Column("default"), Column("allowed values"), Column("meaning"))
+    axis, values = spec.compare_axis
+    notes = [
+        f"paper: {spec.paper}",
+        f"compare axis: --vary {axis}={','.join(str(_plain(v)) for v in values)}",
+    ]
+    aliases = f" (aliases: {', '.join(spec.aliases)})" if spec.aliases else ""
+    summary = f": {spec.summary}" if spec.summary else ""
+    return Grid(f"{spec.name}{aliases}{summary}", columns, rows, None, tuple(notes))
+
+
+def list_dict(specs: Sequence[Any]) -> list[dict[str, Any]]:
+    """``lwprof list --format json``: every architecture with its options."""
+    out = []
+    for spec in specs:
+        axis, values = spec.compare_axis
+        out.append(
+            {
+                "name": spec.name,
+                "aliases": list(spec.aliases),
+                "paper": spec.paper,
+                "summary": spec.summary,
+                "compare_axis": {axis: [_plain(v) for v in values]},
+                "options": [
+                    {
+                        "name": opt.name,
+                        "flag": option_flag(opt.name, _type_name(opt.type)),
+                        "type": _type_name(opt.type),
+                        "default": _plain(opt.default),
+                        "choices": [_plain(c) for c in opt.choices] if opt.choices is not None else None,
+                        "allowed": _allowed(opt),
+                        "help": opt.help,
+                    }
+                    for opt in spec.options()
+                ],
+            }
+        )
+    return out

@@ -1,0 +1,327 @@
+"""Tests of the renderers on hand-built records: no torch, no model, exact expectations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from lwprof.errors import LwprofError
+from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile, Variant
+from lwprof.render import export, grid, tables
+
+__all__: list[str] = []
+
+
+def rec(name: str, depth: int, params: int, macs: int, *, leaf: bool = True, category: str = "Block", **kw: Any) -> LayerRecord:
+    defaults: dict[str, Any] = {
+        "type": "Conv2d" if leaf else "Sequential",
+        "status": "formula" if leaf else "parent",
+        "input_shape": (1, 4, 8, 8),
+        "output_shape": (1, 8, 8, 8),
+        "trainable_params": params,
+        "buffers": 0,
+    }
+    defaults.update(kw)
+    return LayerRecord(name=name, depth=depth, is_leaf=leaf, category=category, params=params, macs=macs, **defaults)
+
+
+def tiny_profile(crosschecked: bool = False, mismatch: bool = False) -> ModelProfile:
+    """A two-layer "model": a 3x3 conv (288 params, 18432 MACs) and a BatchNorm (16 params)."""
+    conv = rec(
+        "body.conv", 2, 288, 18432, category="Conv 3x3",
+        hparams={"kernel": (3, 3), "stride": (2, 2), "padding": (1, 1), "dilation": (1, 1), "groups": 1},
+        formula="1 x 8 x 8x8 outputs x 4 (C_in/g = 4/1) x 3x3 kernel = 18,432 MACs",
+    )  # fmt: skip
+    bn = rec("body.bn", 2, 16, 0, category="BatchNorm", type="BatchNorm2d", other_ops=1024, buffers=16)
+    body = rec("body", 1, 304, 18432, leaf=False, buffers=16, other_ops=1024)
+    root = rec("", 0, 304, 18432, leaf=False, buffers=16, other_ops=1024)
+    layers = [root, body, conv, bn]
+    if crosschecked:
+        verdicts = {"": "by design", "body": "by design", "body.conv": "MISMATCH" if mismatch else "ok", "body.bn": "by design"}
+        fv = {"": 18432 + 512, "body": 18432 + 512, "body.conv": 18433 if mismatch else 18432, "body.bn": 512}
+        layers = [
+            LayerRecord(**{**r.__dict__, "fvcore_macs": fv[r.name], "torch_macs": r.macs, "crosscheck": verdicts[r.name]}) for r in layers
+        ]
+    return ModelProfile("tiny", {"alpha": 1.0, "conv": "standard"}, (1, 4, 8, 8), tuple(layers), "fp32", 2048)
+
+
+def render(renderable: Any, width: int = 120) -> str:
+    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------
+# Formatters
+
+
+@pytest.mark.parametrize(
+    ("hparams", "expected"),
+    [
+        ({"kernel": (3, 3), "stride": (2, 2), "groups": 32}, "3x3 s2 g32"),
+        ({"kernel": (1, 1), "stride": (1, 1), "groups": 1}, "1x1 s1"),
+        ({"kernel": (3, 3), "stride": (2, 1), "dilation": (2, 2), "groups": 1}, "3x3 s2x1 d2"),
+        ({"output_size": (1, 1)}, "out 1x1"),
+        ({"groups": 4}, "g4"),
+        ({}, ""),
+    ],
+)
+def test_hparams_text(hparams: dict[str, Any], expected: str) -> None:
+    assert grid.hparams_text(rec("x", 1, 0, 0, hparams=hparams)) == expected
+
+
+def test_shape_text() -> None:
+    assert grid.shape_text((1, 32, 112, 112)) == "1x32x112x112"
+    assert grid.shape_text(None) == "-"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "table", "exported"),
+    [
+        (568740352, "count", "568.74 M", "568740352"),
+        (864, "count", "864", "864"),
+        (0.9486, "share", "94.9%", "94.86"),
+        (0.25, "ratio", "0.250x", "0.2500"),
+        (None, "count", "-", ""),
+        ("ok", "status", "ok", "ok"),
+    ],
+)
+def test_cells(value: Any, kind: str, table: str, exported: str) -> None:
+    assert tables.cell_text(value, kind) == table
+    assert export.export_cell(value, kind) == exported
+
+
+def test_option_flag() -> None:
+    assert grid.option_flag("dw_kernel", "int") == "--dw-kernel"
+    assert grid.option_flag("se", "bool") == "--se/--no-se"
+
+
+# --------------------------------------------------------------------------------------------
+# Grids
+
+
+def test_summary_grid_rows_depth_and_total() -> None:
+    p = tiny_profile()
+    full = grid.summary_grid(p)
+    assert [r[0] for r in full.rows] == ["body", "body.conv", "body.bn"]
+    assert full.display == ("body", "  conv", "  bn")
+    assert full.total is not None and full.total[4:6] == (304, 18432)
+    assert "check" not in [c.header for c in full.columns]  # not cross-checked: no verdict column
+    top = grid.summary_grid(p, depth=1)
+    assert [r[0] for r in top.rows] == ["body"]
+    conv = full.rows[1]
+    assert conv[2] == "3x3 s2" and conv[3] == "1x8x8x8" and conv[6] == pytest.approx(1.0)
+
+
+def test_summary_notes_totals_and_conventions() -> None:
+    notes = grid.summary_notes(tiny_profile())
+    text = "\n".join(notes)
+    assert "Params: 304" in text and "MACs: 18,432" in text and "FLOPs (2 x MACs): 36,864" in text
+    assert "peak activation memory: 2,048 elements = 8.00 KiB" in text
+    assert "Cross-check: not run" in text
+    assert notes[-1] == f"Conventions: {CONVENTIONS}"
+
+
+def test_summary_notes_explain_fvcore_difference() -> None:
+    p = tiny_profile(crosschecked=True)
+    text = "\n".join(grid.summary_notes(p))
+    assert "fvcore total: 18,944" in text
+    assert "+512 vs lwprof: fvcore also counts BatchNorm 512" in text
+    assert "FlopCounterMode total (halved to MACs): 18,432" in text and "equal to lwprof" in text
+    assert "MISMATCH" not in text
+    g = grid.summary_grid(p)
+    assert g.columns[-1].header == "check"
+    assert [r[-1] for r in g.rows] == ["by design", "ok", "by design"]
+
+
+def test_summary_notes_show_mismatch() -> None:
+    p = tiny_profile(crosschecked=True, mismatch=True)
+    text = "\n".join(grid.summary_notes(p))
+    assert "MISMATCH in 1 layer(s): body.conv: lwprof 18,432 vs fvcore 18,433" in text
+    assert grid.crosscheck_verdict(p) == "MISMATCH"
+
+
+def test_unsupported_layers_warned() -> None:
+    p = tiny_profile()
+    odd = rec("body.odd", 2, 0, 7, status="unsupported", category="Unsupported", type="Odd")
+    p = ModelProfile(p.arch, p.config, p.input_shape, (*p.layers, odd))
+    assert any(line.startswith("WARNING: 1 layer(s) have no formula") and "body.odd" in line for line in grid.summary_notes(p))
+
+
+def test_by_type_grid() -> None:
+    g = grid.by_type_grid(tiny_profile())
+    assert [r[0] for r in g.rows] == ["Conv 3x3", "BatchNorm"]
+    conv, bn = g.rows
+    assert conv[1:3] == (1, 288) and conv[4] == 18432 and conv[5] == pytest.approx(1.0)
+    assert bn[2] == 16 and bn[6] == 1024
+    assert g.total is not None and g.total[2] == 304 and g.total[4] == 18432
+
+
+def _comparison() -> Comparison:
+    a = tiny_profile()
+    half = ModelProfile("tiny", {"alpha": 0.5, "conv": "standard"}, a.input_shape, tuple(
+        LayerRecord(**{**r.__dict__, "params": r.params // 2, "macs": r.macs // 4}) for r in a.layers
+    ))  # fmt: skip
+    return Comparison("tiny", {"alpha": (1.0, 0.5)}, (Variant("alpha=1.0", a.config, a), Variant("alpha=0.5", half.config, half)))
+
+
+def test_compare_grids_and_json() -> None:
+    c = _comparison()
+    published = [{"params": 0.0003, "macs": 0.018, "source": "Tiny paper Table 1"}, None]
+    g = grid.compare_grid(c, published)
+    assert [r[0] for r in g.rows] == ["alpha=1.0", "alpha=0.5"]
+    assert g.rows[0][4] == 1.0 and g.rows[1][4] == pytest.approx(0.25) and g.rows[1][5] == pytest.approx(0.5)
+    assert g.rows[0][6] == "0.0003 M / 0.018 M" and g.rows[1][6] == "-"
+    assert any("Tiny paper Table 1" in n for n in g.notes)
+    cats = grid.compare_category_grid(c)
+    assert [r[0] for r in cats.rows] == ["Conv 3x3"]  # BatchNorm has no MACs in any variant
+    assert cats.rows[0][1:] == (18432, 4608) and cats.total == ("total", 18432, 4608)
+    data = json.loads(export.to_json(export.compare_dict(c, published)))
+    assert data["arch"] == "tiny" and data["vary"] == {"alpha": [1.0, 0.5]}
+    v0, v1 = data["variants"]
+    assert v0["totals"]["macs"] == 18432 and isinstance(v0["totals"]["macs"], int)
+    assert v0["published"]["source"] == "Tiny paper Table 1" and v1["published"] is None
+    assert v1["macs_ratio"] == 0.25 and v0["by_category"]["Conv 3x3"] == {"params": 288, "macs": 18432}
+
+
+@dataclass(frozen=True)
+class FakeCheck:
+    source: str
+    model: str
+    quantity: str
+    published: float
+    unit: str
+    computed: float
+    difference: float
+    tolerance: float
+    convention: str
+    status: str
+    note: str
+
+
+def test_check_grid_and_dict() -> None:
+    results = [
+        FakeCheck("Paper Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 1.0, "conv+FC MACs", "pass", ""),
+        FakeCheck("Paper Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "fail", "typo?"),
+    ]
+    g = grid.check_grid(results)
+    assert g.rows[0][3:6] == ("569 M", "568.7 M", "-0.26") and g.rows[1][3] == "1.19%" and g.rows[1][-1] == "fail"
+    assert g.title.startswith("paper conformance: 1 pass, 1 fail")
+    assert g.notes == ("Convention: conv+FC MACs", "net MACs share Conv 3x3: typo?")
+    data = export.check_dict(results)
+    assert data["passed"] is False and data["failed"] == 1 and data["checks"][0]["published"] == 569.0
+
+
+# --------------------------------------------------------------------------------------------
+# Rich tables
+
+
+def test_grid_table_is_a_rich_table_with_total_row() -> None:
+    g = grid.summary_grid(tiny_profile())
+    table = tables.grid_table(g)
+    assert isinstance(table, Table)
+    assert table.row_count == 4  # three records and the total
+    out = render(tables.summary_view(tiny_profile()))
+    assert "18.43 k" in out and "  conv" in out and "3x3 s2" in out and "total" in out
+
+
+def test_statuses_are_coloured() -> None:
+    console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system="standard")
+    console.print(tables.summary_view(tiny_profile(crosschecked=True, mismatch=True)))
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "\x1b[" in out and "MISMATCH" in out
+
+
+# --------------------------------------------------------------------------------------------
+# Exports
+
+
+def test_markdown_export_keeps_exact_integers() -> None:
+    md = export.to_markdown(grid.summary_grid(tiny_profile()))
+    assert md.startswith("### tiny (alpha=1.0, conv=standard)")
+    table = md.split("\n\n")[1]
+    assert "| body.conv " in table and " 18432 |" in table and "18.43 k" not in table
+    assert "|--" in md and f"Conventions: {CONVENTIONS}" in md
+
+
+@pytest.mark.parametrize(("fmt", "sep"), [("csv", ","), ("tsv", "\t")])
+def test_delimited_export_parses_and_sums(fmt: str, sep: str) -> None:
+    text = export.export_grid(grid.summary_grid(tiny_profile()), fmt)
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=sep))
+    assert [r["name"] for r in rows] == ["body", "body.conv", "body.bn"]  # no total row, no notes
+    assert rows[1]["macs"] == "18432" and rows[1]["kernel"] == "3x3 s2" and rows[1]["macs_share"] == "100.00"
+
+
+def test_export_grid_rejects_table_format() -> None:
+    with pytest.raises(ValueError):
+        export.export_grid(grid.summary_grid(tiny_profile()), "table")
+
+
+def test_json_is_exact() -> None:
+    text = export.to_json(tiny_profile().to_dict())
+    data = json.loads(text)
+    assert data["totals"]["macs"] == 18432 and data["totals"]["flops"] == 36864 and text.endswith("\n")
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writes
+
+
+def test_write_atomic_writes_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    export.write_atomic(target, '{"a": 1}\n')
+    assert target.read_text() == '{"a": 1}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+    mode = target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask  # a normal file, not a private temp file
+
+
+def test_write_atomic_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(LwprofError, match="already exists; pass --force"):
+        export.write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+    export.write_atomic(target, "new", force=True)
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+@pytest.mark.parametrize("bad", ["/nonexistent/dir/x.json", "DIR"])
+def test_write_atomic_bad_paths(tmp_path: Path, bad: str) -> None:
+    path = tmp_path if bad == "DIR" else Path(bad)
+    with pytest.raises(LwprofError, match="cannot write"):
+        export.write_atomic(path, "x")
+
+
+def test_write_atomic_unwritable_folder(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can write anywhere")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(LwprofError, match="cannot write"):
+            export.write_atomic(folder / "x.json", "x")
+        assert list(folder.iterdir()) == []
+    finally:
+        folder.chmod(0o700)
+
+
+def test_render_imports_neither_torch_nor_fvcore() -> None:
+    code = "import sys, lwprof.render, lwprof.render.grid; assert 'torch' not in sys.modules and 'fvcore' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
