@@ -89,6 +89,9 @@ def profile(
         arch, cfg_dict, real = model_or_name, {}, model
     else:
         spec = get_architecture(model_or_name)
+        if options.get("kwargs") is not None:
+            raise LwprofError(f"--kwargs is for user models (file.py:Class); {spec.name} takes architecture options")
+        options.pop("kwargs", None)
         if input_size is not None and len(input_size) == 3 and input_size[1] == input_size[2]:
             options.setdefault("resolution", input_size[1])
         cfg = spec.configure(config, **options)
@@ -160,7 +163,7 @@ def compare_models(
 
     Args:
         specs: E.g. ``["mobilenet", "models.py:TinyNet"]``; ratios are taken to the first.
-        input_size: (C, H, W) for models that do not declare one.
+        input_size: (C, H, W) given to every model (default: each model's own).
         batch: Batch size.
         crosscheck: Cross-check every model with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.

@@ -123,6 +123,10 @@ Batch = Annotated[int, typer.Option("--batch", min=1, help="Batch size; every co
 Fvcore = Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower).", rich_help_panel=RUN_PANEL)]
 DtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Element type for model size and activation memory.", rich_help_panel=RUN_PANEL)]
 
+InputSize = Annotated[str | None, typer.Option("--input-size", help="Input of one sample as C,H,W (default 3,R,R with R = --resolution; required for user models without an input_size attribute).", rich_help_panel=RUN_PANEL, show_default=False)]
+Kwargs = Annotated[str | None, typer.Option("--kwargs", help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.", rich_help_panel=RUN_PANEL, show_default=False)]
+PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a PNG chart to this file (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
+
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.", rich_help_panel=OUT_PANEL, show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.", rich_help_panel=OUT_PANEL)]
@@ -312,9 +316,26 @@ def _published(comparison: Comparison) -> list[dict[str, Any] | None]:
         return [None] * len(comparison.variants)
     out: list[dict[str, Any] | None] = []
     for v in comparison.variants:
-        found = published_for(comparison.arch, dict(v.config))
+        try:
+            found = published_for(v.profile.arch, dict(v.config))
+        except LwprofError:  # a user model: no paper
+            found = None
         out.append(dict(found) if found else None)
     return out
+
+
+def _budget_failures(profile: Any, max_macs: str | None, max_params: str | None) -> list[str]:
+    """``--max-macs`` / ``--max-params`` gates: one line per exceeded budget."""
+    from lwprof.units import human, parse_count
+
+    failures = []
+    for flag, limit, value in (("--max-macs", max_macs, profile.macs), ("--max-params", max_params, profile.params)):
+        if limit is None:
+            continue
+        bound = parse_count(limit)
+        if value > bound:
+            failures.append(f"OVER BUDGET: {flag} {limit}: measured {value:,} ({human(value)}) exceeds {bound:,} by {value - bound:,}")
+    return failures
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,12 +383,17 @@ def summary(
     num_classes: NumClasses = None,
     settings: SetOpt = None,
     batch: Batch = 1,
-    input_size: Annotated[str | None, typer.Option("--input-size", help="Input of one sample as C,H,W (default 3,R,R with R = --resolution).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
+    input_size: InputSize = None,
+    kwargs: Kwargs = None,
     depth: Annotated[int | None, typer.Option("--depth", min=0, help="Show only modules down to this depth (parents sum their children), in the table and the exports; default: all.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
     by_type: Annotated[bool, typer.Option("--by-type", help="Totals by layer type (Conv 1x1, Conv DW 3x3, FC, ...) with shares, like MobileNetV1's Table 2.", rich_help_panel=OUT_PANEL)] = False,
     fvcore: Fvcore = True,
     strict: Annotated[bool, typer.Option("--strict", help="Fail when a layer has no formula instead of counting it at the op level.", rich_help_panel=RUN_PANEL)] = False,
+    memory: Annotated[bool, typer.Option("--memory", help="Per-layer memory instead: output bytes, bytes read and written, MACs per byte.", rich_help_panel=OUT_PANEL)] = False,
+    max_macs: Annotated[str | None, typer.Option("--max-macs", help="Budget: exit 1 when MACs exceed it (k, M, G accepted: 300M).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
+    max_params: Annotated[str | None, typer.Option("--max-params", help="Budget: exit 1 when params exceed it (e.g. 3.5M).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     dtype: DtypeOpt = Dtype.FP32,
+    plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -385,11 +411,21 @@ def summary(
     * `lwprof summary mobilenet --alpha 0.5 --resolution 160 --depth 2`: top two levels only.
     * `lwprof summary shufflenet --groups 8 --by-type --no-fvcore`: totals by layer type.
     * `lwprof summary ghostnet --format json -o ghostnet.json`: every layer, exact integers.
+    * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic per layer.
+    * `lwprof summary my_net.py:Net --input-size 3,224,224 --max-macs 300M`: a user model under a budget.
     """
     _check_output(output, force)
     from lwprof import api
     from lwprof.render import grid as g
-    from lwprof.render.tables import by_type_view, summary_view
+    from lwprof.render.measure_grids import memory_grid
+    from lwprof.render.tables import by_type_view, grid_view, summary_view
+
+    if max_macs is not None or max_params is not None:
+        from lwprof.units import parse_count
+
+        for limit in (max_macs, max_params):
+            if limit is not None:
+                parse_count(limit)  # a malformed budget is a usage error before any work
 
     options = _arch_options(
         settings, alpha=alpha, groups=groups, scale=scale, width=width, ratio=ratio, dw_kernel=dw_kernel, conv=conv,
@@ -401,6 +437,8 @@ def summary(
     what = "profiling + cross-check with fvcore and FlopCounterMode" if fvcore else "profiling"
     with _progress(_show_progress(fmt) and fvcore, None, what) as step:
         step(arch)
+        if kwargs is not None:
+            options["kwargs"] = kwargs
         profile = api.profile(arch, size, batch=batch, crosscheck=fvcore, strict=strict, dtype=dtype.value, **options)
 
     def data() -> dict[str, Any]:
@@ -411,16 +449,33 @@ def summary(
         out["by_category"] = {cat: {"params": p, "macs": m} for cat, (p, m) in profile.by_category().items()}
         return out
 
-    if by_type:
+    if memory:
+        _emit(fmt, output, force, view=lambda: grid_view(memory_grid(profile)), grids=lambda: memory_grid(profile), data=data)
+    elif by_type:
         _emit(fmt, output, force, view=lambda: by_type_view(profile), grids=lambda: g.by_type_grid(profile), data=data)
     else:
         _emit(fmt, output, force, view=lambda: summary_view(profile, depth), grids=lambda: g.summary_grid(profile, depth), data=data)
+    if plot is not None:
+        from lwprof.render.plots import plot_layers
+
+        typer.echo(f"wrote {plot_layers(profile, plot)}", err=True)
+    failures = _budget_failures(profile, max_macs, max_params)
+    for line in failures:
+        typer.echo(line, err=True)
+    if failures:
+        raise typer.Exit(1)
 
 
 @app.command()
 @_handles_errors
 def compare(
-    arch: ArchArg,
+    specs: Annotated[
+        list[str],
+        typer.Argument(
+            help="One architecture (its variants are compared), or several models side by side: zoo names and user specs path/file.py:Class.",
+            show_default=False,
+        ),
+    ],
     vary: Annotated[
         list[str] | None,
         typer.Option(
@@ -444,8 +499,10 @@ def compare(
     num_classes: NumClasses = None,
     settings: SetOpt = None,
     batch: Batch = 1,
+    input_size: InputSize = None,
     fvcore: Fvcore = True,
     dtype: DtypeOpt = Dtype.FP32,
+    plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -461,6 +518,7 @@ def compare(
     * `lwprof compare mobilenet --vary alpha=1,0.75,0.5,0.25 --no-fvcore`: Table 6's widths.
     * `lwprof compare shufflenet --vary groups=1,2,3,4,8 --vary scale=0.5,1`: every combination.
     * `lwprof compare ghostnet --format csv -o ghostnet.csv`: exact integers for a spreadsheet.
+    * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: your model beside MobileNetV1.
     """
     _check_output(output, force)
     from lwprof import api
@@ -474,13 +532,22 @@ def compare(
         settings, alpha=alpha, groups=groups, scale=scale, width=width, ratio=ratio, dw_kernel=dw_kernel, conv=conv,
         shuffle=shuffle, se=se, shallow=shallow, resolution=resolution, num_classes=num_classes,
     )  # fmt: skip
-    spec = get_architecture(arch)
-    total = 1
-    for values in axes.values() or [spec.compare_axis[1]]:
-        total *= len(values)
+    size = _input_size(input_size)
     what = "profiling + cross-check" if fvcore else "profiling"
-    with _progress(_show_progress(fmt), total, what) as step:
-        comparison = api.compare(spec.name, axes or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **fixed)
+    if len(specs) > 1 or ":" in specs[0] or specs[0].endswith(".py"):
+        if axes or fixed:
+            raise LwprofError("--vary and architecture options apply to one architecture; with several models give each as a spec")
+        with _progress(_show_progress(fmt), len(specs), what) as step:
+            comparison = api.compare_models(specs, size, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step)
+    else:
+        spec = get_architecture(specs[0])
+        total = 1
+        for values in axes.values() or [spec.compare_axis[1]]:
+            total *= len(values)
+        if size is not None:
+            fixed["input_size"] = size
+        with _progress(_show_progress(fmt), total, what) as step:
+            comparison = api.compare(spec.name, axes or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **fixed)
     published = _published(comparison)
     _emit(
         fmt,
@@ -490,6 +557,10 @@ def compare(
         grids=lambda: [g.compare_grid(comparison, published), g.compare_category_grid(comparison)],
         data=lambda: compare_dict(comparison, published),
     )
+    if plot is not None:
+        from lwprof.render.plots import plot_variants
+
+        typer.echo(f"wrote {plot_variants(comparison, plot)}", err=True)
 
 
 @app.command()
@@ -533,6 +604,10 @@ def layer(
 @_handles_errors
 def check(
     arch: Annotated[str | None, typer.Option("--arch", help="Check only this architecture (default: all).", show_default=False)] = None,
+    expect: Annotated[
+        str | None,
+        typer.Option("--expect", help="Check your own pinned counts and budgets (a TOML file, see lwprof pin) instead of the papers.", show_default=False),
+    ] = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -547,8 +622,14 @@ def check(
 
     * `lwprof check`: every published number of every paper.
     * `lwprof check --arch shufflenet --format markdown`: one paper, as a Markdown table.
+    * `lwprof check --expect lwprof.toml`: your models' pinned params and MAC budgets (for CI).
     """
     _check_output(output, force)
+    if expect is not None:
+        if arch is not None:
+            raise LwprofError("--arch filters the paper checks; it does not apply with --expect")
+        _check_expect(expect, fmt, output, force)
+        return
     try:
         from lwprof.reference.check import run_checks
     except ImportError as exc:
@@ -562,6 +643,207 @@ def check(
     _emit(fmt, output, force, view=lambda: check_view(results), grids=lambda: g.check_grid(results), data=lambda: check_dict(results))
     if any(r.status == "fail" for r in results):
         raise typer.Exit(1)
+
+
+def _check_expect(path: str, fmt: Format, output: str | None, force: bool) -> None:
+    import dataclasses
+
+    from lwprof.expect import load, verify
+    from lwprof.render.measure_grids import expect_grid
+    from lwprof.render.tables import grid_view
+
+    expectations = load(path)
+    with _progress(_show_progress(fmt), len(expectations), "checking expectations") as step:
+        results = verify(expectations, progress=step)
+    grid = expect_grid(results, path)
+    data = {"file": path, "results": [dataclasses.asdict(r) for r in results], "passed": all(r.status == "pass" for r in results)}
+    _emit(fmt, output, force, view=lambda: grid_view(grid), grids=lambda: grid, data=lambda: data)
+    if not data["passed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_handles_errors
+def pin(
+    specs: Annotated[list[str], typer.Argument(help="Models to pin: zoo names with options (mobilenet@alpha=0.5,resolution=160) or user specs (net.py:Net@width=2).", show_default=False)],
+    output: Annotated[str, typer.Option("--output", "-o", help="The expectations file to write; an existing one is updated: entries with the same spec are replaced, the rest kept.", show_default=False)],
+    input_size: InputSize = None,
+    quantity: Annotated[
+        list[str] | None,
+        typer.Option("--quantity", "-q", help="What to pin (repeatable): params, trainable_params, macs, flops, peak_activation_bytes. Default: params, macs, peak_activation_bytes.", show_default=False),
+    ] = None,
+) -> None:
+    """Pin the current counts of models in an expectations file (for lwprof check --expect).
+
+    The file is TOML, one [[model]] table per model; edit a value into a budget such as
+    macs = "<= 300M" or params = "3.5M ± 1%". Written atomically.
+
+    **Examples**
+
+    * `lwprof pin mobilenet@alpha=0.5 shufflenet@groups=8 -o lwprof.toml`
+    * `lwprof pin models/net.py:Net --input-size 3,224,224 -o lwprof.toml`: adds or updates one entry.
+    * `lwprof check --expect lwprof.toml`: exits 1 when a count drifts or a budget is exceeded.
+    """
+    from lwprof.expect import pin as pin_text
+    from lwprof.render.export import check_writable, write_atomic
+
+    check_writable(output, force=True)
+    text = pin_text(specs, existing=output, input_size=_input_size(input_size), quantities=tuple(quantity or ("params", "macs", "peak_activation_bytes")))
+    typer.echo(f"wrote {write_atomic(output, text, force=True)}", err=True)
+
+
+@app.command()
+@_handles_errors
+def bench(
+    arch: ArchArg,
+    alpha: Alpha = None,
+    groups: Groups = None,
+    scale: Scale = None,
+    width: Width = None,
+    ratio: Ratio = None,
+    dw_kernel: DwKernel = None,
+    conv: Conv = None,
+    shuffle: Shuffle = None,
+    se: Se = None,
+    shallow: Shallow = None,
+    resolution: Resolution = None,
+    num_classes: NumClasses = None,
+    settings: SetOpt = None,
+    batch: Batch = 1,
+    input_size: InputSize = None,
+    kwargs: Kwargs = None,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed runs first.", rich_help_panel=RUN_PANEL)] = 5,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
+    plot: PlotOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Measure latency on this CPU, end to end and per layer, next to each layer's MACs.
+
+    Runs the real model in inference mode after a warm-up; reports the median and spread,
+    the threads used, and per layer its time, achieved MAC/s, and its rank by time beside its
+    rank by MACs (depthwise layers are cheap in MACs, not in time). --plot draws a roofline.
+
+    **Examples**
+
+    * `lwprof bench mobilenet`
+    * `lwprof bench shufflenet --groups 8 --threads 1 --top 10`
+    * `lwprof bench mobilenet --plot roofline.png`
+    """
+    _check_output(output, force)
+    from lwprof.latency import measure
+    from lwprof.render.measure_grids import latency_grid
+    from lwprof.render.tables import grid_view
+
+    options = _arch_options(
+        settings, alpha=alpha, groups=groups, scale=scale, width=width, ratio=ratio, dw_kernel=dw_kernel, conv=conv,
+        shuffle=shuffle, se=se, shallow=shallow, resolution=resolution, num_classes=num_classes,
+    )  # fmt: skip
+    if kwargs is not None:
+        options["kwargs"] = kwargs
+    total = warmup + 2 * repeats
+    with _progress(_show_progress(fmt), total, "timing") as step:
+        result = measure(arch, _input_size(input_size), batch=batch, warmup=warmup, repeats=repeats, threads=threads, progress=lambda done, _: step(f"run {done}"), **options)
+    grid = latency_grid(result, top)
+    _emit(fmt, output, force, view=lambda: grid_view(grid), grids=lambda: grid, data=result.to_dict)
+    if plot is not None:
+        from lwprof.render.plots import plot_roofline
+
+        typer.echo(f"wrote {plot_roofline(result, plot)}", err=True)
+
+
+def _sweep_axes(settings: Sequence[str] | None, **values: str | None) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Splits sweep options into varied ones (comma lists) and fixed ones (single values)."""
+    given = _arch_options(settings, **values)
+    axes, fixed = {}, {}
+    for key, text in given.items():
+        parts = [p.strip() for p in str(text).split(",")]
+        if any(not p for p in parts):
+            raise LwprofError(f"--{key.replace('_', '-')} {text!r}: empty value in the list")
+        if len(parts) > 1:
+            axes[key] = parts
+        else:
+            fixed[key] = parts[0]
+    return axes, fixed
+
+
+@app.command()
+@_handles_errors
+def sweep(
+    arch: ArchArg,
+    alpha: Annotated[str | None, typer.Option("--alpha", help="Width multipliers, e.g. 1,0.75,0.5,0.25.", show_default=False)] = None,
+    groups: Annotated[str | None, typer.Option("--groups", help="Groups, e.g. 1,2,3,4,8.", show_default=False)] = None,
+    scale: Annotated[str | None, typer.Option("--scale", help="Scale factors, e.g. 0.5,1,1.5.", show_default=False)] = None,
+    width: Annotated[str | None, typer.Option("--width", help="Width multipliers (ghostnet, MobileNet V2/V3).", show_default=False)] = None,
+    ratio: Annotated[str | None, typer.Option("--ratio", help="Ghost ratios, e.g. 2,3,4.", show_default=False)] = None,
+    conv: Annotated[str | None, typer.Option("--conv", help="Conv kinds, e.g. standard,dwsep.", show_default=False)] = None,
+    resolution: Annotated[str | None, typer.Option("--resolution", help="Resolutions, e.g. 224,192,160,128.", show_default=False)] = None,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=V1,V2 for any other option (repeatable).", show_default=False)] = None,
+    batch: Batch = 1,
+    quantity: Annotated[str, typer.Option("--quantity", help="What the grid shows: macs, params or latency (needs --bench).")] = "macs",
+    with_bench: Annotated[bool, typer.Option("--bench", help="Also measure each variant's latency on this CPU (slow).")] = False,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench.")] = 10,
+    plot: PlotOpt = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Sweep options given as comma lists: a grid of params, MACs (and latency with --bench).
+
+    Options with one value are fixed; with two varied options the table is a 2-D grid, and
+    --plot draws it as a heat map (otherwise a params vs MACs scatter).
+
+    **Examples**
+
+    * `lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128`: Tables 6-7 as one grid.
+    * `lwprof sweep shufflenet --groups 1,2,3,4,8 --set shuffle=true,false --quantity params`
+    * `lwprof sweep ghostnet --width 0.5,1,1.3 --bench --quantity latency`
+    """
+    _check_output(output, force)
+    from lwprof import api
+    from lwprof.render.export import compare_dict
+    from lwprof.render.measure_grids import sweep_grid
+    from lwprof.render.tables import grid_view
+
+    if quantity not in ("macs", "params", "latency"):
+        raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
+    if quantity == "latency" and not with_bench:
+        raise LwprofError("--quantity latency needs --bench")
+    axes, fixed = _sweep_axes(settings, alpha=alpha, groups=groups, scale=scale, width=width, ratio=ratio, conv=conv, resolution=resolution)
+    if not axes:
+        raise LwprofError("nothing to sweep: give at least one option as a comma list, e.g. --alpha 1,0.5")
+    count = 1
+    for values in axes.values():
+        count *= len(values)
+    with _progress(_show_progress(fmt), count, "profiling") as step:
+        comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
+    latencies = None
+    if with_bench:
+        from lwprof.latency import measure
+
+        latencies = {}
+        with _progress(_show_progress(fmt), count, "timing") as step:
+            for v in comparison.variants:
+                step(v.label)
+                latencies[v.label] = measure(comparison.arch, batch=batch, warmup=2, repeats=repeats, config=v.config).median_s
+    grid = sweep_grid(comparison, quantity, latencies)
+
+    def data() -> dict[str, Any]:
+        out = compare_dict(comparison, None)
+        if latencies is not None:
+            for variant in out["variants"]:
+                variant["latency_s"] = latencies[variant["label"]]
+        return out
+
+    _emit(fmt, output, force, view=lambda: grid_view(grid), grids=lambda: grid, data=data)
+    if plot is not None:
+        from lwprof.render.plots import plot_grid, plot_variants
+
+        path = plot_grid(comparison, plot, "params" if quantity == "params" else "macs") if len(axes) == 2 else plot_variants(comparison, plot)
+        typer.echo(f"wrote {path}", err=True)
 
 
 def main() -> None:

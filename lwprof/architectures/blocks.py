@@ -1,7 +1,8 @@
-"""Building blocks shared by the zoo: conv kinds, channel rounding, channel shuffle.
+"""Building blocks shared by the zoo: conv kinds, channel rounding, channel shuffle, squeeze-and-excitation.
 
-Every convolution of a zoo model is built through :func:`conv_bn_act` or :func:`conv_unit`, and
-all channel rounding goes through :func:`make_divisible`, so a design choice lives in one place.
+Every convolution of a zoo model is built through :func:`conv_bn_act`, :func:`conv_unit` or
+:func:`spatial_conv_bn_act`, and all channel rounding goes through :func:`make_divisible`, so a
+design choice lives in one place.
 """
 
 from __future__ import annotations
@@ -151,3 +152,62 @@ def conv_unit(
             conv_bn_act(in_channels, out_channels, 1, 1, 1, act, layer=f"{layer}.pw"),
         )
     raise LwprofError(f"conv kind {kind.value!r} is not available here; use standard, grouped or dwsep")
+
+
+def spatial_conv_bn_act(
+    kind: ConvKind,
+    channels: int,
+    kernel_size: int = 3,
+    stride: int = 1,
+    act: type[nn.Module] | None = nn.ReLU,
+    *,
+    layer: str = "conv",
+) -> nn.Sequential:
+    """The k x k conv inside a block whose 1x1 convs are built by the block itself.
+
+    The spatial conv of an inverted residual (MobileNetV2/V3) or of a ShuffleNetV2 branch maps
+    ``channels`` to ``channels``:
+
+    * dwsep: a depthwise conv (groups = channels), the papers' design; with the block's 1x1
+      convs around it this is the depthwise-separable factorisation.
+    * standard: a full k x k conv on the same channels, the block without the factorisation.
+
+    Args:
+        kind: ``dwsep`` or ``standard``.
+        layer: The conv's place in the network, named in error messages.
+    """
+    kind = ConvKind(kind)
+    if kind is ConvKind.DWSEP:
+        groups = channels
+    elif kind is ConvKind.STANDARD:
+        groups = 1
+    else:
+        raise LwprofError(f"{layer}: conv kind {kind.value!r} is not available here; use standard or dwsep")
+    return conv_bn_act(channels, channels, kernel_size, stride, groups, act, layer=layer)
+
+
+class SqueezeExcitation(nn.Module):
+    """Squeeze-and-excitation as in torchvision (``torchvision.ops.SqueezeExcitation``).
+
+    ``x * scale_activation(fc2(activation(fc1(avgpool(x)))))`` with fc1 and fc2 1x1 convs with
+    bias. The pool is a module (not a functional call) so that profiles show it as a layer.
+
+    Args:
+        channels: Input (and output) channels.
+        squeeze_channels: Channels after ``fc1``.
+        gate: The scale activation (MobileNetV3: ``nn.Hardsigmoid``; SENet: ``nn.Sigmoid``).
+    """
+
+    def __init__(self, channels: int, squeeze_channels: int, gate: type[nn.Module] = nn.Hardsigmoid) -> None:
+        super().__init__()
+        if squeeze_channels < 1:
+            raise LwprofError(f"squeeze-and-excitation needs >= 1 squeeze channel, got {squeeze_channels}")
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeeze_channels, 1)
+        self.activation = nn.ReLU()
+        self.fc2 = nn.Conv2d(squeeze_channels, channels, 1)
+        self.scale_activation = gate()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+        return scale * x

@@ -251,6 +251,12 @@ def summary_notes(profile: ModelProfile) -> list[str]:
         peak = profile.peak_activation_elements
         size += f"   peak activation memory: {peak:,} elements = {human_bytes(peak * bpe)}"
     lines.append(size)
+    traffic = profile.traffic_bytes
+    if traffic:
+        lines.append(
+            f"Memory traffic (inputs + weights read, outputs written): {human_bytes(traffic)}, "
+            f"{profile.macs / traffic:.2f} MACs/byte (per layer: --memory)"
+        )
     lines.extend(_crosscheck_lines(profile))
     if profile.unsupported:
         names = ", ".join(n or "(model)" for n in profile.unsupported[:8])

@@ -90,7 +90,7 @@ def notes_text(notes: Sequence[str]) -> Text:
     """The lines under a table; warnings and mismatches in red."""
     text = Text()
     for i, line in enumerate(notes):
-        style = "bold red" if line.startswith(("WARNING", "MISMATCH")) else "dim" if line.startswith("Convention") else ""
+        style = "bold red" if line.startswith(("WARNING", "MISMATCH", "FAIL", "OVER BUDGET")) else "dim" if line.startswith("Convention") else ""
         text.append(line, style=style)
         if i < len(notes) - 1:
             text.append("\n")
