@@ -8,18 +8,18 @@ timestamps, so a regenerated report differs from the committed one only when the
 Reports:
     paper_check.md: every published number of :mod:`lwprof.reference.published` against
         lwprof's count, with the counting convention that reproduces it and the known gaps.
+    mobilenet_grid.md, shufflenet_groups.md, ghostnet_vs_standard.md, latency.md,
+    expectations_example.md: the design studies of :mod:`lwprof.studies`, with PNG charts.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["REPORTS", "main", "paper_check", "write_atomic"]
+__all__ = ["REPORTS", "main", "paper_check"]
 
 
 def paper_check() -> str:
@@ -118,31 +118,26 @@ def paper_check() -> str:
     return "\n".join(lines) + "\n"
 
 
-#: Report file name -> function returning its Markdown. Add a report by adding an entry.
-REPORTS: dict[str, Callable[[], str]] = {
-    "paper_check.md": paper_check,
+def _study(name: str) -> Callable[[Path], str]:
+    def run(out: Path) -> str:
+        from lwprof import studies
+
+        return getattr(studies, name)(out)
+
+    run.__name__ = name
+    return run
+
+
+#: Report file name -> function of the output directory (for PNGs) returning its Markdown.
+#: Add a report by adding an entry.
+REPORTS: dict[str, Callable[[Path], str]] = {
+    "paper_check.md": lambda out: paper_check(),
+    "mobilenet_grid.md": _study("mobilenet_grid"),
+    "shufflenet_groups.md": _study("shufflenet_groups"),
+    "ghostnet_vs_standard.md": _study("ghostnet_vs_standard"),
+    "latency.md": _study("latency"),
+    "expectations_example.md": _study("expectations_example"),
 }
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Writes ``text`` to ``path`` atomically (temporary file in the same directory, then rename).
-
-    Args:
-        path: The destination; its directory is created when missing.
-        text: The content, written as UTF-8.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,10 +158,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"unknown report {unknown[0]!r}; available: {', '.join(REPORTS)}", file=sys.stderr)
         return 2
+    from lwprof.render.export import write_atomic
+
+    args.out.mkdir(parents=True, exist_ok=True)
     for name in args.names or list(REPORTS):
         path = args.out / name
-        write_atomic(path, REPORTS[name]())
-        print(f"wrote {path}")
+        write_atomic(path, REPORTS[name](args.out), force=True)
+        print(f"wrote {path}", flush=True)
     return 0
 
 
@@ -176,8 +174,6 @@ def _cell(text: str) -> str:
 
 def _signed(value: float, decimals: int) -> str:
     return f"{value:+,.{decimals}f}"
-
-    return f"{_signed(value, decimals)} {unit}"
 
 
 if __name__ == "__main__":
