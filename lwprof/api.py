@@ -30,6 +30,7 @@ from lwprof.counting.crosscheck import attach_crosschecks
 from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
 from lwprof.records import BYTES_PER_ELEMENT, Comparison, ModelProfile, Variant
+from lwprof.specs import is_user_spec, parse_spec
 
 __all__ = ["compare", "compare_models", "layer_variants", "profile"]
 
@@ -53,6 +54,7 @@ def profile(
     Args:
         model_or_name: A registered name or alias ("mobilenet", "shufflenet", "ghostnet"), a
             user model spec ("path/file.py:Class" or "package.module:factory"), or a module.
+            A spec may carry options: "mobilenet@alpha=0.5,resolution=160", "net.py:Net@width=2".
         input_size: The input of one sample, (C, H, W). Defaults to the architecture's
             (3, resolution, resolution); required for a module.
         batch: Batch size; every count scales linearly with it.
@@ -73,11 +75,23 @@ def profile(
         raise LwprofError(f"batch must be >= 1, got {batch}")
     if dtype not in BYTES_PER_ELEMENT:
         raise LwprofError(f"dtype {dtype!r} is not supported; choose from {', '.join(BYTES_PER_ELEMENT)}")
+    if isinstance(model_or_name, str) and "@" in model_or_name:
+        name, spec_options = parse_spec(model_or_name)
+        if is_user_spec(name):
+            if options.get("kwargs") is not None:
+                raise LwprofError(f"{model_or_name}: give factory arguments after '@' or with --kwargs, not both")
+            options["kwargs"] = spec_options
+        else:
+            overlap = sorted(set(spec_options) & {k for k, v in options.items() if v is not None})
+            if overlap:
+                raise LwprofError(f"{model_or_name}: option {overlap[0]!r} is given twice")
+            options = {**spec_options, **{k: v for k, v in options.items() if v is not None}}
+        model_or_name = name
     if isinstance(model_or_name, nn.Module):
         if input_size is None:
             raise LwprofError("input_size (C, H, W) is required to profile a module")
         model, arch, cfg_dict, real = model_or_name, type(model_or_name).__name__, dict(config or {}), model_or_name
-    elif _is_user_spec(model_or_name):
+    elif is_user_spec(model_or_name):
         from lwprof.user_models import load_user_model
 
         model, default_size = load_user_model(model_or_name, options.pop("kwargs", None))
@@ -226,13 +240,16 @@ def layer_variants(
         (label, profile) per variant; each profile's leaves carry the formula text.
 
     Raises:
-        LwprofError: A non-positive size, or groups that do not divide the channels.
+        LwprofError: A non-positive size, an even kernel, a ratio below 2, or groups that do
+            not divide the channels.
     """
     for name, value in (("in", in_channels), ("out", out_channels), ("kernel", kernel), ("size", size), ("stride", stride), ("groups", groups), ("ratio", ratio)):
         if value < 1:
             raise LwprofError(f"--{name} must be >= 1, got {value}")
-    if kernel > size + 2 * (kernel // 2):
-        raise LwprofError(f"kernel {kernel} does not fit a {size}x{size} input")
+    if kernel % 2 == 0:
+        raise LwprofError(f"--kernel must be odd (padding k // 2 keeps the size), got {kernel}")
+    if ratio < 2:
+        raise LwprofError(f"--ratio must be >= 2 (a ghost module with ratio 1 has no cheap channels), got {ratio}")
     check_groups("the grouped variant", in_channels, out_channels, groups)
 
     def conv(cin: int, cout: int, k: int, s: int = 1, g: int = 1) -> nn.Conv2d:
@@ -271,10 +288,6 @@ def _input_shape(input_size: Sequence[int], batch: int) -> tuple[int, ...]:
     if not size or any(s < 1 for s in size):
         raise LwprofError(f"input size must be positive integers, got {tuple(input_size)}")
     return (batch, *size)
-
-
-def _is_user_spec(name: str) -> bool:
-    return ":" in name or name.endswith(".py")
 
 
 def _plain(value: Any) -> Any:

@@ -420,6 +420,10 @@ def summary(
     from lwprof.render.measure_grids import memory_grid
     from lwprof.render.tables import by_type_view, grid_view, summary_view
 
+    if plot is not None:
+        from lwprof.render.plots import check_png_path
+
+        check_png_path(plot)
     if max_macs is not None or max_params is not None:
         from lwprof.units import parse_count
 
@@ -532,15 +536,26 @@ def compare(
         settings, alpha=alpha, groups=groups, scale=scale, width=width, ratio=ratio, dw_kernel=dw_kernel, conv=conv,
         shuffle=shuffle, se=se, shallow=shallow, resolution=resolution, num_classes=num_classes,
     )  # fmt: skip
+    from lwprof.specs import is_user_spec, parse_spec
+
     size = _input_size(input_size)
+    if plot is not None:
+        from lwprof.render.plots import check_png_path
+
+        check_png_path(plot)
     what = "profiling + cross-check" if fvcore else "profiling"
-    if len(specs) > 1 or ":" in specs[0] or specs[0].endswith(".py"):
+    if len(specs) > 1 or is_user_spec(specs[0]):
         if axes or fixed:
             raise LwprofError("--vary and architecture options apply to one architecture; with several models give each as a spec")
         with _progress(_show_progress(fmt), len(specs), what) as step:
             comparison = api.compare_models(specs, size, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step)
     else:
-        spec = get_architecture(specs[0])
+        name, spec_options = parse_spec(specs[0])
+        for key, value in spec_options.items():
+            if key in fixed:
+                raise LwprofError(f"option {key!r} is given twice ({specs[0]} and a flag)")
+            fixed[key] = value
+        spec = get_architecture(name)
         total = 1
         for values in axes.values() or [spec.compare_axis[1]]:
             total *= len(values)
@@ -738,6 +753,11 @@ def bench(
     from lwprof.render.measure_grids import latency_grid
     from lwprof.render.tables import grid_view
 
+    if plot is not None:
+        from lwprof.render.plots import check_png_path
+
+        check_png_path(plot)
+
     options = _arch_options(
         settings, alpha=alpha, groups=groups, scale=scale, width=width, ratio=ratio, dw_kernel=dw_kernel, conv=conv,
         shuffle=shuffle, se=se, shallow=shallow, resolution=resolution, num_classes=num_classes,
@@ -808,6 +828,10 @@ def sweep(
     from lwprof.render.measure_grids import sweep_grid
     from lwprof.render.tables import grid_view
 
+    if plot is not None:
+        from lwprof.render.plots import check_png_path
+
+        check_png_path(plot)
     if quantity not in ("macs", "params", "latency"):
         raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
     if quantity == "latency" and not with_bench:

@@ -18,6 +18,7 @@ entries it names in an existing one.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
+from lwprof.specs import parse_spec
 from lwprof.units import human, parse_count
 
 if sys.version_info >= (3, 11):
@@ -89,20 +91,6 @@ class ExpectResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
-    """Splits ``name@key=value,...`` into the name and its options (or factory kwargs).
-
-    Raises:
-        LwprofError: An option is not ``key=value``.
-    """
-    from lwprof.user_models import parse_kwargs
-
-    name, _, rest = text.partition("@")
-    if not name.strip():
-        raise LwprofError(f"model spec {text!r} has no name")
-    return name.strip(), parse_kwargs(rest) if rest else {}
-
-
 def parse_bound(value: Any, tolerance: Any = None) -> Bound:
     """Reads ``1331592``, ``"<= 300M"``, ``"3.5M ± 1%"`` or a value with a tolerance.
 
@@ -111,7 +99,11 @@ def parse_bound(value: Any, tolerance: Any = None) -> Bound:
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise LwprofError(f"expected a count or a budget such as '<= 300M', got {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise LwprofError(f"expected a whole count, got {value!r}")
     if isinstance(value, (int, float)):
+        if value < 0:
+            raise LwprofError(f"a count must not be negative, got {value!r}")
         op, number, tol_text = "==", int(value), tolerance
     else:
         match = _BOUND.match(value)
@@ -123,7 +115,16 @@ def parse_bound(value: Any, tolerance: Any = None) -> Bound:
         if op != "==":
             raise LwprofError(f"a tolerance only applies to an exact value, not to the budget {value!r}")
         tol_str = str(tol_text).strip()
-        tol = round(number * float(tol_str[:-1]) / 100) if tol_str.endswith("%") else parse_count(tol_str)
+        if tol_str.endswith("%"):
+            try:
+                percent = float(tol_str[:-1])
+            except ValueError:
+                percent = float("nan")
+            if not math.isfinite(percent) or percent < 0:
+                raise LwprofError(f"cannot read tolerance {tol_text!r}: write a percentage such as 1% or a count such as 2M")
+            tol = round(number * percent / 100)
+        else:
+            tol = parse_count(tol_str)
     text = value if isinstance(value, str) else f"{number:,}"
     if tolerance is not None and not isinstance(value, str):
         text = f"{number:,} ± {tolerance}"
@@ -185,14 +186,10 @@ def load(path: str | Path) -> list[Expectation]:
 
 
 def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int = 1) -> dict[str, int]:
-    """Profiles one spec and returns every pinnable quantity."""
+    """Profiles one spec (``name@options`` or ``file.py:Class@kwargs``); every pinnable quantity."""
     from lwprof.api import profile
 
-    name, options = parse_spec(spec)
-    if ":" in name or name.endswith(".py"):
-        p = profile(name, input_size, batch=batch, kwargs=options or None)
-    else:
-        p = profile(name, input_size, batch=batch, **options)
+    p = profile(spec, input_size, batch=batch)
     return {
         "params": p.params,
         "trainable_params": p.trainable_params,

@@ -22,6 +22,7 @@ from lwprof.api import profile
 from lwprof.architectures import get_architecture
 from lwprof.errors import LwprofError
 from lwprof.records import ModelProfile
+from lwprof.specs import is_user_spec, parse_spec
 
 __all__ = ["LatencyResult", "LayerTiming", "measure"]
 
@@ -200,11 +201,12 @@ def measure(
 def _real_model(model_or_name: str | nn.Module, analytic: ModelProfile, options: dict[str, Any]) -> nn.Module:
     if isinstance(model_or_name, nn.Module):
         return model_or_name
-    if ":" in model_or_name or model_or_name.endswith(".py"):
+    name, spec_kwargs = parse_spec(model_or_name)
+    if is_user_spec(name):
         from lwprof.user_models import load_user_model
 
-        return load_user_model(model_or_name, options.get("kwargs"))[0]
-    return get_architecture(model_or_name).build(analytic.config)
+        return load_user_model(name, spec_kwargs or options.get("kwargs"))[0]
+    return get_architecture(name).build(analytic.config)
 
 
 def _time_layers(model: nn.Module, x: torch.Tensor, repeats: int, tick: Callable[[], None]) -> dict[str, float]:

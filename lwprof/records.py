@@ -63,7 +63,9 @@ class LayerRecord:
         torch_macs: ``torch.utils.flop_counter.FlopCounterMode``'s count, halved to MACs.
         crosscheck: "ok" when both tools agree with ``macs``; "by design" when the only
             difference is work a tool counts that lwprof reports as other ops (fvcore counts
-            BatchNorm and adaptive pooling); "MISMATCH" otherwise; "n/a" when not checked.
+            BatchNorm and adaptive pooling); "fvcore gap" when fvcore counts 0 for a conv with
+            string padding (an op it does not handle) and FlopCounterMode agrees with lwprof;
+            "MISMATCH" otherwise; "n/a" when not checked.
     """
 
     name: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from lwprof.errors import LwprofError
 
 _SUFFIXES = (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
@@ -47,7 +49,9 @@ def parse_count(text: str) -> int:
     try:
         number = float(raw)
     except ValueError:
-        raise LwprofError(f"cannot read {text!r} as a count: use a number with an optional k, M, G or T suffix, e.g. 300M") from None
+        number = float("nan")
+    if not math.isfinite(number) or not math.isfinite(number * scale):
+        raise LwprofError(f"cannot read {text!r} as a count: use a number with an optional k, M, G or T suffix, e.g. 300M")
     if number < 0:
         raise LwprofError(f"count {text!r} must not be negative")
     return round(number * scale)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
-import json
 import sys
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,44 +21,9 @@ from typing import Any
 from torch import nn
 
 from lwprof.errors import LwprofError, suggest
+from lwprof.specs import parse_kwargs
 
-__all__ = ["load_user_model", "parse_kwargs"]
-
-
-def parse_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
-    """Parses factory arguments: a mapping, a JSON object, or ``key=value`` pairs.
-
-    Values of ``key=value`` pairs are read as JSON when they parse (numbers, true/false,
-    lists), otherwise kept as strings.
-
-    Raises:
-        LwprofError: The text is neither a JSON object nor ``key=value`` pairs.
-    """
-    if text is None:
-        return {}
-    if isinstance(text, Mapping):
-        return dict(text)
-    raw = text.strip()
-    if not raw:
-        return {}
-    if raw.startswith("{"):
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise LwprofError(f"--kwargs is not valid JSON: {exc.msg} at column {exc.colno}") from None
-        if not isinstance(value, dict):
-            raise LwprofError("--kwargs JSON must be an object, e.g. '{\"width\": 0.5}'")
-        return value
-    out: dict[str, Any] = {}
-    for part in raw.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise LwprofError(f"--kwargs: cannot read {part!r}; use key=value pairs or a JSON object")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value.strip()
-    return out
+__all__ = ["load_user_model", "parse_kwargs"]  # parse_kwargs re-exported from lwprof.specs
 
 
 def load_user_model(spec: str, kwargs: str | Mapping[str, Any] | None = None) -> tuple[nn.Module, tuple[int, ...] | None]:
@@ -83,16 +48,26 @@ def load_user_model(spec: str, kwargs: str | Mapping[str, Any] | None = None) ->
         names = [n for n, v in vars(namespace).items() if not n.startswith("_") and (inspect.isclass(v) or callable(v) or isinstance(v, nn.Module))]
         raise LwprofError(f"{target} has no {name!r}{suggest(name, names)}; it defines {', '.join(sorted(names)[:8]) or 'nothing usable'}")
     obj = getattr(namespace, name)
-    args = parse_kwargs(kwargs)
+    try:
+        args = parse_kwargs(kwargs)
+    except LwprofError as exc:
+        sep = " " if str(exc).startswith("is ") else ": "
+        raise LwprofError(f"--kwargs{sep}{exc}") from None
     if isinstance(obj, nn.Module):
         if args:
             raise LwprofError(f"{spec} is a module instance; it takes no --kwargs")
         model = obj
     elif callable(obj):
-        try:
-            model = obj(**args)
-        except Exception as exc:
-            raise LwprofError(f"{spec}({_show(args)}) failed: {type(exc).__name__}: {_first_line(exc)}") from None
+        # Warnings raised while constructing are shown only if construction succeeds: a failed
+        # build is one error line, not a torch warning followed by it.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                model = obj(**args)
+            except Exception as exc:
+                raise LwprofError(f"{spec}({_show(args)}) failed: {type(exc).__name__}: {_first_line(exc)}") from None
+        for w in caught:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     else:
         raise LwprofError(f"{spec} is a {type(obj).__name__}, not a module class, factory or instance")
     if not isinstance(model, nn.Module):

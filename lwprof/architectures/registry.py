@@ -89,8 +89,9 @@ class Option:
             else:
                 out = self.type(value.strip() if isinstance(value, str) else value)
         except (TypeError, ValueError):
-            kind = self.type.__name__ if not issubclass(self.type, enum.Enum) else "one of " + ", ".join(self._choice_names())
-            raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {kind}") from None
+            if issubclass(self.type, enum.Enum):
+                raise LwprofError(f"option {self.name!r}: {value!r} is not allowed; choose from {', '.join(self._choice_names())}") from None
+            raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {self.type.__name__}") from None
         if self.choices is not None and out not in self.choices:
             raise LwprofError(f"option {self.name!r}: {_plain(out)!r} is not allowed; choose from {', '.join(self._choice_names())}")
         return out

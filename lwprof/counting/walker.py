@@ -248,6 +248,8 @@ def _convolution_shape(x, weight, bias, stride, padding, dilation, transposed, o
     n = weight.dim() - 2
     if x.dim() != n + 2 or (not transposed and x.shape[1] != weight.shape[1] * groups):
         return None  # let PyTorch's kernel raise its own error
+    # One entry stands for every spatial dimension (F.conv2d(padding="valid") passes [0]).
+    stride, padding, dilation, output_padding = (list(v) * n if len(v) == 1 else list(v) for v in (stride, padding, dilation, output_padding))
     k = weight.shape[2:]
     if transposed:
         spatial = [

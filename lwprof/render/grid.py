@@ -228,12 +228,16 @@ def by_type_grid(profile: ModelProfile) -> Grid:
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile)))
 
 
+_FVCORE_GAP = "fvcore gap"
+
+
 def _explained_by_design(profile: ModelProfile) -> dict[str, int]:
     """Per category, how much more fvcore counts than lwprof in leaves judged "by design"."""
     out: dict[str, int] = {}
     for r in profile.leaves():
-        if r.crosscheck == "by design" and r.fvcore_macs is not None:
-            out[r.category] = out.get(r.category, 0) + r.fvcore_macs - r.macs
+        if r.crosscheck in ("by design", "fvcore gap") and r.fvcore_macs is not None:
+            key = r.category if r.crosscheck == "by design" else _FVCORE_GAP
+            out[key] = out.get(key, 0) + r.fvcore_macs - r.macs
     return out
 
 
@@ -280,10 +284,15 @@ def _crosscheck_lines(profile: ModelProfile) -> list[str]:
             why = "equal to lwprof"
         else:
             explained = _explained_by_design(profile)
+            gap = explained.pop(_FVCORE_GAP, 0)
             parts = ", ".join(f"{cat} {n:,}" for cat, n in explained.items() if n)
-            rest = diff - sum(explained.values())
-            why = f"{diff:+,} vs lwprof: fvcore also counts {parts}, which lwprof reports as other ops" if parts else f"{diff:+,} vs lwprof"
-            if rest and parts:
+            rest = diff - sum(explained.values()) - gap
+            why = f"{diff:+,} vs lwprof"
+            if parts:
+                why += f": fvcore also counts {parts}, which lwprof reports as other ops"
+            if gap:
+                why += f"{';' if parts else ':'} {gap:+,} from convs with string padding, which fvcore does not count (no handler for aten::_convolution_mode)"
+            if rest and (parts or gap):
                 why += f"; {rest:+,} unexplained"
         lines.append(f"fvcore total: {fv:,} ({human(fv)}; {why})")
     if tc is not None:
@@ -348,9 +357,12 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def _vary_text(comparison: Comparison) -> str:
+    batch = comparison.baseline.profile.batch
+    if comparison.arch == "models":  # several models, each with its own configuration
+        return f"{len(comparison.variants)} models side by side, each at its own input (batch {batch})"
     axes = "; ".join(f"{k} in {', '.join(str(v) for v in vals)}" for k, vals in comparison.vary.items())
     fixed = {k: v for k, v in comparison.baseline.config.items() if k not in comparison.vary}
-    return f"{axes} (fixed: {_config_text(fixed)}), batch {comparison.baseline.profile.batch}"
+    return f"{axes} (fixed: {_config_text(fixed)}), batch {batch}"
 
 
 def compare_notes(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from lwprof.errors import LwprofError
 from lwprof.records import Comparison, ModelProfile
 
-__all__ = ["plot_grid", "plot_layers", "plot_roofline", "plot_variants"]
+__all__ = ["check_png_path", "plot_grid", "plot_layers", "plot_roofline", "plot_variants"]
 
 _COLORS = {"Conv 1x1": "#1f77b4", "Conv 1x1 group": "#6baed6", "Conv DW 3x3": "#ff7f0e", "Conv 3x3": "#2ca02c", "FC": "#9467bd"}
 
@@ -35,12 +35,24 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+def check_png_path(path: str | Path) -> Path:
+    """Checks a plot target before any work: a .png name in an existing directory.
+
+    Raises:
+        LwprofError: Another suffix, a missing directory, or a directory in its place.
+    """
     target = Path(path)
     if target.suffix.lower() != ".png":
         raise LwprofError(f"plot file {str(path)!r} must end in .png")
-    if not target.parent.exists():
+    if not target.parent.is_dir():
         raise LwprofError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
+    if target.is_dir():
+        raise LwprofError(f"cannot write {str(path)!r}: it is a directory")
+    return target
+
+
+def _save(fig: Any, path: str | Path) -> Path:
+    target = check_png_path(path)
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=target.parent, prefix=f".{target.name}.")
     os.close(fd)
     umask = os.umask(0)

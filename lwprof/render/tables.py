@@ -40,6 +40,7 @@ __all__ = [
 STATUS_STYLES = {
     "ok": "green",
     "by design": "cyan",
+    "fvcore gap": "yellow",
     "MISMATCH": "bold red",
     "n/a": "dim",
     "pass": "green",
