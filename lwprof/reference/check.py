@@ -6,7 +6,8 @@ distinct model once (analytically, no cross-check), evaluates the quantity under
 convention and returns one :class:`CheckResult` per entry:
 
 * "pass": ``|computed - published| <= tolerance`` (half a unit of the printed last decimal
-  unless the entry gives a wider tolerance and its reason);
+  unless the entry gives a wider tolerance and its reason); for a source that truncates
+  instead of rounding (``truncated=True``), ``published <= computed < published + 1 unit``;
 * "known gap": the entry records that no convention reproduces the number, and the
   difference is still the recorded one, ``|difference - expected_discrepancy| <= tolerance``;
 * "fail": anything else, including a known gap that has drifted (or closed).
@@ -154,7 +155,13 @@ def evaluate(ref: Reference, profile: ModelProfile) -> CheckResult:
     notes = [ref.label]
     if ref.note:
         notes.append(ref.note)
-    if ref.expected_discrepancy is None:
+    if ref.expected_discrepancy is None and ref.truncated:
+        # The source cuts to the printed digit: the count must lie in [printed, printed + 1 unit).
+        eps = _EPS * max(1.0, abs(ref.published))
+        status = "pass" if -eps <= difference < ref.step else "fail"
+        if status == "fail":
+            notes.append(f"off by {_num(difference)} {ref.unit}: a truncated {ref.published} needs a count in [{ref.published}, {ref.published} + {_num(ref.step)})")
+    elif ref.expected_discrepancy is None:
         status = "pass" if abs(difference) <= slack else "fail"
         if status == "fail":
             notes.append(f"off by {_num(difference)} {ref.unit}, more than the tolerance {_num(tol)}")

@@ -18,9 +18,8 @@ The tolerance is half a unit of the last printed decimal (4.2 -> 0.05, 569 -> 0.
 94.86 % -> 0.005) unless an entry gives a wider one together with its reason. Some sources
 truncate instead of rounding (the MobileNetV2 and V3 papers and the authors' TF README:
 300.77 M prints as 300, 3.47 M as 3.4). Such an entry says ``truncated=True``: the count lies
-in [printed, printed + one unit of the last decimal), so its tolerance is that one unit, with
-the reason printed by ``lwprof check`` (the checker's test is symmetric, so
-tests/test_reference.py also pins the one-sided interval). Where no
+in [printed, printed + one unit of the last decimal), and the checker tests exactly that
+one-sided interval (its reason is printed by ``lwprof check``). Where no
 convention reproduces a number, the entry records the measured gap as
 ``expected_discrepancy`` (computed - published) with an explanation; the checker then reports
 "known gap" only while the computed value stays within that gap +- the tolerance, so a change
@@ -53,7 +52,7 @@ CONVENTIONS: dict[str, str] = {
 #: The tolerance reason of every ``truncated=True`` entry.
 TRUNCATED_REASON = (
     "the source truncates to the printed digit instead of rounding, so the count lies in "
-    "[printed, printed + 1 unit); the tolerance is that unit (tests pin the one-sided interval)"
+    "[printed, printed + 1 unit), which is what the check tests"
 )
 
 
