@@ -34,6 +34,7 @@ reports: install
 	$(BIN)/python -m lwprof.reports
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,plot,bench]'
 	$(BIN)/python -m lwprof.bench
 
 golden: install

@@ -151,7 +151,7 @@ def wall(cmd: list[str], repeats: int = 3) -> float:
 
 
 _RSS_SNIPPET = """
-import resource, sys, warnings, io, contextlib
+import sys, warnings, io, contextlib
 warnings.simplefilter('ignore')
 import torch
 from lwprof.architectures import get_architecture
@@ -161,18 +161,42 @@ name = sys.argv[1]
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     if name != 'import torch + build':
         tools()[name](model, (3, 224, 224))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+from lwprof.bench import peak_rss_mb
+print(peak_rss_mb())
 """
 
 _BIG_SNIPPET = """
-import resource, time
+import sys, time
 import torch
 import lwprof
+from lwprof.bench import peak_rss_mb
+size, batch = int(sys.argv[1]), int(sys.argv[2])
 start = time.perf_counter()
-p = lwprof.profile('mobilenet', input_size=(3, 4096, 4096), batch=256)
+p = lwprof.profile('mobilenet', input_size=(3, size, size), batch=batch)
 elapsed = time.perf_counter() - start
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, p.macs)
+print(elapsed, peak_rss_mb(), p.macs)
 """
+
+
+def big(size: int, batch: int) -> tuple[float, float, int]:
+    """(seconds, peak RSS in MB, MACs) of profiling MobileNetV1 at size x size, in a fresh process."""
+    out = subprocess.run([PYTHON, "-c", _BIG_SNIPPET, str(size), str(batch)], check=True, capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2])
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (VmHWM).
+
+    Not ``getrusage().ru_maxrss``: on Linux a child started by a large process reports the
+    parent's high-water mark there, which made every tool read the same in fresh processes.
+    """
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def rss_mb(tool: str) -> float:
@@ -224,18 +248,20 @@ def run(quick: bool = False, progress: Callable[[str], None] = print) -> str:
     t_torch = wall([PYTHON, "-c", "import torch"])
     t_help = wall([LWPROF, "--help"])
     t_summary = wall([LWPROF, "summary", "mobilenet", "--no-fvcore"])
-    progress("4096x4096, batch 256")
-    big_s, big_mb, big_macs = (float(x) for x in subprocess.run([PYTHON, "-c", _BIG_SNIPPET], check=True, capture_output=True, text=True).stdout.split())
+    progress("2048x2048 batch 64, 4096x4096 batch 256")
+    mid_s, mid_mb, _ = big(2048, 64)
+    big_s, big_mb, big_macs = big(4096, 256)
 
     min_speedup = min(speedups)
     targets = [
         ("analytic profile vs fastest per-layer peer", ">= 10x", f"{min_speedup:.1f}x (worst model), {statistics.median(speedups):.1f}x median", min_speedup >= 10),
         ("`lwprof --help` wall time", "< 0.3 s", f"{t_help:.2f} s", t_help < 0.3),
         ("`lwprof summary mobilenet --no-fvcore` / `import torch`", "< 1.3x", f"{t_summary:.2f} s / {t_torch:.2f} s = {t_summary / t_torch:.2f}x", t_summary / t_torch < 1.3),
+        ("MobileNetV1 at 2048x2048, batch 64: peak RSS (issue 4)", "< 500 MB", f"{mid_mb:.0f} MB ({mid_s:.2f} s)", mid_mb < 500),
         ("MobileNetV1 at 4096x4096, batch 256: time", "< 2 s", f"{big_s:.2f} s", big_s < 2),
         ("MobileNetV1 at 4096x4096, batch 256: peak RSS", "< 500 MB", f"{big_mb:.0f} MB", big_mb < 500),
     ]
-    return _markdown(available, rows_totals, rows_time, rss, targets, repeats, int(big_macs))
+    return _markdown(available, rows_totals, rows_time, rss, targets, repeats, big_macs)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -246,10 +272,12 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[list[str]], rss: dict[str, float], targets: list[tuple[str, str, str, bool]], repeats: int, big_macs: int) -> str:
     versions = {"torch": torch.__version__}
+    from importlib.metadata import PackageNotFoundError, version
+
     for mod in ("fvcore", "ptflops", "thop", "torchinfo"):
         try:
-            versions[mod] = __import__(mod).__version__
-        except Exception:
+            versions[mod] = version(mod)
+        except PackageNotFoundError:
             versions[mod] = "not installed"
     lines = [
         "# Benchmark: lwprof against the other profilers",
@@ -279,6 +307,17 @@ def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[li
         "against the fastest peer that gives per-layer counts.",
         "",
         _table(["model", "lwprof", "lwprof (by name)", *[t for t in available if t != "lwprof"], "speed-up"], times),
+        "",
+        "Why the 10x target is missed: every tool here, lwprof included, has to run the model's Python `forward` to "
+        "see its graph; the arithmetic afterwards is free (peers.md: 0.1 ms over a captured graph). The peers run that "
+        "forward on real CPU tensors (tens of ms at 224 on two cores); lwprof runs it on `meta` tensors so that any input "
+        "size costs the same and no activation memory (see the 4096x4096 target), and pays instead for a Python dispatch "
+        "hook on every aten op and for module hooks on every layer, about as much as a small real forward. Already done: "
+        "lwprof computes the output shapes of the common ops itself (PyTorch's Python meta kernels cost ~2 ms per "
+        "BatchNorm and import sympy and dynamo on first use, ~2 s), avoids pytree on the hot path, and aggregates parents "
+        "in one pass. A 10x margin would need a graph captured once and reused (e.g. across batch sizes and "
+        "resolutions), which is future work. At large inputs the picture reverses: the peers' real forward grows with the "
+        "input (and runs out of memory), lwprof's does not.",
         "",
         "## Peak RSS profiling MobileNetV1-224 (MB, fresh process each)",
         "",

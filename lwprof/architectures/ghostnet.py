@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lwprof.architectures.blocks import ConvKind, conv_bn_act, make_divisible
+from lwprof.architectures.blocks import ConvKind, SqueezeExcitation, conv_bn_act, make_divisible
 from lwprof.architectures.registry import ArchConfig, option, register_architecture
 from lwprof.errors import LwprofError
 
-__all__ = ["GhostBottleneck", "GhostModule", "GhostNetConfig", "SqueezeExcite", "build_ghostnet"]
+__all__ = ["GhostBottleneck", "GhostModule", "GhostNetConfig", "build_ghostnet"]
 
 TOTAL_STRIDE = 32
 DIVISOR = 4  # every channel count is rounded to a multiple of 4 (the authors' _make_divisible)
@@ -40,6 +40,9 @@ HEAD_CHANNELS = 1280
 
 @dataclass(frozen=True)
 class GhostNetConfig(ArchConfig):
+    LABEL = "GhostNet"
+    TOTAL_STRIDE = TOTAL_STRIDE
+
     width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 4 (0.5, 1.0, 1.3 in the paper)")
     ratio: int = option(2, "ghost ratio s: a primary conv makes 1/s of the outputs, cheap ops the rest (Sec. 3.1)")
     dw_kernel: int = option(3, "kernel d of the ghost module's cheap depthwise op (Table 2)")
@@ -58,12 +61,6 @@ class GhostNetConfig(ArchConfig):
             raise LwprofError(f"ratio must be >= 2 (ratio 1 would leave nothing for the cheap operation), got {self.ratio}")
         if self.dw_kernel < 1 or self.dw_kernel % 2 == 0:
             raise LwprofError(f"dw_kernel must be an odd number >= 1 (so 'same' padding keeps the size), got {self.dw_kernel}")
-        if self.conv not in (ConvKind.GHOST, ConvKind.STANDARD):
-            raise LwprofError(f"conv must be ghost or standard, got {self.conv}")
-        if self.resolution < TOTAL_STRIDE:
-            raise LwprofError(
-                f"resolution {self.resolution} is too small: GhostNet downsamples by {TOTAL_STRIDE}, so use >= {TOTAL_STRIDE}"
-            )
 
 
 class GhostModule(nn.Module):
@@ -107,27 +104,6 @@ class GhostModule(nn.Module):
         return torch.cat([x1, x2], 1)[:, : self.out_channels]
 
 
-class SqueezeExcite(nn.Module):
-    """Squeeze-and-excite with a hard-sigmoid gate: x * hsigmoid(expand(relu(reduce(pool(x))))).
-
-    Args:
-        channels: Input (and output) channels.
-        reduced: Channels after ``conv_reduce``.
-    """
-
-    def __init__(self, channels: int, reduced: int) -> None:
-        super().__init__()
-        self.pool = nn.AdaptiveAvgPool2d(1)
-        self.conv_reduce = nn.Conv2d(channels, reduced, 1, bias=True)
-        self.act = nn.ReLU(inplace=True)
-        self.conv_expand = nn.Conv2d(reduced, channels, 1, bias=True)
-        self.gate = nn.Hardsigmoid()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        gate = self.gate(self.conv_expand(self.act(self.conv_reduce(self.pool(x)))))
-        return x * gate
-
-
 class GhostBottleneck(nn.Module):
     """The ghost bottleneck (Fig. 3): expand, [depthwise stride 2], [SE], project, + shortcut.
 
@@ -169,7 +145,7 @@ class GhostBottleneck(nn.Module):
         else:
             self.conv_dw = None
             self.bn_dw = None
-        self.se = SqueezeExcite(mid_channels, make_divisible(mid_channels * 0.25, DIVISOR)) if se else None
+        self.se = SqueezeExcitation(mid_channels, make_divisible(mid_channels * 0.25, DIVISOR), nn.Hardsigmoid) if se else None
         self.ghost2 = pointwise(mid_channels, out_channels, relu=False)
         if in_channels == out_channels and stride == 1:
             self.shortcut: nn.Module | None = None

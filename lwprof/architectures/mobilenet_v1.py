@@ -18,6 +18,9 @@ TOTAL_STRIDE = 32
 
 @dataclass(frozen=True)
 class MobileNetV1Config(ArchConfig):
+    LABEL = "MobileNetV1"
+    TOTAL_STRIDE = TOTAL_STRIDE
+
     alpha: float = option(1.0, "width multiplier: every layer's channels x alpha (paper Sec. 4.2)")
     conv: ConvKind = option(
         ConvKind.DWSEP,
@@ -33,10 +36,6 @@ class MobileNetV1Config(ArchConfig):
             raise LwprofError(f"alpha must be > 0, got {self.alpha}")
         if self.groups < 1:
             raise LwprofError(f"groups must be >= 1, got {self.groups}")
-        if self.resolution < TOTAL_STRIDE:
-            raise LwprofError(
-                f"resolution {self.resolution} is too small: MobileNetV1 downsamples by {TOTAL_STRIDE}, so use >= {TOTAL_STRIDE}"
-            )
 
 
 def scaled_channels(channels: int, alpha: float) -> int:

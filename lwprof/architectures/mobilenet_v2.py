@@ -50,6 +50,9 @@ CONV_CHOICES = (ConvKind.STANDARD, ConvKind.DWSEP)
 
 @dataclass(frozen=True)
 class MobileNetV2Config(ArchConfig):
+    LABEL = "MobileNetV2"
+    TOTAL_STRIDE = TOTAL_STRIDE
+
     width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 8 (0.35 to 1.4 in the paper)")
     conv: ConvKind = option(
         ConvKind.DWSEP,
@@ -61,12 +64,6 @@ class MobileNetV2Config(ArchConfig):
         super().validate()
         if not self.width > 0:
             raise LwprofError(f"width must be > 0, got {self.width}")
-        if self.conv not in CONV_CHOICES:
-            raise LwprofError(f"conv must be one of {', '.join(c.value for c in CONV_CHOICES)}, got {self.conv}")
-        if self.resolution < TOTAL_STRIDE:
-            raise LwprofError(
-                f"resolution {self.resolution} is too small: MobileNetV2 downsamples by {TOTAL_STRIDE}, so use >= {TOTAL_STRIDE}"
-            )
 
 
 class InvertedResidual(nn.Module):

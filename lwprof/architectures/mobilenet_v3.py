@@ -58,6 +58,9 @@ CONV_CHOICES = (ConvKind.STANDARD, ConvKind.DWSEP)
 
 @dataclass(frozen=True)
 class MobileNetV3Config(ArchConfig):
+    LABEL = "MobileNetV3"
+    TOTAL_STRIDE = TOTAL_STRIDE
+
     width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 8 (0.75 and 1.0 in the paper)")
     conv: ConvKind = option(
         ConvKind.DWSEP,
@@ -69,12 +72,6 @@ class MobileNetV3Config(ArchConfig):
         super().validate()
         if not self.width > 0:
             raise LwprofError(f"width must be > 0, got {self.width}")
-        if self.conv not in CONV_CHOICES:
-            raise LwprofError(f"conv must be one of {', '.join(c.value for c in CONV_CHOICES)}, got {self.conv}")
-        if self.resolution < TOTAL_STRIDE:
-            raise LwprofError(
-                f"resolution {self.resolution} is too small: MobileNetV3 downsamples by {TOTAL_STRIDE}, so use >= {TOTAL_STRIDE}"
-            )
 
 
 class BlockConfig(NamedTuple):

@@ -21,7 +21,7 @@ import enum
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from lwprof.errors import LwprofError, suggest
 
@@ -39,7 +39,15 @@ def option(default: Any, help: str, choices: Sequence[Any] | None = None) -> Any
 
 @dataclass(frozen=True)
 class ArchConfig:
-    """Base of every architecture configuration: input resolution and classifier size."""
+    """Base of every architecture configuration: input resolution and classifier size.
+
+    Subclasses set ``LABEL`` (the name in messages) and ``TOTAL_STRIDE`` (the network's
+    downsampling, the smallest resolution that survives it); :meth:`validate` checks those and
+    every field's ``choices``, and subclasses add their own checks.
+    """
+
+    LABEL: ClassVar[str] = "this network"
+    TOTAL_STRIDE: ClassVar[int] = 1
 
     resolution: int = option(224, "input height and width in pixels (the papers' rho)")
     num_classes: int = option(1000, "classifier outputs")
@@ -51,8 +59,18 @@ class ArchConfig:
         """Raises LwprofError naming the bad value; subclasses extend it."""
         if self.num_classes < 1:
             raise LwprofError(f"num_classes must be >= 1, got {self.num_classes}")
+        if self.resolution < self.TOTAL_STRIDE:
+            raise LwprofError(
+                f"resolution {self.resolution} is too small: {self.LABEL} downsamples by {self.TOTAL_STRIDE}, so use >= {self.TOTAL_STRIDE}"
+            )
         if self.resolution < 1:
             raise LwprofError(f"resolution must be >= 1, got {self.resolution}")
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices")
+            value = getattr(self, f.name)
+            if choices is not None and value not in choices:
+                shown = ", ".join(str(_plain(c)) for c in choices)
+                raise LwprofError(f"{f.name} must be one of {shown}, got {_plain(value)}")
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}

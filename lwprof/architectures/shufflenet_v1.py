@@ -29,7 +29,6 @@ published configuration); conv1 follows the authors' code, see :func:`stem_chann
 
 from __future__ import annotations
 
-import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -58,22 +57,12 @@ STAGE_CHANNELS = {
 
 @dataclass(frozen=True)
 class ShuffleNetV1Config(ArchConfig):
+    LABEL = "ShuffleNet v1"
+    TOTAL_STRIDE = TOTAL_STRIDE
+
     groups: int = option(3, "groups g of the 1x1 group convs (Table 1)", choices=tuple(STAGE_CHANNELS))
     scale: float = option(1.0, "scale factor s: multiplies the number of filters (Table 2)", choices=tuple(STEM_BY_SCALE))
     shuffle: bool = option(True, "channel shuffle after the first group conv of each unit (off = Table 3's ablation)")
-
-    def validate(self) -> None:
-        super().validate()
-        for field in dataclasses.fields(self):
-            choices = field.metadata.get("choices")
-            value = getattr(self, field.name)
-            if choices is not None and value not in choices:
-                shown = ", ".join(str(c) for c in choices)
-                raise LwprofError(f"{field.name} must be one of {shown}, got {value}")
-        if self.resolution < TOTAL_STRIDE:
-            raise LwprofError(
-                f"resolution {self.resolution} is too small: ShuffleNet v1 downsamples by {TOTAL_STRIDE}, so use >= {TOTAL_STRIDE}"
-            )
 
 
 def stage_channels(groups: int, scale: float) -> tuple[int, int, int]:

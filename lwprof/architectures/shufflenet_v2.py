@@ -28,7 +28,6 @@ under the printed 41.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -55,25 +54,15 @@ SHUFFLE_GROUPS = 2  # the two branches are interleaved
 
 @dataclass(frozen=True)
 class ShuffleNetV2Config(ArchConfig):
+    LABEL = "ShuffleNet V2"
+    TOTAL_STRIDE = TOTAL_STRIDE
+
     scale: float = option(1.0, "channel scale of Table 5 (0.5x, 1x, 1.5x, 2x)", choices=tuple(STAGE_CHANNELS))
     conv: ConvKind = option(
         ConvKind.DWSEP,
         "dwsep = the paper's units (3x3 depthwise); standard = every 3x3 depthwise conv replaced by a full 3x3 conv",
         choices=CONV_CHOICES,
     )
-
-    def validate(self) -> None:
-        super().validate()
-        for field in dataclasses.fields(self):
-            choices = field.metadata.get("choices")
-            value = getattr(self, field.name)
-            if choices is not None and value not in choices:
-                shown = ", ".join(str(getattr(c, "value", c)) for c in choices)
-                raise LwprofError(f"{field.name} must be one of {shown}, got {getattr(value, 'value', value)}")
-        if self.resolution < TOTAL_STRIDE:
-            raise LwprofError(
-                f"resolution {self.resolution} is too small: ShuffleNet V2 downsamples by {TOTAL_STRIDE}, so use >= {TOTAL_STRIDE}"
-            )
 
 
 class ShuffleV2Unit(nn.Module):

@@ -77,8 +77,28 @@ class _Acc:
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):  # the common case, without pytree's overhead
+        for v in value:
+            if isinstance(v, torch.Tensor):
+                return v
+            if isinstance(v, (tuple, list, dict)):
+                found = _first_tensor(v)
+                if found is not None:
+                    return found
+        return None
     leaves, _ = tree_flatten(value)
     return next((v for v in leaves if isinstance(v, torch.Tensor)), None)
+
+
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """Every tensor in an op's output (a tensor, or a flat tuple/list of them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)) and all(not isinstance(v, (tuple, list, dict)) for v in value):
+        return [v for v in value if isinstance(v, torch.Tensor)]
+    return [v for v in tree_flatten(value)[0] if isinstance(v, torch.Tensor)]
 
 
 def aten_cost(func: Any, args: tuple[Any, ...], out: Any) -> tuple[int, int]:
@@ -204,8 +224,9 @@ class _Walk(TorchDispatchMode):
     # -- dispatch ------------------------------------------------------------------------
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
-        args = tree_map(self._to_meta, args)
-        kwargs = tree_map(self._to_meta, kwargs)
+        args = self._map_meta(args)
+        if kwargs:
+            kwargs = tree_map(self._to_meta, kwargs)
         out = self._run(func, args, kwargs)
         owner = self.stack[-1] if self.stack else None
         if owner is not None and self.formula[owner] is None:
@@ -213,10 +234,23 @@ class _Walk(TorchDispatchMode):
             acc = self.acc[owner]
             acc.fn_macs += macs
             acc.fn_ops += ops
-        for leaf in tree_flatten(out)[0]:
-            if isinstance(leaf, torch.Tensor):
-                self.track(leaf)
+        for tensor in _tensors(out):
+            self.track(tensor)
         return out
+
+    def _map_meta(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``tree_map(self._to_meta, args)`` for the usual flat argument tuples, faster."""
+        out = []
+        for a in args:
+            if isinstance(a, torch.Tensor):
+                out.append(a if a.device.type == "meta" else self._to_meta(a))
+            elif isinstance(a, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in a):
+                out.append(type(a)(self._to_meta(v) for v in a))
+            elif isinstance(a, dict):
+                out.append(tree_map(self._to_meta, a))
+            else:
+                out.append(a)
+        return tuple(out)
 
     def _run(self, func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
         if self.verify or kwargs.get("out") is not None:
@@ -229,8 +263,13 @@ class _Walk(TorchDispatchMode):
         name = func._schema.name.split("::")[-1]
         if name in _SAME_SHAPE_OPS:
             x = args[0]
-            return x if name.endswith("_") else x.new_empty(x.shape)
+            return x if name.endswith("_") else _empty(x, x.shape)
         return func(*args, **kwargs)
+
+
+def _empty(like: torch.Tensor, shape: Any, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """A new meta tensor (``Tensor.new_empty`` runs a Python reference; this stays in C++)."""
+    return torch.empty(tuple(shape), dtype=dtype or like.dtype, device="meta")
 
 
 # -- fast shape functions ----------------------------------------------------------------------
@@ -241,7 +280,7 @@ class _Walk(TorchDispatchMode):
 
 
 def _batch_norm_shape(x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-    return x.new_empty(x.shape), x.new_empty((0,)), x.new_empty((0,))
+    return _empty(x, x.shape), _empty(x, (0,)), _empty(x, (0,))
 
 
 def _convolution_shape(x, weight, bias, stride, padding, dilation, transposed, output_padding, groups) -> Any:  # type: ignore[no-untyped-def]
@@ -262,7 +301,7 @@ def _convolution_shape(x, weight, bias, stride, padding, dilation, transposed, o
         channels = weight.shape[0]
     if min(spatial) < 1:
         return None  # let PyTorch raise its own error
-    return x.new_empty((x.shape[0], channels, *spatial))
+    return _empty(x, (x.shape[0], channels, *spatial))
 
 
 def _addmm_shape(bias: torch.Tensor, a: torch.Tensor, b: torch.Tensor, **kwargs: Any) -> Any:
@@ -272,13 +311,13 @@ def _addmm_shape(bias: torch.Tensor, a: torch.Tensor, b: torch.Tensor, **kwargs:
 def _mm_shape(a: torch.Tensor, b: torch.Tensor) -> Any:
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[0]:
         return None
-    return a.new_empty((a.shape[0], b.shape[1]))
+    return _empty(a, (a.shape[0], b.shape[1]))
 
 
 def _bmm_shape(a: torch.Tensor, b: torch.Tensor) -> Any:
     if a.dim() != 3 or b.dim() != 3 or a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         return None
-    return a.new_empty((a.shape[0], a.shape[1], b.shape[2]))
+    return _empty(a, (a.shape[0], a.shape[1], b.shape[2]))
 
 
 def _pool_spatial(x: torch.Tensor, kernel: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool) -> list[int] | None:
@@ -295,28 +334,28 @@ def _max_pool_shape(x, kernel, stride=(), padding=(0,), dilation=(1,), ceil_mode
     if spatial is None:
         return None
     shape = (*x.shape[: -len(spatial)], *spatial)
-    return x.new_empty(shape), x.new_empty(shape, dtype=torch.int64)
+    return _empty(x, shape), _empty(x, shape, torch.int64)
 
 
 def _avg_pool_shape(x, kernel, stride=(), padding=(0,), ceil_mode=False, *args, **kwargs) -> Any:  # type: ignore[no-untyped-def]
     spatial = _pool_spatial(x, kernel, stride, padding, (1,), ceil_mode)
-    return None if spatial is None else x.new_empty((*x.shape[: -len(spatial)], *spatial))
+    return None if spatial is None else _empty(x, (*x.shape[: -len(spatial)], *spatial))
 
 
 def _adaptive_pool_shape(x: torch.Tensor, output_size: Any) -> Any:
-    return x.new_empty((*x.shape[: -len(output_size)], *output_size))
+    return _empty(x, (*x.shape[: -len(output_size)], *output_size))
 
 
 def _reduce_shape(x: torch.Tensor, dims: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
     rank = x.dim()
     reduced = {d % rank for d in dims} if dims else set(range(rank))
-    return x.new_empty([1 if i in reduced else s for i, s in enumerate(x.shape) if keepdim or i not in reduced])
+    return _empty(x, [1 if i in reduced else s for i, s in enumerate(x.shape) if keepdim or i not in reduced])
 
 
 def _binary_shape(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
     if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.dtype != b.dtype:
         return None
-    return a.new_empty(torch.broadcast_shapes(a.shape, b.shape))
+    return _empty(a, torch.broadcast_shapes(a.shape, b.shape))
 
 
 def _binary_inplace(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
@@ -334,7 +373,7 @@ def _cat_shape(tensors: Any, dim: int = 0) -> Any:
         return None
     shape = list(tensors[0].shape)
     shape[d] = sum(t.shape[d] for t in tensors)
-    return tensors[0].new_empty(shape)
+    return _empty(tensors[0], shape)
 
 
 _FAST_SHAPES: dict[Any, Any] = {
@@ -411,17 +450,31 @@ def walk(model: nn.Module, input_shape: Shape, *, strict: bool = False, verify: 
 
 
 def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
-    own: dict[int, tuple[int, int]] = {}  # module id -> (macs, other_ops) not inside any child
-    for key, acc in state.acc.items():
-        own[key] = (acc.macs + acc.fn_macs, acc.other_ops + acc.fn_ops)
+    # Every module's subtree (module ids, parameters, buffers) in one pass, children first:
+    # a shared module or parameter appears once in each subtree, as in ``module.parameters()``.
+    subtree: dict[int, set[int]] = {}
+    params: dict[int, dict[int, torch.Tensor]] = {}
+    buffers: dict[int, dict[int, torch.Tensor]] = {}
+
+    def visit(module: nn.Module) -> None:
+        key = id(module)
+        if key in subtree:
+            return
+        ids, ps, bs = {key}, {id(p): p for p in module.parameters(recurse=False)}, {id(b): b for b in module.buffers(recurse=False)}
+        for child in module.children():
+            visit(child)
+            ids |= subtree[id(child)]
+            ps.update(params[id(child)])
+            bs.update(buffers[id(child)])
+        subtree[key], params[key], buffers[key] = ids, ps, bs
+
+    visit(model)
+    own = {key: (acc.macs + acc.fn_macs, acc.other_ops + acc.fn_ops) for key, acc in state.acc.items()}
     records = []
     for name, module in model.named_modules():
         key = id(module)
         acc = state.acc[key]
-        subtree = {id(m) for m in module.modules()}
-        macs = sum(own[k][0] for k in subtree)
-        other = sum(own[k][1] for k in subtree)
-        params = list(module.parameters())
+        ids = subtree[key]
         leaf = state.leaf[key]
         if not leaf:
             status, category = "parent", "Block"
@@ -431,6 +484,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
             status, category = "formula", "Unused"
         else:
             status, category = "unsupported", "Unsupported"
+        ps = params[key].values()
         records.append(
             LayerRecord(
                 name=name,
@@ -441,11 +495,11 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
                 category=category,
                 input_shape=acc.in_shape,
                 output_shape=acc.out_shape,
-                params=sum(p.numel() for p in params),
-                trainable_params=sum(p.numel() for p in params if p.requires_grad),
-                buffers=sum(b.numel() for b in module.buffers() if b.is_floating_point()),
-                macs=macs,
-                other_ops=other,
+                params=sum(p.numel() for p in ps),
+                trainable_params=sum(p.numel() for p in ps if p.requires_grad),
+                buffers=sum(b.numel() for b in buffers[key].values() if b.is_floating_point()),
+                macs=sum(own[k][0] for k in ids),
+                other_ops=sum(own[k][1] for k in ids),
                 functional_macs=acc.fn_macs if not leaf else 0,
                 functional_other_ops=acc.fn_ops if not leaf else 0,
                 calls=acc.calls,
