@@ -24,6 +24,8 @@ demo: install
 	$(BIN)/lwprof layer --in 4 --out 2 --kernel 3 --size 12
 	$(BIN)/lwprof summary shufflenet --groups 8
 	$(BIN)/lwprof compare mobilenet --alpha 0.5
+	$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128
+	$(BIN)/lwprof bench mobilenet --top 8 --repeats 10
 	$(BIN)/lwprof check
 
 test: install

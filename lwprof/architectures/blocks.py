@@ -58,20 +58,20 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     return x.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
 
 
-class ChannelShuffle(nn.Module):
-    """Channel shuffle as a module, so profiles show it as its own (zero-MAC) layer."""
+class ChannelShuffle(nn.ChannelShuffle):
+    """Channel shuffle as a module, so profiles show it as its own (zero-MAC) layer.
+
+    A subclass of ``nn.ChannelShuffle`` (so it shares its formula) whose forward is the
+    articles' reshape-transpose-reshape rather than torch's fused kernel.
+    """
 
     def __init__(self, groups: int) -> None:
-        super().__init__()
         if groups < 1:
             raise LwprofError(f"channel shuffle groups must be >= 1, got {groups}")
-        self.groups = groups
+        super().__init__(groups)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return channel_shuffle(x, self.groups)
-
-    def extra_repr(self) -> str:
-        return f"groups={self.groups}"
 
 
 def check_groups(layer: str, in_channels: int, out_channels: int, groups: int) -> None:

@@ -20,7 +20,6 @@ from typing import Any
 
 from torch import nn
 
-from lwprof.architectures.blocks import ChannelShuffle
 from lwprof.records import Shape, prod
 
 __all__ = ["LayerCost", "conv_output_size", "find_formula", "pool_output_size", "register_formula"]
@@ -206,7 +205,7 @@ def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     return LayerCost(out_shape, 0, 0, ops, "Pooling", "1 op per input element, 0 MACs", {"output_size": spatial})
 
 
-@register_formula(ChannelShuffle, nn.ChannelShuffle)
+@register_formula(nn.ChannelShuffle)  # lwprof.architectures.blocks.ChannelShuffle subclasses it
 def shuffle_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     return LayerCost(in_shape, 0, 0, 0, "Shuffle", "data movement only: 0 ops", {"groups": module.groups})
 
