@@ -4,7 +4,6 @@ exit codes and error messages, atomic output, and that ``--help`` stays free of 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import subprocess
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 
 from lwprof import cli
 from lwprof.records import CONVENTIONS
+from lwprof.reference.check import CheckResult
 
 __all__: list[str] = []
 
@@ -324,19 +324,7 @@ def test_layer_markdown() -> None:
 # lwprof check (with a fake reference module: the CLI is tested on its own)
 
 
-@dataclasses.dataclass(frozen=True)
-class FakeCheck:
-    source: str
-    model: str
-    quantity: str
-    published: float
-    unit: str
-    computed: float
-    difference: float
-    tolerance: float
-    convention: str
-    status: str
-    note: str
+FakeCheck = CheckResult  # the real record; only run_checks is faked
 
 
 def _fake_checks(monkeypatch: pytest.MonkeyPatch, statuses: list[str]) -> list[Any]:
