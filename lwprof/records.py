@@ -159,6 +159,8 @@ class ModelProfile:
         dtype: The element type used for byte counts ("fp32", "fp16", "bf16", "int8").
         peak_activation_elements: Most activation elements alive at once during one forward
             pass (input and shortcut tensors included), or None when not measured.
+        crosscheck_note: Why a requested cross-check was not run (e.g. the input is too large
+            for a real forward pass); empty otherwise.
     """
 
     arch: str
@@ -167,6 +169,7 @@ class ModelProfile:
     layers: tuple[LayerRecord, ...]
     dtype: str = "fp32"
     peak_activation_elements: int | None = None
+    crosscheck_note: str = ""
 
     @property
     def root(self) -> LayerRecord:
@@ -282,6 +285,7 @@ class ModelProfile:
             "conventions": CONVENTIONS,
             "totals": self.totals(),
             "unsupported": list(self.unsupported),
+            "crosscheck_note": self.crosscheck_note,
             "layers": [r.to_dict() for r in self.layers],
         }
 

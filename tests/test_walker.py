@@ -193,3 +193,13 @@ def test_mobilenet_table2_shares():
     share = {k: round(100 * macs / p.macs, 2) for k, (_, macs) in cats.items()}
     assert (share["Conv 1x1"], share["Conv DW 3x3"], share["FC"]) == (94.86, 3.06, 0.18)
     assert p.macs == 568_740_352  # peers.md: conv + FC multiply-accumulates of MobileNetV1-224
+
+
+def test_crosscheck_on_a_huge_input_is_skipped_and_says_why():
+    # 4096x4096 MobileNetV1 keeps ~855 M activation elements alive at once per image: more than
+    # a real forward pass is allowed to allocate, so fvcore / FlopCounterMode are not run.
+    p = lwprof.profile("mobilenet", resolution=4096, crosscheck=True)
+    assert p.crosscheck_note.startswith("skipped:")
+    assert p.fvcore_macs is None and {r.crosscheck for r in p.layers} == {"n/a"}
+    assert p.to_dict()["crosscheck_note"] == p.crosscheck_note
+    assert lwprof.profile("mobilenet", resolution=64, crosscheck=True).crosscheck_note == ""

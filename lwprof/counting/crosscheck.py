@@ -72,11 +72,16 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module) -> ModelProfile:
 
     Returns:
         A new profile. When the input is too large for a real forward pass at batch 1, the
-        profile is returned unchanged (verdicts stay "n/a").
+        verdicts stay "n/a" and ``crosscheck_note`` says why.
     """
     image_shape = tuple(profile.input_shape[1:])
     if profile.peak_activation_elements and profile.peak_activation_elements // profile.batch > MAX_CROSSCHECK_ELEMENTS:
-        return profile
+        per_image = profile.peak_activation_elements // profile.batch
+        return dataclasses.replace(
+            profile,
+            crosscheck_note=f"skipped: one image needs {per_image:,} activation elements alive at once, more than the "
+            f"{MAX_CROSSCHECK_ELEMENTS:,} a real forward pass is allowed here (the analytic counts need none)",
+        )
     was_training = model.training
     model.eval()
     try:

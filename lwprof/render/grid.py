@@ -273,6 +273,8 @@ def summary_notes(profile: ModelProfile) -> list[str]:
 
 
 def _crosscheck_lines(profile: ModelProfile) -> list[str]:
+    if profile.crosscheck_note:
+        return [f"Cross-check: {profile.crosscheck_note}"]
     if profile.fvcore_macs is None and profile.torch_macs is None:
         return ["Cross-check: not run (use --fvcore to compare every layer with fvcore and FlopCounterMode)"]
     macs = profile.macs
