@@ -203,3 +203,16 @@ def test_crosscheck_on_a_huge_input_is_skipped_and_says_why():
     assert p.fvcore_macs is None and {r.crosscheck for r in p.layers} == {"n/a"}
     assert p.to_dict()["crosscheck_note"] == p.crosscheck_note
     assert lwprof.profile("mobilenet", resolution=64, crosscheck=True).crosscheck_note == ""
+
+
+def test_op_level_costs_by_name():
+    from lwprof.counting.walker import aten_cost
+
+    aten = torch.ops.aten
+    x = torch.empty(2, 8, device="meta")
+    # A transpose moves no data arithmetic; topk compares every element (not a no-op "t...").
+    assert aten_cost(aten.t.default, (x,), x.t()) == (0, 0)
+    values = torch.empty(2, 3, device="meta")
+    assert aten_cost(aten.topk.default, (x, 3), (values, values)) == (0, 6)
+    # mm: 2x8 @ 8x4 -> 8 outputs x 8 MACs each.
+    assert aten_cost(aten.mm.default, (x, torch.empty(8, 4, device="meta")), torch.empty(2, 4, device="meta")) == (64, 0)

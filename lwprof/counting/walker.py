@@ -51,12 +51,14 @@ _SAME_SHAPE_OPS = {
     "sigmoid", "sigmoid_", "silu", "silu_", "gelu", "gelu_", "tanh", "tanh_", "leaky_relu", "leaky_relu_",
     "elu", "elu_", "mish", "mish_", "clamp", "clamp_", "clamp_min", "clamp_min_", "neg", "exp", "sqrt",
 }
-# Ops that move or view data and do no arithmetic.
-_NO_OP_PREFIXES = (
-    "view", "_unsafe_view", "reshape", "transpose", "permute", "t", "expand", "squeeze", "unsqueeze", "slice", "select",
-    "cat", "stack", "split", "chunk", "narrow", "clone", "contiguous", "copy", "detach", "alias", "empty", "zeros",
-    "ones", "full", "_to_copy", "flatten", "as_strided", "lift_fresh", "unbind", "pixel_shuffle", "channel_shuffle",
-)
+# Ops that move or view data and do no arithmetic (exact overload-packet names).
+_NO_OPS = frozenset({
+    "view", "_unsafe_view", "reshape", "transpose", "permute", "t", "expand", "squeeze", "unsqueeze", "slice",
+    "select", "cat", "stack", "split", "split_with_sizes", "chunk", "narrow", "clone", "contiguous", "copy",
+    "copy_", "detach", "alias", "empty", "empty_like", "new_empty", "zeros", "zeros_like", "ones", "full",
+    "_to_copy", "flatten", "as_strided", "lift_fresh", "unbind", "pixel_shuffle", "channel_shuffle",
+    "native_channel_shuffle",
+})
 
 
 @dataclass
@@ -123,7 +125,7 @@ def aten_cost(func: Any, args: tuple[Any, ...], out: Any) -> tuple[int, int]:
         return 0, max(args[0].numel() if isinstance(args[0], torch.Tensor) else 0, out_elems)
     if torch.Tag.pointwise in func.tags:
         return 0, out_elems
-    if name.startswith(_NO_OP_PREFIXES):
+    if name in _NO_OPS:
         return 0, 0
     if name in ("max_pool2d_with_indices", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool3d_with_indices", "avg_pool3d"):
         kernel = args[1] if len(args) > 1 else ()
