@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -75,7 +75,6 @@ class _Acc:
     fn_ops: int = 0
     read: int = 0
     write: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _first_tensor(value: Any) -> torch.Tensor | None:
