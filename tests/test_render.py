@@ -204,7 +204,7 @@ def test_check_grid_and_dict() -> None:
         FakeCheck("Paper Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "fail", "typo?"),
     ]
     g = grid.check_grid(results)
-    assert g.rows[0][3:6] == ("569 M", "568.7 M", "-0.26") and g.rows[1][3] == "1.19%" and g.rows[1][-1] == "fail"
+    assert g.rows[0][3:6] == ("569 M", "568.74 M", "-0.26 M") and g.rows[1][3] == "1.19 %" and g.rows[1][-1] == "fail"
     assert g.title.startswith("paper conformance: 1 pass, 1 fail")
     assert g.notes == ("Convention: conv+FC MACs", "net MACs share Conv 3x3: typo?")
     data = export.check_dict(results)

@@ -81,6 +81,12 @@ class CheckResult:
     status: str
     note: str
 
+    def cells(self) -> tuple[str, str, str, str]:
+        """(published, computed, difference, tolerance) as table cells at the paper's precision."""
+        published, computed, difference = cells(self)
+        tolerance = f"{self.tolerance * 1e6:g}" if _is_count(self.published, self.unit) else f"{self.tolerance:g}"
+        return published, computed, difference, tolerance
+
 
 Progress = Callable[[str], None]
 
