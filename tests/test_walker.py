@@ -216,3 +216,30 @@ def test_op_level_costs_by_name():
     assert aten_cost(aten.topk.default, (x, 3), (values, values)) == (0, 6)
     # mm: 2x8 @ 8x4 -> 8 outputs x 8 MACs each.
     assert aten_cost(aten.mm.default, (x, torch.empty(8, 4, device="meta")), torch.empty(2, 4, device="meta")) == (64, 0)
+
+
+def test_stand_ins_leave_every_module_as_it_was():
+    # The walker stands formula outputs in for conv/BN/ReLU forwards during the walk; afterwards
+    # no instance attribute is left, a user's own instance forward is restored, and each
+    # submodule keeps its own train/eval mode.
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Linear(6, 2))
+    custom = model[2].forward
+    model[2].forward = custom  # an instance-level forward, as some user code sets
+    model.train()
+    model[1].eval()
+    lwprof.profile(model, (3, 8, 8))
+    assert "forward" not in model[0].__dict__ and "forward" not in model[1].__dict__
+    assert model[2].__dict__["forward"] is custom
+    assert [m.training for m in model] == [True, False, True, True] and model.training
+
+
+def test_stand_ins_agree_with_the_real_forward():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 5))
+    fast = lwprof.profile(model, (3, 16, 16), batch=3)
+    exact = lwprof.profile(model, (3, 16, 16), batch=3, verify=True)
+    assert [(r.name, r.output_shape, r.macs, r.other_ops, r.read_elements, r.write_elements) for r in fast.layers] == [
+        (r.name, r.output_shape, r.macs, r.other_ops, r.read_elements, r.write_elements) for r in exact.layers
+    ]
+    # PyTorch's meta BatchNorm kernel (verify=True) also allocates the saved mean and inverse
+    # std, C = 8 elements each, which eager inference does not keep: the only difference.
+    assert exact.peak_activation_elements - fast.peak_activation_elements == 2 * 8

@@ -22,7 +22,7 @@ from torch import nn
 
 from lwprof.records import Shape, prod
 
-__all__ = ["LayerCost", "conv_output_size", "find_formula", "pool_output_size", "register_formula"]
+__all__ = ["LayerCost", "conv_output_size", "find_formula", "pool_output_size", "register_formula", "stands_in"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,44 @@ def find_formula(module: nn.Module) -> Formula | None:
         if fn is not None:
             return fn
     return None
+
+
+# Layer types whose forward allocates one new output tensor of the formula's shape (or, with
+# ``inplace=True``, returns its input): the walker may stand the formula's output in for the
+# real call. View-like layers (Flatten, Identity, Dropout) and shuffles are not listed.
+_FRESH_OUTPUT: set[type] = set()
+
+
+def accepts(module: nn.Module, shape: Shape) -> bool:
+    """Whether ``module`` can take an input of ``shape`` (channels match, rank is right).
+
+    Used before standing a formula in for a forward: on a mismatch the real forward runs, so
+    the user sees PyTorch's own error.
+    """
+    if isinstance(module, nn.modules.conv._ConvNd):
+        n = len(module.kernel_size)
+        return len(shape) in (n + 1, n + 2) and shape[-n - 1] == module.in_channels
+    if isinstance(module, nn.Linear):
+        return len(shape) >= 1 and shape[-1] == module.in_features
+    if isinstance(module, nn.modules.batchnorm._BatchNorm):
+        return len(shape) >= 2 and shape[1] == module.num_features
+    if isinstance(module, (nn.Softmax, nn.LogSoftmax)):
+        return module.dim is not None
+    return len(shape) >= 1
+
+
+def stands_in(module: nn.Module) -> bool:
+    """True when the formula's output can replace the module's forward in a shape-only walk.
+
+    That holds when the module's class is (or subclasses without overriding ``forward``) a
+    type registered as fresh-output, and the module has no hooks of its own.
+    """
+    if module._forward_hooks or module._forward_pre_hooks or getattr(module, "return_indices", False):
+        return False
+    for cls in type(module).__mro__:
+        if cls in _FORMULAS:
+            return cls in _FRESH_OUTPUT and type(module).forward is cls.forward
+    return False
 
 
 def _tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
@@ -232,3 +270,10 @@ def ghost_channels(out_channels: int, ratio: int) -> tuple[int, int]:
     """GhostNet: (intrinsic, cheap) channels of a ghost module, ceil(out / s) and the rest."""
     intrinsic = math.ceil(out_channels / ratio)
     return intrinsic, intrinsic * (ratio - 1)
+
+
+_FRESH_OUTPUT.update(
+    (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, *_ACTIVATIONS)
+    + (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+    + (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+)

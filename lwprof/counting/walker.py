@@ -30,7 +30,7 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_map
 
-from lwprof.counting.formulas import LayerCost, conv_output_size, find_formula, pool_output_size
+from lwprof.counting.formulas import LayerCost, accepts, conv_output_size, find_formula, pool_output_size, stands_in
 from lwprof.errors import LwprofError
 from lwprof.records import LayerRecord, ModelProfile, Shape, prod
 
@@ -156,6 +156,7 @@ class _Walk(TorchDispatchMode):
         self.peak = 0
         self._seen: set[int] = set()
         self._meta: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+        self._pending: dict[int, LayerCost] = {}
 
     def _to_meta(self, value: Any) -> Any:
         """A meta view of a tensor on another device (weights of a CPU model), cached per walk."""
@@ -165,6 +166,36 @@ class _Walk(TorchDispatchMode):
         if cached is None or cached[0] is not value:
             cached = self._meta[id(value)] = (value, value.to("meta"))
         return cached[1]
+
+    # -- formula stand-ins ------------------------------------------------------------------
+    def stand_in(self, module: nn.Module) -> Any:
+        """A ``forward`` for a leaf that returns its formula's output instead of computing it.
+
+        Only for layers whose forward allocates one fresh output (``formulas.stands_in``); the
+        input is checked first (``formulas.accepts``) and anything unexpected runs the real
+        forward, so errors are PyTorch's own. Skips the functional wrapper and the dispatcher,
+        the bulk of a shape-only walk; ``verify=True`` never uses it.
+        """
+        key, formula = id(module), self.formula[id(module)]
+        real = type(module).forward.__get__(module)
+        inplace = bool(getattr(module, "inplace", False))
+
+        def forward(*args: Any, **kwargs: Any) -> Any:
+            x = args[0] if len(args) == 1 and not kwargs else None
+            if not isinstance(x, torch.Tensor) or x.device.type != "meta" or not accepts(module, tuple(x.shape)):
+                return real(*args, **kwargs)
+            cost = formula(module, tuple(x.shape))
+            if min(cost.out_shape, default=1) < 1:
+                return real(*args, **kwargs)
+            self._pending[key] = cost
+            if inplace and tuple(cost.out_shape) == tuple(x.shape):
+                return x
+            with torch._C._DisableTorchDispatch():  # a plain meta allocation, not an op to count
+                out = torch.empty(tuple(cost.out_shape), dtype=x.dtype, device="meta")
+            self.track(out)
+            return out
+
+        return forward
 
     # -- activation liveness -------------------------------------------------------------
     def track(self, tensor: torch.Tensor) -> None:
@@ -204,12 +235,12 @@ class _Walk(TorchDispatchMode):
             acc.write += y.numel()
         if acc.in_shape is not None:
             acc.read += prod(acc.in_shape)
-        own_params = sum(p.numel() for p in module.parameters(recurse=False))
+        own_params = sum(p.numel() for p in module._parameters.values() if p is not None)
         acc.read += own_params
         formula = self.formula[key]
         if formula is None or acc.in_shape is None:
             return
-        cost = formula(module, acc.in_shape)
+        cost = self._pending.pop(key, None) or formula(module, acc.in_shape)
         where = f"{self.names[key] or 'model'} ({type(module).__name__})"
         if acc.out_shape is not None and tuple(cost.out_shape) != acc.out_shape:
             raise LwprofError(
@@ -427,10 +458,14 @@ def walk(model: nn.Module, input_shape: Shape, *, strict: bool = False, verify: 
         missing = sorted(state.names[i] for i, f in state.formula.items() if state.leaf[i] and f is None)
         if missing:
             raise LwprofError(f"no formula for {len(missing)} leaf module(s): {', '.join(missing[:5])} (drop --strict to count them at the op level)")
+    stand_ins = [] if verify else [m for i, m in state.modules.items() if state.leaf[i] and state.formula[i] is not None and stands_in(m)]
+    shadowed = {id(m): m.__dict__["forward"] for m in stand_ins if "forward" in m.__dict__}
     pre = nn.modules.module.register_module_forward_pre_hook(state.pre_hook)
     post = nn.modules.module.register_module_forward_hook(state.post_hook)
-    was_training = model.training
+    modes = [(m, m.training) for m in model.modules()]
     try:
+        for m in stand_ins:
+            m.forward = state.stand_in(m)
         model.eval()
         with torch.no_grad(), state:
             x = torch.empty(input_shape, device="meta")
@@ -443,9 +478,15 @@ def walk(model: nn.Module, input_shape: Shape, *, strict: bool = False, verify: 
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LwprofError(f"forward pass failed for input shape {tuple(input_shape)}: {type(exc).__name__}: {message}") from exc
     finally:
+        for m in stand_ins:  # leave every module exactly as it was
+            if id(m) in shadowed:
+                m.forward = shadowed[id(m)]
+            else:
+                m.__dict__.pop("forward", None)
         pre.remove()
         post.remove()
-        model.train(was_training)
+        for m, training in modes:  # each module's own mode, as it was
+            m.training = training
     records = _records(model, state)
     return ModelProfile(arch, dict(config or {}), tuple(input_shape), records, dtype, state.peak)
 
@@ -461,7 +502,9 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         key = id(module)
         if key in subtree:
             return
-        ids, ps, bs = {key}, {id(p): p for p in module.parameters(recurse=False)}, {id(b): b for b in module.buffers(recurse=False)}
+        ids = {key}
+        ps = {id(p): p for p in module._parameters.values() if p is not None}
+        bs = {id(b): b for b in module._buffers.values() if b is not None}
         for child in module.children():
             visit(child)
             ids |= subtree[id(child)]
