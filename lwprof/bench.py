@@ -315,9 +315,10 @@ def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[li
         "see its graph; the arithmetic afterwards is free (peers.md: 0.1 ms over a captured graph). The peers run that "
         "forward on real CPU tensors (tens of ms at 224 on two cores); lwprof runs it on `meta` tensors so that any input "
         "size costs the same and no activation memory (see the 4096x4096 target), and pays instead for a Python dispatch "
-        "hook on every aten op and for module hooks on every layer, about as much as a small real forward. Already done: "
+        "hook on every remaining aten op and for module hooks on every layer. Already done: "
         "lwprof computes the output shapes of the common ops itself (PyTorch's Python meta kernels cost ~2 ms per "
-        "BatchNorm and import sympy and dynamo on first use, ~2 s), avoids pytree on the hot path, and aggregates parents "
+        "BatchNorm and import sympy and dynamo on first use, ~2 s), stands each conv/linear/BN/activation/pool layer's "
+        "formula output in for its forward during the walk, avoids pytree on the hot path, and aggregates parents "
         "in one pass. A 10x margin would need a graph captured once and reused (e.g. across batch sizes and "
         "resolutions), which is future work. At large inputs the picture reverses: the peers' real forward grows with the "
         "input (and runs out of memory), lwprof's does not.",

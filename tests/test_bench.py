@@ -1,0 +1,27 @@
+"""The benchmark harness (make bench): its tools agree where they should, and its timers work.
+
+Speed and memory targets are checked by `make bench` itself (reports/benchmark.md), not here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from lwprof.architectures import get_architecture
+from lwprof.bench import peak_rss_mb, tools, walls
+
+
+def test_tools_agree_on_conv_and_linear_macs():
+    model = get_architecture("mobilenet").build(resolution=32).eval()
+    available = tools()
+    params, macs = available["lwprof"](model, (3, 32, 32))
+    assert params == sum(p.numel() for p in model.parameters())
+    assert available["FlopCounterMode / 2"](model, (3, 32, 32)) == (None, macs)
+    fv_params, fv_total = available["fvcore"](model, (3, 32, 32))
+    assert fv_params == params and fv_total > macs  # fvcore adds BatchNorm and pooling
+
+
+def test_timers():
+    (t,) = walls([[sys.executable, "-c", "pass"]], repeats=2)
+    assert 0 < t < 30
+    assert peak_rss_mb() > 10
