@@ -308,20 +308,22 @@ def _parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-def _published(comparison: Comparison) -> list[dict[str, Any] | None]:
-    """Published numbers per variant from ``lwprof.reference.published``, when available."""
+def _published_for(arch: str, config: Any) -> dict[str, Any] | None:
+    """The paper's numbers for one configuration (``lwprof.reference.published``), or None."""
     try:
         from lwprof.reference.published import published_for
     except ImportError:
-        return [None] * len(comparison.variants)
-    out: list[dict[str, Any] | None] = []
-    for v in comparison.variants:
-        try:
-            found = published_for(v.profile.arch, dict(v.config))
-        except LwprofError:  # a user model: no paper
-            found = None
-        out.append(dict(found) if found else None)
-    return out
+        return None
+    try:
+        found = published_for(arch, dict(config))
+    except LwprofError:  # a user model: no paper
+        return None
+    return dict(found) if found else None
+
+
+def _published(comparison: Comparison) -> list[dict[str, Any] | None]:
+    """Published numbers per variant, when the paper has them."""
+    return [_published_for(v.profile.arch, v.config) for v in comparison.variants]
 
 
 def _budget_failures(profile: Any, max_macs: str | None, max_params: str | None) -> list[str]:
@@ -447,18 +449,20 @@ def summary(
 
     def data() -> dict[str, Any]:
         out = profile.to_dict()
+        out["published"] = published
         if depth is not None:
             out["depth"] = depth
             out["layers"] = [r for r in out["layers"] if r["depth"] <= depth]
         out["by_category"] = {cat: {"params": p, "macs": m} for cat, (p, m) in profile.by_category().items()}
         return out
 
+    published = _published_for(profile.arch, profile.config)
     if memory:
         _emit(fmt, output, force, view=lambda: grid_view(memory_grid(profile)), grids=lambda: memory_grid(profile), data=data)
     elif by_type:
-        _emit(fmt, output, force, view=lambda: by_type_view(profile), grids=lambda: g.by_type_grid(profile), data=data)
+        _emit(fmt, output, force, view=lambda: by_type_view(profile, published), grids=lambda: g.by_type_grid(profile, published), data=data)
     else:
-        _emit(fmt, output, force, view=lambda: summary_view(profile, depth), grids=lambda: g.summary_grid(profile, depth), data=data)
+        _emit(fmt, output, force, view=lambda: summary_view(profile, depth, published), grids=lambda: g.summary_grid(profile, depth, published), data=data)
     if plot is not None:
         from lwprof.render.plots import plot_layers
 

@@ -513,3 +513,14 @@ def test_help_has_examples(command: str) -> None:
     out = ok(command, "--help").stdout
     assert "Examples" in out and f"lwprof {command}" in out
     assert ok(command, "-h").stdout == out
+
+
+def test_summary_shows_the_published_numbers_of_its_configuration() -> None:
+    # MobileNetV1 (arXiv 1704.04861) Table 9: 0.50 MobileNet-160 has 1.32 M params, 76 M mult-adds.
+    data = json.loads(ok("summary", "mobilenet", "--alpha", "0.5", "--resolution", "160", "--no-fvcore", "-f", "json").stdout)
+    assert data["published"] == {"params": 1.32, "macs": 76.0, "source": "MobileNetV1 Table 9"}
+    table = ok("summary", "mobilenet", "--alpha", "0.5", "--resolution", "160", "--no-fvcore", "--depth", "0").stdout
+    assert "Published (MobileNetV1 Table 9): 1.32 M / 76 M" in table
+    # A configuration no paper describes, and a user model, have none.
+    assert json.loads(ok("summary", "mobilenet", "--alpha", "0.6", "--no-fvcore", "-f", "json").stdout)["published"] is None
+    assert json.loads(ok("summary", "tests/data/user_net.py:OddNet", "--no-fvcore", "-f", "json").stdout)["published"] is None

@@ -83,3 +83,24 @@ def test_mobilenet_peak_counts_what_eager_pytorch_holds():
     # written, 64x112x112 each (2 x 802816). Total 2,558,976 elements.
     p = lwprof.profile("mobilenet")
     assert p.peak_activation_elements == 3 * 224 * 224 + 2 * 32 * 112 * 112 + 2 * 64 * 112 * 112
+
+
+def test_views_allocate_nothing():
+    # Input 4x8x8 (256) -> 1x1 conv to 8x8x8 (512) -> channel shuffle: reshape and transpose are
+    # views, the final reshape of the non-contiguous result copies (512) -> Flatten (a view).
+    # Peak: input + conv output + the shuffle's copy = 256 + 512 + 512, in both walk modes.
+    from lwprof.architectures.blocks import ChannelShuffle
+
+    model = nn.Sequential(nn.Conv2d(4, 8, 1, bias=False), ChannelShuffle(2), nn.Flatten())
+    assert lwprof.profile(model, (4, 8, 8)).peak_activation_elements == 256 + 512 + 512
+    assert lwprof.profile(model, (4, 8, 8), verify=True).peak_activation_elements == 256 + 512 + 512
+
+
+def test_ghost_modules_do_not_change_the_peak_here():
+    # GhostNet 1.0x peaks in the first stride-2 bottleneck's expansion to 48 channels at 112x112.
+    # Ghost: its primary and cheap halves (2 x 24ch) and their concat (48ch) are alive at once;
+    # standard: the conv output and its BatchNorm output (2 x 48ch). Both add the image
+    # (3x224x224) and two 16x112x112 maps: 150528 + 2 * 200704 + 2 * 602112 = 1,756,160.
+    ghost = lwprof.profile("ghostnet")
+    standard = lwprof.profile("ghostnet", conv="standard")
+    assert ghost.peak_activation_elements == standard.peak_activation_elements == 150528 + 2 * 200704 + 2 * 602112

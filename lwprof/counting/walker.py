@@ -20,6 +20,7 @@ How it works:
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,6 +101,17 @@ def _tensors(value: Any) -> list[torch.Tensor]:
     if isinstance(value, (tuple, list)) and all(not isinstance(v, (tuple, list, dict)) for v in value):
         return [v for v in value if isinstance(v, torch.Tensor)]
     return [v for v in tree_flatten(value)[0] if isinstance(v, torch.Tensor)]
+
+
+@functools.lru_cache(maxsize=None)
+def _aliases_input(func: Any) -> bool:
+    """Whether an op's output shares an input's memory (a view, or an in-place op).
+
+    Inside ``__torch_dispatch__`` (below autograd's view tracking) a view's ``_base`` is None,
+    so the op's schema decides; ``_unsafe_view`` (a view of a fresh clone in ``reshape``) is
+    declared without alias info but allocates nothing either.
+    """
+    return func.__name__.split(".")[0] == "_unsafe_view" or any(r.alias_info is not None for r in func._schema.returns)
 
 
 def aten_cost(func: Any, args: tuple[Any, ...], out: Any) -> tuple[int, int]:
@@ -266,8 +278,9 @@ class _Walk(TorchDispatchMode):
             acc = self.acc[owner]
             acc.fn_macs += macs
             acc.fn_ops += ops
-        for tensor in _tensors(out):
-            self.track(tensor)
+        if not _aliases_input(func):
+            for tensor in _tensors(out):
+                self.track(tensor)
         return out
 
     def _map_meta(self, args: tuple[Any, ...]) -> tuple[Any, ...]:

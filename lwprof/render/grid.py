@@ -155,13 +155,14 @@ def option_flag(name: str, type_name: str) -> str:
 # lwprof summary
 
 
-def summary_grid(profile: ModelProfile, depth: int | None = None) -> Grid:
+def summary_grid(profile: ModelProfile, depth: int | None = None, published: Mapping[str, Any] | None = None) -> Grid:
     """The per-layer table of one profile.
 
     Args:
         profile: The profile.
         depth: Show only records with depth <= ``depth`` (parents already aggregate their
             children); None shows every record.
+        published: The paper's numbers for this configuration (``published_for``), if any.
 
     Returns:
         A grid with one row per record below the model (the model itself is the total row).
@@ -194,10 +195,10 @@ def summary_grid(profile: ModelProfile, depth: int | None = None) -> Grid:
     if checked:
         total.append(crosscheck_verdict(profile))
     title = f"{profile.arch} ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
-    return Grid(title, tuple(columns), tuple(rows), tuple(total), tuple(summary_notes(profile)), tuple(display))
+    return Grid(title, tuple(columns), tuple(rows), tuple(total), tuple(summary_notes(profile, published)), tuple(display))
 
 
-def by_type_grid(profile: ModelProfile) -> Grid:
+def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = None) -> Grid:
     """Totals by layer category over the leaves, like MobileNetV1's Table 2.
 
     Columns: category, number of layers, params and their share, MACs and their share, and
@@ -225,7 +226,7 @@ def by_type_grid(profile: ModelProfile) -> Grid:
         Column("other ops", "count", "other_ops"),
     )
     title = f"{profile.arch} by layer type ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
-    return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile)))
+    return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
 
 
 _FVCORE_GAP = "fvcore gap"
@@ -241,7 +242,7 @@ def _explained_by_design(profile: ModelProfile) -> dict[str, int]:
     return out
 
 
-def summary_notes(profile: ModelProfile) -> list[str]:
+def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = None) -> list[str]:
     """The footer of a summary: totals, sizes, cross-check totals, warnings, conventions."""
     bpe = profile.bytes_per_element
     lines = [
@@ -260,6 +261,11 @@ def summary_notes(profile: ModelProfile) -> list[str]:
         lines.append(
             f"Memory traffic (inputs + weights read, outputs written): {human_bytes(traffic)}, "
             f"{profile.macs / traffic:.2f} MACs/byte (per layer: --memory)"
+        )
+    if published and (published.get("params") is not None or published.get("macs") is not None):
+        lines.append(
+            f"Published ({published.get('source', 'paper')}): {_published_text(published)} (params / MACs), counted the paper's way "
+            f"(e.g. without BatchNorm or the classifier); `lwprof check --arch {profile.arch}` compares under that convention"
         )
     lines.extend(_crosscheck_lines(profile))
     if profile.unsupported:

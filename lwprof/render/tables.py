@@ -105,14 +105,14 @@ def grid_view(grid: g.Grid) -> RenderableType:
     return Group(grid_table(grid), notes_text(grid.notes))
 
 
-def summary_view(profile: ModelProfile, depth: int | None = None) -> RenderableType:
+def summary_view(profile: ModelProfile, depth: int | None = None, published: Any = None) -> RenderableType:
     """``lwprof summary``: the per-layer table and its footer."""
-    return grid_view(g.summary_grid(profile, depth))
+    return grid_view(g.summary_grid(profile, depth, published))
 
 
-def by_type_view(profile: ModelProfile) -> RenderableType:
+def by_type_view(profile: ModelProfile, published: Any = None) -> RenderableType:
     """``lwprof summary --by-type``: totals by layer category and the footer."""
-    return grid_view(g.by_type_grid(profile))
+    return grid_view(g.by_type_grid(profile, published))
 
 
 def compare_view(comparison: Comparison, published: Sequence[Any] | None = None) -> RenderableType:
