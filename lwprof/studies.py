@@ -150,10 +150,10 @@ def ghostnet_vs_standard(out: Path) -> str:
     std, ghost = pairs[1.0, "standard"], pairs[1.0, "ghost"]
     traffic_note = (
         f"At width 1.0 the ghost model needs {ghost.macs / std.macs:.2f}x the MACs of the baseline but "
-        f"{ghost.traffic_bytes / std.traffic_bytes:.2f}x its memory traffic and {(ghost.peak_activation_bytes or 0) / (std.peak_activation_bytes or 1):.2f}x "
-        "its peak activation memory: the cheap operation and the concat read and write feature maps that an "
-        "ordinary conv would not, so the MAC saving overstates the speed-up on memory-bound hardware. The MAC "
-        "ratio is above 1/s because the stem, the depthwise and SE layers and the classifier are unchanged."
+        f"{ghost.traffic_bytes / std.traffic_bytes:.2f}x its memory traffic: the cheap operation and the concat read "
+        "and write feature maps that an ordinary conv would not, so the MAC saving overstates the speed-up on "
+        f"memory-bound hardware. Peak activation memory: {(ghost.peak_activation_bytes or 0) / (std.peak_activation_bytes or 1):.2f}x. "
+        "The MAC ratio is above 1/s because the stem, the depthwise and SE layers and the classifier are unchanged."
     )
     cats_std = pairs[1.0, "standard"].by_category()
     cats_ghost = pairs[1.0, "ghost"].by_category()
