@@ -209,13 +209,13 @@ def check_writable(path: str | os.PathLike[str], force: bool = False) -> Path:
     return target
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, force: bool = False) -> Path:
+def write_atomic(path: str | os.PathLike[str], text: str | bytes, force: bool = False) -> Path:
     """Writes ``text`` to ``path`` all at once: a temporary file in the same folder, then a
     rename, so readers never see half a file and a failed write leaves nothing behind.
 
     Args:
         path: The file to write.
-        text: Its content (UTF-8).
+        text: Its content: text (written as UTF-8) or bytes (a PNG, say).
         force: Replace an existing file; without it an existing file is an error, also when
             another process creates it meanwhile.
 
@@ -226,12 +226,14 @@ def write_atomic(path: str | os.PathLike[str], text: str, force: bool = False) -
         LwprofError: The file exists (and ``force`` is off), the folder does not exist, the
             path is a folder, or the file system refuses the write.
     """
+    if not isinstance(text, (str, bytes)):
+        raise TypeError(f"write_atomic writes str or bytes, not {type(text).__name__}")
     target = check_writable(path, force)
     tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         if force:

@@ -5,19 +5,19 @@
 * :func:`plot_grid`: a heat map of MACs over a two-option sweep (e.g. alpha x resolution).
 * :func:`plot_roofline`: measured MAC/s of each layer against its arithmetic intensity.
 
-Every function writes a PNG atomically (temp file + rename) and returns the path.
+Every function writes a PNG atomically (:func:`lwprof.render.export.write_atomic`) and returns the path.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.records import Comparison, ModelProfile
+from lwprof.render.export import write_atomic
 
 __all__ = ["check_png_path", "plot_grid", "plot_layers", "plot_roofline", "plot_variants"]
 
@@ -53,20 +53,12 @@ def check_png_path(path: str | Path) -> Path:
 
 def _save(fig: Any, path: str | Path) -> Path:
     target = check_png_path(path)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=target.parent, prefix=f".{target.name}.")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
+    buffer = io.BytesIO()
     try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a report should be readable
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
     finally:
         _pyplot().close(fig)
-    return target
+    return write_atomic(target, buffer.getvalue(), force=True)
 
 
 def _color(category: str) -> str:
