@@ -27,8 +27,9 @@ from lwprof.records import ModelProfile
 
 __all__ = ["BY_DESIGN", "attach_crosschecks", "fvcore_by_module", "torch_by_module"]
 
-# Leaf categories whose work fvcore counts by convention although it is not a MAC.
-BY_DESIGN = {"BatchNorm": "fvcore counts BatchNorm normalisation", "Pooling": "fvcore counts adaptive average pooling"}
+# Leaf categories whose work fvcore counts by convention although it is not a MAC: its
+# BatchNorm handle (normalisation) and its adaptive average pooling handle.
+BY_DESIGN = frozenset({"BatchNorm", "Pooling"})
 
 # Above this many activation elements at batch 1, the real forward of the cross-check is
 # skipped (it would allocate gigabytes); the analytic profile itself never allocates them.

@@ -463,27 +463,15 @@ def layer_notes(variants: Sequence[tuple[str, ModelProfile]]) -> list[str]:
 # lwprof check
 
 
-def _value_text(value: float, unit: str) -> str:
-    return f"{value:g} {unit}" if unit != "%" else f"{value:g}%"
-
-
-def _check_cells(r: Any) -> tuple[str, str, str, str]:
-    """Published, computed, difference and tolerance at the paper's precision when the result
-    can format itself (``CheckResult.cells``), plain numbers otherwise."""
-    if hasattr(r, "cells"):
-        return tuple(r.cells())  # type: ignore[return-value]
-    return _value_text(r.published, r.unit), _value_text(float(f"{r.computed:.4g}"), r.unit), f"{r.difference:+.3g}", f"{r.tolerance:g}"
-
-
 def check_grid(results: Iterable[Any]) -> Grid:
     """One row per published number: source, model, quantity, published, computed, status.
 
     Args:
-        results: ``CheckResult``-like objects (source, model, quantity, published, unit,
-            computed, difference, tolerance, convention, status, note).
+        results: ``lwprof.reference.check.CheckResult`` records; each formats its own
+            published, computed, difference and tolerance cells at the paper's precision.
     """
     results = list(results)
-    rows = tuple((r.source, r.model, r.quantity, *_check_cells(r), r.status) for r in results)
+    rows = tuple((r.source, r.model, r.quantity, *r.cells(), r.status) for r in results)
     columns = (
         Column("source", key="source"),
         Column("model", key="model"),
