@@ -33,11 +33,11 @@ test: install
 	$(BIN)/lwprof check
 
 reports: install
-	$(BIN)/python -m lwprof.reports
+	$(BIN)/python -m studies.reports
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,plot,bench]'
-	$(BIN)/python -m lwprof.bench
+	$(BIN)/python -m studies.bench
 
 golden: install
 	$(BIN)/python -m pytest -q tests/test_golden.py --update-golden

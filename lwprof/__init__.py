@@ -1,7 +1,8 @@
 """lwprof: a profiler for lightweight CNNs: exact per-layer params, MACs and shapes.
 
-The public API is :func:`profile` and :func:`compare`. They are imported lazily so that
-``import lwprof`` (and ``lwprof --help``) does not import torch.
+The public API is in :mod:`lwprof.api`: :func:`profile`, :func:`compare`,
+:func:`compare_models`, :func:`layer_variants`, :func:`measure`. They are imported lazily so
+that ``import lwprof`` (and ``lwprof --help``) does not import torch.
 """
 
 from __future__ import annotations
@@ -9,13 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["LwprofError", "compare", "compare_models", "layer_variants", "profile", "__version__"]
+__all__ = ["LwprofError", "compare", "compare_models", "layer_variants", "measure", "profile", "__version__"]
 
 from lwprof.errors import LwprofError
 
+_API = ("profile", "compare", "compare_models", "layer_variants", "measure")
+
 
 def __getattr__(name: str) -> Any:
-    if name in ("profile", "compare", "compare_models", "layer_variants"):
+    if name in _API:
         from lwprof import api
 
         return getattr(api, name)

@@ -1,4 +1,4 @@
-"""The Python API under the CLI: :func:`profile`, :func:`compare` and :func:`layer_variants`.
+"""The Python API under the CLI: profile, compare, one layer four ways, and the papers' numbers.
 
 Example::
 
@@ -12,6 +12,12 @@ Example::
     c = lwprof.compare("shufflenet", vary={"groups": [1, 2, 3, 4, 8]})
     for v in c.variants:
         print(v.label, v.profile.macs)
+
+    lwprof.profile(my_module, inputs=[(3, 224, 224), (3, 224, 224)])   # two inputs
+    lwprof.profile(my_module, inputs={"input_ids": "long:128"})         # a keyword input
+
+Every function goes through :func:`lwprof.resolve.resolve` (spec + inputs -> one resolved
+model) and :func:`lwprof.profiler.run` (meta first, real tensors when the forward needs data).
 """
 
 from __future__ import annotations
@@ -20,49 +26,70 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import torch
-from torch import nn
-
-from lwprof.architectures import get_architecture
-from lwprof.architectures.blocks import ChannelShuffle, ConvKind, check_groups
-from lwprof.architectures.registry import ArchSpec
-from lwprof.counting.crosscheck import attach_crosschecks
-from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
-from lwprof.records import BYTES_PER_ELEMENT, Comparison, ModelProfile, Variant
-from lwprof.specs import is_user_spec, parse_spec
+from lwprof.profiler import layer_variants
+from lwprof.records import Comparison, ModelProfile, Variant
+from lwprof.resolve import resolve
 
-__all__ = ["compare", "compare_models", "layer_variants", "profile"]
+__all__ = [
+    "check_expectations",
+    "check_papers",
+    "compare",
+    "compare_models",
+    "layer_variants",
+    "measure",
+    "pin",
+    "profile",
+    "published",
+    "time_variants",
+]
 
-Progress = Callable[[str], None]
+#: Called before each item of a long job with (label, index, total).
+Progress = Callable[[str, int, int], None]
+
+
+def _inputs(input_size: Any, inputs: Any) -> Any:
+    if input_size is not None and inputs is not None:
+        raise LwprofError("give input_size or inputs, not both")
+    return inputs if inputs is not None else input_size
 
 
 def profile(
-    model_or_name: str | nn.Module,
-    input_size: Sequence[int] | None = None,
+    model_or_name: Any,
+    input_size: Sequence[int] | Sequence[Sequence[int]] | None = None,
     *,
+    inputs: Any = None,
     batch: int = 1,
+    device: str = "auto",
     crosscheck: bool = False,
     strict: bool = False,
     verify: bool = False,
     dtype: str = "fp32",
     config: Mapping[str, Any] | None = None,
+    kwargs: str | Mapping[str, Any] | None = None,
+    seed: int = 0,
     **options: Any,
 ) -> ModelProfile:
-    """Profiles a zoo architecture (by name) or any ``nn.Module``.
+    """Profiles a zoo architecture (by name), a user model (by spec) or any ``nn.Module``.
 
     Args:
         model_or_name: A registered name or alias ("mobilenet", "shufflenet", "ghostnet"), a
             user model spec ("path/file.py:Class" or "package.module:factory"), or a module.
             A spec may carry options: "mobilenet@alpha=0.5,resolution=160", "net.py:Net@width=2".
-        input_size: The input of one sample, (C, H, W). Defaults to the architecture's
-            (3, resolution, resolution); required for a module.
-        batch: Batch size; every count scales linearly with it.
+        input_size: The input of one sample, (C, H, W); a list of such for several
+            positional inputs. Defaults to the architecture's (3, resolution, resolution) or
+            the model's own ``example_inputs`` / ``input_size``.
+        inputs: Instead of ``input_size``: a tensor, a shape, an ``--input-size`` string
+            ("long:1,128"), a tuple of them, a dict of keyword inputs, or ``(args, kwargs)``.
+        batch: Batch size, prepended to every input given as a shape.
+        device: "auto" (meta tensors; real CPU tensors when the forward needs data), "meta" or "cpu".
         crosscheck: Also run fvcore and FlopCounterMode and attach their counts per layer.
-        strict: Raise when a leaf layer has no formula instead of flagging it.
+        strict: Raise when a leaf layer has no formula instead of counting its ops.
         verify: Run PyTorch's meta kernels for every op to check every formula's shape.
         dtype: Element type for byte counts: fp32, fp16, bf16 or int8.
         config: Architecture options as a mapping (merged with ``options``).
+        kwargs: A user model's factory arguments (a mapping, JSON or "key=value,...").
+        seed: Seed of the generated inputs when the forward runs on real tensors.
         **options: Architecture options, e.g. ``alpha=0.5`` or ``groups=8``.
 
     Returns:
@@ -71,61 +98,18 @@ def profile(
     Raises:
         LwprofError: Any bad input (unknown name or option, invalid value, bad shape).
     """
-    if batch < 1:
-        raise LwprofError(f"batch must be >= 1, got {batch}")
-    if dtype not in BYTES_PER_ELEMENT:
-        raise LwprofError(f"dtype {dtype!r} is not supported; choose from {', '.join(BYTES_PER_ELEMENT)}")
-    if isinstance(model_or_name, str) and "@" in model_or_name:
-        name, spec_options = parse_spec(model_or_name)
-        if is_user_spec(name):
-            if options.get("kwargs") is not None:
-                raise LwprofError(f"{model_or_name}: give factory arguments after '@' or with --kwargs, not both")
-            options["kwargs"] = spec_options
-        else:
-            overlap = sorted(set(spec_options) & {k for k, v in options.items() if v is not None})
-            if overlap:
-                raise LwprofError(f"{model_or_name}: option {overlap[0]!r} is given twice")
-            options = {**spec_options, **{k: v for k, v in options.items() if v is not None}}
-        model_or_name = name
-    if isinstance(model_or_name, nn.Module):
-        if input_size is None:
-            raise LwprofError("input_size (C, H, W) is required to profile a module")
-        model, arch, cfg_dict, real = model_or_name, type(model_or_name).__name__, dict(config or {}), model_or_name
-    elif is_user_spec(model_or_name):
-        from lwprof.user_models import load_user_model
+    from lwprof import profiler
 
-        model, default_size = load_user_model(model_or_name, options.pop("kwargs", None))
-        if options or config:
-            raise LwprofError(f"architecture options {sorted({**(config or {}), **options})} do not apply to a user model; pass factory arguments with kwargs")
-        input_size = input_size or default_size
-        if input_size is None:
-            raise LwprofError(f"{model_or_name}: give the input size, e.g. --input-size 3,224,224")
-        arch, cfg_dict, real = model_or_name, {}, model
-    else:
-        spec = get_architecture(model_or_name)
-        if options.get("kwargs") is not None:
-            raise LwprofError(f"--kwargs is for user models (file.py:Class); {spec.name} takes architecture options")
-        options.pop("kwargs", None)
-        if input_size is not None and len(input_size) == 3 and input_size[1] == input_size[2]:
-            options.setdefault("resolution", input_size[1])
-        cfg = spec.configure(config, **options)
-        with torch.device("meta"):
-            model = spec.build(cfg)
-        arch, cfg_dict, real = spec.name, cfg.as_dict(), None
-        input_size = input_size or spec.input_shape(cfg)
-        if crosscheck:
-            real = spec.build(cfg)
-    shape = _input_shape(input_size, batch)
-    result = walk(model, shape, strict=strict, verify=verify, arch=arch, config=cfg_dict, dtype=dtype)
-    if crosscheck and real is not None:
-        result = attach_crosschecks(result, real)
-    return result
+    resolved = resolve(model_or_name, inputs=_inputs(input_size, inputs), options={**(config or {}), **options}, kwargs=kwargs)
+    return profiler.run(resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed)
 
 
 def compare(
     arch: str,
     vary: Mapping[str, Sequence[Any]] | None = None,
     *,
+    input_size: Sequence[int] | None = None,
+    inputs: Any = None,
     batch: int = 1,
     crosscheck: bool = False,
     dtype: str = "fp32",
@@ -135,39 +119,64 @@ def compare(
     """Profiles variants of one architecture side by side.
 
     Args:
-        arch: A registered architecture name or alias.
+        arch: A registered architecture name or alias, optionally with options ("mobilenet@alpha=0.5").
         vary: Options to vary and their values; several keys give every combination.
             Defaults to the architecture's design axis (mobilenet: conv; shufflenet: groups;
             ghostnet: conv).
+        input_size: (C, H, W) of every variant (instead of --resolution).
+        inputs: Likewise, in any form :func:`profile` takes.
         batch: Batch size.
         crosscheck: Cross-check every variant with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.
-        progress: Called with each variant's label before it is profiled.
+        progress: Called before each variant with (label, index, total).
         **fixed: Options shared by every variant, e.g. ``alpha=0.5``.
 
     Raises:
-        LwprofError: Unknown architecture or option, an invalid value, or an empty axis.
+        LwprofError: Unknown architecture or option, an invalid value, an empty axis, or an
+            option that has no effect on any variant.
     """
-    spec = get_architecture(arch)
+    from lwprof import profiler
+    from lwprof.architectures.registry import get_architecture
+    from lwprof.resolve import parse_spec
+
+    name, spec_options = parse_spec(arch)
+    for key in sorted(set(spec_options) & {k for k, v in fixed.items() if v is not None}):
+        raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
+    fixed = {**spec_options, **{k: v for k, v in fixed.items() if v is not None}}
+    spec = get_architecture(name)
     axes = _axes(spec, vary)
     for key in axes:
-        if key in fixed and fixed[key] is not None:
+        if key in fixed:
             raise LwprofError(f"option {key!r} is both fixed and varied; drop one of them")
-    variants = []
-    for combo in itertools.product(*axes.values()):
-        overrides = dict(zip(axes, combo))
+    combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+    variants, applied, configs = [], set(), []
+    for i, overrides in enumerate(combos):
         label = ", ".join(f"{k}={_plain(v)}" for k, v in overrides.items())
         if progress:
-            progress(label)
-        p = profile(spec.name, batch=batch, crosscheck=crosscheck, dtype=dtype, **{**fixed, **overrides})
+            progress(label, i, len(combos))
+        resolved = resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False)
+        configs.append(resolved.arch_config)
+        applied |= {key for key in fixed if _applies(spec, resolved, key)}
+        p = profiler.run(resolved, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
+    for key in sorted(set(fixed) - applied):
+        spec.check_applies(configs[0], key)  # raises: no variant uses it
     return Comparison(spec.name, {k: tuple(_plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants))
 
 
+def _applies(spec: Any, resolved: Any, key: str) -> bool:
+    try:
+        spec.check_applies(resolved.arch_config, key)
+    except LwprofError:
+        return False
+    return True
+
+
 def compare_models(
-    specs: Sequence[str | nn.Module],
+    specs: Sequence[Any],
     input_size: Sequence[int] | None = None,
     *,
+    inputs: Any = None,
     batch: int = 1,
     crosscheck: bool = False,
     dtype: str = "fp32",
@@ -178,24 +187,25 @@ def compare_models(
     Args:
         specs: E.g. ``["mobilenet", "models.py:TinyNet"]``; ratios are taken to the first.
         input_size: (C, H, W) given to every model (default: each model's own).
+        inputs: Likewise, in any form :func:`profile` takes.
         batch: Batch size.
         crosscheck: Cross-check every model with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.
-        progress: Called with each model's label before it is profiled.
+        progress: Called before each model with (label, index, total).
     """
     if not specs:
         raise LwprofError("compare needs at least one model")
     variants = []
-    for spec in specs:
+    for i, spec in enumerate(specs):
         label = spec if isinstance(spec, str) else type(spec).__name__
         if progress:
-            progress(label)
-        p = profile(spec, input_size, batch=batch, crosscheck=crosscheck, dtype=dtype)
+            progress(label, i, len(specs))
+        p = profile(spec, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
     return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants))
 
 
-def _axes(spec: ArchSpec, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tuple[Any, ...]]:
+def _axes(spec: Any, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tuple[Any, ...]]:
     if not vary:
         key, values = spec.compare_axis
         return {key: values}
@@ -208,88 +218,84 @@ def _axes(spec: ArchSpec, vary: Mapping[str, Sequence[Any]] | None) -> dict[str,
     return axes
 
 
-def layer_variants(
-    in_channels: int,
-    out_channels: int,
-    kernel: int,
-    size: int,
-    *,
-    stride: int = 1,
-    groups: int = 2,
-    bias: bool = False,
-    ratio: int = 2,
-    batch: int = 1,
-) -> list[tuple[str, ModelProfile]]:
-    """One convolution realised as standard, grouped, depthwise-separable and ghost.
+def compare_size(arch: str, vary: Mapping[str, Sequence[Any]] | None = None) -> int:
+    """How many variants :func:`compare` profiles for ``vary`` (default: the design axis)."""
+    from lwprof.architectures.registry import get_architecture
+    from lwprof.resolve import parse_spec
 
-    Reproduces the articles' worked examples, e.g. a 3x3 conv on 12x12x4 -> 12x12x2 costs 72
-    params and 10368 MACs; depthwise-separable 44 and 6336 (with "same" padding).
+    total = 1
+    for values in _axes(get_architecture(parse_spec(arch)[0]), vary).values():
+        total *= len(values)
+    return total
 
-    Args:
-        in_channels: Input channels M.
-        out_channels: Output channels N.
-        kernel: Kernel size D_K (odd; "same" padding k // 2).
-        size: Input height and width D_F.
-        stride: Stride.
-        groups: Groups of the grouped variant (must divide both channel counts).
-        bias: Give every conv a bias (the articles' 16 -> 32 example counts one).
-        ratio: Ghost ratio s of the ghost variant.
-        batch: Batch size.
+
+def published(profile: ModelProfile) -> dict[str, Any] | None:
+    """The papers' whole-model numbers for a zoo profile on its own input, or None.
 
     Returns:
-        (label, profile) per variant; each profile's leaves carry the formula text.
-
-    Raises:
-        LwprofError: A non-positive size, an even kernel, a ratio below 2, or groups that do
-            not divide the channels.
+        ``{"params": M, "macs": M, "source": "MobileNetV1 Table 6"}`` (keys left out when not
+        published), or None for a user model, a non-square input, or nothing published.
     """
-    for name, value in (("in", in_channels), ("out", out_channels), ("kernel", kernel), ("size", size), ("stride", stride), ("groups", groups), ("ratio", ratio)):
-        if value < 1:
-            raise LwprofError(f"--{name} must be >= 1, got {value}")
-    if kernel % 2 == 0:
-        raise LwprofError(f"--kernel must be odd (padding k // 2 keeps the size), got {kernel}")
-    if ratio < 2:
-        raise LwprofError(f"--ratio must be >= 2 (a ghost module with ratio 1 has no cheap channels), got {ratio}")
-    check_groups("the grouped variant", in_channels, out_channels, groups)
+    from lwprof.architectures.registry import get_architecture
+    from lwprof.reference.published import published_for
 
-    def conv(cin: int, cout: int, k: int, s: int = 1, g: int = 1) -> nn.Conv2d:
-        return nn.Conv2d(cin, cout, k, s, k // 2, groups=g, bias=bias)
-
-    intrinsic = -(-out_channels // ratio)
-    cheap = intrinsic * (ratio - 1)
-    builds: list[tuple[str, Callable[[], nn.Module]]] = [
-        (ConvKind.STANDARD.value, lambda: conv(in_channels, out_channels, kernel, stride)),
-        (f"grouped (g={groups})", lambda: nn.Sequential(conv(in_channels, out_channels, kernel, stride, groups), ChannelShuffle(groups))),
-        (ConvKind.DWSEP.value, lambda: nn.Sequential(conv(in_channels, in_channels, kernel, stride, in_channels), conv(in_channels, out_channels, 1))),
-        (f"ghost (s={ratio})", lambda: _Ghost(conv(in_channels, intrinsic, kernel, stride), conv(intrinsic, cheap, 3, 1, intrinsic), out_channels)),
-    ]
-    out = []
-    for label, build in builds:
-        with torch.device("meta"):
-            module = build()
-        out.append((label, walk(module, (batch, in_channels, size, size), arch=label)))
-    return out
-
-
-class _Ghost(nn.Module):
-    """A bare ghost module (no BN/ReLU): primary conv, cheap depthwise conv, concat, cut."""
-
-    def __init__(self, primary: nn.Module, cheap: nn.Module, out_channels: int) -> None:
-        super().__init__()
-        self.primary, self.cheap, self.out_channels = primary, cheap, out_channels
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.primary(x)
-        return torch.cat([y, self.cheap(y)], 1)[:, : self.out_channels]
-
-
-def _input_shape(input_size: Sequence[int], batch: int) -> tuple[int, ...]:
-    size = tuple(int(s) for s in input_size)
-    if not size or any(s < 1 for s in size):
-        raise LwprofError(f"input size must be positive integers, got {tuple(input_size)}")
-    return (batch, *size)
+    if not isinstance(profile.config.get("resolution"), int):
+        return None
+    try:
+        get_architecture(profile.arch)
+    except LwprofError:
+        return None
+    if profile.input_shape[1:] != (3, profile.config["resolution"], profile.config["resolution"]):
+        return None
+    found = published_for(profile.arch, dict(profile.config))
+    return dict(found) if found else None
 
 
 def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, ConvKind) else value
+    return getattr(value, "value", value)
+
+
+def check_papers(arch: str | None = None, progress: Progress | None = None) -> list[Any]:
+    """Every published number (of one architecture) against lwprof's count: ``lwprof check``."""
+    from lwprof.reference.check import run_checks
+
+    return run_checks(arch, progress=progress)
+
+
+def check_expectations(path: str, progress: Progress | None = None) -> list[Any]:
+    """A pinned expectations file against the current counts: ``lwprof check --expect``."""
+    from lwprof.expect import load, verify
+
+    return verify(load(path), progress=progress)
+
+
+def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequence[str] | None = None) -> Any:
+    """Writes (or updates) an expectations file with the current counts of ``specs``: ``lwprof pin``."""
+    from lwprof.expect import pin_file
+    from lwprof.resolve import inputs_from
+
+    size = None
+    if inputs is not None:
+        given = inputs_from(inputs, "--input-size")
+        if given.kwargs or len(given.args) != 1 or given.has_tensors or given.args[0].dtype != "float32":
+            raise LwprofError("pin records one input size (C,H,W) per entry; give a model several inputs with example_inputs")
+        size = given.args[0].shape
+    return pin_file(specs, path, size, quantities)
+
+
+def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> Any:
+    """Measured CPU latency, end to end and per layer (:func:`lwprof.latency.measure`)."""
+    from lwprof.latency import measure as measure_latency
+
+    return measure_latency(model_or_name, input_size, **kwargs)
+
+
+def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, float]:
+    """Median end-to-end seconds of every variant of a comparison (``lwprof sweep --bench``)."""
+    out = {}
+    for i, v in enumerate(comparison.variants):
+        if progress:
+            progress(v.label, i, len(comparison.variants))
+        out[v.label] = measure(v.profile.spec or comparison.arch, batch=v.profile.batch, warmup=warmup, repeats=repeats).median_s
+    return out
 

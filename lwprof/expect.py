@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.specs import parse_spec
+from lwprof.records import CheckStatus, ModelProfile, Quantity
+from lwprof.resolve import parse_spec
 from lwprof.units import human, parse_count
 
 if sys.version_info >= (3, 11):
@@ -35,9 +36,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["Bound", "ExpectResult", "Expectation", "load", "parse_bound", "parse_spec", "pin", "verify"]
+__all__ = ["Bound", "ExpectResult", "Expectation", "load", "over_budget", "parse_bound", "parse_budgets", "parse_spec", "pin", "pin_file", "verify"]
 
-QUANTITIES = ("params", "trainable_params", "macs", "flops", "peak_activation_bytes")
+QUANTITIES = tuple(q.value for q in (Quantity.PARAMS, Quantity.TRAINABLE_PARAMS, Quantity.MACS, Quantity.FLOPS, Quantity.PEAK_ACTIVATION_BYTES))
 _KEYS = {"spec", "input_size", "batch", *QUANTITIES}
 _BOUND = re.compile(r"^\s*(<=|>=|==|<|>)?\s*([^±+]+?)\s*(?:(?:±|\+-|\+/-)\s*(\S+))?\s*$")
 
@@ -87,7 +88,7 @@ class ExpectResult:
     expected: str
     measured: int
     difference: int
-    status: str  # "pass" or "fail"
+    status: CheckStatus  # PASS or FAIL
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -187,9 +188,15 @@ def load(path: str | Path) -> list[Expectation]:
 
 def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int = 1) -> dict[str, int]:
     """Profiles one spec (``name@options`` or ``file.py:Class@kwargs``); every pinnable quantity."""
-    from lwprof.api import profile
+    from lwprof import profiler
+    from lwprof.resolve import resolve
 
-    p = profile(spec, input_size, batch=batch)
+    p = profiler.run(resolve(spec, inputs=input_size), batch=batch)
+    return quantities_of(p)
+
+
+def quantities_of(p: ModelProfile) -> dict[str, int]:
+    """Every pinnable quantity of a profile."""
     return {
         "params": p.params,
         "trainable_params": p.trainable_params,
@@ -199,17 +206,56 @@ def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int 
     }
 
 
-def verify(expectations: Sequence[Expectation], progress: Callable[[str], None] | None = None) -> list[ExpectResult]:
+def verify(expectations: Sequence[Expectation], progress: Callable[[str, int, int], None] | None = None) -> list[ExpectResult]:
     """Profiles every model once and checks each pinned quantity."""
     results = []
-    for exp in expectations:
+    for i, exp in enumerate(expectations):
         if progress:
-            progress(exp.spec)
+            progress(exp.spec, i, len(expectations))
         measured = measure_spec(exp.spec, exp.input_size, exp.batch)
         for quantity, bound in exp.bounds.items():
             value = measured[quantity]
-            results.append(ExpectResult(exp.spec, quantity, str(bound), value, value - bound.value, "pass" if bound.holds(value) else "fail"))
+            status = CheckStatus.PASS if bound.holds(value) else CheckStatus.FAIL
+            results.append(ExpectResult(exp.spec, quantity, str(bound), value, value - bound.value, status))
     return results
+
+
+def parse_budgets(**limits: str | None) -> list[tuple[str, Bound]]:
+    """``--max-macs 300M`` and friends as (quantity, bound "<= value"), read before any work.
+
+    Raises:
+        LwprofError: A limit that is not a count such as 300M.
+    """
+    out = []
+    for quantity, text in limits.items():
+        if text is None:
+            continue
+        try:
+            out.append((quantity, Bound("<=", parse_count(text), 0, text)))
+        except LwprofError as exc:
+            raise LwprofError(f"--max-{quantity.replace('_', '-')}: {exc}") from None
+    return out
+
+
+def over_budget(profile: ModelProfile, budgets: Sequence[tuple[str, Bound]]) -> list[str]:
+    """One line per exceeded budget."""
+    values = quantities_of(profile)
+    lines = []
+    for quantity, bound in budgets:
+        value = values[quantity]
+        if not bound.holds(value):
+            flag = f"--max-{quantity.replace('_', '-')}"
+            lines.append(f"OVER BUDGET: {flag} {bound.text}: measured {value:,} ({human(value)}) exceeds {bound.value:,} by {value - bound.value:,}")
+    return lines
+
+
+def pin_file(specs: Sequence[str], path: str | Path, input_size: Sequence[int] | None = None, quantities: Sequence[str] | None = None) -> Path:
+    """Writes (or updates) the expectations file ``path`` atomically; returns its path."""
+    from lwprof.render.export import check_writable, write_atomic
+
+    check_writable(path, force=True)
+    text = pin(specs, existing=path, input_size=input_size, quantities=tuple(quantities or ("params", "macs", "peak_activation_bytes")))
+    return write_atomic(path, text, force=True)
 
 
 def pin(specs: Sequence[str], existing: str | Path | None = None, input_size: Sequence[int] | None = None, quantities: Sequence[str] = ("params", "macs", "peak_activation_bytes")) -> str:

@@ -16,11 +16,137 @@ Counting conventions (shown to users in every summary footer and JSON export):
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Shape = tuple[int, ...]
+
+
+class _StrEnum(str, enum.Enum):
+    """A string enum that prints (and compares, and serialises) as its value."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Verdict(_StrEnum):
+    """How a record's MACs compare with fvcore's and FlopCounterMode's (the cross-check).
+
+    Only multiply-accumulate-class work decides: convolutions and matrix products. What a tool
+    counts beyond that (fvcore's BatchNorm, pooling, upsampling and norm handles) never makes
+    a MISMATCH; it makes "by design", and the footer says what it was.
+    """
+
+    OK = "ok"  #: both tools count exactly lwprof's MACs
+    BY_DESIGN = "by design"  #: MACs agree; fvcore also counts non-MAC work (BN, pooling, ...) as "flops"
+    FVCORE_GAP = "fvcore gap"  #: FlopCounterMode agrees with lwprof; fvcore does not count an op here
+    TORCH_GAP = "FlopCounterMode gap"  #: fvcore agrees with lwprof; FlopCounterMode does not count an op here
+    UNCHECKED = "unchecked"  #: neither tool counts the op (both report 0); lwprof's count stands alone
+    MISMATCH = "MISMATCH"  #: both tools disagree with lwprof: shown, never hidden
+    NA = "n/a"  #: not cross-checked
+
+    @property
+    def rank(self) -> int:
+        """Severity for aggregation: a parent shows the worst verdict below it."""
+        return _VERDICT_RANK[self]
+
+
+_VERDICT_RANK = {
+    Verdict.NA: 0, Verdict.OK: 1, Verdict.BY_DESIGN: 2, Verdict.FVCORE_GAP: 3, Verdict.TORCH_GAP: 3,
+    Verdict.UNCHECKED: 4, Verdict.MISMATCH: 5,
+}  # fmt: skip
+
+
+class Status(_StrEnum):
+    """How a record was counted."""
+
+    FORMULA = "formula"  #: a leaf counted by its registered formula
+    OP_LEVEL = "op level"  #: a leaf whose type has a formula but whose own forward or parameters differ: counted from its ops
+    UNSUPPORTED = "unsupported"  #: a leaf with no formula: counted from its ops, flagged
+    PARENT = "parent"  #: a module with children: the sum of its subtree
+    UNUSED = "unused"  #: a leaf the forward never called
+
+
+class CheckStatus(_StrEnum):
+    """The outcome of a published-number check or a pinned expectation."""
+
+    PASS = "pass"
+    KNOWN_GAP = "known gap"
+    FAIL = "fail"
+
+
+class Severity(_StrEnum):
+    """How a note under a table is shown."""
+
+    CONVENTION = "convention"  #: how things are counted (dim)
+    INFO = "info"  #: a fact worth reading
+    WARNING = "warning"  #: something to act on (red)
+    FAILURE = "failure"  #: a check that failed or a budget exceeded (bold red)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One line under a table, with its severity."""
+
+    severity: Severity
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ColumnKind(_StrEnum):
+    """How a table cell is shown: human-readable in terminals, exact in exports."""
+
+    TEXT = "text"  #: as is
+    COUNT = "count"  #: an integer count: 3.47 M in tables, 3470760 in exports
+    BYTES = "bytes"  #: a byte count: 16.14 MiB in tables, exact in exports
+    SHARE = "share"  #: a fraction of a total: 12.3% / 12.30
+    RATIO = "ratio"  #: an x-times factor: 0.273x / 0.2730
+    FLOAT = "float"  #: a plain number, 4 significant digits
+    MS = "ms"  #: milliseconds, 3 significant digits
+    STATUS = "status"  #: a verdict or status, coloured in tables
+
+    @property
+    def numeric(self) -> bool:
+        return self not in (ColumnKind.TEXT, ColumnKind.STATUS)
+
+
+class Quantity(_StrEnum):
+    """What a sweep shows, what a budget bounds, what an expectations file pins."""
+
+    PARAMS = "params"
+    TRAINABLE_PARAMS = "trainable_params"
+    MACS = "macs"
+    FLOPS = "flops"
+    PEAK_ACTIVATION_BYTES = "peak_activation_bytes"
+    LATENCY = "latency"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input of a model: its shape and element type (and keyword, for keyword inputs).
+
+    Attributes:
+        shape: The full shape (batch included in a profile; one sample in a resolved spec).
+        dtype: The element type's name as torch spells it: "float32", "int64", "bool", ...
+        name: The keyword of a keyword input; None for a positional one.
+    """
+
+    shape: Shape
+    dtype: str = "float32"
+    name: str | None = None
+
+    def __str__(self) -> str:
+        dims = "x".join(str(s) for s in self.shape) or "scalar"
+        kind = "" if self.dtype == "float32" else f"{self.dtype} "
+        return f"{self.name}={kind}{dims}" if self.name else f"{kind}{dims}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"shape": list(self.shape), "dtype": self.dtype, "name": self.name}
 
 CONVENTIONS = (
     "MACs = multiply-accumulates (the papers' mult-adds); FLOPs = 2 x MACs; "
@@ -40,8 +166,9 @@ class LayerRecord:
         type: The module's class name, e.g. "Conv2d".
         depth: Depth in the module tree (the model is 0).
         is_leaf: True when the module has no child modules.
-        status: "formula" (counted analytically), "unsupported" (leaf with no formula; its
-            MACs come from the dispatch-level count and are flagged) or "parent".
+        status: How it was counted (:class:`Status`): by its formula, at the op level (a
+            known type with its own forward or parameters), unsupported (no formula: op level,
+            flagged) or as a parent.
         category: Layer type in the sense of MobileNetV1's Table 2 ("Conv 1x1", "Conv DW 3x3",
             "Conv 3x3", "FC", "BatchNorm", "Activation", "Pooling", ...).
         input_shape: Shape of the first tensor input of the (last) call, batch included.
@@ -61,18 +188,20 @@ class LayerRecord:
         write_elements: Elements written (outputs), every call.
         fvcore_macs: fvcore's count for this module (None when not cross-checked).
         torch_macs: ``torch.utils.flop_counter.FlopCounterMode``'s count, halved to MACs.
-        crosscheck: "ok" when both tools agree with ``macs``; "by design" when the only
-            difference is work a tool counts that lwprof reports as other ops (fvcore counts
-            BatchNorm and adaptive pooling); "fvcore gap" when fvcore counts 0 for a conv with
-            string padding (an op it does not handle) and FlopCounterMode agrees with lwprof;
-            "MISMATCH" otherwise; "n/a" when not checked.
+        crosscheck: The cross-check verdict of this record's subtree (:class:`Verdict`): the
+            worst own verdict of the record and everything below it.
+        crosscheck_own: The verdict on this record's own work only (a leaf's layer, a
+            parent's functional ops outside its children); :attr:`ModelProfile.mismatches`
+            lists the records whose own verdict is MISMATCH.
+        note: Why the record was counted the way it was, when that needs saying (an op-level
+            fallback, extra parameters a formula does not know).
     """
 
     name: str
     type: str
     depth: int
     is_leaf: bool
-    status: str
+    status: Status
     category: str
     input_shape: Shape | None
     output_shape: Shape | None
@@ -90,7 +219,18 @@ class LayerRecord:
     write_elements: int = 0
     fvcore_macs: int | None = None
     torch_macs: int | None = None
-    crosscheck: str = "n/a"
+    crosscheck: Verdict = Verdict.NA
+    crosscheck_own: Verdict = Verdict.NA
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        # Hand-built records may spell status and verdicts as strings: store the enums.
+        if type(self.status) is not Status:
+            object.__setattr__(self, "status", Status(self.status))
+        if type(self.crosscheck) is not Verdict:
+            object.__setattr__(self, "crosscheck", Verdict(self.crosscheck))
+        if type(self.crosscheck_own) is not Verdict:
+            object.__setattr__(self, "crosscheck_own", Verdict(self.crosscheck_own))
 
     @property
     def flops(self) -> int:
@@ -114,7 +254,7 @@ class LayerRecord:
     @property
     def activation_elements(self) -> int:
         """Elements of this module's output (one call)."""
-        return prod(self.output_shape) if self.output_shape else 0
+        return math.prod(self.output_shape) if self.output_shape else 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with exact integers."""
@@ -123,7 +263,7 @@ class LayerRecord:
             "type": self.type,
             "depth": self.depth,
             "is_leaf": self.is_leaf,
-            "status": self.status,
+            "status": str(self.status),
             "category": self.category,
             "input_shape": list(self.input_shape) if self.input_shape else None,
             "output_shape": list(self.output_shape) if self.output_shape else None,
@@ -143,7 +283,9 @@ class LayerRecord:
             "traffic_elements": self.traffic_elements,
             "fvcore_macs": self.fvcore_macs,
             "torch_macs": self.torch_macs,
-            "crosscheck": self.crosscheck,
+            "crosscheck": str(self.crosscheck),
+            "crosscheck_own": str(self.crosscheck_own),
+            "note": self.note,
         }
 
 
@@ -152,15 +294,27 @@ class ModelProfile:
     """The profile of one configured model: every module's record, totals as properties.
 
     Attributes:
-        arch: Architecture name ("user" for a user model).
-        config: The configuration the model was built from.
-        input_shape: The input shape, batch included.
+        arch: Architecture name, or the user model's spec ("net.py:Net") or class name.
+        config: The configuration the model was built from: a zoo model's options, or a user
+            model's factory arguments.
+        input_shape: The shape of the first input, batch included.
         layers: One record per module in pre-order; ``layers[0]`` is the whole model.
         dtype: The element type used for byte counts ("fp32", "fp16", "bf16", "int8").
         peak_activation_elements: Most activation elements alive at once during one forward
             pass (input and shortcut tensors included), or None when not measured.
-        crosscheck_note: Why a requested cross-check was not run (e.g. the input is too large
-            for a real forward pass); empty otherwise.
+        crosscheck_note: Why a requested cross-check was not (fully) run; empty otherwise.
+        spec: A spec that rebuilds this model ("mobilenet_v1@alpha=0.5", "net.py:Net@width=2");
+            empty for a module passed in directly.
+        inputs: Every input (positional, then keyword), batch included.
+        device: Where the counting forward ran: "meta" (shapes only) or "cpu" (real tensors,
+            when the forward needs data).
+        input_dependent: The forward's work may depend on the input's values (it needed real
+            data: proposals of a detector, data-dependent branches); the counts are those of
+            the generated input.
+        notes: What the reader should know about how this profile was made (fallbacks).
+        fvcore_by_op: fvcore's whole-model count per operator ("_convolution", "batch_norm",
+            ...), when cross-checked: what it counts beyond MACs is named from this.
+        fvcore_unsupported: The operators fvcore reported it has no handler for.
     """
 
     arch: str
@@ -170,6 +324,13 @@ class ModelProfile:
     dtype: str = "fp32"
     peak_activation_elements: int | None = None
     crosscheck_note: str = ""
+    spec: str = ""
+    inputs: tuple[InputSpec, ...] = ()
+    device: str = "meta"
+    input_dependent: bool = False
+    notes: tuple[Note, ...] = ()
+    fvcore_by_op: Mapping[str, int] = field(default_factory=dict)
+    fvcore_unsupported: tuple[str, ...] = ()
 
     @property
     def root(self) -> LayerRecord:
@@ -240,12 +401,27 @@ class ModelProfile:
     @property
     def unsupported(self) -> tuple[str, ...]:
         """Names of leaf modules that have no formula."""
-        return tuple(r.name for r in self.layers if r.status == "unsupported")
+        return tuple(r.name for r in self.layers if r.status is Status.UNSUPPORTED)
+
+    @property
+    def op_level(self) -> tuple[str, ...]:
+        """Names of leaves of a known type counted at the op level (their forward or parameters differ)."""
+        return tuple(r.name for r in self.layers if r.status is Status.OP_LEVEL)
 
     @property
     def mismatches(self) -> tuple[LayerRecord, ...]:
-        """Leaves whose MACs disagree with a cross-check, not explained by convention."""
-        return tuple(r for r in self.leaves() if r.crosscheck == "MISMATCH")
+        """Records whose own MACs disagree with both cross-check tools.
+
+        A parent's own work is its functional ops outside its children. The table's total,
+        the footer and this tuple agree: the model's verdict is MISMATCH exactly when this is
+        not empty.
+        """
+        return tuple(r for r in self.layers if r.crosscheck_own is Verdict.MISMATCH)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The cross-check verdict of the whole model (the worst own verdict of any record)."""
+        return self.root.crosscheck
 
     def leaves(self) -> Iterator[LayerRecord]:
         return (r for r in self.layers if r.is_leaf)
@@ -285,16 +461,17 @@ class ModelProfile:
             "conventions": CONVENTIONS,
             "totals": self.totals(),
             "unsupported": list(self.unsupported),
+            "op_level": list(self.op_level),
+            "crosscheck": str(self.verdict),
+            "mismatches": [r.name for r in self.mismatches],
             "crosscheck_note": self.crosscheck_note,
+            "spec": self.spec,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "device": self.device,
+            "input_dependent": self.input_dependent,
+            "notes": [n.text for n in self.notes],
             "layers": [r.to_dict() for r in self.layers],
         }
-
-
-def prod(shape: Shape) -> int:
-    out = 1
-    for s in shape:
-        out *= s
-    return out
 
 
 @dataclass(frozen=True)
@@ -307,6 +484,32 @@ class Variant:
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "config": dict(self.config), "totals": self.profile.totals()}
+
+
+@dataclass(frozen=True)
+class LayerComparison:
+    """One convolution realised several ways (``lwprof layer``).
+
+    Iterates (and indexes) as its ``(label, profile)`` pairs.
+
+    Attributes:
+        variants: ``(label, profile)`` per realisation, the standard conv first.
+        eq5_ratio: MobileNetV1 eq. 5's predicted dwsep / standard cost, 1/N + 1/D_K^2.
+        notes: What was decided (a grouped variant left out, its group count chosen).
+    """
+
+    variants: tuple[tuple[str, ModelProfile], ...]
+    eq5_ratio: float
+    notes: tuple[Note, ...] = ()
+
+    def __iter__(self) -> Iterator[tuple[str, ModelProfile]]:
+        return iter(self.variants)
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+    def __getitem__(self, index: int) -> tuple[str, ModelProfile]:
+        return self.variants[index]
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,24 @@ def parse_count(text: str) -> int:
     if number < 0:
         raise LwprofError(f"count {text!r} must not be negative")
     return round(number * scale)
+
+
+_BYTE_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
+
+
+def parse_bytes(text: str) -> int:
+    """Parses a memory size: "8GiB", "8G" (binary), "8GB" (decimal), "512MiB", "1048576".
+
+    Raises:
+        LwprofError: Not a positive number with an optional unit.
+    """
+    raw = str(text).strip().replace("_", "").replace(" ", "")
+    number = raw.rstrip("KMGTBikmgtb")
+    unit = raw[len(number) :].lower()
+    try:
+        value = float(number)
+    except ValueError:
+        value = float("nan")
+    if unit not in _BYTE_UNITS or not math.isfinite(value) or value <= 0:
+        raise LwprofError(f"cannot read {text!r} as a memory size; write e.g. 8GiB, 512MiB or 4G")
+    return int(value * _BYTE_UNITS[unit])

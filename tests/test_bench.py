@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from lwprof.architectures import get_architecture
-from lwprof.bench import peak_rss_mb, tools, walls
+from studies.bench import peak_rss_mb, tools, walls
 
 
 def test_tools_agree_on_conv_and_linear_macs():

@@ -145,7 +145,8 @@ def test_formula_lookup_follows_the_mro():
         pass
 
     assert find_formula(MyConv(1, 1, 1)) is find_formula(nn.Conv2d(1, 1, 1))
-    assert find_formula(nn.ConvTranspose2d(1, 1, 1)) is None  # not a Conv2d: no formula
+    assert find_formula(nn.ConvTranspose2d(1, 1, 1)) is not find_formula(nn.Conv2d(1, 1, 1))  # its own formula
+    assert find_formula(nn.Upsample(scale_factor=2)) is None  # no formula: counted from its ops
 
 
 def test_register_formula_rejects_duplicates_and_non_modules():

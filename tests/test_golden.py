@@ -14,6 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from lwprof import cli
+from lwprof.render import console
 
 __all__: list[str] = []
 
@@ -39,7 +40,7 @@ def _fixed_console() -> Console:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str, update_golden: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_console", _fixed_console)
+    monkeypatch.setattr(console, "stdout_console", _fixed_console)
     result = CliRunner().invoke(cli.app, CASES[name])
     assert result.exit_code == 0, (result.stdout, result.stderr)
     got = _normalise(result.stdout)

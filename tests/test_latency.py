@@ -12,7 +12,7 @@ from lwprof.latency import measure
 def test_measure_reports_every_leaf_with_ranks_and_restores_threads():
     before = torch.get_num_threads()
     calls = []
-    r = measure("mobilenet", resolution=64, warmup=1, repeats=3, threads=1, progress=lambda d, t: calls.append((d, t)))
+    r = measure("mobilenet", resolution=64, warmup=1, repeats=3, threads=1, progress=lambda label, i, n: calls.append((i + 1, n)))
     assert torch.get_num_threads() == before
     assert r.threads == 1 and len(r.times_s) == 3 and r.median_s > 0
     assert calls[-1] == (7, 7)  # 1 warm-up + 3 end-to-end + 3 per-layer passes

@@ -38,7 +38,7 @@ from torch import nn
 import lwprof
 from lwprof.architectures import get_architecture
 from lwprof.architectures.mobilenet_v1 import scaled_channels
-from lwprof.counting.crosscheck import fvcore_by_module, torch_by_module
+from lwprof.counting.crosscheck import fvcore_counts, torch_by_module
 from lwprof.counting.formulas import pool_output_size
 from lwprof.errors import LwprofError
 
@@ -75,7 +75,9 @@ def crosscheck(module: nn.Module, image_shape: tuple[int, ...]) -> tuple[dict[st
     module.eval()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fvcore_by_module(module, image_shape), torch_by_module(module, image_shape)
+        x = (torch.zeros(1, *image_shape),)
+        fv = fvcore_counts(module, x)
+        return {name: fv.total(name) for name in fv.by_module_op}, torch_by_module(module, x)
 
 
 def numel(module: nn.Module) -> int:

@@ -243,7 +243,7 @@ def test_no_tolerance_is_widened_silently() -> None:
 
 def test_each_model_is_profiled_once() -> None:
     seen: list[str] = []
-    results = run_checks("mobilenet", progress=seen.append)
+    results = run_checks("mobilenet", progress=lambda label, i, n: seen.append(label))
     assert len(seen) == len(set(seen))
     # MobileNetV1's entries name 10 distinct whole models ({} and {"alpha": 1.0} are one) and
     # 5 distinct single layers (3 in Table 3, 2 in the worked examples).
@@ -355,7 +355,7 @@ def test_cells_keep_the_printed_precision(all_results: list[CheckResult]) -> Non
 
 
 def test_reports_main_writes_atomically(tmp_path, monkeypatch) -> None:
-    from lwprof import reports
+    from studies import reports
 
     monkeypatch.setitem(reports.REPORTS, "fake.md", lambda out: "# fake\n")  # a report is a function of the output folder
     assert reports.main(["fake.md", "--out", str(tmp_path / "out")]) == 0

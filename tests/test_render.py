@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lwprof.errors import LwprofError
-from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile, Variant
+from lwprof.records import CONVENTIONS, Comparison, LayerComparison, LayerRecord, ModelProfile, Note, Severity, Variant, Verdict
 from lwprof.render import export, grid, tables
 from lwprof.reference.check import CheckResult
 
@@ -47,13 +47,22 @@ def tiny_profile(crosschecked: bool = False, mismatch: bool = False) -> ModelPro
     body = rec("body", 1, 304, 18432, leaf=False, buffers=16, other_ops=1024)
     root = rec("", 0, 304, 18432, leaf=False, buffers=16, other_ops=1024)
     layers = [root, body, conv, bn]
+    by_op: dict[str, int] = {}
     if crosschecked:
-        verdicts = {"": "by design", "body": "by design", "body.conv": "MISMATCH" if mismatch else "ok", "body.bn": "by design"}
+        worst = Verdict.MISMATCH if mismatch else Verdict.BY_DESIGN
+        verdicts = {"": worst, "body": worst, "body.conv": Verdict.MISMATCH if mismatch else Verdict.OK, "body.bn": Verdict.BY_DESIGN}
+        own = {**verdicts, "": Verdict.OK, "body": Verdict.OK}
         fv = {"": 18432 + 512, "body": 18432 + 512, "body.conv": 18433 if mismatch else 18432, "body.bn": 512}
         layers = [
-            LayerRecord(**{**r.__dict__, "fvcore_macs": fv[r.name], "torch_macs": r.macs, "crosscheck": verdicts[r.name]}) for r in layers
+            LayerRecord(**{**r.__dict__, "fvcore_macs": fv[r.name], "torch_macs": r.macs, "crosscheck": verdicts[r.name], "crosscheck_own": own[r.name]})
+            for r in layers
         ]
-    return ModelProfile("tiny", {"alpha": 1.0, "conv": "standard"}, (1, 4, 8, 8), tuple(layers), "fp32", 2048)
+        by_op = {"conv": fv["body.conv"], "batch_norm": 512}
+    return ModelProfile("tiny", {"alpha": 1.0, "conv": "standard"}, (1, 4, 8, 8), tuple(layers), "fp32", 2048, fvcore_by_op=by_op)
+
+
+def texts(notes: Any) -> list[str]:
+    return [n.text for n in notes]
 
 
 def render(renderable: Any, width: int = 120) -> str:
@@ -125,7 +134,7 @@ def test_summary_grid_rows_depth_and_total() -> None:
 
 
 def test_summary_notes_totals_and_conventions() -> None:
-    notes = grid.summary_notes(tiny_profile())
+    notes = texts(grid.summary_notes(tiny_profile()))
     text = "\n".join(notes)
     assert "Params: 304" in text and "MACs: 18,432" in text and "FLOPs (2 x MACs): 36,864" in text
     assert "peak activation memory: 2,048 elements = 8.00 KiB" in text
@@ -135,9 +144,9 @@ def test_summary_notes_totals_and_conventions() -> None:
 
 def test_summary_notes_explain_fvcore_difference() -> None:
     p = tiny_profile(crosschecked=True)
-    text = "\n".join(grid.summary_notes(p))
+    text = "\n".join(texts(grid.summary_notes(p)))
     assert "fvcore total: 18,944" in text
-    assert "+512 vs lwprof: fvcore also counts BatchNorm 512" in text
+    assert "+512 vs lwprof; fvcore also counts batch_norm 512, which lwprof reports as other ops" in text
     assert "FlopCounterMode total (halved to MACs): 18,432" in text and "equal to lwprof" in text
     assert "MISMATCH" not in text
     g = grid.summary_grid(p)
@@ -147,16 +156,18 @@ def test_summary_notes_explain_fvcore_difference() -> None:
 
 def test_summary_notes_show_mismatch() -> None:
     p = tiny_profile(crosschecked=True, mismatch=True)
-    text = "\n".join(grid.summary_notes(p))
+    notes = grid.summary_notes(p)
+    text = "\n".join(texts(notes))
     assert "MISMATCH in 1 layer(s): body.conv: lwprof 18,432 vs fvcore 18,433" in text
-    assert grid.crosscheck_verdict(p) == "MISMATCH"
+    assert grid.crosscheck_verdict(p) == "MISMATCH" and p.mismatches == (p.layers[2],)
+    assert [n.severity for n in notes if "MISMATCH" in n.text] == [Severity.FAILURE]
 
 
 def test_unsupported_layers_warned() -> None:
     p = tiny_profile()
     odd = rec("body.odd", 2, 0, 7, status="unsupported", category="Unsupported", type="Odd")
     p = ModelProfile(p.arch, p.config, p.input_shape, (*p.layers, odd))
-    assert any(line.startswith("WARNING: 1 layer(s) have no formula") and "body.odd" in line for line in grid.summary_notes(p))
+    assert any(line.startswith("1 layer(s) have no formula and were counted from their ops") and "body.odd" in line for line in texts(grid.summary_notes(p)))
 
 
 def test_by_type_grid() -> None:
@@ -183,7 +194,7 @@ def test_compare_grids_and_json() -> None:
     assert [r[0] for r in g.rows] == ["alpha=1.0", "alpha=0.5"]
     assert g.rows[0][4] == 1.0 and g.rows[1][4] == pytest.approx(0.25) and g.rows[1][5] == pytest.approx(0.5)
     assert g.rows[0][6] == "0.0003 M / 0.018 M" and g.rows[1][6] == "-"
-    assert any("Tiny paper Table 1" in n for n in g.notes)
+    assert any("Tiny paper Table 1" in n.text for n in g.notes)
     cats = grid.compare_category_grid(c)
     assert [r[0] for r in cats.rows] == ["Conv 3x3"]  # BatchNorm has no MACs in any variant
     assert cats.rows[0][1:] == (18432, 4608) and cats.total == ("total", 18432, 4608)
@@ -206,7 +217,7 @@ def test_check_grid_and_dict() -> None:
     g = grid.check_grid(results)
     assert g.rows[0][3:6] == ("569 M", "568.74 M", "-0.26 M") and g.rows[1][3] == "1.19 %" and g.rows[1][-1] == "fail"
     assert g.title.startswith("paper conformance: 1 pass, 1 fail")
-    assert g.notes == ("Convention: conv+FC MACs", "net MACs share Conv 3x3: typo?")
+    assert g.notes == (Note(Severity.CONVENTION, "Convention: conv+FC MACs"), Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?"))
     data = export.check_dict(results)
     assert data["passed"] is False and data["failed"] == 1 and data["checks"][0]["published"] == 569.0
 

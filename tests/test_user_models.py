@@ -8,7 +8,7 @@ import pytest
 
 import lwprof
 from lwprof.errors import LwprofError
-from lwprof.user_models import parse_kwargs
+from lwprof.resolve import parse_kwargs
 
 NET = Path(__file__).parent / "data" / "user_net.py"
 

@@ -121,13 +121,37 @@ def test_forward_failure_is_a_clear_error():
         lwprof.profile(nn.Linear(8, 2), (5,))
 
 
-def test_formula_shape_mismatch_is_an_error():
+def test_a_subclass_with_its_own_forward_is_counted_from_its_ops():
+    # A Conv2d subclass whose forward differs: its formula does not apply; its ops are counted
+    # exactly (the conv's 1 x 4x4 outputs x 1 input x 1x1 kernel = 16 MACs), and it says so.
     class Cropping(nn.Conv2d):
         def forward(self, x):
             return super().forward(x)[..., 1:]
 
-    with pytest.raises(LwprofError, match="output shape"):
-        lwprof.profile(Cropping(1, 1, 1), (1, 4, 4))
+    p = lwprof.profile(Cropping(1, 1, 1), (1, 4, 4))
+    assert (p.root.status, p.macs, p.output_shape) == ("op level", 16, (1, 1, 4, 3))
+    assert "forward differs from Conv2d's" in p.root.note and p.op_level == ("",)
+
+
+def test_verify_mismatch_falls_back_to_the_ops_with_a_note():
+    # A registered type whose forward is the registered one but whose shape the formula gets
+    # wrong (here: a formula registered on purpose for the wrong shape) is counted from its
+    # ops under verify=True, with the disagreement in the note: never an error, never wrong.
+    from lwprof.counting import formulas
+
+    class Doubler(nn.Module):
+        def forward(self, x):
+            return torch.cat([x, x], 1)
+
+    @formulas.register_formula(Doubler)
+    def wrong(module, shape):
+        return formulas.LayerCost(shape, 0, 0, 0, "Doubler")
+
+    try:
+        p = lwprof.profile(Doubler(), (2, 3), verify=True)
+    finally:
+        del formulas._FORMULAS[Doubler]
+    assert p.root.status == "op level" and "its formula gives output shape (1, 2, 3), PyTorch gives (1, 4, 3)" in p.root.note
 
 
 def test_peak_activation_memory_counts_live_tensors():
@@ -206,16 +230,17 @@ def test_crosscheck_on_a_huge_input_is_skipped_and_says_why():
 
 
 def test_op_level_costs_by_name():
-    from lwprof.counting.walker import aten_cost
+    from lwprof.counting.ops import op_cost
 
     aten = torch.ops.aten
     x = torch.empty(2, 8, device="meta")
     # A transpose moves no data arithmetic; topk compares every element (not a no-op "t...").
-    assert aten_cost(aten.t.default, (x,), x.t()) == (0, 0)
+    assert op_cost(aten.t.default, (x,), {}, x.t()) == (0, 0)
     values = torch.empty(2, 3, device="meta")
-    assert aten_cost(aten.topk.default, (x, 3), (values, values)) == (0, 6)
-    # mm: 2x8 @ 8x4 -> 8 outputs x 8 MACs each.
-    assert aten_cost(aten.mm.default, (x, torch.empty(8, 4, device="meta")), torch.empty(2, 4, device="meta")) == (64, 0)
+    assert op_cost(aten.topk.default, (x, 3), {}, (values, values)) == (0, 6)
+    # mm: 2x8 @ 8x4 -> 8 outputs x 8 MACs each; a relu: one op per element.
+    assert op_cost(aten.mm.default, (x, torch.empty(8, 4, device="meta")), {}, torch.empty(2, 4, device="meta")) == (64, 0)
+    assert op_cost(aten.relu.default, (x,), {}, x) == (0, 16)
 
 
 def test_stand_ins_leave_every_module_as_it_was():

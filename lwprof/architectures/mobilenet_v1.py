@@ -1,14 +1,22 @@
-"""MobileNetV1 (Howard et al., 2017, arXiv 1704.04861), with its conv kind as a design choice."""
+"""MobileNetV1 (Howard et al., 2017, arXiv 1704.04861), with its conv kind as a design choice.
+
+Table 1's layers: a 3x3 stem, 13 depthwise-separable pairs, global pooling and the classifier,
+channels x alpha with the authors' 8-channel minimum. ``conv=standard`` is Table 4's "Conv
+MobileNet", ``conv=grouped`` a 3x3 group conv + channel shuffle in every pair's place. Published
+numbers and the conventions that reproduce them: ``lwprof check --arch mobilenet_v1``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from torch import nn
-
-from lwprof.architectures.blocks import ConvKind, conv_bn_act, conv_unit
 from lwprof.architectures.registry import ArchConfig, option, register_architecture
+from lwprof.architectures.rules import ConvKind
 from lwprof.errors import LwprofError
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["MobileNetV1Config", "build_mobilenet_v1", "scaled_channels"]
 
@@ -21,21 +29,14 @@ class MobileNetV1Config(ArchConfig):
     LABEL = "MobileNetV1"
     TOTAL_STRIDE = TOTAL_STRIDE
 
-    alpha: float = option(1.0, "width multiplier: every layer's channels x alpha (paper Sec. 4.2)")
+    alpha: float = option(1.0, "width multiplier: every layer's channels x alpha (paper Sec. 4.2)", above=0, maximum=1000)
     conv: ConvKind = option(
         ConvKind.DWSEP,
         "dwsep = the paper's MobileNet; standard = 'Conv MobileNet' (Table 4); grouped = 3x3 group conv + channel shuffle",
         choices=(ConvKind.STANDARD, ConvKind.GROUPED, ConvKind.DWSEP),
     )
-    groups: int = option(4, "groups of the 3x3 convs when conv=grouped")
+    groups: int = option(4, "groups of the 3x3 convs (only with conv=grouped)", minimum=1, maximum=2**20, applies={"conv": ConvKind.GROUPED})
     shallow: bool = option(False, "drop the five 14x14x512 separable layers (Table 5's shallow MobileNet)")
-
-    def validate(self) -> None:
-        super().validate()
-        if not self.alpha > 0:
-            raise LwprofError(f"alpha must be > 0, got {self.alpha}")
-        if self.groups < 1:
-            raise LwprofError(f"groups must be >= 1, got {self.groups}")
 
 
 def scaled_channels(channels: int, alpha: float) -> int:
@@ -52,6 +53,10 @@ def scaled_channels(channels: int, alpha: float) -> int:
     summary="3x3 stem + 13 depthwise-separable pairs, global pool, FC",
 )
 def build_mobilenet_v1(cfg: MobileNetV1Config) -> nn.Module:
+    from torch import nn
+
+    from lwprof.architectures.blocks import conv_bn_act, conv_unit
+
     # Table 1, after the stem: (in, out, stride) of each depthwise-separable pair.
     # The paper prints s2 for the last pair; the map stays 7x7, so it is s1.
     pairs = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2)]

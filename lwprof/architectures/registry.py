@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,15 +27,30 @@ from typing import Any, ClassVar
 from lwprof.errors import LwprofError, suggest
 
 
-def option(default: Any, help: str, choices: Sequence[Any] | None = None) -> Any:
-    """Declares one configuration field with its help text and allowed values.
+def option(
+    default: Any,
+    help: str,
+    choices: Sequence[Any] | None = None,
+    *,
+    minimum: float | None = None,
+    above: float | None = None,
+    maximum: float | None = None,
+    applies: Mapping[str, Any] | None = None,
+) -> Any:
+    """Declares one configuration field: its default, help text and what values it allows.
 
     Args:
         default: The default value (also fixes the option's type).
         help: One line for ``--help`` and ``lwprof list``.
         choices: The allowed values, when the set is finite.
+        minimum: The smallest allowed value (inclusive).
+        above: Values must be greater than this (exclusive).
+        maximum: The largest allowed value (inclusive).
+        applies: The option has an effect only when these other options have these values
+            (``{"conv": ConvKind.GROUPED}``); giving it otherwise is an error.
     """
-    return dataclasses.field(default=default, metadata={"help": help, "choices": tuple(choices) if choices else None})
+    meta = {"help": help, "choices": tuple(choices) if choices else None, "minimum": minimum, "above": above, "maximum": maximum, "applies": dict(applies or {})}
+    return dataclasses.field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -49,31 +65,45 @@ class ArchConfig:
     LABEL: ClassVar[str] = "this network"
     TOTAL_STRIDE: ClassVar[int] = 1
 
-    resolution: int = option(224, "input height and width in pixels (the papers' rho)")
-    num_classes: int = option(1000, "classifier outputs")
+    resolution: int = option(224, "input height and width in pixels (the papers' rho)", minimum=1, maximum=2**20)
+    num_classes: int = option(1000, "classifier outputs", minimum=1, maximum=2**40)
 
     def __post_init__(self) -> None:
         self.validate()
 
     def validate(self) -> None:
         """Raises LwprofError naming the bad value; subclasses extend it."""
-        if self.num_classes < 1:
-            raise LwprofError(f"num_classes must be >= 1, got {self.num_classes}")
+        for f in dataclasses.fields(self):
+            _check_field(f, getattr(self, f.name))
         if self.resolution < self.TOTAL_STRIDE:
             raise LwprofError(
                 f"resolution {self.resolution} is too small: {self.LABEL} downsamples by {self.TOTAL_STRIDE}, so use >= {self.TOTAL_STRIDE}"
             )
-        if self.resolution < 1:
-            raise LwprofError(f"resolution must be >= 1, got {self.resolution}")
-        for f in dataclasses.fields(self):
-            choices = f.metadata.get("choices")
-            value = getattr(self, f.name)
-            if choices is not None and value not in choices:
-                shown = ", ".join(str(_plain(c)) for c in choices)
-                raise LwprofError(f"{f.name} must be one of {shown}, got {_plain(value)}")
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
+    meta = f.metadata
+    choices = meta.get("choices")
+    if choices is not None and value not in choices:
+        shown = ", ".join(str(_plain(c)) for c in choices)
+        raise LwprofError(f"{f.name} must be one of {shown}, got {_plain(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise LwprofError(f"{f.name} must be a finite number, got {value}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    if meta.get("above") is not None and not value > meta["above"]:
+        raise LwprofError(f"{f.name} must be > {_num(meta['above'])}, got {value}")
+    if meta.get("minimum") is not None and value < meta["minimum"]:
+        raise LwprofError(f"{f.name} must be >= {_num(meta['minimum'])}, got {value}")
+    if meta.get("maximum") is not None and value > meta["maximum"]:
+        raise LwprofError(f"{f.name} must be <= {_num(meta['maximum'])}, got {value}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
 
 
 @dataclass(frozen=True)
@@ -85,6 +115,10 @@ class Option:
     default: Any
     help: str
     choices: tuple[Any, ...] | None
+    minimum: float | None = None
+    above: float | None = None
+    maximum: float | None = None
+    applies: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def coerce(self, value: Any) -> Any:
         """Converts a CLI string (or a Python value) to this option's type.
@@ -104,9 +138,13 @@ class Option:
                 if not value.is_integer():
                     raise ValueError(value)
                 out = int(value)
+            elif self.type is int and isinstance(value, bool):
+                raise TypeError(value)
             else:
                 out = self.type(value.strip() if isinstance(value, str) else value)
-        except (TypeError, ValueError):
+            if isinstance(out, float) and not math.isfinite(out):
+                raise LwprofError(f"option {self.name!r}: {value!r} is not a finite number")
+        except (TypeError, ValueError, OverflowError):
             if issubclass(self.type, enum.Enum):
                 raise LwprofError(f"option {self.name!r}: {value!r} is not allowed; choose from {', '.join(self._choice_names())}") from None
             raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {self.type.__name__}") from None
@@ -118,6 +156,11 @@ class Option:
         if self.choices is not None:
             return [str(_plain(c)) for c in self.choices]
         return [str(_plain(c)) for c in typing.cast(Any, self.type)]
+
+    @property
+    def choice_names(self) -> list[str]:
+        """The allowed values as the CLI spells them (empty when any value of the type goes)."""
+        return self._choice_names() if self.choices is not None or issubclass_enum(self.type) else []
 
 
 @dataclass(frozen=True)
@@ -145,9 +188,12 @@ class ArchSpec:
     def options(self) -> tuple[Option, ...]:
         hints = typing.get_type_hints(self.config_cls)
         return tuple(
-            Option(f.name, hints[f.name], f.default, f.metadata.get("help", ""), f.metadata.get("choices"))
+            Option(
+                f.name, hints[f.name], f.default, f.metadata.get("help", ""), f.metadata.get("choices"),
+                f.metadata.get("minimum"), f.metadata.get("above"), f.metadata.get("maximum"), f.metadata.get("applies") or {},
+            )
             for f in dataclasses.fields(self.config_cls)
-        )
+        )  # fmt: skip
 
     def option(self, name: str) -> Option:
         """Looks up an option by name ("-" and "_" are interchangeable)."""
@@ -158,8 +204,13 @@ class ArchSpec:
         names = [o.name for o in self.options()]
         raise LwprofError(f"{self.name} has no option {name!r}{suggest(key, names)}; its options are {', '.join(names)}")
 
-    def configure(self, config: Mapping[str, Any] | None = None, **overrides: Any) -> ArchConfig:
+    def configure(self, config: Mapping[str, Any] | None = None, *, check_applies: bool = False, **overrides: Any) -> ArchConfig:
         """Builds a validated configuration from option values (strings are converted).
+
+        Args:
+            config: Option values by name.
+            check_applies: Also refuse options given here that have no effect (see ``option(applies=...)``).
+            **overrides: More option values.
 
         Raises:
             LwprofError: An unknown option, a value of the wrong type, or an invalid value.
@@ -171,7 +222,25 @@ class ArchSpec:
                 continue
             opt = self.option(key)
             kwargs[opt.name] = opt.coerce(value)
-        return self.config_cls(**kwargs)
+        cfg = self.config_cls(**kwargs)
+        if check_applies:
+            for name in kwargs:
+                self.check_applies(cfg, name)
+        return cfg
+
+    def check_applies(self, cfg: ArchConfig, name: str) -> None:
+        """Raises when option ``name`` has no effect in ``cfg`` (it needs other options set).
+
+        Raises:
+            LwprofError: E.g. groups given while conv is not grouped.
+        """
+        opt = self.option(name)
+        for other, wanted in opt.applies.items():
+            if getattr(cfg, other) != wanted:
+                raise LwprofError(
+                    f"{opt.name} has no effect on {self.name} unless {other}={_plain(wanted)} (here {other}={_plain(getattr(cfg, other))}); "
+                    f"add --{other.replace('_', '-')} {_plain(wanted)} or drop --{opt.name.replace('_', '-')}"
+                )
 
     def build(self, config: ArchConfig | Mapping[str, Any] | None = None, **overrides: Any) -> Any:
         """Builds the model (an ``nn.Module``) for a configuration."""
@@ -239,6 +308,59 @@ def list_architectures() -> list[ArchSpec]:
     """Every registered architecture, in registration order."""
     _load_builtin()
     return list(_REGISTRY.values())
+
+
+@dataclass(frozen=True)
+class SharedOption:
+    """One option across every architecture that has it: what the CLI turns into one flag.
+
+    Attributes:
+        name: The option's name, e.g. "dw_kernel" (flag ``--dw-kernel``).
+        type: Its Python type (bool options become ``--x/--no-x``).
+        help: What it means for each architecture, with its allowed values and default.
+        archs: The architectures that have it.
+    """
+
+    name: str
+    type: type
+    help: str
+    archs: tuple[str, ...]
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def metavar(self) -> str:
+        if isinstance(self.type, type) and issubclass(self.type, enum.Enum):
+            return "KIND"
+        return {int: "INT", float: "FLOAT"}.get(self.type, "VALUE")
+
+
+def shared_options() -> list[SharedOption]:
+    """Every option of every architecture, merged by name, in order of first appearance."""
+    texts: dict[str, dict[str, list[str]]] = {}
+    types: dict[str, type] = {}
+    archs: dict[str, list[str]] = {}
+    for spec in list_architectures():
+        for opt in spec.options():
+            types.setdefault(opt.name, opt.type)
+            archs.setdefault(opt.name, []).append(spec.name)
+            allowed = ", ".join(opt._choice_names()) + "; " if opt.choices is not None or issubclass_enum(opt.type) else ""
+            default = "on" if opt.default is True else "off" if opt.default is False else _plain(opt.default)
+            texts.setdefault(opt.name, {}).setdefault(f"{opt.help} ({allowed}default {default})", []).append(spec.name)
+    out = []
+    for name, by_text in texts.items():
+        if len(by_text) == 1 and len(archs[name]) == len(list_architectures()):
+            help_text = next(iter(by_text))
+        else:
+            help_text = "; ".join(f"{', '.join(a)}: {t}" for t, a in by_text.items())
+        out.append(SharedOption(name, types[name], help_text, tuple(archs[name])))
+    return out
+
+
+def issubclass_enum(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, enum.Enum)
 
 
 def _plain(value: Any) -> Any:

@@ -1,17 +1,28 @@
-"""Cross-checks lwprof's analytic counts against fvcore and torch's FlopCounterMode.
+"""Cross-checks lwprof's counts against fvcore and torch's FlopCounterMode, module by module.
 
-Both tools run a real forward pass (fvcore JIT-traces real tensors), so they run once at
-batch 1 and their counts are scaled by the batch size: conv and linear work is linear in the
-batch. Their per-module counts are attached to every record, and each record gets a verdict:
+Both tools run a real forward pass (fvcore JIT-traces real tensors). For a profile counted on
+``meta`` tensors they run once at batch 1 and their counts are scaled by the batch size (conv
+and matmul work is linear in the batch); a profile that needed real tensors (its work may
+depend on the data) is checked on the very same inputs. FlopCounterMode runs on PyTorch's
+reference kernels (math attention, no oneDNN RNNs, no multi-head-attention fast path), so
+that it sees every matmul.
 
-* ``ok``: both tools give exactly lwprof's MACs;
-* ``by design``: the only difference is work that fvcore counts and lwprof reports as other
-  ops, not MACs: fvcore's BatchNorm handle (normalisation per element) and its adaptive
-  average pooling handle (one per input element). FlopCounterMode counts neither;
-* ``fvcore gap``: a conv with string padding ("same"/"valid"), which traces to
-  ``aten::_convolution_mode``, an op fvcore has no handler for, so fvcore counts 0 while
-  FlopCounterMode agrees with lwprof. fvcore's miss, shown under its own name;
-* ``MISMATCH``: anything else. It is shown, never hidden.
+Only multiply-accumulate-class work decides a verdict: fvcore's conv / matmul / linear /
+einsum handles and FlopCounterMode's whole count (it counts nothing else). Each record gets a
+verdict on its *own* work (a leaf's layer; a parent's functional ops outside its children):
+
+* ``ok``: both tools count exactly lwprof's MACs;
+* ``by design``: they do, and fvcore also counts non-MAC work here (its BatchNorm, norm,
+  pooling and upsampling handles) that lwprof reports as other ops;
+* ``fvcore gap``: FlopCounterMode agrees, fvcore does not (an op it has no handler for, such
+  as ``aten::_convolution_mode`` of a conv with string padding, or scaled-dot-product
+  attention);
+* ``FlopCounterMode gap``: fvcore agrees, FlopCounterMode does not;
+* ``unchecked``: neither tool counts anything here while lwprof does (an op both lack);
+* ``MISMATCH``: both disagree with lwprof. Shown, never hidden.
+
+A record's displayed verdict is the worst own verdict in its subtree, so the model's verdict
+is MISMATCH exactly when :attr:`~lwprof.records.ModelProfile.mismatches` is not empty.
 """
 
 from __future__ import annotations
@@ -19,41 +30,60 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
-from lwprof.records import ModelProfile
+from lwprof.counting.walker import reference_kernels
+from lwprof.records import ModelProfile, Verdict
 
-__all__ = ["BY_DESIGN", "attach_crosschecks", "fvcore_by_module", "torch_by_module"]
+__all__ = ["FVCORE_MAC_OPS", "attach_crosschecks", "fvcore_counts", "judge", "torch_by_module"]
 
-# Leaf categories whose work fvcore counts by convention although it is not a MAC: its
-# BatchNorm handle (normalisation) and its adaptive average pooling handle.
-BY_DESIGN = frozenset({"BatchNorm", "Pooling"})
+# fvcore's handles that count multiply-accumulates (its names, "aten::" dropped).
+FVCORE_MAC_OPS = frozenset({"_convolution", "conv", "addmm", "bmm", "einsum", "matmul", "mm", "linear", "baddbmm"})
 
-# Above this many activation elements at batch 1, the real forward of the cross-check is
-# skipped (it would allocate gigabytes); the analytic profile itself never allocates them.
-MAX_CROSSCHECK_ELEMENTS = 256 * 2**20
+Inputs = tuple[Sequence[Any], Mapping[str, Any]]
 
 
-def fvcore_by_module(model: nn.Module, image_shape: tuple[int, ...]) -> dict[str, int]:
-    """fvcore's count per module name ("" = the model) for one input of ``image_shape``."""
+@dataclasses.dataclass(frozen=True)
+class FvcoreCounts:
+    """fvcore's counts: per module name, by operator (cumulative over the subtree), and unsupported ops."""
+
+    by_module_op: dict[str, dict[str, int]]
+    unsupported: dict[str, int]
+
+    def total(self, name: str) -> int:
+        return sum(self.by_module_op.get(name, {}).values())
+
+    def macs(self, name: str) -> int:
+        return sum(v for op, v in self.by_module_op.get(name, {}).items() if op in FVCORE_MAC_OPS)
+
+    def other(self, name: str) -> dict[str, int]:
+        return {op: v for op, v in self.by_module_op.get(name, {}).items() if op not in FVCORE_MAC_OPS}
+
+
+def fvcore_counts(model: nn.Module, args: Sequence[Any]) -> FvcoreCounts:
+    """fvcore's count per module and operator for one forward on ``args`` (positional only)."""
     logging.getLogger("fvcore").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fvcore's import and tracer warn about torch.jit
         from fvcore.nn import FlopCountAnalysis
 
-        analysis = FlopCountAnalysis(model, torch.zeros(1, *image_shape))
+        analysis = FlopCountAnalysis(model, tuple(args))
         analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
-        return dict(analysis.by_module())
+        by = {name: {op: int(round(v)) for op, v in ops.items()} for name, ops in analysis.by_module_and_operator().items()}
+        unsupported = {op.removeprefix("aten::"): n for op, n in analysis.unsupported_ops().items()}
+    return FvcoreCounts(by, unsupported)
 
 
-def torch_by_module(model: nn.Module, image_shape: tuple[int, ...]) -> dict[str, int]:
+def torch_by_module(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> dict[str, int]:
     """FlopCounterMode's count per module name, halved to MACs (it counts 2 FLOPs per MAC)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(torch.zeros(1, *image_shape))
+    with torch.no_grad(), reference_kernels(model), FlopCounterMode(display=False) as counter:
+        model(*args, **dict(kwargs or {}))
     root = type(model).__name__
     out: dict[str, int] = {}
     for key, ops in counter.get_flop_counts().items():
@@ -64,62 +94,111 @@ def torch_by_module(model: nn.Module, image_shape: tuple[int, ...]) -> dict[str,
     return out
 
 
-def attach_crosschecks(profile: ModelProfile, model: nn.Module) -> ModelProfile:
+def judge(lwprof_macs: int, fvcore_macs: int | None, fvcore_other: int, torch_macs: int | None) -> Verdict:
+    """The verdict on one module's own work (see the module docstring)."""
+    f_ok = fvcore_macs is not None and fvcore_macs == lwprof_macs
+    t_ok = torch_macs is not None and torch_macs == lwprof_macs
+    if fvcore_macs is None and torch_macs is None:
+        return Verdict.NA
+    if (f_ok or fvcore_macs is None) and (t_ok or torch_macs is None):
+        return Verdict.BY_DESIGN if fvcore_other else Verdict.OK
+    if t_ok:
+        return Verdict.FVCORE_GAP
+    if f_ok:
+        return Verdict.TORCH_GAP
+    if not fvcore_macs and not torch_macs and lwprof_macs:
+        return Verdict.UNCHECKED
+    return Verdict.MISMATCH
+
+
+def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1) -> ModelProfile:
     """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
 
     Args:
-        profile: The analytic profile.
+        profile: The profile.
         model: The same model with real (CPU) weights; it is put in eval mode for the check.
+        inputs: Real positional and keyword inputs for the tools' forward pass.
+        scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
+            sample of it).
 
     Returns:
-        A new profile. When the input is too large for a real forward pass at batch 1, the
-        verdicts stay "n/a" and ``crosscheck_note`` says why.
+        A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
+        models), the verdicts rest on the other one and ``crosscheck_note`` says why.
     """
-    image_shape = tuple(profile.input_shape[1:])
-    if profile.peak_activation_elements and profile.peak_activation_elements // profile.batch > MAX_CROSSCHECK_ELEMENTS:
-        per_image = profile.peak_activation_elements // profile.batch
-        return dataclasses.replace(
-            profile,
-            crosscheck_note=f"skipped: one image needs {per_image:,} activation elements alive at once, more than the "
-            f"{MAX_CROSSCHECK_ELEMENTS:,} a real forward pass is allowed here (the analytic counts need none)",
-        )
-    was_training = model.training
+    args, kwargs = tuple(inputs[0]), dict(inputs[1])
+    notes = []
+    was_training = [(m, m.training) for m in model.modules()]
     model.eval()
+    fv: FvcoreCounts | None = None
+    tc: dict[str, int] | None = None
     try:
-        fv = fvcore_by_module(model, image_shape)
-        tc = torch_by_module(model, image_shape)
-    finally:
-        model.train(was_training)
-    batch = profile.batch
-    string_padding = {n for n, m in model.named_modules() if isinstance(m, nn.modules.conv._ConvNd) and isinstance(m.padding, str)}
-    # Leaves first: their verdicts say which differences are explained.
-    verdicts: dict[str, str] = {}
-    delta: dict[str, int] = {}  # explained (fvcore - lwprof) per module, summed over its leaves
-    for r in profile.leaves():
-        f, t = fv.get(r.name, 0) * batch, tc.get(r.name, 0) * batch
-        if f == r.macs and t == r.macs:
-            verdicts[r.name] = "ok"
-        elif t == r.macs and r.macs == 0 and r.category in BY_DESIGN:
-            verdicts[r.name] = "by design"
-        elif t == r.macs and f == 0 and r.name in string_padding:
-            verdicts[r.name] = "fvcore gap"
+        if kwargs:
+            notes.append("fvcore not run: it traces positional inputs only")
         else:
-            verdicts[r.name] = "MISMATCH"
-        if verdicts[r.name] in ("by design", "fvcore gap"):
-            parts = r.name.split(".") if r.name else []
-            for i in range(len(parts) + 1):
-                key = ".".join(parts[:i])
-                delta[key] = delta.get(key, 0) + f - r.macs
-    records = []
+            try:
+                fv = fvcore_counts(model, args)
+            except Exception as exc:  # fvcore's tracer fails on some models (dict outputs, control flow)
+                notes.append(f"fvcore could not trace the model ({type(exc).__name__}: {_first_line(exc)})")
+        try:
+            tc = torch_by_module(model, args, kwargs)
+        except Exception as exc:
+            notes.append(f"FlopCounterMode failed ({type(exc).__name__}: {_first_line(exc)})")
+    finally:
+        for m, training in was_training:
+            m.training = training
+    if fv is None and tc is None:
+        return dataclasses.replace(profile, crosscheck_note="; ".join(notes))
+
+    children: dict[str, list[str]] = {}
+    for r in profile.layers[1:]:
+        children.setdefault(r.name.rsplit(".", 1)[0] if "." in r.name else "", []).append(r.name)
+
+    def own(counts: Mapping[str, int], name: str) -> int:
+        return counts.get(name, 0) - sum(counts.get(c, 0) for c in children.get(name, ()))
+
+    fv_macs = {name: fv.macs(name) * scale for name in fv.by_module_op} if fv else {}
+    fv_total = {name: fv.total(name) * scale for name in fv.by_module_op} if fv else {}
+    fv_other = {name: sum(fv.other(name).values()) * scale for name in fv.by_module_op} if fv else {}
+    tc_macs = {name: n * scale for name, n in tc.items()} if tc is not None else {}
+    own_verdicts: dict[str, Verdict] = {}
     for r in profile.layers:
-        f, t = fv.get(r.name, 0) * batch, tc.get(r.name, 0) * batch
-        verdict = verdicts.get(r.name)
-        if verdict is None:  # a parent: ok when equal, by design when the leaves explain the gap
-            if f == r.macs and t == r.macs:
-                verdict = "ok"
-            elif t == r.macs and f - delta.get(r.name, 0) == r.macs:
-                verdict = "by design"
-            else:
-                verdict = "MISMATCH"
-        records.append(dataclasses.replace(r, fvcore_macs=f, torch_macs=t, crosscheck=verdict))
-    return dataclasses.replace(profile, layers=tuple(records))
+        mine = r.macs if r.is_leaf else r.functional_macs
+        own_verdicts[r.name] = judge(
+            mine,
+            own(fv_macs, r.name) if fv else None,
+            own(fv_other, r.name) if fv else 0,
+            own(tc_macs, r.name) if tc is not None else None,
+        )
+    subtree: dict[str, Verdict] = {}
+    for r in reversed(profile.layers):  # children come after their parent in pre-order
+        worst = own_verdicts[r.name]
+        for c in children.get(r.name, ()):
+            if subtree[c].rank > worst.rank:
+                worst = subtree[c]
+        subtree[r.name] = worst
+    records = tuple(
+        dataclasses.replace(
+            r,
+            fvcore_macs=fv_total.get(r.name, 0) if fv else None,
+            torch_macs=tc_macs.get(r.name, 0) if tc is not None else None,
+            crosscheck=subtree[r.name],
+            crosscheck_own=own_verdicts[r.name],
+        )
+        for r in profile.layers
+    )
+    by_op: dict[str, int] = {}
+    if fv:
+        for op, n in fv.by_module_op.get("", {}).items():
+            by_op[op] = n * scale
+    return dataclasses.replace(
+        profile,
+        layers=records,
+        crosscheck_note="; ".join(notes),
+        fvcore_by_op=by_op,
+        fvcore_unsupported=tuple(sorted(fv.unsupported)) if fv else (),
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -3,7 +3,12 @@
 A formula takes a module and the shape of its input and returns a :class:`LayerCost`: output
 shape, parameters, MACs and other ops, computed from the module's hyper-parameters alone (no
 tensor is touched). Formulas are registered with :func:`register_formula` and looked up along
-the module class's MRO, so a subclass of ``nn.Conv2d`` gets the conv formula.
+the module class's MRO, so a subclass of ``nn.Conv2d`` gets the conv formula, as long as it
+keeps ``Conv2d``'s ``forward``: a subclass with a ``forward`` of its own (one that pads first,
+or standardises its weight) is counted from its ops instead (:func:`formula_applies`).
+
+:func:`register_formula` also takes aten ops (``torch.ops.aten.mm``): their handlers live in
+:mod:`lwprof.counting.ops` and cost the ops that run outside any formula.
 
 Conventions (see :mod:`lwprof.records`): MACs are multiply-accumulates; bias additions,
 normalisation, activations, pooling and element-wise work are "other ops": one per output
@@ -20,9 +25,21 @@ from typing import Any
 
 from torch import nn
 
-from lwprof.records import Shape, prod
+from lwprof.counting import ops
+from lwprof.records import Shape
 
-__all__ = ["LayerCost", "conv_output_size", "find_formula", "pool_output_size", "register_formula", "stands_in"]
+__all__ = [
+    "LayerCost",
+    "conv_output_size",
+    "find_formula",
+    "formula_applies",
+    "pool_output_size",
+    "register_formula",
+    "registered_type",
+    "stands_in",
+]
+
+prod = math.prod
 
 
 @dataclass(frozen=True)
@@ -52,18 +69,29 @@ Formula = Callable[[Any, Shape], LayerCost]
 _FORMULAS: dict[type, Formula] = {}
 
 
-def register_formula(*module_types: type) -> Callable[[Formula], Formula]:
-    """Registers a formula for one or more module types.
+def register_formula(*targets: Any, macs: bool = False) -> Callable[[Any], Any]:
+    """Registers a formula for layer types, or a cost handler for aten ops.
+
+    Args:
+        *targets: ``nn.Module`` subclasses (the formula gets ``(module, input_shape)`` and
+            returns a :class:`LayerCost`), or torch ops such as ``torch.ops.aten.mm`` (the
+            handler gets ``(args, kwargs, out)`` and returns an
+            :class:`~lwprof.counting.ops.OpCost`; see :func:`~lwprof.counting.ops.register_op_formula`).
+        macs: For ops: the handler counts multiply-accumulates (checked against fvcore and
+            FlopCounterMode).
 
     Raises:
-        RuntimeError: A type already has a formula (as torch's flop_registry does).
-        ValueError: A target is not an ``nn.Module`` subclass.
+        RuntimeError: A target already has a formula (as torch's flop_registry does).
+        ValueError: A target is neither an ``nn.Module`` subclass nor a torch op; or module
+            types and ops are mixed.
     """
+    if targets and all(ops._is_op(t) for t in targets):
+        return ops.register_op_formula(*targets, macs=macs)
 
     def deco(fn: Formula) -> Formula:
-        for t in module_types:
+        for t in targets:
             if not (isinstance(t, type) and issubclass(t, nn.Module)):
-                raise ValueError(f"register_formula expects nn.Module subclasses, got {t!r}")
+                raise ValueError(f"register_formula expects nn.Module subclasses or torch ops, got {t!r}")
             if t in _FORMULAS:
                 raise RuntimeError(f"a formula for {t.__name__} is already registered")
             _FORMULAS[t] = fn
@@ -72,13 +100,32 @@ def register_formula(*module_types: type) -> Callable[[Formula], Formula]:
     return deco
 
 
+def registered_type(module: nn.Module) -> type | None:
+    """The nearest class in the module's MRO that has a formula, or None."""
+    for cls in type(module).__mro__:
+        if cls in _FORMULAS:
+            return cls
+    return None
+
+
 def find_formula(module: nn.Module) -> Formula | None:
     """The formula for a module's class or its nearest registered base class, or None."""
-    for cls in type(module).__mro__:
-        fn = _FORMULAS.get(cls)
-        if fn is not None:
-            return fn
-    return None
+    cls = registered_type(module)
+    return _FORMULAS[cls] if cls is not None else None
+
+
+def formula_applies(module: nn.Module) -> bool:
+    """Whether the module's formula describes what its forward does.
+
+    True when its class is a registered type or a subclass that keeps that type's
+    ``forward`` (and no ``forward`` is set on the instance). A subclass with a ``forward`` of
+    its own is counted from its ops, exactly, and marked "op level".
+    """
+    cls = registered_type(module)
+    if cls is None or type(module).forward is not cls.forward:
+        return False
+    own = module.__dict__.get("forward")
+    return own is None or getattr(own, "__func__", None) is cls.forward
 
 
 # Layer types whose forward allocates one new output tensor of the formula's shape (or, with
@@ -100,6 +147,9 @@ def accepts(module: nn.Module, shape: Shape) -> bool:
         return len(shape) >= 1 and shape[-1] == module.in_features
     if isinstance(module, nn.modules.batchnorm._BatchNorm):
         return len(shape) >= 2 and shape[1] == module.num_features
+    if isinstance(module, nn.LayerNorm):
+        n = len(module.normalized_shape)
+        return len(shape) >= n and tuple(shape[-n:]) == tuple(module.normalized_shape)
     if isinstance(module, (nn.Softmax, nn.LogSoftmax)):
         return module.dim is not None
     return len(shape) >= 1
@@ -108,15 +158,12 @@ def accepts(module: nn.Module, shape: Shape) -> bool:
 def stands_in(module: nn.Module) -> bool:
     """True when the formula's output can replace the module's forward in a shape-only walk.
 
-    That holds when the module's class is (or subclasses without overriding ``forward``) a
-    type registered as fresh-output, and the module has no hooks of its own.
+    That holds when the formula applies (:func:`formula_applies`), its type is registered as
+    fresh-output, and the module has no hooks of its own.
     """
     if module._forward_hooks or module._forward_pre_hooks or getattr(module, "return_indices", False):
         return False
-    for cls in type(module).__mro__:
-        if cls in _FORMULAS:
-            return cls in _FRESH_OUTPUT and type(module).forward is cls.forward
-    return False
+    return formula_applies(module) and registered_type(module) in _FRESH_OUTPUT
 
 
 def _tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
@@ -261,19 +308,74 @@ def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     return LayerCost(in_shape, 0, 0, 0, "Identity", "identity at inference: 0 ops", {})
 
 
-def separable_ratio(out_channels: int, kernel: int) -> float:
-    """MobileNetV1 eq. 5: cost of a depthwise-separable conv over a standard one, 1/N + 1/D_K^2."""
-    return 1 / out_channels + 1 / (kernel * kernel)
+@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+def conv_transpose_formula(module: nn.modules.conv._ConvTransposeNd, in_shape: Shape) -> LayerCost:
+    n = len(module.kernel_size)
+    kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
+    padding, out_pad = _tuple(module.padding, n), _tuple(module.output_padding, n)
+    spatial_out = tuple(
+        (size - 1) * s - 2 * p + d * (k - 1) + op + 1 for size, k, s, p, d, op in zip(in_shape[-n:], kernel, stride, padding, dilation, out_pad)
+    )
+    out_shape = (*in_shape[: -n - 1], module.out_channels, *spatial_out)
+    cout_per_group = module.out_channels // module.groups
+    # Every input element is spread over a kernel into C_out/g output channels.
+    macs = prod(in_shape) * cout_per_group * prod(kernel)
+    has_bias = module.bias is not None
+    params = module.in_channels * cout_per_group * prod(kernel) + (module.out_channels if has_bias else 0)
+    ksize = "x".join(map(str, kernel))
+    formula = f"{prod(in_shape):,} input elements x {cout_per_group} (C_out/g = {module.out_channels}/{module.groups}) x {ksize} kernel = {macs:,} MACs"
+    hparams = {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation), "groups": module.groups}
+    category = f"ConvT {ksize}" if module.groups == 1 else f"ConvT {ksize} group"
+    return LayerCost(out_shape, params, macs, prod(out_shape) if has_bias else 0, category, formula, hparams)
 
 
-def ghost_channels(out_channels: int, ratio: int) -> tuple[int, int]:
-    """GhostNet: (intrinsic, cheap) channels of a ghost module, ceil(out / s) and the rest."""
-    intrinsic = math.ceil(out_channels / ratio)
-    return intrinsic, intrinsic * (ratio - 1)
+_GATES = {nn.RNN: 1, nn.GRU: 3, nn.LSTM: 4}
+
+
+@register_formula(nn.RNN, nn.GRU, nn.LSTM)
+def rnn_formula(module: nn.RNNBase, in_shape: Shape) -> LayerCost:
+    """Per time step, layer and direction: gates x hidden x (input + state) MACs (+ the LSTM projection).
+
+    An LSTM has 4 gates, a GRU 3, a plain RNN 1; layer l > 0 reads the previous layer's
+    (directions x state) outputs. Other ops: the gate sums and biases and the element-wise
+    state update (activations and products), one per element.
+    """
+    gates = next(g for cls, g in _GATES.items() if isinstance(module, cls))
+    hidden, proj = module.hidden_size, module.proj_size
+    state = proj or hidden
+    directions = 2 if module.bidirectional else 1
+    batched = len(in_shape) == 3
+    steps = in_shape[1 if module.batch_first else 0] if batched else in_shape[0]
+    batch = in_shape[0 if module.batch_first else 1] if batched else 1
+    macs_per_step = params = 0
+    for layer in range(module.num_layers):
+        width = module.input_size if layer == 0 else directions * state
+        macs_per_step += directions * (gates * hidden * (width + state) + hidden * proj)
+        params += directions * (gates * hidden * (width + state) + (2 * gates * hidden if module.bias else 0) + hidden * proj)
+    macs = steps * batch * macs_per_step
+    update = {1: 1, 3: 8, 4: 9}[gates]  # activation(s) and state products per hidden unit
+    other_per_step = module.num_layers * directions * hidden * (gates * (2 if module.bias else 0) + gates + update)
+    out_shape = (*in_shape[:-1], directions * state)
+    formula = f"{steps} steps x {batch} x {gates} gate(s) x {hidden} hidden x (input + {state} state), {module.num_layers} layer(s) x {directions} direction(s) = {macs:,} MACs"
+    return LayerCost(out_shape, params, macs, steps * batch * other_per_step, "RNN", formula, {})
+
+
+@register_formula(nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm)
+def norm_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    """Normalisation over features: 5 ops per element (mean, variance, normalise, scale, shift), 0 MACs."""
+    params = sum(p.numel() for p in module.parameters(recurse=False))
+    return LayerCost(in_shape, params, 0, 5 * prod(in_shape), "Norm", "normalisation: 5 ops per element, 0 MACs", {})
+
+
+@register_formula(nn.Embedding)
+def embedding_formula(module: nn.Embedding, in_shape: Shape) -> LayerCost:
+    out_shape = (*in_shape, module.embedding_dim)
+    return LayerCost(out_shape, module.num_embeddings * module.embedding_dim, 0, 0, "Embedding", "table lookup: 0 ops", {})
 
 
 _FRESH_OUTPUT.update(
-    (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, *_ACTIVATIONS)
+    (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear, nn.LayerNorm)
+    + (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, *_ACTIVATIONS)
     + (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
     + (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
 )

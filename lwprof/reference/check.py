@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
+from lwprof.records import CheckStatus
 from lwprof.reference.published import CONVENTIONS, REFERENCES, Reference
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ __all__ = [
     "summarize",
 ]
 
-STATUSES = ("pass", "known gap", "fail")
+STATUSES = tuple(CheckStatus)
 BASE_RESOLUTION = 224  # MobileNetV1 eq. 7: rho = resolution / 224
 _EPS = 1e-9
 
@@ -78,7 +79,7 @@ class CheckResult:
     difference: float
     tolerance: float
     convention: str
-    status: str
+    status: CheckStatus
     note: str
 
     def cells(self) -> tuple[str, str, str, str]:
@@ -88,7 +89,7 @@ class CheckResult:
         return published, computed, difference, tolerance
 
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
 
 
 def select(arch: str | None = None, entries: Iterable[Reference] | None = None) -> list[Reference]:
@@ -119,7 +120,7 @@ def run_checks(
 
     Args:
         arch: Only the entries of this architecture (name or alias); None for all.
-        progress: Called with a model's label before it is profiled (once per model).
+        progress: Called with (a model's label, index, number of models) before it is profiled.
         entries: Check these entries instead of the package's table (tests inject wrong ones).
 
     Returns:
@@ -131,11 +132,12 @@ def run_checks(
     chosen = select(arch, entries)
     cache: dict[tuple[Any, ...], Any] = {}
     results = []
+    models = len({_model_key(ref) for ref in chosen})
     for ref in chosen:
         key = _model_key(ref)
         if key not in cache:
             if progress:
-                progress(_model_progress(ref))
+                progress(_model_progress(ref), len(cache), models)
             cache[key] = _profile(ref)
         prof = cache[key]
         if ref.layer is not None:  # one profile per variant of the layer
@@ -164,23 +166,23 @@ def evaluate(ref: Reference, profile: ModelProfile) -> CheckResult:
     if ref.expected_discrepancy is None and ref.truncated:
         # The source cuts to the printed digit: the count must lie in [printed, printed + 1 unit).
         eps = _EPS * max(1.0, abs(ref.published))
-        status = "pass" if -eps <= difference < ref.step else "fail"
-        if status == "fail":
+        status = CheckStatus.PASS if -eps <= difference < ref.step else CheckStatus.FAIL
+        if status is CheckStatus.FAIL:
             notes.append(f"off by {_num(difference)} {ref.unit}: a truncated {ref.published} needs a count in [{ref.published}, {ref.published} + {_num(ref.step)})")
     elif ref.expected_discrepancy is None:
-        status = "pass" if abs(difference) <= slack else "fail"
-        if status == "fail":
+        status = CheckStatus.PASS if abs(difference) <= slack else CheckStatus.FAIL
+        if status is CheckStatus.FAIL:
             notes.append(f"off by {_num(difference)} {ref.unit}, more than the tolerance {_num(tol)}")
     else:
         gap = ref.expected_discrepancy
         if abs(difference - gap) <= slack:
-            status = "known gap"
+            status = CheckStatus.KNOWN_GAP
             notes.append(f"known gap of {_num(gap)} {ref.unit}: {ref.discrepancy_reason}")
         elif abs(difference) <= slack:
-            status = "fail"
+            status = CheckStatus.FAIL
             notes.append(f"the recorded gap of {_num(gap)} {ref.unit} has closed (now {_num(difference)}): update the entry")
         else:
-            status = "fail"
+            status = CheckStatus.FAIL
             notes.append(f"the known gap drifted: recorded {_num(gap)} {ref.unit}, now {_num(difference)} (tolerance {_num(tol)})")
     if ref.tolerance is not None and ref.tolerance > ref.rounding:
         notes.append(f"tolerance widened to {_num(tol)}: {ref.tolerance_reason}")
@@ -362,12 +364,13 @@ def _model_progress(ref: Reference) -> str:
 
 def _profile(ref: Reference) -> Any:
     """The profile of a whole-model entry, or the (label, profile) variants of a layer entry."""
-    from lwprof.api import layer_variants, profile
+    from lwprof import profiler
+    from lwprof.resolve import resolve
 
     if ref.layer is None:
-        return profile(ref.arch, crosscheck=False, config=dict(ref.config))
+        return profiler.run(resolve(ref.arch, options=dict(ref.config)))
     lay = {k: v for k, v in ref.layer.items() if k != "conv"}
-    return layer_variants(lay.pop("in"), lay.pop("out"), lay.pop("kernel"), lay.pop("size"), **lay)
+    return profiler.layer_variants(lay.pop("in"), lay.pop("out"), lay.pop("kernel"), lay.pop("size"), **lay)
 
 
 def _pick_variant(ref: Reference, variants: list[tuple[str, ModelProfile]]) -> ModelProfile:
@@ -388,7 +391,7 @@ def _num(x: float) -> str:
 
 def summarize(results: Iterable[CheckResult]) -> Mapping[str, int]:
     """How many results have each status, e.g. {"pass": 58, "known gap": 4, "fail": 0}."""
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = {str(s): 0 for s in STATUSES}
     for r in results:
-        counts[r.status] += 1
+        counts[str(r.status)] += 1
     return counts

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.records import CONVENTIONS, Comparison, ModelProfile
+from lwprof.records import CONVENTIONS, Comparison, LayerComparison
 from lwprof.render import grid as g
 
 __all__ = [
     "FORMATS",
     "check_dict",
+    "check_targets",
     "compare_dict",
     "export_grid",
     "export_cell",
@@ -144,20 +145,20 @@ def compare_dict(comparison: Comparison, published: Sequence[Any] | None = None)
         entry["macs_ratio"] = p.macs / base.macs if base.macs else None
         entry["params_ratio"] = p.params / base.params if base.params else None
         entry["published"] = dict(pub) if pub else None
-        entry["crosscheck"] = g.crosscheck_verdict(p)
+        entry["crosscheck"] = str(p.verdict)
         entry["by_category"] = {cat: {"params": pc, "macs": mc} for cat, (pc, mc) in p.by_category().items()}
     return out
 
 
-def layer_dict(variants: Sequence[tuple[str, ModelProfile]]) -> dict[str, Any]:
+def layer_dict(variants: LayerComparison) -> dict[str, Any]:
     """``lwprof layer --format json``: every realisation with exact counts and formulas."""
     base = variants[0][1]
-    pred = g.separable_prediction(variants)
     return {
         "input_shape": list(base.input_shape),
         "output_shape": list(base.output_shape) if base.output_shape else None,
         "conventions": CONVENTIONS,
-        "eq5_predicted_dwsep_ratio": pred[2] if pred else None,
+        "eq5_predicted_dwsep_ratio": variants.eq5_ratio,
+        "notes": [n.text for n in variants.notes],
         "variants": [
             {
                 "label": label,
@@ -181,7 +182,7 @@ def check_dict(results: Sequence[Any]) -> dict[str, Any]:
     """``lwprof check --format json``: every check as a dict, and whether all passed."""
     import dataclasses
 
-    rows = [dataclasses.asdict(r) if dataclasses.is_dataclass(r) else dict(vars(r)) for r in results]
+    rows = [{k: str(v) if isinstance(v, enum.Enum) else v for k, v in dataclasses.asdict(r).items()} for r in results]
     failed = sum(r.status == "fail" for r in results)
     return {"passed": failed == 0, "count": len(rows), "failed": failed, "checks": rows}
 
@@ -190,7 +191,7 @@ def check_dict(results: Sequence[Any]) -> dict[str, Any]:
 # Files
 
 
-def check_writable(path: str | os.PathLike[str], force: bool = False) -> Path:
+def check_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output") -> Path:
     """Fails early when ``path`` cannot be written by :func:`write_atomic`.
 
     Raises:
@@ -198,7 +199,7 @@ def check_writable(path: str | os.PathLike[str], force: bool = False) -> Path:
             without ``force``.
     """
     if not str(path):
-        raise LwprofError("--output needs a file name")
+        raise LwprofError(f"{what} needs a file name")
     target = Path(path)
     if target.is_dir():
         raise LwprofError(f"cannot write {str(path)!r}: it is a directory")
@@ -207,6 +208,26 @@ def check_writable(path: str | os.PathLike[str], force: bool = False) -> Path:
     if target.exists() and not force:
         raise LwprofError(f"{str(path)!r} already exists; pass --force to overwrite it")
     return target
+
+
+def check_targets(output: str | None, plot: str | None = None, force: bool = False) -> None:
+    """Checks every file a command will write, before any work: each writable, and not the same file.
+
+    Raises:
+        LwprofError: A target that cannot be written (see :func:`check_writable`), a plot
+            name that is not .png/.svg/.pdf, or ``--output`` and ``--plot`` naming one file.
+    """
+    if output is not None:
+        check_writable(output, force)
+    if plot is not None:
+        check_writable(plot, force, what="--plot")
+        if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
+            raise LwprofError(f"plot file {plot!r} must end in {', '.join(PLOT_SUFFIXES)}")
+        if output is not None and os.path.abspath(output) == os.path.abspath(plot):
+            raise LwprofError(f"--output and --plot both name {output!r}; give them different files")
+
+
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes, force: bool = False) -> Path:

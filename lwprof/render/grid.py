@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile
+from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison, LayerRecord, ModelProfile, Note, Severity, Status, Verdict
 from lwprof.units import human, human_bytes
 
 __all__ = [
@@ -34,16 +34,12 @@ __all__ = [
     "list_dict",
     "list_grid",
     "option_flag",
-    "separable_prediction",
     "shape_text",
     "summary_grid",
     "summary_notes",
 ]
 
-# Column kinds: how a cell is shown. "count" = integer (human in tables, exact in exports),
-# "share" = fraction of a total (shown as a percentage), "ratio" = x-times factor, "float" =
-# a plain number, "status" = a verdict that tables colour, "text" = as is.
-KINDS = ("text", "count", "share", "ratio", "float", "status")
+KINDS = tuple(ColumnKind)  # how a cell is shown: see lwprof.records.ColumnKind
 
 
 @dataclass(frozen=True)
@@ -52,13 +48,16 @@ class Column:
 
     Attributes:
         header: The header shown to the user (names the unit, e.g. "MACs").
-        kind: One of ``KINDS``.
+        kind: How its cells are shown (:class:`~lwprof.records.ColumnKind`).
         key: A machine name for CSV/TSV headers ("macs"); defaults to ``header``.
     """
 
     header: str
-    kind: str = "text"
+    kind: ColumnKind = ColumnKind.TEXT
     key: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", ColumnKind(self.kind))
 
     @property
     def name(self) -> str:
@@ -66,7 +65,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("count", "share", "ratio", "float")
+        return self.kind.numeric
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,8 @@ class Grid:
         rows: One tuple of raw values per row (None = no value).
         total: An optional last row (a sum), drawn apart in rich tables; exports leave it out
             of CSV/TSV so that columns still sum correctly.
-        notes: Lines shown below the table (rich and Markdown; never in CSV/TSV).
+        notes: Lines shown below the table (rich and Markdown; never in CSV/TSV), each with
+            its severity.
         display: Per row, an alternative first-column text for rich tables (indented names).
     """
 
@@ -87,8 +87,11 @@ class Grid:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Any, ...], ...]
     total: tuple[Any, ...] | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     display: tuple[str, ...] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "notes", tuple(n if isinstance(n, Note) else Note(Severity.INFO, str(n)) for n in self.notes))
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,19 +133,33 @@ def hparams_text(record: LayerRecord) -> str:
     return " ".join(parts)
 
 
-def crosscheck_verdict(profile: ModelProfile) -> str:
-    """One verdict for a whole profile: MISMATCH if any leaf mismatches, else the root's."""
-    if profile.mismatches:
-        return "MISMATCH"
-    return profile.root.crosscheck
+def crosscheck_verdict(profile: ModelProfile) -> Verdict:
+    """One verdict for a whole profile (MISMATCH exactly when ``profile.mismatches`` is not empty)."""
+    return profile.verdict
 
 
 def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+_ratio = _share  # a part over a whole, as an x-times factor
+
+
 def _config_text(config: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.items())
+
+
+def profile_title(profile: ModelProfile, what: str = "") -> str:
+    """"mobilenet_v1 (alpha=0.5, ...), input 1x3x160x160": the model, its configuration (a user
+    model's factory arguments) and its input(s) as they really were."""
+    head = f"{profile.arch} {what}".strip()
+    config = _config_text(profile.config)
+    inputs = profile.inputs or ()
+    if len(inputs) > 1 or any(i.name or i.dtype != "float32" for i in inputs):
+        shown = "inputs " + ", ".join(str(i) for i in inputs)
+    else:
+        shown = f"input {shape_text(profile.input_shape)}"
+    return f"{head} ({config}), {shown}" if config else f"{head}, {shown}"
 
 
 def option_flag(name: str, type_name: str) -> str:
@@ -168,7 +185,7 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
         A grid with one row per record below the model (the model itself is the total row).
         The cross-check column is present only when the profile was cross-checked.
     """
-    checked = any(r.crosscheck != "n/a" for r in profile.layers)
+    checked = any(r.crosscheck is not Verdict.NA for r in profile.layers)
     columns = [
         Column("layer", key="name"),
         Column("type", key="type"),
@@ -194,7 +211,7 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     total: list[Any] = ["total", root.type, "", shape_text(root.output_shape), root.params, root.macs, _share(root.macs, total_macs)]
     if checked:
         total.append(crosscheck_verdict(profile))
-    title = f"{profile.arch} ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
+    title = profile_title(profile)
     return Grid(title, tuple(columns), tuple(rows), tuple(total), tuple(summary_notes(profile, published)), tuple(display))
 
 
@@ -225,94 +242,101 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
         Column("MACs %", "share", "macs_share"),
         Column("other ops", "count", "other_ops"),
     )
-    title = f"{profile.arch} by layer type ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
+    title = profile_title(profile, "by layer type")
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
 
 
-_FVCORE_GAP = "fvcore gap"
+def _note(text: str, severity: Severity = Severity.INFO) -> Note:
+    return Note(severity, text)
 
 
-def _explained_by_design(profile: ModelProfile) -> dict[str, int]:
-    """Per category, how much more fvcore counts than lwprof in leaves judged "by design"."""
-    out: dict[str, int] = {}
-    for r in profile.leaves():
-        if r.crosscheck in ("by design", "fvcore gap") and r.fvcore_macs is not None:
-            key = r.category if r.crosscheck == "by design" else _FVCORE_GAP
-            out[key] = out.get(key, 0) + r.fvcore_macs - r.macs
-    return out
-
-
-def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = None) -> list[str]:
-    """The footer of a summary: totals, sizes, cross-check totals, warnings, conventions."""
+def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = None) -> list[Note]:
+    """The footer of a summary: totals, sizes, how it was counted, cross-check totals, conventions."""
     bpe = profile.bytes_per_element
     lines = [
-        f"Params: {profile.params:,} ({human(profile.params)}), trainable {profile.trainable_params:,}; "
-        f"buffers (BatchNorm statistics): {profile.buffers:,}",
-        f"MACs: {profile.macs:,} ({human(profile.macs)})   FLOPs (2 x MACs): {profile.flops:,} ({human(profile.flops)})   "
-        f"other ops: {profile.other_ops:,} ({human(profile.other_ops)})",
+        _note(
+            f"Params: {profile.params:,} ({human(profile.params)}), trainable {profile.trainable_params:,}; "
+            f"buffers (BatchNorm statistics): {profile.buffers:,}"
+        ),
+        _note(
+            f"MACs: {profile.macs:,} ({human(profile.macs)})   FLOPs (2 x MACs): {profile.flops:,} ({human(profile.flops)})   "
+            f"other ops: {profile.other_ops:,} ({human(profile.other_ops)})"
+        ),
     ]
     size = f"Model size ({profile.dtype}, params + buffers): {human_bytes(profile.model_size_bytes)}"
     if profile.peak_activation_elements is not None:
         peak = profile.peak_activation_elements
         size += f"   peak activation memory: {peak:,} elements = {human_bytes(peak * bpe)}"
-    lines.append(size)
+    lines.append(_note(size))
     traffic = profile.traffic_bytes
     if traffic:
         lines.append(
-            f"Memory traffic (inputs + weights read, outputs written): {human_bytes(traffic)}, "
-            f"{profile.macs / traffic:.2f} MACs/byte (per layer: --memory)"
+            _note(
+                f"Memory traffic (inputs + weights read, outputs written): {human_bytes(traffic)}, "
+                f"{profile.macs / traffic:.2f} MACs/byte (per layer: --memory)"
+            )
         )
     if published and (published.get("params") is not None or published.get("macs") is not None):
         lines.append(
-            f"Published ({published.get('source', 'paper')}): {_published_text(published)} (params / MACs), counted the paper's way "
-            f"(e.g. without BatchNorm or the classifier); `lwprof check --arch {profile.arch}` compares under that convention"
+            _note(
+                f"Published ({published.get('source', 'paper')}): {_published_text(published)} (params / MACs), counted the paper's way "
+                f"(e.g. without BatchNorm or the classifier); `lwprof check --arch {profile.arch}` compares under that convention"
+            )
         )
-    lines.extend(_crosscheck_lines(profile))
+    lines.extend(profile.notes)
     if profile.unsupported:
         names = ", ".join(n or "(model)" for n in profile.unsupported[:8])
         more = f" and {len(profile.unsupported) - 8} more" if len(profile.unsupported) > 8 else ""
-        lines.append(
-            f"WARNING: {len(profile.unsupported)} layer(s) have no formula; their MACs were counted at the op level: {names}{more} (--strict makes this an error)"
-        )
-    lines.append(f"Conventions: {CONVENTIONS}")
+        lines.append(_note(f"{len(profile.unsupported)} layer(s) have no formula and were counted from their ops (exact for MACs): {names}{more} (--strict makes this an error)"))
+    if profile.op_level:
+        shown = "; ".join(f"{r.name or '(model)'}: {r.note}" for r in profile.layers if r.status is Status.OP_LEVEL and r.note)[:600]
+        lines.append(_note(f"{len(profile.op_level)} layer(s) of a known type counted from their ops: {shown}"))
+    lines.extend(_crosscheck_lines(profile))
+    lines.append(_note(f"Conventions: {CONVENTIONS}", Severity.CONVENTION))
     return lines
 
 
-def _crosscheck_lines(profile: ModelProfile) -> list[str]:
-    if profile.crosscheck_note:
-        return [f"Cross-check: {profile.crosscheck_note}"]
-    if profile.fvcore_macs is None and profile.torch_macs is None:
-        return ["Cross-check: not run (use --fvcore to compare every layer with fvcore and FlopCounterMode)"]
+def _crosscheck_lines(profile: ModelProfile) -> list[Note]:
+    checked = profile.fvcore_macs is not None or profile.torch_macs is not None
+    if not checked:
+        reason = profile.crosscheck_note or "not run (use --fvcore to compare every layer with fvcore and FlopCounterMode)"
+        return [_note(f"Cross-check: {reason}")]
     macs = profile.macs
     lines = []
+    if profile.crosscheck_note:
+        lines.append(_note(f"Cross-check: {profile.crosscheck_note}"))
     fv, tc = profile.fvcore_macs, profile.torch_macs
     if fv is not None:
         diff = fv - macs
-        if diff == 0:
-            why = "equal to lwprof"
-        else:
-            explained = _explained_by_design(profile)
-            gap = explained.pop(_FVCORE_GAP, 0)
-            parts = ", ".join(f"{cat} {n:,}" for cat, n in explained.items() if n)
-            rest = diff - sum(explained.values()) - gap
-            why = f"{diff:+,} vs lwprof"
-            if parts:
-                why += f": fvcore also counts {parts}, which lwprof reports as other ops"
-            if gap:
-                why += f"{';' if parts else ':'} {gap:+,} from convs with string padding, which fvcore does not count (no handler for aten::_convolution_mode)"
-            if rest and (parts or gap):
-                why += f"; {rest:+,} unexplained"
-        lines.append(f"fvcore total: {fv:,} ({human(fv)}; {why})")
+        why = "equal to lwprof" if diff == 0 else f"{diff:+,} vs lwprof"
+        extra = {op: n for op, n in profile.fvcore_by_op.items() if op not in _FVCORE_MAC_OPS and n}
+        if extra:
+            why += "; fvcore also counts " + ", ".join(f"{op} {n:,}" for op, n in extra.items()) + ", which lwprof reports as other ops"
+        gaps = [r for r in profile.layers if r.crosscheck_own is Verdict.FVCORE_GAP]
+        if gaps:
+            ops = ", ".join(profile.fvcore_unsupported) or "an op it has no handler for"
+            why += f"; {len(gaps)} layer(s) fvcore does not count ({ops})"
+        lines.append(_note(f"fvcore total: {fv:,} ({human(fv)}; {why})"))
     if tc is not None:
         diff = tc - macs
-        lines.append(f"FlopCounterMode total (halved to MACs): {tc:,} ({human(tc)}; {'equal to lwprof' if diff == 0 else f'{diff:+,} vs lwprof'})")
+        lines.append(_note(f"FlopCounterMode total (halved to MACs): {tc:,} ({human(tc)}; {'equal to lwprof' if diff == 0 else f'{diff:+,} vs lwprof'})"))
+    for verdict, what in ((Verdict.TORCH_GAP, "FlopCounterMode does not count"), (Verdict.UNCHECKED, "neither tool counts (lwprof's count stands alone)")):
+        names = [r.name or "(model)" for r in profile.layers if r.crosscheck_own is verdict]
+        if names:
+            lines.append(_note(f"{len(names)} layer(s) {what}: {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}"))
     bad = profile.mismatches
     if bad:
-        shown = "; ".join(
-            f"{r.name or '(model)'}: lwprof {r.macs:,} vs fvcore {r.fvcore_macs:,} vs FlopCounterMode {r.torch_macs:,}" for r in bad[:5]
-        )
-        lines.append(f"MISMATCH in {len(bad)} layer(s): {shown}")
+        shown = "; ".join(f"{r.name or '(model)'}: lwprof {r.macs:,} vs fvcore {_count(r.fvcore_macs)} vs FlopCounterMode {_count(r.torch_macs)}" for r in bad[:5])
+        lines.append(_note(f"MISMATCH in {len(bad)} layer(s): {shown}", Severity.FAILURE))
     return lines
+
+
+def _count(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+# fvcore's handles that count multiply-accumulates (the rest is "other ops" work).
+_FVCORE_MAC_OPS = frozenset({"_convolution", "conv", "addmm", "bmm", "einsum", "matmul", "mm", "linear", "baddbmm"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,10 +384,6 @@ def compare_grid(comparison: Comparison, published: Sequence[Mapping[str, Any] |
     return Grid(f"{comparison.arch}: {_vary_text(comparison)}", tuple(columns), tuple(rows), None, tuple(compare_notes(comparison, published)))
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
 def _vary_text(comparison: Comparison) -> str:
     batch = comparison.baseline.profile.batch
     if comparison.arch == "models":  # several models, each with its own configuration
@@ -373,16 +393,21 @@ def _vary_text(comparison: Comparison) -> str:
     return f"{axes} (fixed: {_config_text(fixed)}), batch {batch}"
 
 
-def compare_notes(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> list[str]:
+def compare_notes(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> list[Note]:
     """Lines under the comparison: what the ratios mean, the published sources, conventions."""
-    lines = [f"Ratios are to the first variant ({comparison.baseline.label}); published numbers are in millions (params / MACs)."]
+    lines = [_note(f"Ratios are to the first variant ({comparison.baseline.label}); published numbers are in millions (params / MACs).")]
     sources: dict[str, list[str]] = {}
     for v, pub in zip(comparison.variants, published or ()):
         if pub and pub.get("source"):
             sources.setdefault(str(pub["source"]), []).append(v.label)
     for source, labels in sources.items():
-        lines.append(f"Published: {source} ({'; '.join(labels)})")
-    lines.append(f"Conventions: {CONVENTIONS}")
+        lines.append(_note(f"Published: {source} ({'; '.join(labels)})"))
+    for v in comparison.variants:
+        for note in v.profile.notes:
+            lines.append(_note(f"{v.label}: {note.text}", note.severity))
+        if v.profile.mismatches:
+            lines.append(_note(f"{v.label}: MISMATCH in {len(v.profile.mismatches)} layer(s) (lwprof summary shows them)", Severity.FAILURE))
+    lines.append(_note(f"Conventions: {CONVENTIONS}", Severity.CONVENTION))
     return lines
 
 
@@ -411,7 +436,7 @@ def _formula(profile: ModelProfile) -> str:
     return " + ".join(r.formula for r in profile.leaves() if r.formula and r.macs)
 
 
-def layer_grid(variants: Sequence[tuple[str, ModelProfile]]) -> Grid:
+def layer_grid(variants: LayerComparison) -> Grid:
     """One row per realisation of a conv: params, MACs, ratios to the first, the formula."""
     base = variants[0][1]
     rows = tuple(
@@ -430,32 +455,23 @@ def layer_grid(variants: Sequence[tuple[str, ModelProfile]]) -> Grid:
     return Grid(title, columns, rows, None, tuple(layer_notes(variants)))
 
 
-def separable_prediction(variants: Sequence[tuple[str, ModelProfile]]) -> tuple[int, int, float] | None:
-    """(N, D_K, 1/N + 1/D_K^2) of MobileNetV1 eq. 5 for the standard conv, or None."""
-    for label, p in variants:
-        if label == "standard":
-            conv = next((r for r in p.leaves() if "kernel" in r.hparams), None)
-            if conv is None or not conv.output_shape:
-                return None
-            n, k = conv.output_shape[1], conv.hparams["kernel"][0]
-            return n, k, 1 / n + 1 / (k * k)
-    return None
-
-
-def layer_notes(variants: Sequence[tuple[str, ModelProfile]]) -> list[str]:
+def layer_notes(variants: LayerComparison) -> list[Note]:
     """MobileNetV1 eq. 5's predicted dwsep/standard MACs ratio next to the measured one."""
     lines = []
-    pred = separable_prediction(variants)
-    profiles = dict(variants)
-    if pred and "dwsep" in profiles and profiles.get("standard") and profiles["standard"].macs:
-        n, k, ratio = pred
-        measured = profiles["dwsep"].macs / profiles["standard"].macs
+    profiles = dict(variants.variants)
+    standard, dwsep = profiles.get("standard"), profiles.get("dwsep")
+    if standard is not None and dwsep is not None and standard.macs:
+        conv = next(r for r in standard.leaves() if "kernel" in r.hparams)
+        n, k = conv.output_shape[1] if conv.output_shape else 0, conv.hparams["kernel"][0]
         lines.append(
-            f"MobileNetV1 eq. 5: dwsep / standard = 1/N + 1/D_K^2 = 1/{n} + 1/{k * k} = {ratio:.4f}; "
-            f"measured {profiles['dwsep'].macs:,} / {profiles['standard'].macs:,} = {measured:.4f}"
+            _note(
+                f"MobileNetV1 eq. 5: dwsep / standard = 1/N + 1/D_K^2 = 1/{n} + 1/{k * k} = {variants.eq5_ratio:.4f}; "
+                f"measured {dwsep.macs:,} / {standard.macs:,} = {dwsep.macs / standard.macs:.4f}"
+            )
         )
-    lines.append("Padding is 'same' (k // 2); the grouped variant ends with a channel shuffle (0 ops), the ghost one with a concat.")
-    lines.append(f"Conventions: {CONVENTIONS}")
+    lines.extend(variants.notes)
+    lines.append(_note("Padding is 'same' (k // 2); the grouped variant ends with a channel shuffle (0 ops), the ghost one with a concat."))
+    lines.append(_note(f"Conventions: {CONVENTIONS}", Severity.CONVENTION))
     return lines
 
 
@@ -487,17 +503,17 @@ def check_grid(results: Iterable[Any]) -> Grid:
     return Grid(title, columns, rows, None, tuple(check_notes(results)))
 
 
-def check_notes(results: Sequence[Any]) -> list[str]:
+def check_notes(results: Sequence[Any]) -> list[Note]:
     """The conventions behind the checks (each once) and the notes of checks that did not pass."""
-    lines = []
+    lines: list[Note] = []
     seen: list[str] = []
     for r in results:
         if r.convention and r.convention not in seen:
             seen.append(r.convention)
-    lines.extend(f"Convention: {c}" for c in seen)
+    lines.extend(_note(f"Convention: {c}", Severity.CONVENTION) for c in seen)
     for r in results:
         if r.note and r.status != "pass":
-            lines.append(f"{r.model} {r.quantity}: {r.note}")
+            lines.append(_note(f"{r.model} {r.quantity}: {r.note}", Severity.FAILURE if r.status == "fail" else Severity.INFO))
     return lines
 
 

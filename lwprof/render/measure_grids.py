@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lwprof.records import CONVENTIONS, Comparison, ModelProfile
-from lwprof.render.grid import Column, Grid, _config_text, shape_text
+from lwprof.render.grid import Column, Grid, _config_text, profile_title, shape_text
 from lwprof.units import human, human_bytes
 
 __all__ = ["expect_grid", "latency_grid", "memory_grid", "sweep_grid"]
@@ -46,7 +46,7 @@ def memory_grid(profile: ModelProfile) -> Grid:
         f"Peak activation memory: {human_bytes(profile.peak_activation_bytes or 0)} (tensors alive at once, input and shortcuts included)",
         "Traffic = inputs + weights read + outputs written per layer (ShuffleNet V2's memory access cost, Sec. 2)",
     ]
-    title = f"{profile.arch} memory ({_config_text(profile.config)}), input {shape_text(profile.input_shape)}"
+    title = profile_title(profile, "memory")
     return Grid(title, columns, tuple(rows), total, tuple(notes))
 
 
@@ -87,7 +87,7 @@ def latency_grid(result: Any, top: int | None = None) -> Grid:
         ),
         "Per-layer times come from forward hooks in a separate set of runs; they include hook overhead.",
     ]
-    title = f"{result.arch} latency on this CPU ({_config_text(result.config)}), input {shape_text(result.input_shape)}"
+    title = profile_title(result.profile, "latency on this CPU")
     return Grid(title, columns, rows, None, tuple(notes))
 
 

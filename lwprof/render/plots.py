@@ -5,7 +5,11 @@
 * :func:`plot_grid`: a heat map of MACs over a two-option sweep (e.g. alpha x resolution).
 * :func:`plot_roofline`: measured MAC/s of each layer against its arithmetic intensity.
 
-Every function writes a PNG atomically (:func:`lwprof.render.export.write_atomic`) and returns the path.
+* :func:`plot_sweep`: the heat map for a two-option sweep, the scatter otherwise.
+
+Every function writes a PNG (or SVG or PDF, by the file's suffix) atomically
+(:func:`lwprof.render.export.write_atomic`), keeps an existing file unless ``force``, and
+returns the path.
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.records import Comparison, ModelProfile
-from lwprof.render.export import write_atomic
+from lwprof.render.export import check_targets, write_atomic
 
-__all__ = ["check_png_path", "plot_grid", "plot_layers", "plot_roofline", "plot_variants"]
+__all__ = ["check_plot_path", "plot_grid", "plot_layers", "plot_roofline", "plot_sweep", "plot_variants", "save_figure"]
 
 _COLORS = {"Conv 1x1": "#1f77b4", "Conv 1x1 group": "#6baed6", "Conv DW 3x3": "#ff7f0e", "Conv 3x3": "#2ca02c", "FC": "#9467bd"}
 
@@ -35,37 +39,33 @@ def _pyplot() -> Any:
     return plt
 
 
-def check_png_path(path: str | Path) -> Path:
-    """Checks a plot target before any work: a .png name in an existing directory.
+def check_plot_path(path: str | Path, force: bool = False) -> Path:
+    """Checks a plot target before any work: a .png, .svg or .pdf name that can be written.
 
     Raises:
-        LwprofError: Another suffix, a missing directory, or a directory in its place.
+        LwprofError: Another suffix, a missing directory, a directory in its place, or an
+            existing file without ``force``.
     """
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise LwprofError(f"plot file {str(path)!r} must end in .png")
-    if not target.parent.is_dir():
-        raise LwprofError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
-    if target.is_dir():
-        raise LwprofError(f"cannot write {str(path)!r}: it is a directory")
-    return target
+    check_targets(None, str(path), force)
+    return Path(path)
 
 
-def _save(fig: Any, path: str | Path) -> Path:
-    target = check_png_path(path)
+def save_figure(fig: Any, path: str | Path, force: bool = False) -> Path:
+    """Writes a matplotlib figure atomically (PNG, SVG or PDF by suffix) and closes it."""
+    target = check_plot_path(path, force)
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+        fig.savefig(buffer, format=target.suffix.lower().lstrip("."), dpi=120, bbox_inches="tight")
     finally:
         _pyplot().close(fig)
-    return write_atomic(target, buffer.getvalue(), force=True)
+    return write_atomic(target, buffer.getvalue(), force=force)
 
 
 def _color(category: str) -> str:
     return _COLORS.get(category, "#7f7f7f")
 
 
-def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = None) -> Path:
+def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = None, force: bool = False) -> Path:
     """Bars of MACs and memory traffic for every layer that has either (conv, FC, ...)."""
     plt = _pyplot()
     leaves = [r for r in profile.leaves() if r.macs > 0]
@@ -87,10 +87,10 @@ def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = Non
     ax1.set_title(title or f"{profile.arch}: per-layer MACs and memory traffic (batch {profile.batch})")
     for ax in (ax1, ax2):
         ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return save_figure(fig, path, force)
 
 
-def plot_variants(comparison: Comparison, path: str | Path, title: str | None = None) -> Path:
+def plot_variants(comparison: Comparison, path: str | Path, title: str | None = None, force: bool = False) -> Path:
     """Scatter of params (x) against MACs (y) of every variant, each labelled."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
@@ -104,10 +104,10 @@ def plot_variants(comparison: Comparison, path: str | Path, title: str | None = 
     ax.set_title(title or f"{comparison.arch}: params vs MACs")
     ax.grid(alpha=0.3)
     ax.margins(0.15)
-    return _save(fig, path)
+    return save_figure(fig, path, force)
 
 
-def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", title: str | None = None) -> Path:
+def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", title: str | None = None, force: bool = False) -> Path:
     """Heat map of ``quantity`` ("macs" or "params") over a sweep of exactly two options."""
     plt = _pyplot()
     if len(comparison.vary) != 2:
@@ -128,10 +128,10 @@ def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", 
             ax.text(j, i, f"{value:.1f}", ha="center", va="center", color="white" if value < 0.6 * top else "black", fontsize=9)
     fig.colorbar(image, ax=ax, label=f"{'MACs' if quantity == 'macs' else 'parameters'} (millions)")
     ax.set_title(title or f"{comparison.arch}: {'MACs' if quantity == 'macs' else 'parameters'} over {row_key} x {col_key}")
-    return _save(fig, path)
+    return save_figure(fig, path, force)
 
 
-def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labels: Sequence[str] = ()) -> Path:
+def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labels: Sequence[str] = (), force: bool = False) -> Path:
     """Roofline-style chart: each layer's achieved MAC/s against its MACs per byte.
 
     The horizontal roof is the best achieved MAC/s of any layer; the slanted one is the best
@@ -172,4 +172,11 @@ def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labe
     ax.set_title(title or f"{profile.arch}: measured per-layer throughput ({latency.threads} threads)")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, loc="lower right")
-    return _save(fig, path)
+    return save_figure(fig, path, force)
+
+
+def plot_sweep(comparison: Comparison, path: str | Path, quantity: str = "macs", force: bool = False) -> Path:
+    """A sweep's picture: the heat map of two varied options, else params against MACs."""
+    if len(comparison.vary) == 2:
+        return plot_grid(comparison, path, "params" if quantity == "params" else "macs", force=force)
+    return plot_variants(comparison, path, force=force)

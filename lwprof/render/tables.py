@@ -19,7 +19,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from lwprof.records import Comparison, ModelProfile
+from lwprof.records import Comparison, LayerComparison, ModelProfile, Note, Severity
 from lwprof.render import grid as g
 from lwprof.units import human
 
@@ -41,6 +41,8 @@ STATUS_STYLES = {
     "ok": "green",
     "by design": "cyan",
     "fvcore gap": "yellow",
+    "FlopCounterMode gap": "yellow",
+    "unchecked": "yellow",
     "MISMATCH": "bold red",
     "n/a": "dim",
     "pass": "green",
@@ -87,12 +89,14 @@ def _cells(grid: g.Grid, row: Sequence[Any]) -> list[Text]:
     return out
 
 
-def notes_text(notes: Sequence[str]) -> Text:
-    """The lines under a table; warnings and mismatches in red."""
+_SEVERITY_STYLES = {Severity.CONVENTION: "dim", Severity.INFO: "", Severity.WARNING: "bold red", Severity.FAILURE: "bold red"}
+
+
+def notes_text(notes: Sequence[Note]) -> Text:
+    """The lines under a table, styled by severity (warnings and failures in red)."""
     text = Text()
-    for i, line in enumerate(notes):
-        style = "bold red" if line.startswith(("WARNING", "MISMATCH", "FAIL", "OVER BUDGET")) else "dim" if line.startswith("Convention") else ""
-        text.append(line, style=style)
+    for i, note in enumerate(notes):
+        text.append(note.text, style=_SEVERITY_STYLES.get(note.severity, ""))
         if i < len(notes) - 1:
             text.append("\n")
     return text
@@ -121,7 +125,7 @@ def compare_view(comparison: Comparison, published: Sequence[Any] | None = None)
     return Group(grid_table(main), Text(""), grid_table(g.compare_category_grid(comparison)), notes_text(main.notes))
 
 
-def layer_view(variants: Sequence[tuple[str, ModelProfile]]) -> RenderableType:
+def layer_view(variants: LayerComparison) -> RenderableType:
     """``lwprof layer``: one row per realisation of a conv, and eq. 5's prediction."""
     return grid_view(g.layer_grid(variants))
 

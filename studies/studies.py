@@ -23,7 +23,7 @@ import torch
 
 from lwprof.api import compare, profile
 from lwprof.architectures import list_architectures
-from lwprof.latency import measure
+from lwprof.api import measure
 from lwprof.units import human, human_bytes
 
 __all__ = ["expectations_example", "ghostnet_vs_standard", "latency", "mobilenet_grid", "shufflenet_groups"]
@@ -51,7 +51,7 @@ def mobilenet_grid(out: Path) -> str:
 
     alphas, resolutions = (1.0, 0.75, 0.5, 0.25), (224, 192, 160, 128)
     grid = compare("mobilenet", vary={"alpha": alphas, "resolution": resolutions})
-    plot_grid(grid, out / "mobilenet_grid.png", "macs", "MobileNetV1: MACs (millions) over width multiplier x resolution")
+    plot_grid(grid, out / "mobilenet_grid.png", "macs", "MobileNetV1: MACs (millions) over width multiplier x resolution", force=True)
     by = {(v.config["alpha"], v.config["resolution"]): v.profile for v in grid.variants}
     macs_rows = [[a, *(f"{by[a, r].macs / 1e6:.2f}" for r in resolutions)] for a in alphas]
     param_rows = [[a, f"{by[a, 224].params / 1e6:.3f}"] for a in alphas]
@@ -87,7 +87,7 @@ def shufflenet_groups(out: Path) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lwprof.render.plots import _save
+    from lwprof.render.plots import save_figure
 
     rows = []
     series: dict[bool, list[tuple[int, float, float]]] = {True: [], False: []}
@@ -109,7 +109,7 @@ def shufflenet_groups(out: Path) -> str:
     ax1.set_ylabel("MACs (millions)", color="#1f77b4")
     ax2.set_ylabel("measured latency (ms, this CPU)", color="#ff7f0e")
     ax1.set_title("ShuffleNet v1 1x: MACs vs measured latency by groups (shuffle on)")
-    _save(fig, out / "shufflenet_groups.png")
+    save_figure(fig, out / "shufflenet_groups.png", force=True)
     return "\n".join(
         [
             "# ShuffleNet v1: the groups ablation",
@@ -137,7 +137,7 @@ def ghostnet_vs_standard(out: Path) -> str:
     from lwprof.render.plots import plot_variants
 
     c = compare("ghostnet", vary={"width": (0.5, 1.0, 1.3), "conv": ("standard", "ghost")})
-    plot_variants(c, out / "ghostnet_vs_standard.png", "GhostNet: ghost modules vs ordinary convs (params vs MACs)")
+    plot_variants(c, out / "ghostnet_vs_standard.png", "GhostNet: ghost modules vs ordinary convs (params vs MACs)", force=True)
     rows = []
     for v in c.variants:
         p = v.profile
@@ -205,7 +205,7 @@ def latency(out: Path) -> str:
              f"{100 * dw[0] / r.profile.macs:.1f}% / {100 * dw[1] / layer_time:.1f}%"]
         )  # fmt: skip
         if spec.name == "mobilenet_v1":
-            plot_roofline(r, out / "latency_roofline.png", "MobileNetV1-224: measured per-layer throughput vs arithmetic intensity")
+            plot_roofline(r, out / "latency_roofline.png", "MobileNetV1-224: measured per-layer throughput vs arithmetic intensity", force=True)
             slow = sorted(r.layers, key=lambda t: t.rank_time)[:10]
             top_rows = [[t.name, t.category, human(t.macs), f"{t.median_s * 1e3:.3f}", f"{t.macs_per_s / 1e9:.2f}", t.rank_time, t.rank_macs] for t in slow]
     return "\n".join(

@@ -9,6 +9,7 @@ can be set beside its rank by MACs.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -18,11 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from lwprof.api import profile
-from lwprof.architectures import get_architecture
+from lwprof import profiler
 from lwprof.errors import LwprofError
 from lwprof.records import ModelProfile
-from lwprof.specs import is_user_spec, parse_spec
+from lwprof.resolve import resolve
+from lwprof.units import human_bytes
 
 __all__ = ["LatencyResult", "LayerTiming", "measure"]
 
@@ -132,14 +133,17 @@ class LatencyResult:
 
 
 def measure(
-    model_or_name: str | nn.Module,
+    model_or_name: Any,
     input_size: Sequence[int] | None = None,
     *,
+    inputs: Any = None,
     batch: int = 1,
     warmup: int = 5,
     repeats: int = 20,
     threads: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    kwargs: Any = None,
+    seed: int = 0,
+    progress: Callable[[str, int, int], None] | None = None,
     **options: Any,
 ) -> LatencyResult:
     """Times a model on this CPU, end to end and per layer.
@@ -147,48 +151,63 @@ def measure(
     Args:
         model_or_name: A zoo name, a user spec or a module (as for :func:`lwprof.profile`).
         input_size: (C, H, W); defaults as for :func:`lwprof.profile`.
+        inputs: Instead of ``input_size``, any inputs :func:`lwprof.profile` takes.
         batch: Batch size.
         warmup: Untimed runs first (allocator and kernel caches warm up).
         repeats: Timed runs; the median and interquartile range are reported.
         threads: ``torch.set_num_threads`` for the runs (restored after); None keeps it.
-        progress: Called with (done, total) after every run.
+        kwargs: A user model's factory arguments.
+        seed: Seed of the generated inputs.
+        progress: Called before every run with (label, index, total).
         **options: Architecture options.
 
     Raises:
-        LwprofError: Bad input, or warmup < 0 / repeats < 1 / threads < 1.
+        LwprofError: Bad input, warmup < 0 / repeats < 1 / threads out of range, or a model
+            whose real forward pass would not fit in memory.
     """
     if warmup < 0 or repeats < 1:
         raise LwprofError(f"need warmup >= 0 and repeats >= 1, got {warmup} and {repeats}")
-    if threads is not None and threads < 1:
-        raise LwprofError(f"threads must be >= 1, got {threads}")
-    analytic = profile(model_or_name, input_size, batch=batch, **options)
-    model = _real_model(model_or_name, analytic, options)
-    x = torch.randn(analytic.input_shape)
+    cores = os.cpu_count() or 1
+    if threads is not None and not 1 <= threads <= 4 * cores:
+        raise LwprofError(f"threads must be between 1 and {4 * cores} (this machine has {cores} cores), got {threads}")
+    if input_size is not None and inputs is not None:
+        raise LwprofError("give input_size or inputs, not both")
+    resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
+    analytic = profiler.run(resolved, batch=batch)
+    need = 4 * (analytic.params + analytic.buffers) + (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
+    limit = profiler.memory_limit()
+    if need > limit:
+        raise LwprofError(
+            f"timing runs the real model, which needs about {human_bytes(need)} here (weights and activations), more than the "
+            f"{human_bytes(limit)} allowed (LWPROF_MAX_MEMORY); use a smaller --resolution, --input-size or --batch"
+        )
+    model = resolved.build("cpu")
+    args, kw = resolved.inputs.make(batch, "cpu", seed)
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
     total = warmup + 2 * repeats
     step = 0
 
-    def tick() -> None:
+    def tick(phase: str) -> None:
         nonlocal step
-        step += 1
         if progress:
-            progress(step, total)
+            progress(phase, step, total)
+        step += 1
 
     try:
         model.eval()
         with torch.inference_mode():
             for _ in range(warmup):
-                model(x)
-                tick()
+                tick("warm-up")
+                model(*args, **kw)
             times = []
             for _ in range(repeats):
+                tick("end to end")
                 start = time.perf_counter()
-                model(x)
+                model(*args, **kw)
                 times.append(time.perf_counter() - start)
-                tick()
-            layer_times = _time_layers(model, x, repeats, tick)
+            layer_times = _time_layers(model, args, kw, repeats, lambda: tick("per layer"))
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(saved_threads)
@@ -198,18 +217,7 @@ def measure(
     )
 
 
-def _real_model(model_or_name: str | nn.Module, analytic: ModelProfile, options: dict[str, Any]) -> nn.Module:
-    if isinstance(model_or_name, nn.Module):
-        return model_or_name
-    name, spec_kwargs = parse_spec(model_or_name)
-    if is_user_spec(name):
-        from lwprof.user_models import load_user_model
-
-        return load_user_model(name, spec_kwargs or options.get("kwargs"))[0]
-    return get_architecture(name).build(analytic.config)
-
-
-def _time_layers(model: nn.Module, x: torch.Tensor, repeats: int, tick: Callable[[], None]) -> dict[str, float]:
+def _time_layers(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], repeats: int, tick: Callable[[], None]) -> dict[str, float]:
     """Median seconds per pass spent in each leaf module, timed with forward hooks."""
     names = {id(m): n for n, m in model.named_modules() if next(iter(m.children()), None) is None}
     starts: dict[int, float] = {}
@@ -229,10 +237,10 @@ def _time_layers(model: nn.Module, x: torch.Tensor, repeats: int, tick: Callable
             handles += [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
     try:
         for _ in range(repeats):
-            current = {}
-            model(x)
-            runs.append(current)
             tick()
+            current = {}
+            model(*args, **kwargs)
+            runs.append(current)
     finally:
         for h in handles:
             h.remove()

@@ -1,0 +1,213 @@
+"""Op-level costs: one registered handler per aten op, as :mod:`lwprof.counting.formulas` has one per layer.
+
+The walker counts every op that runs outside a layer with a formula here: a residual add, a
+concat, ``F.conv2d`` or ``torch.matmul`` called in a ``forward``, and every op of a leaf that
+has no formula (or whose own forward differs from its type's). A handler receives the op's
+arguments (tensors on ``meta`` or the CPU) and its output and returns an :class:`OpCost`.
+
+Handlers are registered with :func:`lwprof.counting.formulas.register_formula` (the one
+decorator, for layer types and ops alike) or :func:`register_op_formula`, keyed by the op's
+overload packet (``torch.ops.aten.mm``) or one overload (``torch.ops.aten.mm.default``); an
+overload's handler wins over its packet's. An op without a handler costs nothing when it only
+moves or views data, one "other op" per output element when it is element-wise, and likewise
+one per output element otherwise (counted, never dropped).
+
+Conventions (:mod:`lwprof.records`): MACs are multiply-accumulates of convolutions and matrix
+products; everything else is other ops.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import torch
+
+__all__ = ["OpCost", "find_op_formula", "is_mac_op", "op_cost", "register_op_formula"]
+
+aten = torch.ops.aten
+
+
+class OpCost(NamedTuple):
+    """What one call of one op costs."""
+
+    macs: int
+    other_ops: int
+
+
+OpFormula = Callable[[tuple[Any, ...], Mapping[str, Any], Any], OpCost]
+_OP_FORMULAS: dict[Any, OpFormula] = {}
+_MAC_OPS: set[Any] = set()  # packets whose handler counts MACs (matmul-class work)
+
+
+def _is_op(target: Any) -> bool:
+    return isinstance(target, (torch._ops.OpOverloadPacket, torch._ops.OpOverload))
+
+
+def register_op_formula(*ops: Any, macs: bool = False) -> Callable[[OpFormula], OpFormula]:
+    """Registers a cost handler for aten ops (packets such as ``aten.mm`` or overloads).
+
+    Args:
+        *ops: The ops.
+        macs: The handler counts multiply-accumulates (matmul-class work); the cross-check
+            compares only such work.
+
+    Raises:
+        RuntimeError: An op already has a handler (as torch's flop_registry does).
+        ValueError: A target is not a torch op.
+    """
+
+    def deco(fn: OpFormula) -> OpFormula:
+        for op in ops:
+            if not _is_op(op):
+                raise ValueError(f"register_op_formula expects torch ops such as torch.ops.aten.mm, got {op!r}")
+            if op in _OP_FORMULAS:
+                raise RuntimeError(f"a formula for {op} is already registered")
+            _OP_FORMULAS[op] = fn
+            if macs:
+                _MAC_OPS.add(op)
+        find_op_formula.cache_clear()
+        return fn
+
+    return deco
+
+
+@functools.lru_cache(maxsize=None)
+def find_op_formula(func: Any) -> OpFormula | None:
+    """The handler of an op overload (its own, else its packet's), or None."""
+    return _OP_FORMULAS.get(func) or _OP_FORMULAS.get(getattr(func, "overloadpacket", None))
+
+
+def is_mac_op(func: Any) -> bool:
+    """Whether an op does multiply-accumulate-class work (its handler counts MACs)."""
+    return func in _MAC_OPS or getattr(func, "overloadpacket", None) in _MAC_OPS
+
+
+def op_cost(func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """(MACs, other ops) of one call of an aten op, from its arguments' and output's shapes."""
+    handler = find_op_formula(func)
+    if handler is not None:
+        return handler(args, kwargs, out)
+    if _moves_data(func):
+        return OpCost(0, 0)
+    return OpCost(0, _numel(out))
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _first_tensor(value: Any) -> torch.Tensor | None:
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            found = _first_tensor(v)
+            if found is not None:
+                return found
+    return None
+
+
+def _numel(out: Any) -> int:
+    t = _first_tensor(out)
+    return t.numel() if t is not None else 0
+
+
+# Ops that move or view data and do no arithmetic (exact overload-packet names).
+_NO_OPS = frozenset({
+    "view", "_unsafe_view", "reshape", "transpose", "permute", "t", "expand", "squeeze", "unsqueeze", "slice",
+    "select", "cat", "stack", "split", "split_with_sizes", "unsafe_split", "chunk", "narrow", "clone", "contiguous", "copy",
+    "copy_", "detach", "alias", "empty", "empty_like", "new_empty", "new_empty_strided", "empty_strided", "zeros", "zeros_like",
+    "ones", "ones_like", "full", "full_like", "new_zeros", "new_ones", "new_full", "_to_copy", "flatten", "as_strided", "lift_fresh",
+    "lift_fresh_copy", "unbind", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "roll", "flip",
+    "index_select", "gather", "embedding", "constant_pad_nd", "pad", "repeat", "tile", "_reshape_alias", "unfold", "fill_",
+    "zero_", "arange", "scalar_tensor", "_local_scalar_dense", "index",
+    "view_as_real", "view_as_complex", "movedim", "swapaxes", "squeeze_", "unsqueeze_", "t_", "transpose_", "rand", "randn",
+    "randint", "rand_like", "randn_like", "bernoulli", "bernoulli_", "normal_", "uniform_", "detach_", "set_", "resize_",
+})
+
+
+@functools.lru_cache(maxsize=None)
+def _moves_data(func: Any) -> bool:
+    name = func.__name__.split(".")[0]
+    return name in _NO_OPS and torch.Tag.pointwise not in func.tags
+
+
+# -- matmul-class ops: multiply-accumulates -------------------------------------------------------
+
+
+@register_op_formula(aten.convolution, aten._convolution, macs=True)
+def _convolution(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    x, weight, bias = args[0], args[1], args[2]
+    transposed = args[6] if len(args) > 6 else kwargs.get("transposed", False)
+    per_output = weight.shape[1] * math.prod(weight.shape[2:])
+    out_elems = _numel(out)
+    # A transposed conv spreads every input element over a kernel: x elements x (C_out/g) x k.
+    macs = x.numel() * per_output if transposed else out_elems * per_output
+    return OpCost(macs, out_elems if bias is not None else 0)
+
+
+@register_op_formula(aten.mm, aten.bmm, macs=True)
+def _mm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    # (.., n, m) @ (.., m, p): every one of the n*m*p products, per batch element.
+    return OpCost(args[0].numel() * args[1].shape[-1], 0)
+
+
+@register_op_formula(aten.addmm, aten.baddbmm, aten.addbmm, macs=True)
+def _addmm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    # bias + (.., n, m) @ (.., m, p); addbmm also sums the batch of products: same MACs.
+    return OpCost(args[1].numel() * args[2].shape[-1], _numel(out))
+
+
+def _attention(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """Fused attention: q @ k^T and softmax(.) @ v, MACs = batch x heads x L x S x (E_qk + E_v)."""
+    q, k, v = args[0], args[1], args[2]
+    lead = math.prod(q.shape[:-2])
+    seq_q, seq_k = q.shape[-2], k.shape[-2]
+    macs = lead * seq_q * seq_k * (q.shape[-1] + v.shape[-1])
+    return OpCost(macs, lead * seq_q * seq_k)  # the softmax: one op per score
+
+
+_FUSED_ATTENTION = [
+    getattr(aten, name)
+    for name in (
+        "_scaled_dot_product_flash_attention_for_cpu",
+        "_scaled_dot_product_flash_attention",
+        "_scaled_dot_product_efficient_attention",
+        "_scaled_dot_product_cudnn_attention",
+    )
+    if hasattr(aten, name)
+]
+register_op_formula(*_FUSED_ATTENTION, macs=True)(_attention)
+
+
+# -- element-wise, reductions, pooling: other ops --------------------------------------------------
+
+
+@register_op_formula(
+    aten.mean, aten.sum, aten.amax, aten.amin, aten.max, aten.min, aten.var, aten.std, aten.var_mean, aten.std_mean,
+    aten._softmax, aten._log_softmax, aten._safe_softmax, aten.norm, aten.linalg_vector_norm, aten.logsumexp, aten.prod,
+    aten.cumsum, aten.argmax, aten.argmin, aten.any, aten.all,
+)  # fmt: skip
+def _reduction(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    return OpCost(0, max(x.numel() if x is not None else 0, _numel(out)))
+
+
+@register_op_formula(
+    aten.max_pool1d, aten.max_pool2d_with_indices, aten.max_pool3d_with_indices, aten.avg_pool1d, aten.avg_pool2d, aten.avg_pool3d,
+)  # fmt: skip
+def _pool(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    kernel = args[1] if len(args) > 1 else kwargs.get("kernel_size", ())
+    return OpCost(0, _numel(out) * math.prod(tuple(kernel)))
+
+
+@register_op_formula(aten._adaptive_avg_pool2d, aten.adaptive_max_pool2d, aten._adaptive_avg_pool3d, aten.adaptive_avg_pool1d, aten.adaptive_max_pool1d)
+def _adaptive_pool(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    return OpCost(0, max(args[0].numel(), _numel(out)))
+
+
+@register_op_formula(aten.native_batch_norm, aten._native_batch_norm_legit, aten._native_batch_norm_legit_no_training, aten.native_layer_norm, aten.native_group_norm)
+def _normalisation(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    return OpCost(0, 2 * args[0].numel())  # scale and shift per element at inference

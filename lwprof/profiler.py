@@ -1,0 +1,228 @@
+"""Profiles a :class:`~lwprof.resolve.Resolved` model: meta first, real tensors when the forward needs data.
+
+* The counting forward runs on ``meta`` tensors (shapes only, no activation memory).
+* When it cannot (the forward calls ``.item()``, ``nonzero``, numpy, copies to the CPU: a
+  detector's proposals, a data-dependent branch), the same walk runs on real CPU tensors:
+  seeded, valid inputs (:meth:`~lwprof.resolve.Inputs.make`), PyTorch's reference kernels,
+  and a memory limit. The profile says so in one note, and that its counts may depend on the
+  input's values. ``device="meta"`` or ``"cpu"`` forces one way.
+* The optional cross-check with fvcore and FlopCounterMode runs real forward passes too; it is
+  skipped, with a note, when it would need more memory than allowed.
+
+Memory limit for real tensors: ``LWPROF_MAX_MEMORY`` (e.g. ``8GiB``), else half of this
+machine's memory; the cross-check allows at most 2 GiB of its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from lwprof.counting.walker import NeedsRealTensors, walk
+from lwprof.errors import LwprofError
+from lwprof.records import BYTES_PER_ELEMENT, LayerComparison, ModelProfile, Note, Severity
+from lwprof.resolve import Resolved
+from lwprof.units import human_bytes, parse_bytes
+
+__all__ = ["CROSSCHECK_LIMIT", "DEVICES", "layer_variants", "memory_limit", "run"]
+
+DEVICES = ("auto", "meta", "cpu")
+CROSSCHECK_LIMIT = 2 * 2**30  # bytes of weights + activations the cross-check's real forward may use
+
+
+def memory_limit() -> int:
+    """Bytes a real-tensor forward pass may use: ``LWPROF_MAX_MEMORY``, else half the machine's memory.
+
+    Raises:
+        LwprofError: ``LWPROF_MAX_MEMORY`` is not a size such as 8GiB.
+    """
+    text = os.environ.get("LWPROF_MAX_MEMORY")
+    if text:
+        try:
+            return parse_bytes(text)
+        except LwprofError as exc:
+            raise LwprofError(f"LWPROF_MAX_MEMORY: {exc}") from None
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 8 * 2**30
+
+
+def run(
+    resolved: Resolved,
+    *,
+    batch: int = 1,
+    device: str = "auto",
+    crosscheck: bool = False,
+    strict: bool = False,
+    verify: bool = False,
+    dtype: str = "fp32",
+    seed: int = 0,
+) -> ModelProfile:
+    """Profiles a resolved model.
+
+    Args:
+        resolved: The model and its inputs.
+        batch: Batch size (prepended to every input given as a shape).
+        device: "auto" (meta, then the CPU if the forward needs data), "meta" or "cpu".
+        crosscheck: Also count with fvcore and FlopCounterMode and attach a verdict per record.
+        strict: Fail when a leaf layer has no formula.
+        verify: Run PyTorch's meta kernels for every op (checks every formula's shape).
+        dtype: Element type for byte counts.
+        seed: Seed of the generated inputs of a real-tensor walk.
+
+    Raises:
+        LwprofError: Bad input, a forward that fails, or a real forward pass over the memory limit.
+    """
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise LwprofError(f"batch must be an integer >= 1, got {batch!r}")
+    if dtype not in BYTES_PER_ELEMENT:
+        raise LwprofError(f"dtype {dtype!r} is not supported; choose from {', '.join(BYTES_PER_ELEMENT)}")
+    if device not in DEVICES:
+        raise LwprofError(f"device {device!r} is not supported; choose from {', '.join(DEVICES)}")
+    if resolved.inputs.has_tensors and batch != 1:
+        raise LwprofError(f"the inputs ({resolved.inputs.source}) are tensors, which fix the batch; drop --batch")
+    notes = list(resolved.notes)
+    common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype}
+    profile: ModelProfile | None = None
+    real_inputs = None
+    dependent = False
+    if device != "cpu":
+        model = resolved.build("meta")
+        try:
+            profile = walk(model, inputs=resolved.inputs.make(batch, "meta"), **common)
+        except NeedsRealTensors as exc:
+            if device == "meta" or resolved.is_zoo:
+                raise LwprofError(f"forward pass failed for input {_inputs_text(resolved, batch)}: {exc.reason}") from None
+            _check_memory(resolved, batch, exc.peak_bytes, "its forward needs real tensors", "--input-size or --batch")
+            dependent = True
+            notes.append(
+                Note(
+                    Severity.INFO,
+                    f"counted on real CPU tensors (seed {seed}): the forward cannot run on meta tensors ({exc.reason}); "
+                    "work after that point may depend on the input's values (e.g. a detector's proposals)",
+                )
+            )
+    if profile is None:
+        if device == "cpu":
+            _check_memory(resolved, batch, 0, "--device cpu runs a real forward pass", "--input-size or --batch")
+        model = resolved.build("cpu")
+        real_inputs = resolved.inputs.make(batch, "cpu", seed)
+        profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), **common)
+    profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=tuple(notes))
+    if crosscheck:
+        profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
+    return profile
+
+
+def _inputs_text(resolved: Resolved, batch: int) -> str:
+    specs = resolved.inputs.specs(batch)
+    if len(specs) == 1 and specs[0].name is None and specs[0].dtype == "float32":
+        return f"shape {specs[0].shape}"
+    return ", ".join(str(s) for s in specs)
+
+
+def _check_memory(resolved: Resolved, batch: int, activations: int, why: str, smaller: str) -> None:
+    """Refuses a real forward pass that would not fit (its weights, inputs and activations seen so far)."""
+    limit = memory_limit()
+    weights = 4 * resolved.parameter_count() if resolved.is_zoo else 0  # a user model's weights exist already
+    need = weights + resolved.inputs.element_bytes(batch) + activations
+    if need > limit:
+        raise LwprofError(
+            f"{why}, which needs at least {human_bytes(need)} here, more than the {human_bytes(limit)} allowed "
+            f"(LWPROF_MAX_MEMORY); use a smaller {smaller}"
+        )
+
+
+def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int) -> ModelProfile:
+    from lwprof.counting.crosscheck import attach_crosschecks
+
+    per_sample = (profile.peak_activation_elements or 0) * 4 // (1 if real_inputs is not None else batch)
+    weights = 4 * (profile.params + profile.buffers)
+    need = per_sample + weights
+    if need > CROSSCHECK_LIMIT:
+        return dataclasses.replace(
+            profile,
+            crosscheck_note=f"skipped: a real forward pass would need about {human_bytes(need)} ({human_bytes(weights)} of weights, "
+            f"{human_bytes(per_sample)} of activations at once), more than the {human_bytes(CROSSCHECK_LIMIT)} the cross-check may use; "
+            "the analytic counts need none (--no-fvcore skips the check)",
+        )
+    model = resolved.build("cpu")
+    if real_inputs is not None:  # the data decided the work: check on the very same inputs
+        return attach_crosschecks(profile, model, real_inputs, scale=1)
+    if resolved.inputs.has_tensors:
+        return attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=1)
+    return attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=batch)
+
+
+def layer_variants(
+    in_channels: int,
+    out_channels: int,
+    kernel: int,
+    size: int,
+    *,
+    stride: int = 1,
+    groups: int | None = None,
+    bias: bool = False,
+    ratio: int = 2,
+    batch: int = 1,
+) -> LayerComparison:
+    """One convolution realised as standard, grouped, depthwise-separable and ghost.
+
+    Reproduces the articles' worked examples, e.g. a 3x3 conv on 12x12x4 -> 12x12x2 costs 72
+    params and 10368 MACs; depthwise-separable 44 and 6336 (with "same" padding).
+
+    Args:
+        in_channels: Input channels M.
+        out_channels: Output channels N.
+        kernel: Kernel size D_K (odd; "same" padding k // 2).
+        size: Input height and width D_F.
+        stride: Stride.
+        groups: Groups of the grouped variant (must divide both channel counts). None: 2,
+            or the largest group count below it that divides both (the variant is left out,
+            with a note, when only 1 does).
+        bias: Give every conv a bias (the articles' 16 -> 32 example counts one).
+        ratio: Ghost ratio s of the ghost variant.
+        batch: Batch size.
+
+    Returns:
+        The variants ((label, profile) pairs; each profile's leaves carry the formula text),
+        MobileNetV1 eq. 5's predicted dwsep / standard ratio, and notes.
+
+    Raises:
+        LwprofError: A non-positive size, an even kernel, a ratio below 2, or given groups that
+            do not divide the channels.
+    """
+    import torch
+
+    from lwprof.architectures.blocks import conv_unit
+    from lwprof.architectures.rules import ConvKind, check_groups, separable_ratio, valid_groups
+
+    for name, value in (("in", in_channels), ("out", out_channels), ("kernel", kernel), ("size", size), ("stride", stride), ("groups", groups), ("ratio", ratio), ("batch", batch)):
+        if value is not None and value < 1:
+            raise LwprofError(f"--{name} must be >= 1, got {value}")
+    if kernel % 2 == 0:
+        raise LwprofError(f"--kernel must be odd (padding k // 2 keeps the size), got {kernel}")
+    if ratio < 2:
+        raise LwprofError(f"--ratio must be >= 2 (a ghost module with ratio 1 has no cheap channels), got {ratio}")
+    if (size + 2 * (kernel // 2) - kernel) // stride + 1 < 1:
+        raise LwprofError(f"--size {size} is too small for a {kernel}x{kernel} conv with stride {stride}")
+    notes: list[Note] = []
+    if groups is not None:
+        check_groups("the grouped variant", in_channels, out_channels, groups)
+    else:
+        groups = max(g for g in valid_groups(in_channels, out_channels) if g <= 2)
+        if groups == 1:
+            notes.append(Note(Severity.INFO, f"grouped variant left out: no group count > 1 divides both {in_channels} and {out_channels} channels"))
+        elif groups != 2:
+            notes.append(Note(Severity.INFO, f"grouped variant uses g={groups}, the largest group count <= 2 that divides both channel counts"))
+    kinds = [(ConvKind.STANDARD.value, ConvKind.STANDARD), (f"grouped (g={groups})", ConvKind.GROUPED), (ConvKind.DWSEP.value, ConvKind.DWSEP), (f"ghost (s={ratio})", ConvKind.GHOST)]
+    if groups == 1:
+        kinds.pop(1)
+    out = []
+    for label, kind in kinds:
+        with torch.device("meta"):
+            module = conv_unit(kind, in_channels, out_channels, kernel, stride, groups, act=None, norm=False, bias=bias, ratio=ratio)
+        out.append((label, walk(module, (batch, in_channels, size, size), arch=label)))
+    return LayerComparison(tuple(out), separable_ratio(out_channels, kernel), tuple(notes))

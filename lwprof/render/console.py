@@ -1,0 +1,140 @@
+"""Where results go: the consoles, progress on long work, and one ``emit`` for every format.
+
+* stdout carries the result only (a table, Markdown, CSV, TSV or JSON); everything else,
+  progress and messages, goes to stderr.
+* Progress: a rich bar on a terminal; without one (a CI log, a pipe) one plain line to stderr
+  every few seconds once the work has taken that long.
+* :func:`emit` prints a result or writes it atomically (:func:`~lwprof.render.export.write_atomic`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import io
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console, RenderableType
+
+from lwprof.render.export import export_grid, to_json, write_atomic
+from lwprof.render.grid import Grid
+
+__all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "emit", "err_console", "progress", "stdout_console"]
+
+PLAIN_PROGRESS_EVERY_S = 5.0  # without a terminal: one progress line this often, after this long
+
+
+class Format(str, enum.Enum):
+    """Output formats: a rich table for people, the rest for files and other tools."""
+
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+    TSV = "tsv"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class Output:
+    """A result, ready for every format: builders, called only for the format asked for.
+
+    Attributes:
+        view: The rich renderable (``--format table``).
+        grid: The one table for Markdown, CSV and TSV.
+        data: The JSON-ready data.
+    """
+
+    view: Callable[[], RenderableType]
+    grid: Callable[[], Grid]
+    data: Callable[[], Any]
+
+
+def _width() -> int | None:
+    """The console width: COLUMNS when set (>= 40), the terminal's, else 120 (a pipe, a file, tests)."""
+    text = os.environ.get("COLUMNS", "")
+    if text.strip().isdigit() and int(text) > 0:
+        return max(40, int(text))
+    return None if sys.stdout.isatty() else 120
+
+
+def stdout_console() -> Console:
+    return Console(width=_width(), emoji=False, highlight=False, safe_box=_ascii_only(sys.stdout))
+
+
+def err_console() -> Console:
+    return Console(stderr=True, emoji=False, highlight=False, safe_box=_ascii_only(sys.stderr))
+
+
+def _ascii_only(stream: Any) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "")
+    return encoding in ("ascii", "usascii", "ansix3.41968", "646")
+
+
+@contextlib.contextmanager
+def progress(what: str, enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress reporter fed with (label, index, total) before each item.
+
+    On a terminal: a rich bar (a spinner while the total is unknown). Otherwise one plain line
+    on stderr every :data:`PLAIN_PROGRESS_EVERY_S` seconds, once the work has taken that long.
+    """
+    if not enabled:
+        yield lambda label, index, total: None
+        return
+    if not sys.stderr.isatty():
+        start = last = time.monotonic()
+
+        def plain(label: str, index: int, total: int) -> None:
+            nonlocal last
+            now = time.monotonic()
+            if now - last >= PLAIN_PROGRESS_EVERY_S:
+                last = now
+                count = f" {index + 1}/{total}" if total > 1 else ""
+                print(f"lwprof: {what}{count}: {label} ({now - start:.0f} s)", file=sys.stderr, flush=True)
+
+        yield plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err_console(), transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def step(label: str, index: int, total: int) -> None:
+            bar.update(task, total=total if total > 1 else None, completed=index, description=f"{what}: {label}")
+
+        yield step
+
+
+def render_text(view: RenderableType, width: int = 120) -> str:
+    """A renderable as plain text (no colours), for ``--format table -o FILE``."""
+    buf = io.StringIO()
+    Console(file=buf, width=width, force_terminal=False, color_system=None, emoji=False).print(view)
+    return buf.getvalue()
+
+
+def emit(fmt: Format, out: Output, output: str | None = None, force: bool = False) -> str | None:
+    """Prints a result on stdout, or writes it atomically to ``output``.
+
+    Returns:
+        The path written, or None when printed.
+    """
+    if fmt is Format.TABLE:
+        if output is None:
+            stdout_console().print(out.view())
+            return None
+        text = render_text(out.view())
+    elif fmt is Format.JSON:
+        text = to_json(out.data())
+    else:
+        text = export_grid(out.grid(), fmt.value)
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    return str(write_atomic(output, text, force))
+

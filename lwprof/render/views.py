@@ -1,0 +1,95 @@
+"""One :class:`~lwprof.render.console.Output` per command: its table, its export grid and its JSON.
+
+Pure functions of lwprof's records (no torch): the CLI calls the API, passes the result here
+and emits what comes back in the format asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lwprof.records import CONVENTIONS, CheckStatus, Comparison, LayerComparison, ModelProfile
+from lwprof.render import grid as g
+from lwprof.render import measure_grids as mg
+from lwprof.render import tables as t
+from lwprof.render.console import Output
+from lwprof.render.export import check_dict, compare_dict, layer_dict
+
+__all__ = [
+    "bench_output",
+    "check_output",
+    "compare_output",
+    "expect_output",
+    "layer_output",
+    "list_output",
+    "summary_dict",
+    "summary_output",
+    "sweep_output",
+]
+
+
+def list_output(specs: Sequence[Any]) -> Output:
+    return Output(lambda: t.list_view(specs), lambda: g.list_grid(specs), lambda: {"architectures": g.list_dict(specs)})
+
+
+def summary_dict(profile: ModelProfile, published: Mapping[str, Any] | None, depth: int | None = None) -> dict[str, Any]:
+    """``lwprof summary --format json``: the profile, the paper's numbers and totals by layer type."""
+    out = profile.to_dict()
+    out["published"] = dict(published) if published else None
+    if depth is not None:
+        out["depth"] = depth
+        out["layers"] = [r for r in out["layers"] if r["depth"] <= depth]
+    out["by_category"] = {cat: {"params": p, "macs": m} for cat, (p, m) in profile.by_category().items()}
+    return out
+
+
+def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, *, depth: int | None = None, by_type: bool = False, memory: bool = False) -> Output:
+    """The per-layer table (or by layer type, or memory per layer) of one profile."""
+    if memory:
+        grid = lambda: mg.memory_grid(profile)  # noqa: E731
+    elif by_type:
+        grid = lambda: g.by_type_grid(profile, published)  # noqa: E731
+    else:
+        grid = lambda: g.summary_grid(profile, depth, published)  # noqa: E731
+    return Output(lambda: t.grid_view(grid()), grid, lambda: summary_dict(profile, published, depth))
+
+
+def compare_output(comparison: Comparison, published: Sequence[Any], *, by_type: bool = False) -> Output:
+    """Variants side by side; ``by_type``: MACs by layer type per variant (the export's one table)."""
+    grid = (lambda: g.compare_category_grid(comparison)) if by_type else (lambda: g.compare_grid(comparison, published))
+    return Output(lambda: t.compare_view(comparison, published), grid, lambda: compare_dict(comparison, published))
+
+
+def layer_output(variants: LayerComparison) -> Output:
+    return Output(lambda: t.layer_view(variants), lambda: g.layer_grid(variants), lambda: layer_dict(variants))
+
+
+def check_output(results: Sequence[Any]) -> Output:
+    return Output(lambda: t.check_view(results), lambda: g.check_grid(results), lambda: check_dict(results))
+
+
+def expect_output(results: Sequence[Any], path: str) -> Output:
+    grid = mg.expect_grid(results, path)
+    data = {"file": path, "results": [dataclasses.asdict(r) for r in results], "passed": all(r.status is CheckStatus.PASS for r in results)}
+    return Output(lambda: t.grid_view(grid), lambda: grid, lambda: data)
+
+
+def bench_output(result: Any, top: int | None) -> Output:
+    grid = mg.latency_grid(result, top)
+    return Output(lambda: t.grid_view(grid), lambda: grid, result.to_dict)
+
+
+def sweep_output(comparison: Comparison, quantity: str, latencies: Mapping[str, Any] | None) -> Output:
+    grid = mg.sweep_grid(comparison, quantity, latencies)
+
+    def data() -> dict[str, Any]:
+        out = compare_dict(comparison, None)
+        out["conventions"] = CONVENTIONS
+        if latencies is not None:
+            for variant in out["variants"]:
+                variant["latency_s"] = latencies[variant["label"]]
+        return out
+
+    return Output(lambda: t.grid_view(grid), lambda: grid, data)

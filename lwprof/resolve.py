@@ -1,0 +1,653 @@
+"""Spec + inputs -> one frozen :class:`Resolved` model: the only place that reads a spec or loads a user file.
+
+A *spec* names what to profile:
+
+* a zoo architecture with options: ``mobilenet``, ``mobilenet@alpha=0.5,resolution=160``;
+* a user model with its factory's keyword arguments: ``path/net.py:Net@width=2`` or
+  ``package.module:make_net@depth=3``. ``Net`` may be an ``nn.Module`` subclass, a factory
+  returning a module, or a module instance;
+* an ``nn.Module`` itself (API only); a ``torch.compile``'d module is profiled through its
+  original module, a TorchScript module as one block.
+
+Option values after ``@`` are read as JSON when they parse (numbers, true/false, lists), else
+kept as strings. *Inputs* say what the forward receives (:class:`Inputs`): one per positional
+argument, keyword inputs by name, each a shape of one sample (the batch is prepended) with an
+element type, or a ready tensor. They come, first found first: from the caller
+(``--input-size``, ``inputs=``), from the model's ``example_inputs`` (an attribute or method
+returning a tensor, a tuple, a dict of keyword inputs, or ``(args, kwargs)``; tensors or
+shapes), from its ``input_size`` attribute, or from the architecture (3 x R x R).
+
+Every failure is a one-line :class:`~lwprof.errors.LwprofError`. This module imports torch only
+when a model is loaded or built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import importlib.util
+import inspect
+import json
+import math
+import os
+import stat
+import sys
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lwprof.errors import LwprofError, suggest
+from lwprof.records import InputSpec, Note, Severity
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from lwprof.architectures.registry import ArchConfig, ArchSpec
+
+__all__ = [
+    "DTYPES",
+    "Inputs",
+    "Resolved",
+    "is_user_spec",
+    "parse_input",
+    "parse_kwargs",
+    "parse_spec",
+    "resolve",
+]
+
+#: Element types an input may have, by the names users write.
+DTYPES = {
+    "float": "float32", "float32": "float32", "fp32": "float32", "f32": "float32",
+    "half": "float16", "float16": "float16", "fp16": "float16",
+    "bfloat16": "bfloat16", "bf16": "bfloat16",
+    "double": "float64", "float64": "float64", "fp64": "float64",
+    "long": "int64", "int64": "int64", "int": "int32", "int32": "int32", "int16": "int16", "int8": "int8", "uint8": "uint8",
+    "bool": "bool",
+}  # fmt: skip
+
+INPUT_HELP = "C,H,W of one sample (the batch is prepended), optionally with an element type: long:128; a keyword input as name=long:128"
+
+
+# -- specs -------------------------------------------------------------------------------------
+
+
+def is_user_spec(name: str) -> bool:
+    """True for ``file.py:Name`` or ``package.module:Name``; False for a zoo name."""
+    return ":" in name or name.endswith(".py")
+
+
+def parse_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """Parses factory arguments: a mapping, a JSON object, or ``key=value`` pairs.
+
+    Raises:
+        LwprofError: The text is neither a JSON object nor ``key=value`` pairs.
+    """
+    if text is None:
+        return {}
+    if isinstance(text, Mapping):
+        return dict(text)
+    raw = text.strip()
+    if not raw:
+        return {}
+    if raw.startswith("{"):
+        try:
+            value = json.loads(raw)
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            where = f" at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise LwprofError(f"is not valid JSON: {getattr(exc, 'msg', 'too deeply nested')}{where}") from None
+        if not isinstance(value, dict):
+            raise LwprofError("JSON must be an object, e.g. '{\"width\": 0.5}'")
+        return value
+    out: dict[str, Any] = {}
+    for part in _split_pairs(raw):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise LwprofError(f"cannot read {part!r}; use key=value pairs or a JSON object")
+        if key.strip() in out:
+            raise LwprofError(f"{key.strip()!r} is given twice")
+        out[key.strip()] = _value(value.strip())
+    return out
+
+
+def _split_pairs(raw: str) -> list[str]:
+    """Splits ``a=1,b=[1,2],c=x`` at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(raw):
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return parts
+
+
+def _value(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError):
+        return text
+    if isinstance(value, float) and not math.isfinite(value):
+        return text  # "Infinity" / "NaN" stay text; the option checks them
+    return value
+
+
+def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
+    """Splits ``name@key=value,...`` into the name and its options (or factory kwargs).
+
+    Raises:
+        LwprofError: No name, a malformed user spec, or options that are not ``key=value``.
+    """
+    name, _, rest = text.partition("@")
+    name = name.strip()
+    if not name:
+        raise LwprofError(f"model spec {text!r} has no name")
+    if name.count(":") > 1:
+        raise LwprofError(f"model spec {text!r}: one ':' separates the file or module from the name, e.g. net.py:Net")
+    try:
+        return name, parse_kwargs(rest) if rest else {}
+    except LwprofError as exc:
+        raise LwprofError(f"model spec {text!r}: write options as name@key=value,key=value ({exc})") from None
+
+
+def spec_text(name: str, options: Mapping[str, Any]) -> str:
+    """The spec that names ``name`` with ``options``: ``mobilenet_v1@alpha=0.5,resolution=160``."""
+    if not options:
+        return name
+    return name + "@" + ",".join(f"{k}={_spec_value(v)}" for k, v in options.items())
+
+
+def _spec_value(value: Any) -> str:
+    value = getattr(value, "value", value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a model's forward receives: positional and keyword inputs.
+
+    Attributes:
+        args: One entry per positional input: an :class:`InputSpec` (the shape of one sample)
+            or a ready tensor (batch included, used as given).
+        kwargs: Keyword inputs, likewise.
+        source: Where they came from, for messages ("--input-size", "example_inputs", ...).
+    """
+
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "default"
+
+    @property
+    def has_tensors(self) -> bool:
+        return any(not isinstance(v, InputSpec) for v in (*self.args, *self.kwargs.values()))
+
+    @property
+    def first_shape(self) -> tuple[int, ...] | None:
+        """The shape of one sample of the first input (for a tensor: without its first dimension)."""
+        for v in (*self.args, *self.kwargs.values()):
+            return tuple(v.shape) if isinstance(v, InputSpec) else tuple(v.shape[1:])
+        return None
+
+    def specs(self, batch: int = 1) -> tuple[InputSpec, ...]:
+        """Every input with its full shape at ``batch`` (tensors as they are)."""
+        out = []
+        for name, v in [*((None, a) for a in self.args), *self.kwargs.items()]:
+            if isinstance(v, InputSpec):
+                out.append(InputSpec((batch, *v.shape), v.dtype, name))
+            else:
+                out.append(InputSpec(tuple(v.shape), str(v.dtype).removeprefix("torch."), name))
+        return tuple(out)
+
+    def element_bytes(self, batch: int = 1) -> int:
+        """Bytes of all inputs at ``batch``."""
+        return sum(math.prod(s.shape) * _itemsize(s.dtype) for s in self.specs(batch))
+
+    def make(self, batch: int = 1, device: str = "meta", seed: int = 0) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The forward's arguments: ``meta`` tensors (shapes only) or seeded CPU tensors.
+
+        Generated CPU values are valid for the common input kinds: floats uniform in [0, 1)
+        (images), integers 0 (token ids, class indices), booleans True (masks keep everything).
+        """
+        import torch
+
+        generator = torch.Generator().manual_seed(seed)
+
+        def one(v: Any) -> Any:
+            if not isinstance(v, InputSpec):
+                return v
+            dtype = getattr(torch, v.dtype)
+            shape = (batch, *v.shape)
+            if device == "meta":
+                return torch.empty(shape, dtype=dtype, device="meta")
+            if dtype.is_floating_point:
+                return torch.rand(shape, generator=generator).to(dtype)
+            if dtype == torch.bool:
+                return torch.ones(shape, dtype=dtype)
+            return torch.zeros(shape, dtype=dtype)
+
+        return tuple(one(a) for a in self.args), {k: one(v) for k, v in self.kwargs.items()}
+
+
+def _itemsize(dtype: str) -> int:
+    return {"float64": 8, "int64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2, "int16": 2}.get(dtype, 1)
+
+
+def parse_input(text: str) -> tuple[str | None, InputSpec]:
+    """Reads one ``--input-size``: ``3,224,224``, ``3x224x224``, ``long:1,128``, ``ids=long:128``.
+
+    Returns:
+        The keyword (None for a positional input) and the input's spec (one sample).
+
+    Raises:
+        LwprofError: Not a list of positive integers with an optional type and keyword.
+    """
+    raw = text.strip()
+    name = None
+    head, sep, rest = raw.partition("=")
+    if sep:
+        if not head.strip().isidentifier():
+            raise LwprofError(f"--input-size {text!r}: a keyword input is name=C,H,W with a Python name, got {head.strip()!r}")
+        name, raw = head.strip(), rest.strip()
+    dtype = "float32"
+    kind, sep, dims = raw.rpartition(":")
+    if sep:
+        key = kind.strip().lower()
+        if key not in DTYPES:
+            raise LwprofError(f"--input-size {text!r}: unknown element type {kind.strip()!r}{suggest(key, DTYPES)}; use e.g. long:1,128 or float:3,224,224")
+        dtype, raw = DTYPES[key], dims
+    parts = [p.strip() for p in raw.replace("x", ",").replace("X", ",").split(",")]
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise LwprofError(f"--input-size {text!r}: give C,H,W as integers, e.g. 3,224,224") from None
+    if not shape or any(s < 1 for s in shape):
+        raise LwprofError(f"--input-size {text!r}: give C,H,W as positive integers, e.g. 3,224,224")
+    return name, InputSpec(shape, dtype)
+
+
+def inputs_from(value: Any, source: str) -> Inputs:
+    """Reads inputs given in Python: a tensor, a shape, a tuple/list of them, a dict of keyword
+    inputs, ``(args, kwargs)``, ``--input-size`` strings, or :class:`Inputs` itself.
+
+    Raises:
+        LwprofError: Anything else, named.
+    """
+    if isinstance(value, Inputs):
+        return value
+    if isinstance(value, Mapping):
+        return Inputs((), {str(k): _one_input(v, f"{source}[{k!r}]") for k, v in value.items()}, source)
+    if _is_shape(value) or _is_tensor(value) or isinstance(value, (InputSpec, str)):
+        value = (value,)
+    if isinstance(value, (tuple, list)):
+        items = list(value)
+        if len(items) == 2 and isinstance(items[1], Mapping) and isinstance(items[0], (tuple, list)) and not _is_shape(items[0]):
+            args = tuple(_one_input(v, f"{source}[0][{i}]") for i, v in enumerate(items[0]))
+            return Inputs(args, {str(k): _one_input(v, f"{source}[1][{k!r}]") for k, v in items[1].items()}, source)
+        args, kwargs = [], {}
+        for i, v in enumerate(items):
+            if isinstance(v, str):
+                key, spec = parse_input(v)
+                if key is None:
+                    if kwargs:
+                        raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
+                    args.append(spec)
+                elif key in kwargs:
+                    raise LwprofError(f"{source}: keyword input {key!r} is given twice")
+                else:
+                    kwargs[key] = spec
+            else:
+                args.append(_one_input(v, f"{source}[{i}]"))
+        return Inputs(tuple(args), kwargs, source)
+    raise LwprofError(f"{source}: give a shape such as (3, 224, 224), a tensor, a tuple of them or a dict of keyword inputs, not {type(value).__name__}")
+
+
+def _is_tensor(value: Any) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "shape") and hasattr(value, "dtype")
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, (tuple, list)) and bool(value) and all(isinstance(s, int) and not isinstance(s, bool) for s in value)
+
+
+def _one_input(value: Any, where: str) -> Any:
+    if isinstance(value, InputSpec):
+        return value
+    if _is_tensor(value):
+        return value
+    if isinstance(value, str):
+        key, spec = parse_input(value)
+        if key is not None:
+            raise LwprofError(f"{where}: {value!r} names a keyword; give keyword inputs as a dict")
+        return spec
+    if _is_shape(value):
+        if any(s < 1 for s in value):
+            raise LwprofError(f"{where}: a shape must be positive integers, got {tuple(value)}")
+        return InputSpec(tuple(value))
+    raise LwprofError(f"{where}: expected a shape such as (3, 224, 224) or a tensor, got {value!r}"[:300])
+
+
+# -- the resolved model ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Everything needed to profile one model, decided once.
+
+    Attributes:
+        kind: "zoo", "user" (a spec naming a file or module) or "module" (passed in).
+        name: The architecture's canonical name, the user spec's target ("net.py:Net"), or
+            the module's class name.
+        config: A zoo model's options (every one, defaults filled in) or a user model's
+            factory arguments: what the title and the JSON ``config`` show.
+        inputs: What the forward receives.
+        spec: The spec that rebuilds the model ("" for a module passed in).
+        arch: The zoo architecture (None otherwise).
+        arch_config: Its validated configuration.
+        module: The user's model (built once, on the CPU), or the module passed in.
+        notes: Decisions worth telling (a compiled module unwrapped, a TorchScript module).
+    """
+
+    kind: str
+    name: str
+    config: Mapping[str, Any]
+    inputs: Inputs
+    spec: str = ""
+    arch: ArchSpec | None = field(default=None, compare=False, repr=False)
+    arch_config: ArchConfig | None = field(default=None, compare=False, repr=False)
+    module: Any = field(default=None, compare=False, repr=False)
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def is_zoo(self) -> bool:
+        return self.kind == "zoo"
+
+    @property
+    def standard_input(self) -> bool:
+        """A zoo model on its own input (3 x R x R): the papers' numbers apply."""
+        return self.is_zoo and isinstance(self.config.get("resolution"), int)
+
+    def build(self, device: str = "meta") -> nn.Module:
+        """The model: a zoo architecture built on ``device``, or the user's own module."""
+        if self.module is not None:
+            return self.module
+        import torch
+
+        assert self.arch is not None and self.arch_config is not None
+        with torch.device(device), _quiet_init():
+            return self.arch.build(self.arch_config)
+
+    def parameter_count(self) -> int:
+        """Parameters + buffers of the model, counted on a meta build (allocates nothing)."""
+        model = self.build("meta")
+        return sum(t.numel() for t in (*model.parameters(), *model.buffers()))
+
+
+@contextlib.contextmanager
+def _quiet_init() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. torch's init warnings on zero-size tensors
+        yield
+
+
+def resolve(
+    target: Any,
+    *,
+    inputs: Any = None,
+    options: Mapping[str, Any] | None = None,
+    kwargs: str | Mapping[str, Any] | None = None,
+    check_applies: bool = True,
+) -> Resolved:
+    """Turns a spec or a module plus an inputs description into one :class:`Resolved`.
+
+    Args:
+        target: A zoo name or spec, a user spec, or an ``nn.Module``.
+        inputs: The inputs (see :func:`inputs_from`); None for the model's own.
+        options: Architecture options (zoo models), merged with the spec's; None values are
+            "not given".
+        kwargs: Factory arguments (user models), instead of those after the spec's ``@``.
+        check_applies: Refuse a zoo option that has no effect in this configuration (groups
+            without conv=grouped); ``compare`` checks that across its variants instead.
+
+    Raises:
+        LwprofError: An unknown architecture or option, an invalid value, a user model that
+            does not load, inputs that do not fit.
+    """
+    given = inputs_from(inputs, "inputs") if inputs is not None else None
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    if not isinstance(target, str):
+        if options or kwargs:
+            raise LwprofError("options and kwargs apply to specs; a module is profiled as it is")
+        return _resolve_module(target, given)
+    name, spec_options = parse_spec(target)
+    if is_user_spec(name):
+        if options:
+            raise LwprofError(f"architecture options {sorted(options)} do not apply to a user model; pass factory arguments after '@' or with --kwargs")
+        if kwargs is not None and spec_options:
+            raise LwprofError(f"{target}: give factory arguments after '@' or with --kwargs, not both")
+        return _resolve_user(name, parse_user_kwargs(kwargs) if kwargs is not None else spec_options, given)
+    if kwargs is not None:
+        raise LwprofError(f"--kwargs is for user models (file.py:Class); {name} takes architecture options")
+    for key in sorted(set(spec_options) & set(options)):
+        raise LwprofError(f"{target}: option {key!r} is given twice (in the spec and as a flag)")
+    return _resolve_zoo(name, {**spec_options, **options}, given, check_applies)
+
+
+def parse_user_kwargs(kwargs: str | Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return parse_kwargs(kwargs)
+    except LwprofError as exc:
+        sep = " " if str(exc).startswith("is ") else ": "
+        raise LwprofError(f"--kwargs{sep}{exc}") from None
+
+
+def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check_applies: bool = True) -> Resolved:
+    from lwprof.architectures.registry import get_architecture
+
+    arch = get_architecture(name)
+    cfg_cls = arch.config_cls
+    shown_resolution: Any = None
+    if given is not None:
+        if given.kwargs or len(given.args) != 1 or given.has_tensors or given.args[0].dtype != "float32":
+            raise LwprofError(f"{arch.name} takes one image input: give --input-size C,H,W (e.g. 3,224,224)")
+        shape = given.args[0].shape
+        if len(shape) != 3:
+            raise LwprofError(f"--input-size '{','.join(map(str, shape))}': give C,H,W (an image) for {arch.name}, e.g. 3,224,224")
+        channels, height, width = shape
+        if channels != 3:
+            raise LwprofError(f"{arch.name} takes 3 input channels (its stem conv is 3 -> n), got --input-size with {channels}")
+        if "resolution" in options:
+            raise LwprofError("give --resolution or --input-size, not both")
+        if height == width:
+            options["resolution"] = height
+        else:
+            stride = cfg_cls.TOTAL_STRIDE
+            if min(height, width) < stride:
+                raise LwprofError(f"input {height}x{width} is too small: {cfg_cls.LABEL} downsamples by {stride}, so use >= {stride} on each side")
+            shown_resolution = f"{height}x{width}"
+    cfg = arch.configure(None, check_applies=check_applies, **options)
+    config = cfg.as_dict()
+    non_default = {k: v for k, v in config.items() if v != _plain(arch.option(k).default)}
+    if shown_resolution is not None:
+        config["resolution"] = shown_resolution
+        non_default.pop("resolution", None)
+    inputs = given or Inputs((InputSpec(arch.input_shape(cfg)),), source="architecture")
+    return Resolved("zoo", arch.name, config, inputs, spec_text(arch.name, non_default), arch, cfg)
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _resolve_module(model: Any, given: Inputs | None) -> Resolved:
+    from torch import nn
+
+    if not isinstance(model, nn.Module):
+        raise LwprofError(f"expected an nn.Module or a spec string, got {type(model).__name__}")
+    model, notes = _unwrap(model)
+    inputs = given or _own_inputs(model, None, type(model).__name__)
+    if inputs is None:
+        raise LwprofError("input_size (C, H, W) or inputs is required to profile a module")
+    return Resolved("module", type(model).__name__, {}, inputs, "", module=model, notes=notes)
+
+
+def _unwrap(model: nn.Module) -> tuple[nn.Module, tuple[Note, ...]]:
+    import torch
+
+    original = getattr(model, "_orig_mod", None)
+    if original is not None and type(model).__name__ == "OptimizedModule":
+        return original, (Note(Severity.INFO, f"a torch.compile'd module: profiled its original {type(original).__name__}"),)
+    if isinstance(model, torch.jit.ScriptModule):
+        return model, (Note(Severity.INFO, "a TorchScript module: counted from its ops as one block (no per-layer table)"),)
+    return model, ()
+
+
+def _resolve_user(name: str, kwargs: dict[str, Any], given: Inputs | None) -> Resolved:
+    model, factory = load_user_model(name, kwargs)
+    model, notes = _unwrap(model)
+    inputs = given or _own_inputs(model, factory, name)
+    if inputs is None:
+        raise LwprofError(f"{name}: give the input size, e.g. --input-size 3,224,224 (or give the model an input_size or example_inputs)")
+    return Resolved("user", name, dict(kwargs), inputs, spec_text(name, kwargs), module=model, notes=notes)
+
+
+def _own_inputs(model: Any, factory: Any, label: str) -> Inputs | None:
+    """The model's ``example_inputs`` (attribute or method) or ``input_size``, or None."""
+    for owner in (model, factory):
+        if owner is None:
+            continue
+        hook = getattr(owner, "example_inputs", None)
+        if hook is not None:
+            try:
+                value = hook() if callable(hook) and not _is_tensor(hook) else hook
+            except (Exception, SystemExit) as exc:
+                raise LwprofError(f"{label}.example_inputs() failed: {type(exc).__name__}: {_first_line(exc)}") from None
+            return inputs_from(value, f"{label}.example_inputs")
+    for owner in (model, factory):
+        size = getattr(owner, "input_size", None) if owner is not None else None
+        if size is not None:
+            if isinstance(size, (str, bytes)) or not _is_shape(list(size) if isinstance(size, (tuple, list)) else size) or any(s < 1 for s in size):
+                raise LwprofError(f"{label}.input_size must be a sequence of positive integers such as (3, 224, 224), got {size!r}"[:200])
+            return Inputs((InputSpec(tuple(int(s) for s in size)),), source="input_size")
+    return None
+
+
+# -- loading user code -------------------------------------------------------------------------
+
+
+def load_user_model(spec: str, kwargs: Mapping[str, Any] | None = None) -> tuple[nn.Module, Any]:
+    """Imports and builds a user model.
+
+    Args:
+        spec: ``path/to/file.py:Name`` or ``package.module:Name``.
+        kwargs: Arguments for the class or factory.
+
+    Returns:
+        The module and the object it came from (class, factory or the instance itself).
+
+    Raises:
+        LwprofError: The file or module is missing, fails to import, lacks the name, or the
+            object fails to construct or is not an ``nn.Module``.
+    """
+    from torch import nn
+
+    target, sep, name = spec.rpartition(":")
+    if not sep or not target or not name:
+        raise LwprofError(f"cannot read model spec {spec!r}: use path/to/file.py:ClassOrFactory or package.module:ClassOrFactory")
+    if not name.isidentifier():
+        raise LwprofError(f"model spec {spec!r}: {name!r} is not a Python name")
+    namespace = _import(target)
+    if not hasattr(namespace, name):
+        names = [n for n, v in vars(namespace).items() if not n.startswith("_") and (inspect.isclass(v) or callable(v) or isinstance(v, nn.Module))]
+        raise LwprofError(f"{target} has no {name!r}{suggest(name, names)}; it defines {', '.join(sorted(names)[:8]) or 'nothing usable'}")
+    obj = getattr(namespace, name)
+    args = dict(kwargs or {})
+    if isinstance(obj, nn.Module):
+        if args:
+            raise LwprofError(f"{spec} is a module instance; it takes no --kwargs")
+        return obj, obj
+    if not callable(obj):
+        raise LwprofError(f"{spec} is a {type(obj).__name__}, not a module class, factory or instance")
+    # Warnings raised while constructing are shown only if construction succeeds: a failed
+    # build is one error line, not a torch warning followed by it.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model = obj(**args)
+        except (Exception, SystemExit) as exc:
+            raise LwprofError(f"{spec}({_show(args)}) failed: {_describe(exc)}") from None
+    for w in caught:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    if not isinstance(model, nn.Module):
+        raise LwprofError(f"{spec}({_show(args)}) returned a {type(model).__name__}, not an nn.Module")
+    return model, obj
+
+
+def _import(target: str) -> Any:
+    if target.endswith(".py") or "/" in target or "\\" in target:
+        path = Path(target)
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            raise LwprofError(f"model file {target!r} does not exist") from None
+        if stat.S_ISDIR(mode):
+            raise LwprofError(f"model file {target!r} is a directory; name a .py file in it, e.g. {target.rstrip('/')}/net.py:Net")
+        if not stat.S_ISREG(mode):
+            raise LwprofError(f"model file {target!r} is not a regular file")
+        if not os.access(path, os.R_OK):
+            raise LwprofError(f"model file {target!r} is not readable")
+        module_name = f"lwprof_user_{abs(hash(str(path.resolve())))}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise LwprofError(f"cannot import {target!r}: not a Python file")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        folder = str(path.resolve().parent)
+        sys.path.insert(0, folder)
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as exc:
+            sys.modules.pop(module_name, None)
+            raise LwprofError(f"importing {target} failed: {_describe(exc)}") from None
+        finally:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
+        return module
+    if not all(part.isidentifier() for part in target.split(".")):
+        raise LwprofError(f"{target!r} is neither a .py file nor a module name such as package.module")
+    try:
+        return importlib.import_module(target)
+    except ModuleNotFoundError as exc:
+        raise LwprofError(f"no module named {exc.name or target!r} (for a file, give its path ending in .py)") from None
+    except (Exception, SystemExit) as exc:
+        raise LwprofError(f"importing {target} failed: {_describe(exc)}") from None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "(no message)"
+
+
+def _show(args: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in args.items())
+
+
+def with_inputs(resolved: Resolved, inputs: Inputs) -> Resolved:
+    """The same model with other inputs."""
+    return dataclasses.replace(resolved, inputs=inputs)
