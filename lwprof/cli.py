@@ -12,25 +12,39 @@ Importing this module (and ``lwprof --help``) does not import torch or fvcore.
 
 from __future__ import annotations
 
-import contextlib
-import enum
-import functools
-import inspect
-import sys
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
 from lwprof import __version__
-from lwprof.architectures.registry import shared_options
+from lwprof.cli_support import (
+    OUT_PANEL,
+    RUN_PANEL,
+    ArchArg,
+    Batch,
+    Device,
+    DeviceKind,
+    Dtype,
+    DtypeOpt,
+    ForceOpt,
+    FormatOpt,
+    Fvcore,
+    InputSize,
+    Kwargs,
+    OutputOpt,
+    PlotOpt,
+    arch_options,
+    emit,
+    exit_on,
+    handles_errors,
+    plot_to,
+    progress,
+    targets,
+)
 from lwprof.errors import LwprofError
-from lwprof.records import BYTES_PER_ELEMENT
-from lwprof.render.console import Format, Output
+from lwprof.render.console import Format
 
 __all__ = ["app", "main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="lwprof",
@@ -47,109 +61,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-ARCH_PANEL = "Architecture options (see lwprof list; only the ones you give are passed)"
-RUN_PANEL = "Profiling"
-OUT_PANEL = "Output"
-
-ArchArg = Annotated[str, typer.Argument(help="Architecture name or alias (see lwprof list), optionally with options: mobilenet@alpha=0.5; or a user model: net.py:Net.", show_default=False)]
-Batch = Annotated[int, typer.Option("--batch", min=1, help="Batch size; every count scales with it.", rich_help_panel=RUN_PANEL)]
-Fvcore = Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower).", rich_help_panel=RUN_PANEL)]
-Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
-DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)  # type: ignore[misc]
-DtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Element type for model size and activation memory.", rich_help_panel=RUN_PANEL)]
-Device = Annotated[DeviceKind, typer.Option("--device", help="auto: meta tensors, real CPU tensors when the forward needs data; meta or cpu: force one.", rich_help_panel=RUN_PANEL)]
-InputSize = Annotated[
-    list[str] | None,
-    typer.Option("--input-size", help="An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; name=... for a keyword input. Repeat for several inputs.", rich_help_panel=RUN_PANEL, show_default=False),
-]
-Kwargs = Annotated[str | None, typer.Option("--kwargs", help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.", rich_help_panel=RUN_PANEL, show_default=False)]
-PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a PNG chart to this file (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.", rich_help_panel=OUT_PANEL, show_default=False)]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing --output and --plot files.", rich_help_panel=OUT_PANEL)]
-
-_RESULT_STREAM: list[Any] = []  # the real stdout while a command runs with stdout sent to stderr
-
-
-def _handles_errors(fn: F) -> F:
-    """One line on stderr and exit 2 for an LwprofError; stdout kept for the result only."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _RESULT_STREAM.append(sys.stdout)
-        try:
-            with contextlib.redirect_stdout(sys.stderr):  # a print() in user code must not corrupt --format json
-                return fn(*args, **kwargs)
-        except LwprofError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        finally:
-            _RESULT_STREAM.pop()
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _arch_options(lists: bool = False) -> Callable[[F], F]:
-    """Adds one flag per architecture option of the registry (plus ``--set``); the command gets them as ``options``.
-
-    Args:
-        lists: Every flag takes a comma list of values (``lwprof sweep``).
-    """
-
-    def deco(fn: F) -> F:
-        options = shared_options()
-        params = []
-        for opt in options:
-            if opt.type is bool and not lists:
-                decl, kind, help_text = f"{opt.flag}/--no-{opt.flag[2:]}", bool | None, opt.help
-            else:
-                decl, kind = opt.flag, str | None
-                help_text = f"Comma list: {opt.help}" if lists else opt.help
-            info = typer.Option(decl, help=help_text, rich_help_panel=ARCH_PANEL, show_default=False, metavar=f"{opt.metavar},..." if lists else opt.metavar)
-            params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, info]))
-        settings = typer.Option("--set", help="KEY=VALUE: an architecture option by name, e.g. --set dw_kernel=5 (repeatable).", rich_help_panel=ARCH_PANEL, show_default=False)
-        params.append(inspect.Parameter("settings", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[list[str] | None, settings]))
-        names = {opt.name for opt in options}
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            given = {n: kwargs.pop(n) for n in _invocation_order(kwargs) if n in names}
-            kwargs["options"] = _merge_settings({k: v for k, v in given.items() if v is not None}, kwargs.pop("settings"))
-            return fn(*args, **kwargs)
-
-        sig = inspect.signature(fn, eval_str=True)
-        kept = [p for p in sig.parameters.values() if p.name != "options"]
-        wrapper.__signature__ = sig.replace(parameters=kept + params)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-    return deco
-
-
-def _invocation_order(kwargs: dict[str, Any]) -> list[str]:
-    """The parameters in the order they were given on the command line (click fills its
-    context's params in processing order, which is invocation order; Typer's keyword
-    arguments come in declaration order)."""
-    from typer.main import get_current_context
-
-    try:
-        seen = list(get_current_context().params)
-    except RuntimeError:  # called outside a command line
-        seen = []
-    return [n for n in seen if n in kwargs] + [n for n in kwargs if n not in seen]
-
-
-def _merge_settings(values: dict[str, Any], settings: Sequence[str] | None) -> dict[str, Any]:
-    for item in settings or ():
-        key, sep, value = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key or not value.strip():
-            raise LwprofError(f"--set {item!r}: write KEY=VALUE, e.g. --set dw_kernel=5")
-        if key in values:
-            raise LwprofError(f"option {key!r} is given twice (--set {item!r})")
-        values[key] = value.strip()
-    return values
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"lwprof {__version__}")
@@ -161,41 +72,12 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Profile lightweight CNNs: exact per-layer params, MACs and shapes."""
 
 
-def _emit(fmt: Format, out: Output, output: str | None, force: bool) -> None:
-    from lwprof.render.console import emit
-
-    stream = _RESULT_STREAM[-1] if _RESULT_STREAM else sys.stdout
-    with contextlib.redirect_stdout(stream):
-        path = emit(fmt, out, output, force)
-    if path:
-        typer.echo(f"wrote {path}", err=True)
-
-
-def _targets(output: str | None, force: bool, plot: str | None = None) -> None:
-    """Checks every file a command will write before any work (and that they differ)."""
-    from lwprof.render.export import check_targets
-
-    check_targets(output, plot, force)
-
-
-def _plot(draw: Callable[[str, bool], Any], plot: str | None, force: bool) -> None:
-    if plot is not None:
-        typer.echo(f"wrote {draw(plot, force)}", err=True)
-
-
-def _exit_on(failures: Sequence[str]) -> None:
-    for line in failures:
-        typer.echo(line, err=True)
-    if failures:
-        raise typer.Exit(1)
-
-
 # --------------------------------------------------------------------------------------------
 # Commands
 
 
 @app.command("list")
-@_handles_errors
+@handles_errors
 def list_(fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
     """List the architectures, their aliases, options (default, allowed values) and papers.
 
@@ -207,13 +89,13 @@ def list_(fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceO
     from lwprof.architectures.registry import list_architectures
     from lwprof.render import views
 
-    _targets(output, force)
-    _emit(fmt, views.list_output(list_architectures()), output, force)
+    targets(output, force)
+    emit(fmt, views.list_output(list_architectures()), output, force)
 
 
 @app.command()
-@_handles_errors
-@_arch_options()
+@handles_errors
+@arch_options()
 def summary(
     arch: ArchArg,
     batch: Batch = 1,
@@ -256,27 +138,21 @@ def summary(
     from lwprof.render import views
     from lwprof.render.plots import plot_layers
 
-    _targets(output, force, plot)
+    targets(output, force, plot)
     budgets = parse_budgets(macs=max_macs, params=max_params)
-    with _progress("profiling + cross-check" if fvcore else "profiling") as step:
+    with progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
         profile = api.profile(
             arch, inputs=input_size or None, batch=batch, device=device.value, crosscheck=fvcore, strict=strict, dtype=dtype.value, kwargs=kwargs, **(options or {})
         )
-    _emit(fmt, views.summary_output(profile, api.published(profile), depth=depth, by_type=by_type, memory=memory), output, force)
-    _plot(lambda path, f: plot_layers(profile, path, force=f), plot, force)
-    _exit_on(over_budget(profile, budgets))
-
-
-def _progress(what: str) -> Any:
-    from lwprof.render.console import progress
-
-    return progress(what)
+    emit(fmt, views.summary_output(profile, api.published(profile), depth=depth, by_type=by_type, memory=memory), output, force)
+    plot_to(lambda path, f: plot_layers(profile, path, force=f), plot, force)
+    exit_on(over_budget(profile, budgets))
 
 
 @app.command()
-@_handles_errors
-@_arch_options()
+@handles_errors
+@arch_options()
 def compare(
     specs: Annotated[list[str], typer.Argument(help="One architecture (its variants are compared), or several models side by side: zoo names and user specs path/file.py:Class.", show_default=False)],
     vary: Annotated[
@@ -310,11 +186,11 @@ def compare(
     from lwprof import api
     from lwprof.render import views
     from lwprof.render.plots import plot_variants
-    from lwprof.resolve import is_user_spec, parse_spec
+    from lwprof.resolve import is_user_spec, parse_spec, parse_vary
 
-    _targets(output, force, plot)
-    axes = _parse_vary(vary or [])
-    with _progress("profiling + cross-check" if fvcore else "profiling") as step:
+    targets(output, force, plot)
+    axes = parse_vary(vary or [])
+    with progress("profiling + cross-check" if fvcore else "profiling") as step:
         if len(specs) > 1 or is_user_spec(parse_spec(specs[0])[0]):
             if axes or options:
                 raise LwprofError("--vary and architecture options apply to one architecture; with several models give each as a spec")
@@ -322,29 +198,12 @@ def compare(
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
     published = [api.published(v.profile) for v in comparison.variants]
-    _emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force)
-    _plot(lambda path, f: plot_variants(comparison, path, force=f), plot, force)
-
-
-def _parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
-    """Parses ``--vary KEY=V1,V2`` options (keys are checked by the API)."""
-    out: dict[str, list[str]] = {}
-    for item in items:
-        key, sep, values = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key:
-            raise LwprofError(f"--vary {item!r}: write KEY=V1,V2,... e.g. --vary groups=1,2,3,4,8")
-        parts = [v.strip() for v in values.split(",")]
-        if not values.strip() or any(not v for v in parts):
-            raise LwprofError(f"--vary {item!r}: empty value; write KEY=V1,V2,... e.g. --vary alpha=1,0.75,0.5")
-        if key in out:
-            raise LwprofError(f"--vary {key} is given twice; put all its values in one --vary {key}=...")
-        out[key] = parts
-    return out
+    emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force)
+    plot_to(lambda path, f: plot_variants(comparison, path, force=f), plot, force)
 
 
 @app.command()
-@_handles_errors
+@handles_errors
 def layer(
     in_channels: Annotated[int, typer.Option("--in", help="Input channels M.", show_default=False)],
     out_channels: Annotated[int, typer.Option("--out", help="Output channels N.", show_default=False)],
@@ -373,13 +232,13 @@ def layer(
     from lwprof import api
     from lwprof.render import views
 
-    _targets(output, force)
+    targets(output, force)
     variants = api.layer_variants(in_channels, out_channels, kernel, size, stride=stride, groups=groups, bias=bias, ratio=ratio, batch=batch)
-    _emit(fmt, views.layer_output(variants), output, force)
+    emit(fmt, views.layer_output(variants), output, force)
 
 
 @app.command()
-@_handles_errors
+@handles_errors
 def check(
     arch: Annotated[str | None, typer.Option("--arch", help="Check only this architecture (default: all).", show_default=False)] = None,
     expect: Annotated[str | None, typer.Option("--expect", help="Check your own pinned counts and budgets (a TOML file, see lwprof pin) instead of the papers.", show_default=False)] = None,
@@ -403,24 +262,24 @@ def check(
     from lwprof.records import CheckStatus
     from lwprof.render import views
 
-    _targets(output, force)
+    targets(output, force)
     if expect is not None:
         if arch is not None:
             raise LwprofError("--arch filters the paper checks; it does not apply with --expect")
-        with _progress("checking expectations") as step:
+        with progress("checking expectations") as step:
             results = api.check_expectations(expect, progress=step)
         out = views.expect_output(results, expect)
     else:
-        with _progress("checking against the papers") as step:
+        with progress("checking against the papers") as step:
             results = api.check_papers(arch, progress=step)
         out = views.check_output(results)
-    _emit(fmt, out, output, force)
+    emit(fmt, out, output, force)
     if any(r.status == CheckStatus.FAIL for r in results):
         raise typer.Exit(1)
 
 
 @app.command()
-@_handles_errors
+@handles_errors
 def pin(
     specs: Annotated[list[str], typer.Argument(help="Models to pin: zoo names with options (mobilenet@alpha=0.5,resolution=160) or user specs (net.py:Net@width=2).", show_default=False)],
     output: Annotated[str, typer.Option("--output", "-o", help="The expectations file to write; an existing one is updated: entries with the same spec are replaced, the rest (and comments) kept.", show_default=False)],
@@ -447,8 +306,8 @@ def pin(
 
 
 @app.command()
-@_handles_errors
-@_arch_options()
+@handles_errors
+@arch_options()
 def bench(
     arch: ArchArg,
     batch: Batch = 1,
@@ -480,16 +339,16 @@ def bench(
     from lwprof.render import views
     from lwprof.render.plots import plot_roofline
 
-    _targets(output, force, plot)
-    with _progress("timing") as step:
+    targets(output, force, plot)
+    with progress("timing") as step:
         result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
-    _emit(fmt, views.bench_output(result, top), output, force)
-    _plot(lambda path, f: plot_roofline(result, path, force=f), plot, force)
+    emit(fmt, views.bench_output(result, top), output, force)
+    plot_to(lambda path, f: plot_roofline(result, path, force=f), plot, force)
 
 
 @app.command()
-@_handles_errors
-@_arch_options(lists=True)
+@handles_errors
+@arch_options(lists=True)
 def sweep(
     arch: ArchArg,
     batch: Batch = 1,
@@ -516,37 +375,22 @@ def sweep(
     from lwprof import api
     from lwprof.render import views
     from lwprof.render.plots import plot_sweep
+    from lwprof.resolve import split_sweep
 
-    _targets(output, force, plot)
+    targets(output, force, plot)
     if quantity not in ("macs", "params", "latency"):
         raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
     if quantity == "latency" and not with_bench:
         raise LwprofError("--quantity latency needs --bench")
-    axes, fixed = _sweep_axes(options or {})
-    with _progress("profiling") as step:
+    axes, fixed = split_sweep(options or {})
+    with progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
     latencies = None
     if with_bench:
-        with _progress("timing") as step:
+        with progress("timing") as step:
             latencies = api.time_variants(comparison, repeats=repeats, progress=step)
-    _emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force)
-    _plot(lambda path, f: plot_sweep(comparison, path, quantity, force=f), plot, force)
-
-
-def _sweep_axes(given: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """Splits sweep options into varied ones (comma lists) and fixed ones (single values)."""
-    axes, fixed = {}, {}
-    for key, text in given.items():
-        parts = [p.strip() for p in str(text).split(",")]
-        if any(not p for p in parts):
-            raise LwprofError(f"--{key.replace('_', '-')} {text!r}: empty value in the list")
-        if len(parts) > 1:
-            axes[key] = parts
-        else:
-            fixed[key] = parts[0]
-    if not axes:
-        raise LwprofError("nothing to sweep: give at least one option as a comma list, e.g. --alpha 1,0.5")
-    return axes, fixed
+    emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force)
+    plot_to(lambda path, f: plot_sweep(comparison, path, quantity, force=f), plot, force)
 
 
 def main() -> None:

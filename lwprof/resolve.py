@@ -43,7 +43,6 @@ from lwprof.errors import LwprofError, suggest
 from lwprof.records import InputSpec, Note, Severity
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
     from lwprof.architectures.registry import ArchConfig, ArchSpec
@@ -56,7 +55,9 @@ __all__ = [
     "parse_input",
     "parse_kwargs",
     "parse_spec",
+    "parse_vary",
     "resolve",
+    "split_sweep",
 ]
 
 #: Element types an input may have, by the names users write.
@@ -168,6 +169,39 @@ def _spec_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value)
+
+
+def parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
+    """Parses ``--vary KEY=V1,V2`` options into {key: values} (keys are checked by the architecture)."""
+    out: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise LwprofError(f"--vary {item!r}: write KEY=V1,V2,... e.g. --vary groups=1,2,3,4,8")
+        parts = [v.strip() for v in values.split(",")]
+        if not values.strip() or any(not v for v in parts):
+            raise LwprofError(f"--vary {item!r}: empty value; write KEY=V1,V2,... e.g. --vary alpha=1,0.75,0.5")
+        if key in out:
+            raise LwprofError(f"--vary {key} is given twice; put all its values in one --vary {key}=...")
+        out[key] = parts
+    return out
+
+
+def split_sweep(given: dict[str, Any]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Splits ``lwprof sweep``'s options into varied ones (comma lists) and fixed ones (single values)."""
+    axes, fixed = {}, {}
+    for key, text in given.items():
+        parts = [p.strip() for p in str(text).split(",")]
+        if any(not p for p in parts):
+            raise LwprofError(f"--{key.replace('_', '-')} {text!r}: empty value in the list")
+        if len(parts) > 1:
+            axes[key] = parts
+        else:
+            fixed[key] = parts[0]
+    if not axes:
+        raise LwprofError("nothing to sweep: give at least one option as a comma list, e.g. --alpha 1,0.5")
+    return axes, fixed
 
 
 # -- inputs ------------------------------------------------------------------------------------

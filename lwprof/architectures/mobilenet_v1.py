@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from lwprof.architectures.registry import ArchConfig, option, register_architecture
 from lwprof.architectures.rules import ConvKind
-from lwprof.errors import LwprofError
 
 if TYPE_CHECKING:
     from torch import nn
