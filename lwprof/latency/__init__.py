@@ -1,4 +1,4 @@
-"""Latency on this machine: measured (:mod:`~lwprof.latency.measure`)."""
+"""Latency on this machine: timing statistics (:mod:`~lwprof.latency.timing`) and measurement (:mod:`~lwprof.latency.measure`)."""
 
 from lwprof.latency.measure import LatencyResult, LayerTiming, measure
 

@@ -1,0 +1,151 @@
+"""Timing that says how much to trust it: repeated runs, median, spread, and a warning when noisy.
+
+Every time lwprof shows (``bench``, ``sweep --bench``, calibration) comes from a
+:class:`Timing`: the runs themselves, their median and interquartile range, and whether the
+spread is large next to the median. :func:`time_call` repeats a call until the spread is
+small (or a run or time budget is spent), so a quiet machine gets a quick answer and a noisy
+one gets more runs and, if that does not help, a warning with the remedy.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["NOISY_SPREAD", "Timing", "time_call"]
+
+NOISY_SPREAD = 0.10  # interquartile range / median above this: the timing is flagged as noisy
+REMEDY = "more --repeats, fewer --threads, or a quieter machine"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Repeated measurements of one thing, in seconds.
+
+    Attributes:
+        times_s: Every timed run, in order.
+        warmup: Untimed runs before them.
+    """
+
+    times_s: tuple[float, ...]
+    warmup: int = 0
+
+    @property
+    def runs(self) -> int:
+        return len(self.times_s)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.times_s) if self.times_s else 0.0
+
+    @property
+    def iqr_s(self) -> float:
+        """Interquartile range (0 for fewer than 2 runs)."""
+        if len(self.times_s) < 2:
+            return 0.0
+        q = statistics.quantiles(self.times_s, n=4, method="inclusive")
+        return q[2] - q[0]
+
+    @property
+    def min_s(self) -> float:
+        return min(self.times_s) if self.times_s else 0.0
+
+    @property
+    def relative_spread(self) -> float:
+        """IQR / median: 0.05 means the middle half of the runs lie within 5% of the median."""
+        return self.iqr_s / self.median_s if self.median_s > 0 else 0.0
+
+    @property
+    def noisy(self) -> bool:
+        return self.relative_spread > NOISY_SPREAD
+
+    def warning(self, what: str = "the timing") -> str:
+        """A one-line warning when noisy (empty otherwise), with the remedy."""
+        if not self.noisy:
+            return ""
+        return (
+            f"{what} is noisy: interquartile range {self.iqr_s * 1e3:.3g} ms is {100 * self.relative_spread:.0f}% of the "
+            f"median {self.median_s * 1e3:.3g} ms over {self.runs} runs; try {REMEDY}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "median_s": self.median_s,
+            "iqr_s": self.iqr_s,
+            "min_s": self.min_s,
+            "relative_spread": self.relative_spread,
+            "runs": self.runs,
+            "warmup": self.warmup,
+            "noisy": self.noisy,
+            "times_s": list(self.times_s),
+        }
+
+
+def time_call(
+    fn: Callable[[], Any],
+    *,
+    warmup: int = 2,
+    repeats: int = 10,
+    max_repeats: int | None = None,
+    target_spread: float = NOISY_SPREAD / 2,
+    budget_s: float = float("inf"),
+    clock: Callable[[], float] = time.perf_counter,
+    on_run: Callable[[int], None] | None = None,
+) -> Timing:
+    """Times ``fn()``: ``warmup`` untimed runs, then at least ``repeats`` timed ones.
+
+    With ``max_repeats`` above ``repeats``, runs continue (in groups of ``repeats``) while the
+    relative spread exceeds ``target_spread``, up to ``max_repeats`` runs or ``budget_s``
+    seconds of timed runs.
+
+    Args:
+        fn: What to time (its result is discarded).
+        warmup: Untimed runs first (allocator and kernel caches warm up).
+        repeats: Timed runs at least.
+        max_repeats: Timed runs at most (default: ``repeats``, i.e. no adaptation).
+        target_spread: Stop adding runs once IQR / median is at most this.
+        budget_s: Stop adding runs once this much time has been spent timing.
+        clock: The clock (injected in tests).
+        on_run: Called with the index of each run (warm-up runs included) before it.
+
+    Returns:
+        The timing.
+    """
+    if warmup < 0 or repeats < 1:
+        raise ValueError(f"need warmup >= 0 and repeats >= 1, got {warmup} and {repeats}")
+    limit = max(repeats, max_repeats or repeats)
+    index = 0
+    for _ in range(warmup):
+        if on_run:
+            on_run(index)
+        index += 1
+        fn()
+    times: list[float] = []
+    spent = 0.0
+    while True:
+        for _ in range(repeats if not times else min(repeats, limit - len(times))):
+            if on_run:
+                on_run(index)
+            index += 1
+            start = clock()
+            fn()
+            elapsed = clock() - start
+            times.append(elapsed)
+            spent += elapsed
+        timing = Timing(tuple(times), warmup)
+        if len(times) >= limit or timing.relative_spread <= target_spread or spent >= budget_s:
+            return timing
+
+
+def summarize(timings: Sequence[Timing]) -> str:
+    """"median 12.3 ms (IQR 0.4 ms)" for one timing, the range of medians for several."""
+    if not timings:
+        return "-"
+    if len(timings) == 1:
+        t = timings[0]
+        return f"median {t.median_s * 1e3:.3g} ms (IQR {t.iqr_s * 1e3:.2g} ms, {t.runs} runs)"
+    medians = sorted(t.median_s * 1e3 for t in timings)
+    return f"medians {medians[0]:.3g} to {medians[-1]:.3g} ms"
