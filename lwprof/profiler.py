@@ -93,15 +93,17 @@ def run(
         try:
             profile = walk(model, inputs=resolved.inputs.make(batch, "meta"), **common)
         except NeedsRealTensors as exc:
-            if device == "meta" or resolved.is_zoo:
+            if device == "meta":
+                raise LwprofError(f"the forward cannot run on meta tensors: {exc.reason}; --device auto (or cpu) counts it on real tensors") from None
+            if resolved.is_zoo:
                 raise LwprofError(f"forward pass failed for input {_inputs_text(resolved, batch)}: {exc.reason}") from None
             _check_memory(resolved, batch, exc.peak_bytes, "its forward needs real tensors", "--input-size or --batch")
             dependent = True
             notes.append(
                 Note(
                     Severity.INFO,
-                    f"counted on real CPU tensors (seed {seed}): the forward cannot run on meta tensors ({exc.reason}); "
-                    "work after that point may depend on the input's values (e.g. a detector's proposals)",
+                    f"counted on real CPU tensors (seed {seed}) because the forward needs data: {exc.reason}. "
+                    "Work after that point may depend on the input's values (e.g. a detector's proposals)",
                 )
             )
     if profile is None:

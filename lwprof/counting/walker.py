@@ -179,6 +179,7 @@ class _Walk(TorchDispatchMode):
         self._seen: set[int] = set()
         self._meta: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._pending: dict[int, LayerCost] = {}
+        self.failed_op: Any = None  # the op that raised, when the forward fails
         if self.script:
             self.acc[id(model)].op_level = True
 
@@ -304,7 +305,11 @@ class _Walk(TorchDispatchMode):
             args = self._map_meta(args)
             if kwargs:
                 kwargs = tree_map(self.to_meta, kwargs)
-        out = self._run(func, args, kwargs)
+        try:
+            out = self._run(func, args, kwargs)
+        except Exception:
+            self.failed_op = self.failed_op or func
+            raise
         if self.stack:
             owner = self.stack[-1]
             macs, ops = op_cost(func, args, kwargs, out)
@@ -452,7 +457,7 @@ def walk(
     except Exception as exc:  # the forward failed on this input
         message = _first_line(exc)
         if not real:
-            raise NeedsRealTensors(f"{type(exc).__name__}: {message}", state.peak_bytes) from exc
+            raise NeedsRealTensors(_meta_reason(exc, state.failed_op), state.peak_bytes) from exc
         raise LwprofError(f"forward pass failed for input {_inputs_text(specs)}: {type(exc).__name__}: {message}") from exc
     finally:
         for m in stand_ins:  # leave every module exactly as it was
@@ -472,6 +477,25 @@ def walk(
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_DATA_OPS = {
+    "nonzero": "aten.nonzero's output size depends on the values",
+    "_local_scalar_dense": "it reads a Python number from a tensor (.item(), float(), an if on a tensor)",
+}
+
+
+def _meta_reason(exc: BaseException, op: Any) -> str:
+    """Why a meta forward stopped, in one short clause."""
+    text = str(exc)
+    name = op.__name__.split(".")[0] if op is not None else ""
+    if name in _DATA_OPS:
+        return _DATA_OPS[name]
+    if "copy out of meta" in text or "numpy" in text.lower():
+        return "it copies a tensor's values out (.cpu(), .numpy(), .tolist())"
+    first = _first_line(exc).split(". ")[0]
+    where = f"aten.{name} " if name else "it "
+    return f"{where}failed on meta tensors with {type(exc).__name__}: {first[:160]}"
 
 
 def _input_specs(args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[InputSpec, ...]:
