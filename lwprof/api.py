@@ -28,7 +28,7 @@ from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.profiler import layer_variants
-from lwprof.records import Comparison, ModelProfile, Variant
+from lwprof.records import Comparison, ModelProfile, Variant, plain
 from lwprof.resolve import resolve
 
 __all__ = [
@@ -151,7 +151,7 @@ def compare(
     combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     variants, applied, configs = [], set(), []
     for i, overrides in enumerate(combos):
-        label = ", ".join(f"{k}={_plain(v)}" for k, v in overrides.items())
+        label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
         if progress:
             progress(label, i, len(combos))
         resolved = resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False)
@@ -161,7 +161,7 @@ def compare(
         variants.append(Variant(label, p.config, p))
     for key in sorted(set(fixed) - applied):
         spec.check_applies(configs[0], key)  # raises: no variant uses it
-    return Comparison(spec.name, {k: tuple(_plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants))
+    return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants))
 
 
 def _applies(spec: Any, resolved: Any, key: str) -> bool:
@@ -251,9 +251,6 @@ def published(profile: ModelProfile) -> dict[str, Any] | None:
     return dict(found) if found else None
 
 
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
-
 
 def check_papers(arch: str | None = None, progress: Progress | None = None) -> list[Any]:
     """Every published number (of one architecture) against lwprof's count: ``lwprof check``."""
@@ -298,4 +295,3 @@ def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2,
             progress(v.label, i, len(comparison.variants))
         out[v.label] = measure(v.profile.spec or comparison.arch, batch=v.profile.batch, warmup=warmup, repeats=repeats).median_s
     return out
-

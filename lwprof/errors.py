@@ -15,6 +15,12 @@ class LwprofError(ValueError):
     """Bad input from the user; the message is one line that names the bad value."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def suggest(name: str, choices: Iterable[str], n: int = 3) -> str:
     """Returns " (did you mean 'x'?)" for the closest names, or "" when none is close.
 

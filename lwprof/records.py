@@ -126,6 +126,11 @@ class Quantity(_StrEnum):
     LATENCY = "latency"
 
 
+def plain(value: Any) -> Any:
+    """An enum's value (``ConvKind.DWSEP`` -> "dwsep"); anything else as it is."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 @dataclass(frozen=True)
 class InputSpec:
     """One input of a model: its shape and element type (and keyword, for keyword inputs).

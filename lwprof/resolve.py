@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lwprof.errors import LwprofError, suggest
-from lwprof.records import InputSpec, Note, Severity
+from lwprof.errors import LwprofError, first_line, suggest
+from lwprof.records import InputSpec, Note, Severity, plain
 
 if TYPE_CHECKING:
     from torch import nn
@@ -165,7 +165,7 @@ def spec_text(name: str, options: Mapping[str, Any]) -> str:
 
 
 def _spec_value(value: Any) -> str:
-    value = getattr(value, "value", value)
+    value = plain(value)
     if isinstance(value, str):
         return value
     return json.dumps(value)
@@ -511,16 +511,13 @@ def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check
             shown_resolution = f"{height}x{width}"
     cfg = arch.configure(None, check_applies=check_applies, **options)
     config = cfg.as_dict()
-    non_default = {k: v for k, v in config.items() if v != _plain(arch.option(k).default)}
+    non_default = {k: v for k, v in config.items() if v != plain(arch.option(k).default)}
     if shown_resolution is not None:
         config["resolution"] = shown_resolution
         non_default.pop("resolution", None)
     inputs = given or Inputs((InputSpec(arch.input_shape(cfg)),), source="architecture")
     return Resolved("zoo", arch.name, config, inputs, spec_text(arch.name, non_default), arch, cfg)
 
-
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
 
 
 def _resolve_module(model: Any, given: Inputs | None) -> Resolved:
@@ -565,7 +562,7 @@ def _own_inputs(model: Any, factory: Any, label: str) -> Inputs | None:
             try:
                 value = hook() if callable(hook) and not _is_tensor(hook) else hook
             except (Exception, SystemExit) as exc:
-                raise LwprofError(f"{label}.example_inputs() failed: {type(exc).__name__}: {_first_line(exc)}") from None
+                raise LwprofError(f"{label}.example_inputs() failed: {type(exc).__name__}: {first_line(exc)}") from None
             return inputs_from(value, f"{label}.example_inputs")
     for owner in (model, factory):
         size = getattr(owner, "input_size", None) if owner is not None else None
@@ -670,12 +667,8 @@ def _import(target: str) -> Any:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"it called sys.exit({exc.code!r})"
-    return f"{type(exc).__name__}: {_first_line(exc)}"
+    return f"{type(exc).__name__}: {first_line(exc)}"
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "(no message)"
 
 
 def _show(args: Mapping[str, Any]) -> str:

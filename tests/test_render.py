@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lwprof.errors import LwprofError
-from lwprof.records import CONVENTIONS, Comparison, LayerComparison, LayerRecord, ModelProfile, Note, Severity, Variant, Verdict
+from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile, Note, Severity, Variant, Verdict
 from lwprof.render import export, grid, tables
 from lwprof.reference.check import CheckResult
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from lwprof.errors import LwprofError, suggest
+from lwprof.records import plain
 
 
 def option(
@@ -81,15 +82,15 @@ class ArchConfig:
             )
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
     meta = f.metadata
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        shown = ", ".join(str(_plain(c)) for c in choices)
-        raise LwprofError(f"{f.name} must be one of {shown}, got {_plain(value)}")
+        shown = ", ".join(str(plain(c)) for c in choices)
+        raise LwprofError(f"{f.name} must be one of {shown}, got {plain(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         raise LwprofError(f"{f.name} must be a finite number, got {value}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -149,13 +150,13 @@ class Option:
                 raise LwprofError(f"option {self.name!r}: {value!r} is not allowed; choose from {', '.join(self._choice_names())}") from None
             raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {self.type.__name__}") from None
         if self.choices is not None and out not in self.choices:
-            raise LwprofError(f"option {self.name!r}: {_plain(out)!r} is not allowed; choose from {', '.join(self._choice_names())}")
+            raise LwprofError(f"option {self.name!r}: {plain(out)!r} is not allowed; choose from {', '.join(self._choice_names())}")
         return out
 
     def _choice_names(self) -> list[str]:
         if self.choices is not None:
-            return [str(_plain(c)) for c in self.choices]
-        return [str(_plain(c)) for c in typing.cast(Any, self.type)]
+            return [str(plain(c)) for c in self.choices]
+        return [str(plain(c)) for c in typing.cast(Any, self.type)]
 
     @property
     def choice_names(self) -> list[str]:
@@ -238,8 +239,8 @@ class ArchSpec:
         for other, wanted in opt.applies.items():
             if getattr(cfg, other) != wanted:
                 raise LwprofError(
-                    f"{opt.name} has no effect on {self.name} unless {other}={_plain(wanted)} (here {other}={_plain(getattr(cfg, other))}); "
-                    f"add --{other.replace('_', '-')} {_plain(wanted)} or drop --{opt.name.replace('_', '-')}"
+                    f"{opt.name} has no effect on {self.name} unless {other}={plain(wanted)} (here {other}={plain(getattr(cfg, other))}); "
+                    f"add --{other.replace('_', '-')} {plain(wanted)} or drop --{opt.name.replace('_', '-')}"
                 )
 
     def build(self, config: ArchConfig | Mapping[str, Any] | None = None, **overrides: Any) -> Any:
@@ -347,7 +348,7 @@ def shared_options() -> list[SharedOption]:
             types.setdefault(opt.name, opt.type)
             archs.setdefault(opt.name, []).append(spec.name)
             allowed = ", ".join(opt._choice_names()) + "; " if opt.choices is not None or issubclass_enum(opt.type) else ""
-            default = "on" if opt.default is True else "off" if opt.default is False else _plain(opt.default)
+            default = "on" if opt.default is True else "off" if opt.default is False else plain(opt.default)
             texts.setdefault(opt.name, {}).setdefault(f"{opt.help} ({allowed}default {default})", []).append(spec.name)
     out = []
     for name, by_text in texts.items():
@@ -361,7 +362,3 @@ def shared_options() -> list[SharedOption]:
 
 def issubclass_enum(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, enum.Enum)
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value

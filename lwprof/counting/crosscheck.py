@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from lwprof.counting.walker import reference_kernels
+from lwprof.errors import first_line
 from lwprof.records import ModelProfile, Verdict
 
 __all__ = ["FVCORE_MAC_OPS", "attach_crosschecks", "fvcore_counts", "judge", "torch_by_module"]
@@ -138,11 +139,11 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
             try:
                 fv = fvcore_counts(model, args)
             except Exception as exc:  # fvcore's tracer fails on some models (dict outputs, control flow)
-                notes.append(f"fvcore could not trace the model ({type(exc).__name__}: {_first_line(exc)})")
+                notes.append(f"fvcore could not trace the model ({type(exc).__name__}: {first_line(exc)})")
         try:
             tc = torch_by_module(model, args, kwargs)
         except Exception as exc:
-            notes.append(f"FlopCounterMode failed ({type(exc).__name__}: {_first_line(exc)})")
+            notes.append(f"FlopCounterMode failed ({type(exc).__name__}: {first_line(exc)})")
     finally:
         for m, training in was_training:
             m.training = training
@@ -197,8 +198,3 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
         fvcore_by_op=by_op,
         fvcore_unsupported=tuple(sorted(fv.unsupported)) if fv else (),
     )
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

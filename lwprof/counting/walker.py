@@ -49,7 +49,7 @@ from torch.utils._pytree import tree_flatten, tree_map
 from lwprof.counting.formulas import LayerCost, accepts, find_formula, formula_applies, registered_type, stands_in
 from lwprof.counting.ops import op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
-from lwprof.errors import LwprofError
+from lwprof.errors import LwprofError, first_line
 from lwprof.records import InputSpec, LayerRecord, ModelProfile, Shape, Status
 
 __all__ = ["MemoryLimitExceeded", "NeedsRealTensors", "reference_kernels", "walk"]
@@ -455,7 +455,7 @@ def walk(
     except SystemExit as exc:
         raise LwprofError(f"the model's forward called sys.exit({exc.code!r})") from None
     except Exception as exc:  # the forward failed on this input
-        message = _first_line(exc)
+        message = first_line(exc)
         if not real:
             raise NeedsRealTensors(_meta_reason(exc, state.failed_op), state.peak_bytes) from exc
         raise LwprofError(f"forward pass failed for input {_inputs_text(specs)}: {type(exc).__name__}: {message}") from exc
@@ -474,10 +474,6 @@ def walk(
     return ModelProfile(arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
 
 _DATA_OPS = {
     "nonzero": "aten.nonzero's output size depends on the values",
@@ -493,7 +489,7 @@ def _meta_reason(exc: BaseException, op: Any) -> str:
         return _DATA_OPS[name]
     if "copy out of meta" in text or "numpy" in text.lower():
         return "it copies a tensor's values out (.cpu(), .numpy(), .tolist())"
-    first = _first_line(exc).split(". ")[0]
+    first = first_line(exc).split(". ")[0]
     where = f"aten.{name} " if name else "it "
     return f"{where}failed on meta tensors with {type(exc).__name__}: {first[:160]}"
 

@@ -18,14 +18,13 @@ CLI and :mod:`lwprof.reports` turn the results into tables.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
-from lwprof.records import CheckStatus
+from lwprof.records import CheckStatus, plain
 from lwprof.reference.published import CONVENTIONS, REFERENCES, Reference
 
 if TYPE_CHECKING:
@@ -168,24 +167,24 @@ def evaluate(ref: Reference, profile: ModelProfile) -> CheckResult:
         eps = _EPS * max(1.0, abs(ref.published))
         status = CheckStatus.PASS if -eps <= difference < ref.step else CheckStatus.FAIL
         if status is CheckStatus.FAIL:
-            notes.append(f"off by {_num(difference)} {ref.unit}: a truncated {ref.published} needs a count in [{ref.published}, {ref.published} + {_num(ref.step)})")
+            notes.append(f"off by {_signed(difference)} {ref.unit}: a truncated {ref.published} needs a count in [{ref.published}, {ref.published} + {_signed(ref.step)})")
     elif ref.expected_discrepancy is None:
         status = CheckStatus.PASS if abs(difference) <= slack else CheckStatus.FAIL
         if status is CheckStatus.FAIL:
-            notes.append(f"off by {_num(difference)} {ref.unit}, more than the tolerance {_num(tol)}")
+            notes.append(f"off by {_signed(difference)} {ref.unit}, more than the tolerance {_signed(tol)}")
     else:
         gap = ref.expected_discrepancy
         if abs(difference - gap) <= slack:
             status = CheckStatus.KNOWN_GAP
-            notes.append(f"known gap of {_num(gap)} {ref.unit}: {ref.discrepancy_reason}")
+            notes.append(f"known gap of {_signed(gap)} {ref.unit}: {ref.discrepancy_reason}")
         elif abs(difference) <= slack:
             status = CheckStatus.FAIL
-            notes.append(f"the recorded gap of {_num(gap)} {ref.unit} has closed (now {_num(difference)}): update the entry")
+            notes.append(f"the recorded gap of {_signed(gap)} {ref.unit} has closed (now {_signed(difference)}): update the entry")
         else:
             status = CheckStatus.FAIL
-            notes.append(f"the known gap drifted: recorded {_num(gap)} {ref.unit}, now {_num(difference)} (tolerance {_num(tol)})")
+            notes.append(f"the known gap drifted: recorded {_signed(gap)} {ref.unit}, now {_signed(difference)} (tolerance {_signed(tol)})")
     if ref.tolerance is not None and ref.tolerance > ref.rounding:
-        notes.append(f"tolerance widened to {_num(tol)}: {ref.tolerance_reason}")
+        notes.append(f"tolerance widened to {_signed(tol)}: {ref.tolerance_reason}")
     if ref.also:
         others = ", ".join(
             f"{CONVENTIONS[c]}: {format_value(measure(profile, ref.quantity, c, ref.unit), ref.unit, ref.decimals + 2)}"
@@ -250,7 +249,7 @@ def model_label(ref: Reference) -> str:
         k = lay["kernel"]
         bias = " +bias" if lay.get("bias") else ""
         return f"layer {k}x{k} {lay['in']}->{lay['out']} @{lay['size']}x{lay['size']} {lay['conv']}{bias}"
-    opts = " ".join(f"{k}={_plain(v)}" for k, v in ref.config.items())
+    opts = " ".join(f"{k}={plain(v)}" for k, v in ref.config.items())
     return f"{ref.arch} {opts}".strip()
 
 
@@ -333,6 +332,7 @@ _RULES: dict[str, Callable[[LayerRecord, ModelProfile], float]] = {
     "params/all": lambda r, p: r.params,
     "params/no-bn": lambda r, p: 0 if _is_bn(r) else r.params,
     "params/weights": lambda r, p: _weights(r) if r.params else 0,
+    "params/all-but-fc-bias": lambda r, p: _weights(r) if r.category == "FC" else r.params,
     "macs/conv+fc": lambda r, p: r.macs,
     "macs/conv": lambda r, p: 0 if r.category == "FC" else r.macs,
     # Conv MACs scale exactly with rho^2 when the resolution is a multiple of 32, so this is
@@ -349,7 +349,7 @@ del missing
 def _model_key(ref: Reference) -> tuple[Any, ...]:
     """One key per model to profile; a layer's variants (standard, dwsep, ...) share one."""
     if ref.layer is not None:
-        return ("layer", tuple(sorted((k, _plain(v)) for k, v in ref.layer.items() if k != "conv")))
+        return ("layer", tuple(sorted((k, plain(v)) for k, v in ref.layer.items() if k != "conv")))
     from lwprof.architectures import get_architecture
 
     spec = get_architecture(ref.arch)  # defaults filled in: {} and {"alpha": 1.0} are one model
@@ -374,18 +374,15 @@ def _profile(ref: Reference) -> Any:
 
 
 def _pick_variant(ref: Reference, variants: list[tuple[str, ModelProfile]]) -> ModelProfile:
-    conv = str(_plain((ref.layer or {}).get("conv")))
+    conv = str(plain((ref.layer or {}).get("conv")))
     for label, prof in variants:
         if label == conv:
             return prof
     raise LwprofError(f"{ref.where}: layer variant {conv!r} is not one of {', '.join(v[0] for v in variants)}")
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
 
-
-def _num(x: float) -> str:
+def _signed(x: float) -> str:
     return f"{x:+.4g}" if x else "0"
 
 

@@ -9,6 +9,8 @@ convention is recorded per entry and printed by ``lwprof check``:
 * ``params/all``: every parameter, ``sum(p.numel())`` (BN scale and shift included).
 * ``params/no-bn``: conv and FC weights and biases; BN excluded (GhostNet).
 * ``params/weights``: conv and FC weights only; biases and BN excluded (MobileNetV1).
+* ``params/all-but-fc-bias``: every parameter but the classifier's bias (ShuffleNet v1's
+  README: the authors' model has a bias-free FC).
 * ``macs/conv+fc``: conv + FC multiply-accumulates, lwprof's total (most tables).
 * ``macs/conv``: conv MACs only, the classifier excluded (ShuffleNet Table 1).
 * ``macs/rho2``: MobileNetV1 eq. 7 applied to every layer: the count at 224 scaled by
@@ -32,10 +34,11 @@ count single digits of parameters, so they are recorded in M with six decimals (
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from lwprof.records import plain
 
 __all__ = ["CONVENTIONS", "REFERENCES", "TRUNCATED_REASON", "Reference", "Source", "published_for"]
 
@@ -44,6 +47,7 @@ CONVENTIONS: dict[str, str] = {
     "params/all": "all parameters (sum of numel: conv/FC weights and biases + BN)",
     "params/no-bn": "conv + FC weights and biases, BN excluded",
     "params/weights": "conv + FC weights only, no biases, no BN",
+    "params/all-but-fc-bias": "all parameters but the classifier's bias (the authors' code has a bias-free FC)",
     "macs/conv+fc": "conv + FC MACs",
     "macs/conv": "conv MACs only, classifier (FC) excluded",
     "macs/rho2": "eq. 7: 224 count x (resolution/224)^2, classifier scaled too",
@@ -109,6 +113,12 @@ GHOSTNET = Source(
     "GhostNet",
     "GhostNet: More Features from Cheap Operations (Han et al., 2020)",
     "arXiv 1911.11907",
+)
+SHUFFLENET_V1_README = Source(
+    "ShuffleNet v1 README",
+    "ShuffleNet v1 checkpoints, the authors' README of their released models (megvii-model/ShuffleNet-Series, ShuffleNetV1/README.md)",
+    "https://github.com/megvii-model/ShuffleNet-Series/blob/master/ShuffleNetV1/README.md",
+    kind="README",
 )
 ARTICLE_HUACHAO = Source(
     "huachao1001 (CSDN)",
@@ -542,7 +552,7 @@ REFERENCES: tuple[Reference, ...] = (
     # to 1.4, 96 to 224 pixels) equal lwprof's MACs cut to the integer, 8 of them differ from
     # the rounded count (e.g. 1.0 @224: 300.77 -> 300; tests/test_zoo_v2.py checks every row);
     # params without BN, cut to 2 decimals (with 1000 classes 0.75 would be 2,609,784 -> 2.60).
-    # Only the 224 rows are recorded here.
+    # The 224 rows first, then the lower resolutions.
     Reference(
         source=TF_MOBILENET_README, table="V2 checkpoints", label="mobilenet_v2_1.4_224", arch="mobilenet_v2",
         config={"width": 1.4, "num_classes": 1001},
@@ -606,6 +616,35 @@ REFERENCES: tuple[Reference, ...] = (
         config={"width": 0.35, "num_classes": 1001},
         quantity="MACs", published=59, decimals=0, truncated=True, convention="macs/conv+fc",
     ),
+    *(
+        Reference(
+            source=TF_MOBILENET_README, table="V2 checkpoints", label=f"mobilenet_v2_{width}_{resolution}", arch="mobilenet_v2",
+            config={"width": width, "resolution": resolution, "num_classes": 1001},
+            quantity="MACs", published=macs, decimals=0, truncated=True, convention="macs/conv+fc",
+        )
+        for width, resolution, macs in (
+            # width, resolution, MACs (M) as printed
+            (1.0, 192, 221), (1.0, 160, 154), (1.0, 128, 99), (1.0, 96, 56),
+            (0.75, 192, 153), (0.75, 160, 107), (0.75, 128, 69), (0.75, 96, 39),
+            (0.5, 192, 71), (0.5, 160, 50), (0.5, 128, 32), (0.5, 96, 18),
+            (0.35, 192, 43), (0.35, 160, 30), (0.35, 128, 20), (0.35, 96, 11),
+        )
+    ),  # fmt: skip
+    # ---------------------------------------------------------------- ShuffleNet v1, the authors' README
+    # The paper publishes no parameter counts; the authors' README does, for g = 3 and 8 at four
+    # scales: sum(p.numel()) of their code's model, BN included, with a bias-free classifier.
+    *(
+        Reference(
+            source=SHUFFLENET_V1_README, table="released models", label=f"ShuffleNetV1 {scale}x (g={groups})", arch="shufflenet_v1",
+            config={"groups": groups, "scale": scale},
+            quantity="params", published=params, decimals=1, convention="params/all-but-fc-bias", also=("params/all",),
+        )
+        for groups, scale, params in (
+            # groups, scale, params (M) as printed
+            (3, 0.5, 0.7), (3, 1.0, 1.9), (3, 1.5, 3.4), (3, 2.0, 5.4),
+            (8, 0.5, 1.0), (8, 1.0, 2.4), (8, 1.5, 4.3), (8, 2.0, 6.5),
+        )
+    ),  # fmt: skip
     # ---------------------------------------------------------------- ShuffleNet V2, Table 5
     # Params and FLOPs (= MACs) by scale. lwprof builds torchvision's units; the params round
     # to the table with or without BN. The MACs do not: the authors' code (megvii-model/
@@ -703,6 +742,21 @@ REFERENCES: tuple[Reference, ...] = (
     Reference(
         source=MOBILENET_V3, table="Table 3", label="V3-Small 1.0", arch="mobilenet_v3_small",
         quantity="params", published=2.5, decimals=1, truncated=True, convention="params/no-bn", also=("params/all",),
+    ),
+    # ---------------------------------------------------------------- MobileNetV3, the authors' README
+    # The released Large dm=1 checkpoint (1001 classes, as their V2 models): 217 M MACs and 5.4 M
+    # params. The README rounds this MAC count (216.59 -> 217) but cuts the params (5.46 -> 5.4).
+    Reference(
+        source=TF_MOBILENET_README, table="V3 checkpoints", label="large dm=1 (float)", arch="mobilenet_v3_large",
+        config={"num_classes": 1001},
+        quantity="MACs", published=217, decimals=0, convention="macs/conv+fc",
+        note="rounded: 216.59 M with the 1001-class classifier",
+    ),
+    Reference(
+        source=TF_MOBILENET_README, table="V3 checkpoints", label="large dm=1 (float)", arch="mobilenet_v3_large",
+        config={"num_classes": 1001},
+        quantity="params", published=5.4, decimals=1, truncated=True, convention="params/no-bn", also=("params/all",),
+        note="5,459,913 without BN; this column of the README is cut, not rounded (it would print 5.5)",
     ),
     # ---------------------------------------------------------------- GhostNet, ImageNet table
     # Table 7 of arXiv v2 (comparison of small networks on ImageNet: weights and FLOPs).
@@ -804,13 +858,13 @@ def published_for(arch: str, config: Mapping[str, Any]) -> dict[str, Any]:
     from lwprof.architectures import get_architecture
 
     spec = get_architecture(arch)
-    defaults = {opt.name: _plain(opt.default) for opt in spec.options()}
-    given = {**defaults, **{k: _plain(v) for k, v in config.items()}}
+    defaults = {opt.name: plain(opt.default) for opt in spec.options()}
+    given = {**defaults, **{k: plain(v) for k, v in config.items()}}
     found: dict[str, Reference] = {}
     candidates = [r for r in REFERENCES if r.arch == spec.name and r.is_whole_model]
     candidates.sort(key=lambda r: r.expected_discrepancy is not None)  # stable: table order otherwise
     for ref in candidates:
-        wanted = {**defaults, **{k: _plain(v) for k, v in ref.config.items()}}
+        wanted = {**defaults, **{k: plain(v) for k, v in ref.config.items()}}
         if all(given.get(k) == v for k, v in wanted.items()):
             found.setdefault(ref.quantity.lower(), ref)
     if not found:
@@ -819,7 +873,3 @@ def published_for(arch: str, config: Mapping[str, Any]) -> dict[str, Any]:
     sources = dict.fromkeys(f"{ref.source.short} {ref.table}" for ref in found.values())
     out["source"] = "; ".join(sources)
     return out
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison, LayerRecord, ModelProfile, Note, Severity, Status, Verdict
+from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison, LayerRecord, ModelProfile, Note, Severity, Status, Verdict, plain
 from lwprof.units import human, human_bytes
 
 __all__ = [
@@ -138,11 +138,9 @@ def crosscheck_verdict(profile: ModelProfile) -> Verdict:
     return profile.verdict
 
 
-def _share(part: int, whole: int) -> float | None:
+def _fraction(part: int, whole: int) -> float | None:
+    """``part / whole`` (a share, or a ratio to a baseline); None when ``whole`` is 0."""
     return part / whole if whole else None
-
-
-_ratio = _share  # a part over a whole, as an x-times factor
 
 
 def _config_text(config: Mapping[str, Any]) -> str:
@@ -202,13 +200,13 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     for r in profile.layers[1:]:
         if depth is not None and r.depth > depth:
             continue
-        row: list[Any] = [r.name, r.type, hparams_text(r), shape_text(r.output_shape), r.params, r.macs, _share(r.macs, total_macs)]
+        row: list[Any] = [r.name, r.type, hparams_text(r), shape_text(r.output_shape), r.params, r.macs, _fraction(r.macs, total_macs)]
         if checked:
             row.append(r.crosscheck)
         rows.append(tuple(row))
         display.append("  " * (r.depth - 1) + r.name.rsplit(".", 1)[-1])
     root = profile.root
-    total: list[Any] = ["total", root.type, "", shape_text(root.output_shape), root.params, root.macs, _share(root.macs, total_macs)]
+    total: list[Any] = ["total", root.type, "", shape_text(root.output_shape), root.params, root.macs, _fraction(root.macs, total_macs)]
     if checked:
         total.append(crosscheck_verdict(profile))
     title = profile_title(profile)
@@ -230,9 +228,9 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
     rows = []
     for category, (p, m) in profile.by_category().items():
         n, other = counts.get(category, [0, 0])
-        rows.append((category, n, p, _share(p, params), m, _share(m, macs), other))
+        rows.append((category, n, p, _fraction(p, params), m, _fraction(m, macs), other))
     leaf_params = sum(r[2] for r in rows)
-    total = ("total", sum(r[1] for r in rows), leaf_params, _share(leaf_params, params), sum(r[4] for r in rows), _share(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
+    total = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), sum(r[4] for r in rows), _fraction(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
     columns = (
         Column("type", key="category"),
         Column("layers", "count", "layers"),
@@ -377,7 +375,7 @@ def compare_grid(comparison: Comparison, published: Sequence[Mapping[str, Any] |
     rows = []
     for v, pub in zip(comparison.variants, published):
         p = v.profile
-        row: list[Any] = [v.label, p.params, p.macs, p.flops, _ratio(p.macs, base.macs), _ratio(p.params, base.params), _published_text(pub)]
+        row: list[Any] = [v.label, p.params, p.macs, p.flops, _fraction(p.macs, base.macs), _fraction(p.params, base.params), _published_text(pub)]
         if checked:
             row.append(crosscheck_verdict(p))
         rows.append(tuple(row))
@@ -440,7 +438,7 @@ def layer_grid(variants: LayerComparison) -> Grid:
     """One row per realisation of a conv: params, MACs, ratios to the first, the formula."""
     base = variants[0][1]
     rows = tuple(
-        (label, p.params, p.macs, _ratio(p.params, base.params), _ratio(p.macs, base.macs), _formula(p)) for label, p in variants
+        (label, p.params, p.macs, _fraction(p.params, base.params), _fraction(p.macs, base.macs), _formula(p)) for label, p in variants
     )
     columns = (
         Column("realisation", key="label"),
@@ -525,19 +523,16 @@ def _type_name(tp: Any) -> str:
     return "choice" if isinstance(tp, type) and issubclass(tp, enum.Enum) else getattr(tp, "__name__", str(tp))
 
 
-def _plain(value: Any) -> Any:
-    return getattr(value, "value", value)
-
 
 def _default_text(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
-    return str(_plain(value))
+    return str(plain(value))
 
 
 def _allowed(opt: Any) -> str:
     if opt.choices is not None:
-        return ", ".join(str(_plain(c)) for c in opt.choices)
+        return ", ".join(str(plain(c)) for c in opt.choices)
     tp = opt.type
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return ", ".join(str(m.value) for m in tp)
@@ -585,7 +580,7 @@ def arch_grid(spec: Any) -> Grid:
     axis, values = spec.compare_axis
     notes = [
         f"paper: {spec.paper}",
-        f"compare axis: --vary {axis}={','.join(str(_plain(v)) for v in values)}",
+        f"compare axis: --vary {axis}={','.join(str(plain(v)) for v in values)}",
     ]
     aliases = f" (aliases: {', '.join(spec.aliases)})" if spec.aliases else ""
     summary = f": {spec.summary}" if spec.summary else ""
@@ -603,14 +598,14 @@ def list_dict(specs: Sequence[Any]) -> list[dict[str, Any]]:
                 "aliases": list(spec.aliases),
                 "paper": spec.paper,
                 "summary": spec.summary,
-                "compare_axis": {axis: [_plain(v) for v in values]},
+                "compare_axis": {axis: [plain(v) for v in values]},
                 "options": [
                     {
                         "name": opt.name,
                         "flag": option_flag(opt.name, _type_name(opt.type)),
                         "type": _type_name(opt.type),
-                        "default": _plain(opt.default),
-                        "choices": [_plain(c) for c in opt.choices] if opt.choices is not None else None,
+                        "default": plain(opt.default),
+                        "choices": [plain(c) for c in opt.choices] if opt.choices is not None else None,
                         "allowed": _allowed(opt),
                         "help": opt.help,
                     }
