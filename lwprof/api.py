@@ -136,7 +136,7 @@ def compare(
             option that has no effect on any variant.
     """
     from lwprof import profiler
-    from lwprof.architectures.registry import get_architecture
+    from lwprof.architectures import get_architecture
     from lwprof.resolve import parse_spec
 
     name, spec_options = parse_spec(arch)
@@ -220,7 +220,7 @@ def _axes(spec: Any, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tupl
 
 def compare_size(arch: str, vary: Mapping[str, Sequence[Any]] | None = None) -> int:
     """How many variants :func:`compare` profiles for ``vary`` (default: the design axis)."""
-    from lwprof.architectures.registry import get_architecture
+    from lwprof.architectures import get_architecture
     from lwprof.resolve import parse_spec
 
     total = 1
@@ -236,7 +236,7 @@ def published(profile: ModelProfile) -> dict[str, Any] | None:
         ``{"params": M, "macs": M, "source": "MobileNetV1 Table 6"}`` (keys left out when not
         published), or None for a user model, a non-square input, or nothing published.
     """
-    from lwprof.architectures.registry import get_architecture
+    from lwprof.architectures import get_architecture
     from lwprof.reference.published import published_for
 
     if not isinstance(profile.config.get("resolution"), int):

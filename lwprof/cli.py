@@ -86,7 +86,7 @@ def list_(fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceO
     * `lwprof list`
     * `lwprof list --format json`: the same, for scripts.
     """
-    from lwprof.architectures.registry import list_architectures
+    from lwprof.architectures import list_architectures
     from lwprof.render import views
 
     targets(output, force)

@@ -25,7 +25,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from lwprof.architectures.registry import shared_options
+from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
 from lwprof.records import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output

@@ -486,7 +486,7 @@ def parse_user_kwargs(kwargs: str | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check_applies: bool = True) -> Resolved:
-    from lwprof.architectures.registry import get_architecture
+    from lwprof.architectures import get_architecture
 
     arch = get_architecture(name)
     cfg_cls = arch.config_cls

@@ -86,7 +86,7 @@ def test_version() -> None:
 
 
 def test_every_registry_option_has_a_flag() -> None:
-    from lwprof.architectures.registry import list_architectures
+    from lwprof.architectures import list_architectures
 
     command = typer.main.get_command(cli.app)
     for name in ("summary", "compare"):

@@ -11,7 +11,9 @@ A new architecture is one file and one decorator::
 
 The configuration dataclass is the single source of the options: their names, types,
 defaults, allowed values and help texts come from its fields, and its ``validate`` method
-checks a configuration before anything is built. This module does not import torch.
+checks a configuration before anything is built. This module does not import torch; the
+built-in architectures register when :mod:`lwprof.architectures` is imported (which imports no
+torch either): look them up through that package.
 """
 
 from __future__ import annotations
@@ -287,18 +289,12 @@ def register_architecture(
     return deco
 
 
-def _load_builtin() -> None:
-    # Importing the package registers the built-in architectures (and imports torch).
-    import lwprof.architectures  # noqa: F401
-
-
 def get_architecture(name: str) -> ArchSpec:
     """Looks up an architecture by name or alias (case-insensitive, "-" = "_").
 
     Raises:
         LwprofError: Unknown name; the message suggests the closest ones.
     """
-    _load_builtin()
     key = name.strip().lower().replace("-", "_")
     if key not in _ALIASES:
         raise LwprofError(f"unknown architecture {name!r}{suggest(key, _ALIASES)}; available: {', '.join(sorted(_REGISTRY))}")
@@ -307,7 +303,6 @@ def get_architecture(name: str) -> ArchSpec:
 
 def list_architectures() -> list[ArchSpec]:
     """Every registered architecture, in registration order."""
-    _load_builtin()
     return list(_REGISTRY.values())
 
 

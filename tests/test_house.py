@@ -1,0 +1,95 @@
+"""The house plan (ARCHITECTURE.md): arrows only point down, and the CLI stays thin.
+
+Every ``lwprof`` module has a floor; a module may import modules on its own floor or below,
+never above (imports inside functions included: a lazy import is still an arrow).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "lwprof"
+
+# Lowest floor first. A module's floor is that of the longest matching prefix.
+FLOORS = {
+    "lwprof.records": 0,
+    "lwprof.errors": 0,
+    "lwprof.units": 0,
+    "lwprof": 0,  # the package's __init__: version and the lazy API (its lazy import is of lwprof.api, allowed below)
+    "lwprof.render": 1,
+    "lwprof.architectures.registry": 1,
+    "lwprof.architectures.rules": 1,
+    "lwprof.counting": 2,
+    "lwprof.architectures": 3,
+    "lwprof.resolve": 4,
+    "lwprof.profiler": 5,
+    "lwprof.reference": 6,
+    "lwprof.expect": 6,
+    "lwprof.latency": 6,
+    "lwprof.api": 7,
+    "lwprof.cli_support": 8,
+    "lwprof.cli": 9,
+}
+# The package __init__ hands out the API lazily (``lwprof.profile``): the one allowed exception.
+ALLOWED = {("lwprof", "lwprof.api")}
+
+
+def floor(module: str) -> int:
+    best = max((p for p in FLOORS if module == p or module.startswith(p + ".")), key=len)
+    return FLOORS[best]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_module(name: str) -> bool:
+    path = PACKAGE.parent / name.replace(".", "/")
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
+
+
+def imports(path: Path) -> set[str]:
+    """Every lwprof module ``path`` imports: ``from lwprof import api`` counts as lwprof.api."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "lwprof":
+            names = [f"{node.module}.{a.name}" for a in node.names if is_module(f"{node.module}.{a.name}")]
+            out.update(names or [node.module])
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "lwprof")
+    return out
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_arrows_point_down(path: Path) -> None:
+    here = module_name(path)
+    upward = [m for m in imports(path) if floor(m) > floor(here) and (here, m) not in ALLOWED]
+    assert not upward, f"{here} (floor {floor(here)}) imports {', '.join(f'{m} (floor {floor(m)})' for m in sorted(upward))}"
+
+
+def test_the_cli_is_thin() -> None:
+    assert len((PACKAGE / "cli.py").read_text().splitlines()) <= 420
+
+
+def test_spec_parsing_lives_in_one_module() -> None:
+    parsers = [p for p in MODULES if "def parse_spec" in p.read_text() or "def load_user_model" in p.read_text()]
+    assert [module_name(p) for p in parsers] == ["lwprof.resolve"]
+
+
+def test_no_helper_is_defined_twice() -> None:
+    seen: dict[str, str] = {}
+    twice = []
+    for path in MODULES:
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name in ("_plain", "plain", "_first_line", "first_line", "prod", "_share", "_ratio"):
+                if node.name.lstrip("_") in seen:
+                    twice.append(f"{node.name} in {module_name(path)} and {seen[node.name.lstrip('_')]}")
+                seen[node.name.lstrip("_")] = module_name(path)
+    assert not twice, twice
