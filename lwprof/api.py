@@ -218,17 +218,6 @@ def _axes(spec: Any, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tupl
     return axes
 
 
-def compare_size(arch: str, vary: Mapping[str, Sequence[Any]] | None = None) -> int:
-    """How many variants :func:`compare` profiles for ``vary`` (default: the design axis)."""
-    from lwprof.architectures import get_architecture
-    from lwprof.resolve import parse_spec
-
-    total = 1
-    for values in _axes(get_architecture(parse_spec(arch)[0]), vary).values():
-        total *= len(values)
-    return total
-
-
 def published(profile: ModelProfile) -> dict[str, Any] | None:
     """The papers' whole-model numbers for a zoo profile on its own input, or None.
 
