@@ -258,6 +258,14 @@ def test_layernorm_upsample_and_attention_are_not_mismatches() -> None:
     assert attn.torch_macs == attn.macs and attn.mismatches == () and attn.verdict is Verdict.FVCORE_GAP
 
 
+def test_containers_iterated_by_their_parent_hold_their_childrens_counts() -> None:
+    p = lwprof.profile(am.IteratedBlocks(), (3, 8, 8), crosscheck=True)
+    features = next(r for r in p.layers if r.name == "features")
+    # conv 3->8: 8 x 64 x 27 = 13,824; conv 8->8: 8 x 64 x 72 = 36,864; heads: 64 x 8 x (2 + 4) = 3,072.
+    assert (features.calls, features.macs, p.macs) == (0, 50_688, 53_760)
+    assert features.torch_macs == features.fvcore_macs == 50_688 and p.verdict is Verdict.OK
+
+
 def test_a_real_mismatch_is_the_same_in_the_table_the_footer_and_the_api() -> None:
     @formulas.register_formula(am.MismatchingLinear)
     def off_by_one(module: nn.Linear, shape: tuple[int, ...]) -> formulas.LayerCost:

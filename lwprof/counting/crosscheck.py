@@ -157,10 +157,19 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     def own(counts: Mapping[str, int], name: str) -> int:
         return counts.get(name, 0) - sum(counts.get(c, 0) for c in children.get(name, ()))
 
-    fv_macs = {name: fv.macs(name) * scale for name in fv.by_module_op} if fv else {}
-    fv_total = {name: fv.total(name) * scale for name in fv.by_module_op} if fv else {}
-    fv_other = {name: sum(fv.other(name).values()) * scale for name in fv.by_module_op} if fv else {}
-    tc_macs = {name: n * scale for name, n in tc.items()} if tc is not None else {}
+    # A container that is never called (a ModuleList, a Sequential iterated by its parent) gets
+    # no count of its own from the tools: it holds what its children hold.
+    uncalled = [r.name for r in reversed(profile.layers) if not r.is_leaf and r.calls == 0]
+
+    def cumulative(counts: dict[str, int]) -> dict[str, int]:
+        for name in uncalled:
+            counts[name] = sum(counts.get(c, 0) for c in children.get(name, ()))
+        return counts
+
+    fv_macs = cumulative({name: fv.macs(name) * scale for name in fv.by_module_op}) if fv else {}
+    fv_total = cumulative({name: fv.total(name) * scale for name in fv.by_module_op}) if fv else {}
+    fv_other = cumulative({name: sum(fv.other(name).values()) * scale for name in fv.by_module_op}) if fv else {}
+    tc_macs = cumulative({name: n * scale for name, n in tc.items()}) if tc is not None else {}
     own_verdicts: dict[str, Verdict] = {}
     for r in profile.layers:
         mine = r.macs if r.is_leaf else r.functional_macs

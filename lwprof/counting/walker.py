@@ -487,6 +487,8 @@ def _meta_reason(exc: BaseException, op: Any) -> str:
     name = op.__name__.split(".")[0] if op is not None else ""
     if name in _DATA_OPS:
         return _DATA_OPS[name]
+    if "nonzero" in text:  # boolean-mask indexing runs nonzero inside
+        return f"aten.{name} selects by a boolean mask, whose size depends on the values"
     if "copy out of meta" in text or "numpy" in text.lower():
         return "it copies a tensor's values out (.cpu(), .numpy(), .tolist())"
     first = first_line(exc).split(". ")[0]

@@ -19,6 +19,7 @@ __all__ = [
     "DataDependentBranch",
     "Detector",
     "FunctionalPool",
+    "IteratedBlocks",
     "ItemScale",
     "KeywordTokens",
     "MismatchingLinear",
@@ -226,6 +227,22 @@ class AttentionBlock(nn.Module):
         q, k, v = self.qkv(self.norm(y)).reshape(n, length, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
         a = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(n, length, dim)
         return self.proj(a)
+
+
+class IteratedBlocks(nn.Module):
+    """Containers iterated by their parent, never called themselves (torchvision's SSDlite
+    feature extractor loops over its Sequential; heads over ModuleLists): the tools give such a
+    container no count of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1))
+        self.heads = nn.ModuleList([nn.Conv2d(8, 2, 1), nn.Conv2d(8, 4, 1)])
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        for block in self.features:
+            x = block(x)
+        return [head(x) for head in self.heads]
 
 
 class MismatchingLinear(nn.Linear):
