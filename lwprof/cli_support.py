@@ -149,9 +149,9 @@ def handles_errors(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _RESULT_STREAM.append(sys.stdout)
         try:
-            with contextlib.redirect_stdout(sys.stderr):  # a print() in user code must not corrupt --format json
+            with _stdout_to_stderr() as result:  # a print() in user code must not corrupt --format json
+                _RESULT_STREAM.append(result)
                 return fn(*args, **kwargs)
         except LwprofError as exc:
             _say(f"error: {exc}")
@@ -166,9 +166,38 @@ def handles_errors(fn: F) -> F:
             _discard(sys.stdout)
             raise typer.Exit(EXIT_BROKEN_PIPE) from None
         finally:
-            _RESULT_STREAM.pop()
+            if _RESULT_STREAM:
+                _RESULT_STREAM.pop()
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Any:
+    """While a command runs, stdout goes to stderr, at the file descriptor too (a user model's
+    ``print``, ``os.system("echo")`` or a C library's printf); yields the stream for the result,
+    a copy of the real stdout. In-memory streams (tests) are swapped at the Python level only."""
+    out, err = sys.stdout, sys.stderr
+    try:
+        fd, err_fd = out.fileno(), err.fileno()
+        out.flush()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):  # no real descriptors (CliRunner), or one is closed
+        with contextlib.redirect_stdout(err):
+            yield out
+        return
+    result = open(saved, "w", encoding=out.encoding, errors=out.errors, closefd=False)  # noqa: SIM115
+    try:
+        os.dup2(err_fd, fd)
+        with contextlib.redirect_stdout(err):
+            yield result
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            result.flush()  # normally empty: emit flushes what it prints
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 def _say(line: str) -> None:
@@ -351,7 +380,7 @@ def _guarded(run: Callable[[], Any]) -> int:
         _discard(sys.stdout)
         _say(f"error: {exc.strerror or exc}")
         return EXIT_USAGE
-    except Exception as exc:
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence: never a traceback
         if os.environ.get("LWPROF_DEBUG"):
             raise
         text = str(exc).strip().splitlines()
@@ -379,11 +408,11 @@ def fill_closed_fds() -> None:
 
 
 def _usage_message(exc: Any) -> str:
+    """click's message on one line, with where to read the usage: ``... (see 'lwprof summary --help')``."""
     message = " ".join(exc.format_message().split()).rstrip(".")
     ctx = getattr(exc, "ctx", None)
-    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
-        return f"{message} (see '{ctx.command_path} --help')"
-    return message
+    path = ctx.command_path if ctx is not None and ctx.command.get_help_option(ctx) is not None else "lwprof"
+    return f"{message} (see '{path} --help')"
 
 
 # Characters lwprof prints that an ASCII (or other narrow) stream cannot encode, and what to

@@ -87,13 +87,14 @@ class Expectation:
     bounds: dict[str, Bound]
     input_size: tuple[int, ...] | None = None
     batch: int = 1
-    line: int = 0
-    folder: str = ""  # the file's folder: a relative model file in ``spec`` is found from here
+    line: int = 0  # of its spec
+    file: str = ""  # the expectations file: a relative model file in ``spec`` is found from its folder
 
     @property
     def located_spec(self) -> str:
         """The spec with a relative model file path made relative to the working directory."""
-        return locate_spec(self.spec, self.folder) if self.folder else self.spec
+        folder = os.path.dirname(self.file)
+        return locate_spec(self.spec, folder) if folder else self.spec
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def parse_toml(text: str, path: str) -> dict[str, Any]:
     except RecursionError:
         raise LwprofError(f"{path}: not usable TOML: arrays or tables nested too deeply") from None
     except ValueError as exc:  # e.g. an integer with more than 4300 digits
-        raise LwprofError(f"{path}: not usable TOML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise LwprofError(f"{path}: not usable TOML: {str(exc).split(':')[0].split(';')[0] or type(exc).__name__}") from None
 
 
 def load(path: str | Path) -> list[Expectation]:
@@ -245,7 +246,6 @@ def parse(text: str, path: str = "<text>", allow_empty: bool = False) -> list[Ex
         raise LwprofError(f"{path}:{_line_of(text, 'model', 1)}: 'model' must be [[model]] tables, each with a spec and counts")
     if not models and not allow_empty:
         raise LwprofError(f"{path}: no [[model]] entries")
-    folder = os.path.dirname(path) if path != "<text>" else ""
     out = []
     for index, entry in enumerate(models):
         start = headers[index] if index < len(headers) else 1
@@ -263,6 +263,9 @@ def parse(text: str, path: str = "<text>", allow_empty: bool = False) -> list[Ex
             if key not in entry:
                 continue
             raw = entry[key]
+            extra = sorted(set(raw) - {"value", "tolerance"}) if isinstance(raw, dict) else []
+            if extra:
+                raise LwprofError(f"{where(key)}: {key}: unknown key {extra[0]!r} in its table; write {{ value = ..., tolerance = ... }}")
             try:
                 bounds[key] = parse_bound(raw["value"], raw.get("tolerance")) if isinstance(raw, dict) else parse_bound(raw)
             except (LwprofError, KeyError) as exc:
@@ -276,7 +279,7 @@ def parse(text: str, path: str = "<text>", allow_empty: bool = False) -> list[Ex
         batch = entry.get("batch", 1)
         if not _positive_int(batch):
             raise LwprofError(f"{where('batch')}: batch must be a positive integer, got {_short(batch)}")
-        out.append(Expectation(spec, bounds, tuple(size) if size else None, batch, start, folder))
+        out.append(Expectation(spec, bounds, tuple(size) if size else None, batch, _line_of(text, "spec", start), path if path != "<text>" else ""))
     return out
 
 
@@ -305,6 +308,20 @@ def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int 
     return quantities_of(p)
 
 
+def _resolve_all(items: Sequence[tuple[str, Sequence[int] | None, str]]) -> list[Any]:
+    """Resolves every (spec, input size, where) before any is profiled, so that a bad entry
+    fails at once; the message starts with ``where`` (file:line)."""
+    from lwprof.resolve import resolve
+
+    out = []
+    for spec, size, where in items:
+        try:
+            out.append(resolve(spec, inputs=size))
+        except LwprofError as exc:
+            raise LwprofError(f"{where}{exc}") from None
+    return out
+
+
 def quantities_of(p: ModelProfile) -> dict[str, int]:
     """Every pinnable quantity of a profile."""
     return {
@@ -318,11 +335,14 @@ def quantities_of(p: ModelProfile) -> dict[str, int]:
 
 def verify(expectations: Sequence[Expectation], progress: Callable[[str, int, int], None] | None = None) -> list[ExpectResult]:
     """Profiles every model once and checks each pinned quantity."""
+    from lwprof import profiler
+
+    resolved = _resolve_all([(e.located_spec, e.input_size, f"{e.file}:{e.line}: " if e.file else "") for e in expectations])
     results = []
-    for i, exp in enumerate(expectations):
+    for i, (exp, model) in enumerate(zip(expectations, resolved)):
         if progress:
             progress(exp.spec, i, len(expectations))
-        measured = measure_spec(exp.located_spec, exp.input_size, exp.batch)
+        measured = quantities_of(profiler.run(model, batch=exp.batch))
         for quantity, bound in exp.bounds.items():
             value = measured[quantity]
             status = CheckStatus.PASS if bound.holds(value) else CheckStatus.FAIL
@@ -383,7 +403,7 @@ def pin(specs: Sequence[str], existing: str | Path | None = None, input_size: Se
     Args:
         specs: Model specs (``name@options`` or ``file.py:Class@kwargs``).
         existing: An expectations file to update: the entry with the same spec (and input
-            size) gets the new values, everything else in the file is kept as written.
+            size) gets the new counts, everything else in the file is kept as written.
         input_size: (C, H, W) for every spec (optional for zoo models).
         quantities: What to pin, as exact values.
     """
@@ -407,18 +427,21 @@ def _quantities(quantities: Sequence[str] | None) -> tuple[str, ...]:
 
 def _measure(specs: Sequence[str], input_size: Sequence[int] | None, quantities: Sequence[str], folder: Path) -> list[Row]:
     """Profiles every spec; each row carries the spec as the file in ``folder`` will name it."""
+    from lwprof import profiler
+
     size = tuple(input_size) if input_size else None
     rows = []
-    for spec in specs:
-        measured = measure_spec(spec, size)
+    for spec, model in zip(specs, _resolve_all([(spec, size, "") for spec in specs])):
+        measured = quantities_of(profiler.run(model))
         rows.append((relative_spec(spec, folder), size, {q: measured[q] for q in quantities}))
     return rows
 
 
 def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>") -> str:
     """``existing`` (TOML text, or None for a new file) with ``rows`` pinned: an entry with
-    the same spec and input size gets the new values in place (its other keys, comments and
-    layout kept); other rows are appended as new ``[[model]]`` tables."""
+    the same spec and input size gets the new counts in place (see :func:`_update`); other
+    rows are appended as new ``[[model]]`` tables; every other entry, budget and comment is
+    left exactly as written."""
     import tomlkit
 
     if existing is None:
@@ -445,8 +468,13 @@ def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>")
 
 
 def _update(entry: Any, values: dict[str, int]) -> None:
+    """Re-pins one entry in place: exactly ``values`` (quantities pinned before but not now are
+    dropped, as a re-pin replaces the entry's counts); its spec, input size, batch and
+    comments stay."""
     import tomlkit
 
+    for key in [k for k in entry if k in QUANTITIES and k not in values]:
+        del entry[key]
     for key, value in values.items():
         item = tomlkit.integer(value)
         if value >= 1000:

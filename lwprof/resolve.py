@@ -191,13 +191,16 @@ def locate_spec(spec: str, folder: str | os.PathLike[str]) -> str:
 
 def relative_spec(spec: str, folder: str | os.PathLike[str]) -> str:
     """The spec as a file in ``folder`` names it: a relative model file path rewritten relative
-    to ``folder`` (forward slashes), so that :func:`locate_spec` finds it from anywhere."""
+    to ``folder`` (forward slashes), so that :func:`locate_spec` finds it from anywhere; as an
+    absolute path when the two share nothing but the root (a model in /work, a file in /tmp)."""
     parts = _file_target(spec)
     if parts is None or os.path.isabs(parts[0]):
         return spec
     target, name, options = parts
-    rel = os.path.relpath(os.path.abspath(target), os.path.abspath(folder or "."))
-    return rel.replace(os.sep, "/") + name + options
+    where, base = os.path.abspath(target), os.path.abspath(folder or ".")
+    if os.path.dirname(os.path.commonpath([where, base])) == os.path.commonpath([where, base]):  # only the root in common
+        return where + name + options
+    return os.path.relpath(where, base).replace(os.sep, "/") + name + options
 
 
 def spec_text(name: str, options: Mapping[str, Any]) -> str:

@@ -91,15 +91,24 @@ def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
         shown = ", ".join(str(_plain(c)) for c in choices)
         raise LwprofError(f"{f.name} must be one of {shown}, got {_plain(value)}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise LwprofError(f"{f.name} must be a finite number, got {value}")
+        raise LwprofError(f"{f.name} must be a finite number, got {_cut(str(value))}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if meta.get("above") is not None and not value > meta["above"]:
-        raise LwprofError(f"{f.name} must be > {_num(meta['above'])}, got {value}")
+        raise LwprofError(f"{f.name} must be > {_num(meta['above'])}, got {_cut(str(value))}")
     if meta.get("minimum") is not None and value < meta["minimum"]:
-        raise LwprofError(f"{f.name} must be >= {_num(meta['minimum'])}, got {value}")
+        raise LwprofError(f"{f.name} must be >= {_num(meta['minimum'])}, got {_cut(str(value))}")
     if meta.get("maximum") is not None and value > meta["maximum"]:
-        raise LwprofError(f"{f.name} must be <= {_num(meta['maximum'])}, got {value}")
+        raise LwprofError(f"{f.name} must be <= {_num(meta['maximum'])}, got {_cut(str(value))}")
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut short (an option given a 100,000-digit number)."""
+    return _cut(repr(value))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _num(x: float) -> str:
@@ -142,12 +151,12 @@ class Option:
                 raise TypeError(value)
             else:
                 out = self.type(value.strip() if isinstance(value, str) else value)
-            if isinstance(out, float) and not math.isfinite(out):
-                raise LwprofError(f"option {self.name!r}: {value!r} is not a finite number")
         except (TypeError, ValueError, OverflowError):
             if issubclass(self.type, enum.Enum):
                 raise LwprofError(f"option {self.name!r}: {value!r} is not allowed; choose from {', '.join(self._choice_names())}") from None
-            raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {self.type.__name__}") from None
+            raise LwprofError(f"option {self.name!r}: cannot read {_shown(value)} as {self.type.__name__}") from None
+        if isinstance(out, float) and not math.isfinite(out):
+            raise LwprofError(f"option {self.name!r}: {_shown(value)} is not a finite number")
         if self.choices is not None and out not in self.choices:
             raise LwprofError(f"option {self.name!r}: {_plain(out)!r} is not allowed; choose from {', '.join(self._choice_names())}")
         return out
