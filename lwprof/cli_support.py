@@ -365,7 +365,7 @@ def _guarded(run: Callable[[], Any]) -> int:
             _discard(sys.stdout)
             return EXIT_BROKEN_PIPE
         raise
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (_abort(click), KeyboardInterrupt):
         _say("error: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
@@ -393,6 +393,13 @@ def _click() -> Any:
     import typer.core
 
     return getattr(typer.core, "_click", None) or __import__("click")
+
+
+def _abort(click: Any) -> type[BaseException]:
+    """click's Abort (Ctrl-C at a prompt): in click.exceptions, or typer's own in typer >= 0.22."""
+    import typer.core
+
+    return getattr(click.exceptions, "Abort", None) or getattr(typer.core, "Abort", KeyboardInterrupt)
 
 
 def fill_closed_fds() -> None:

@@ -445,7 +445,7 @@ def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>")
     import tomlkit
 
     if existing is None:
-        return HEADER + "\n\n" + "".join(_entry_text(*row) for row in rows)
+        return (HEADER + "\n\n" + "".join(_entry_text(*row) for row in rows)).rstrip("\n") + "\n"
     folder = os.path.dirname(path)
     try:
         doc = tomlkit.parse(existing)
@@ -462,7 +462,7 @@ def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>")
             appended[key] = (spec, size, values)  # the same spec twice: the last counts
     text = tomlkit.dumps(doc)
     if appended:
-        text = text.rstrip("\n") + "\n\n" + "".join(_entry_text(*row) for row in appended.values())
+        text = text.rstrip("\n") + "\n\n" + "".join(_entry_text(*row) for row in appended.values()).rstrip("\n") + "\n"
     parse_toml(text, path)  # never write a file that does not read back
     return text
 
