@@ -64,7 +64,7 @@ InputSize = Annotated[
 Kwargs = Annotated[str | None, typer.Option("--kwargs", help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.", rich_help_panel=RUN_PANEL, show_default=False)]
 PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a chart to this file: .png, .svg or .pdf (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.", rich_help_panel=OUT_PANEL, show_default=False)]
+OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout (- is stdout).", rich_help_panel=OUT_PANEL, show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing --output and --plot files.", rich_help_panel=OUT_PANEL)]
 
 
@@ -255,6 +255,7 @@ def emit(
     """
     from lwprof.render.console import deliver, prepare
 
+    output = None if output == "-" else output  # -o -: stdout, as tools do
     content = prepare(fmt, out, output is not None)
     drawn = None
     created = False
@@ -297,7 +298,7 @@ def targets(output: str | None, force: bool, plot: str | None = None) -> None:
     differ), and that plotting is possible at all."""
     from lwprof.render.export import check_targets
 
-    check_targets(output, plot, force)
+    check_targets(None if output == "-" else output, plot, force)
     if plot is not None:
         from lwprof.render.plots import _pyplot
 

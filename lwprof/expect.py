@@ -388,6 +388,8 @@ def pin_file(specs: Sequence[str], path: str | Path, input_size: Sequence[int] |
     from lwprof.render.export import file_lock, probe_writable, write_atomic
 
     wanted = _quantities(quantities)
+    if str(path) == "-":
+        raise LwprofError("pin updates a file: give its name (-o lwprof.toml), not -")
     target = probe_writable(path, force=True)
     if target.exists():
         parse(read_file(target), str(path), allow_empty=True)

@@ -254,6 +254,8 @@ def layer_variants(
         raise LwprofError(f"--kernel must be odd (padding k // 2 keeps the size), got {kernel}")
     if ratio < 2:
         raise LwprofError(f"--ratio must be >= 2 (a ghost module with ratio 1 has no cheap channels), got {ratio}")
+    if ratio > max(2, out_channels):
+        raise LwprofError(f"--ratio must be <= --out ({out_channels}): a ghost module makes out/ratio primary maps, at least one, and the rest cheaply; got {ratio}")
     if (size + 2 * (kernel // 2) - kernel) // stride + 1 < 1:
         raise LwprofError(f"--size {size} is too small for a {kernel}x{kernel} conv with stride {stride}")
     check_tensors(

@@ -520,6 +520,9 @@ def resolve(
         raise LwprofError(f"--kwargs is for user models (file.py:Class); {name} takes architecture options")
     for key in sorted(set(spec_options) & set(options)):
         raise LwprofError(f"{target}: option {key!r} is given twice (in the spec and as a flag)")
+    for key, value in spec_options.items():
+        if value is None:  # "null": not a value of any option (and not to be dropped silently)
+            raise LwprofError(f"{target}: option {key!r} has no value (null); give one, or leave the option out for its default")
     return _resolve_zoo(name, {**spec_options, **options}, given, check_applies)
 
 

@@ -314,6 +314,11 @@ CATALOGUE = [
     case("layer-batch-overflows", ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12", "--batch", "100000000000000000000000000"], r"more than any tensor can"),
     case("expect-input-size-overflows", ["check", "--expect", "{tmp}/input_size_huge.toml"], r"more than any tensor can"),
     case("expect-batch-overflows", ["check", "--expect", "{tmp}/batch_huge.toml"], r"more than any tensor can"),
+    case("pin-to-dash", ["pin", "mobilenet@resolution=32", "-o", "-"], r"pin updates a file: give its name \(-o lwprof\.toml\), not -"),
+    case("layer-ratio-huge", ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12", "--ratio", "100000000000000000000"], r"--ratio must be <= --out \(2\)"),
+    case("spec-null-option", ["summary", "mobilenet@conv=null", *R32], r"option 'conv' has no value \(null\)"),
+    case("spec-bool-option-2", ["summary", "mobilenet@shallow=2", *R32], r"option 'shallow': cannot read 2 as bool"),
+    case("spec-float-option-true", ["summary", "mobilenet@alpha=true", *R32], r"option 'alpha': cannot read True as float"),
     case("usage-bench-repeats-huge", ["bench", "mobilenet", "--repeats", "1000000000"], r"Invalid value for '--repeats'", kind="usage"),
     # ---------------------------------------------------------------- real allocations: estimated first, refused with the flag that avoids it
     case("bench-resolution-100000", ["bench", "mobilenet", "--resolution", "100000", *BENCH1], r"timing runs the real model, which needs about .* GiB .*LWPROF_MAX_MEMORY\); use a smaller --resolution"),

@@ -281,6 +281,13 @@ def test_utf16_and_bom_expectations_files_are_read(tmp_path: Path, encoding: str
     assert result.exit_code == 0 and "3 of 3 expectations hold" in result.stdout, result.stderr
 
 
+def test_dash_as_output_is_stdout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12", "-f", "json", "-o", "-")
+    assert result.exit_code == 0 and json.loads(result.stdout)["variants"][0]["macs"] == 10368 and result.stderr == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_large_expectations_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     target = tmp_path / "big.toml"
     target.write_text("# padding\n" * 200_000)  # 2 MB of comments

@@ -147,7 +147,11 @@ class Option:
                 if not value.is_integer():
                     raise ValueError(value)
                 out = int(value)
-            elif self.type is int and isinstance(value, bool):
+            elif self.type is bool and not isinstance(value, bool):
+                if type(value) is not int or value not in (0, 1):  # not 2, 0.5 or [1] read as True
+                    raise ValueError(value)
+                out = bool(value)
+            elif self.type in (int, float) and isinstance(value, bool):  # not true read as 1
                 raise TypeError(value)
             else:
                 out = self.type(value.strip() if isinstance(value, str) else value)
