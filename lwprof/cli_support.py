@@ -193,9 +193,9 @@ def _stdout_to_stderr() -> Any:
             yield result
     finally:
         with contextlib.suppress(OSError, ValueError):
-            result.flush()  # normally empty: emit flushes what it prints
+            result.close()  # normally nothing left to flush: emit flushes what it prints
         with contextlib.suppress(OSError, ValueError):
-            sys.stdout.flush()
+            sys.stdout.flush()  # what user code left in stdout's buffer goes to stderr too
         os.dup2(saved, fd)
         os.close(saved)
 
