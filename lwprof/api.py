@@ -149,18 +149,18 @@ def compare(
         if key in fixed:
             raise LwprofError(f"option {key!r} is both fixed and varied; drop one of them")
     combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
-    variants, applied, configs = [], set(), []
-    for i, overrides in enumerate(combos):
+    # every variant is resolved (validated) before any is profiled: a bad value fails at once
+    resolved = [resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False) for overrides in combos]
+    applied = {key for r in resolved for key in fixed if _applies(spec, r, key)}
+    for key in sorted(set(fixed) - applied):
+        spec.check_applies(resolved[0].arch_config, key)  # raises: no variant uses it
+    variants = []
+    for i, (overrides, r) in enumerate(zip(combos, resolved)):
         label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
         if progress:
             progress(label, i, len(combos))
-        resolved = resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False)
-        configs.append(resolved.arch_config)
-        applied |= {key for key in fixed if _applies(spec, resolved, key)}
-        p = profiler.run(resolved, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    for key in sorted(set(fixed) - applied):
-        spec.check_applies(configs[0], key)  # raises: no variant uses it
     return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants))
 
 
@@ -193,14 +193,17 @@ def compare_models(
         dtype: Element type for byte counts.
         progress: Called before each model with (label, index, total).
     """
+    from lwprof import profiler
+
     if not specs:
         raise LwprofError("compare needs at least one model")
+    resolved = [resolve(spec, inputs=_inputs(input_size, inputs)) for spec in specs]  # all loaded before any is profiled
     variants = []
-    for i, spec in enumerate(specs):
+    for i, (spec, r) in enumerate(zip(specs, resolved)):
         label = spec if isinstance(spec, str) else type(spec).__name__
         if progress:
             progress(label, i, len(specs))
-        p = profile(spec, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype)
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
     return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants))
 

@@ -31,13 +31,14 @@ from lwprof.cli_support import (
     Fvcore,
     InputSize,
     Kwargs,
+    LwprofGroup,
     OutputOpt,
     PlotOpt,
     arch_options,
     emit,
     exit_on,
+    fill_closed_fds,
     handles_errors,
-    plot_to,
     progress,
     targets,
 )
@@ -48,6 +49,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="lwprof",
+    cls=LwprofGroup,
     help=(
         "Profile lightweight CNNs (the MobileNets, ShuffleNets and GhostNet) and your own models: exact per-layer params, "
         "multiply-accumulates (MACs) and shapes, cross-checked against fvcore and the papers.\n\n"
@@ -145,8 +147,8 @@ def summary(
         profile = api.profile(
             arch, inputs=input_size or None, batch=batch, device=device.value, crosscheck=fvcore, strict=strict, dtype=dtype.value, kwargs=kwargs, **(options or {})
         )
-    emit(fmt, views.summary_output(profile, api.published(profile), depth=depth, by_type=by_type, memory=memory), output, force)
-    plot_to(lambda path, f: plot_layers(profile, path, force=f), plot, force)
+    out = views.summary_output(profile, api.published(profile), depth=depth, by_type=by_type, memory=memory)
+    emit(fmt, out, output, force, plot, lambda path, f: plot_layers(profile, path, force=f))
     exit_on(over_budget(profile, budgets))
 
 
@@ -198,8 +200,7 @@ def compare(
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
     published = [api.published(v.profile) for v in comparison.variants]
-    emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force)
-    plot_to(lambda path, f: plot_variants(comparison, path, force=f), plot, force)
+    emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force, plot, lambda path, f: plot_variants(comparison, path, force=f))
 
 
 @app.command()
@@ -313,8 +314,8 @@ def bench(
     batch: Batch = 1,
     input_size: InputSize = None,
     kwargs: Kwargs = None,
-    warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed runs first.", rich_help_panel=RUN_PANEL)] = 5,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, max=100_000, help="Untimed runs first.", rich_help_panel=RUN_PANEL)] = 5,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, slowest first.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
     plot: PlotOpt = None,
@@ -342,8 +343,7 @@ def bench(
     targets(output, force, plot)
     with progress("timing") as step:
         result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
-    emit(fmt, views.bench_output(result, top), output, force)
-    plot_to(lambda path, f: plot_roofline(result, path, force=f), plot, force)
+    emit(fmt, views.bench_output(result, top), output, force, plot, lambda path, f: plot_roofline(result, path, force=f))
 
 
 @app.command()
@@ -354,7 +354,7 @@ def sweep(
     batch: Batch = 1,
     quantity: Annotated[str, typer.Option("--quantity", help="What the grid shows: macs, params or latency (needs --bench).")] = "macs",
     with_bench: Annotated[bool, typer.Option("--bench", help="Also measure each variant's latency on this CPU (slow).")] = False,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench.")] = 10,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs per variant with --bench.")] = 10,
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -389,12 +389,12 @@ def sweep(
     if with_bench:
         with progress("timing") as step:
             latencies = api.time_variants(comparison, repeats=repeats, progress=step)
-    emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force)
-    plot_to(lambda path, f: plot_sweep(comparison, path, quantity, force=f), plot, force)
+    emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force, plot, lambda path, f: plot_sweep(comparison, path, quantity, force=f))
 
 
 def main() -> None:
-    """The ``lwprof`` console script."""
+    """The ``lwprof`` console script (exit codes: 0, 1 a check failed, 2 bad input, 130, 141)."""
+    fill_closed_fds()
     app()
 
 

@@ -5,32 +5,44 @@
   :func:`arch_options` turns the registry's merged view
   (:func:`~lwprof.architectures.registry.shared_options`) into one flag each (with ``--set
   KEY=VALUE`` for any of them), so no command repeats them.
+* :class:`LwprofGroup`: the click group under the Typer app. Every way out of a command line
+  is an exit code and at most one line on stderr: a usage error is ``error: <message>`` and
+  exit 2 (not click's boxed usage text); Ctrl-C is ``error: interrupted`` and exit 130; a
+  closed pipe on stdout (``lwprof check -f csv | head -1``) exits quietly with 141, the code
+  of a process ended by SIGPIPE; anything unexpected is one ``error:`` line and exit 2
+  (``LWPROF_DEBUG=1`` shows the traceback). Streams that cannot encode a character ('…',
+  '±', box drawing) print an ASCII stand-in instead of failing.
 * :func:`handles_errors`: an :class:`~lwprof.errors.LwprofError` becomes ``error: <message>``
   on stderr and exit code 2; while a command runs, anything printed (a user model's
   ``print``) goes to stderr, so that stdout carries the result alone.
-* :func:`emit`, :func:`targets`, :func:`plot_to`, :func:`exit_on`, :func:`progress`.
+* :func:`emit` (the result, and the ``--plot`` file: both or neither), :func:`targets`,
+  :func:`exit_on`, :func:`progress`.
 
 Importing this module does not import torch.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import enum
+import errno
 import functools
 import inspect
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
 from lwprof.records import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output
 
-__all__ = ["arch_options", "emit", "exit_on", "handles_errors", "plot_to", "progress", "targets"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "LwprofGroup", "arch_options", "emit", "exit_on", "fill_closed_fds", "handles_errors", "progress", "targets"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,9 +62,9 @@ InputSize = Annotated[
     typer.Option("--input-size", help="An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; name=... for a keyword input. Repeat for several inputs.", rich_help_panel=RUN_PANEL, show_default=False),
 ]
 Kwargs = Annotated[str | None, typer.Option("--kwargs", help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.", rich_help_panel=RUN_PANEL, show_default=False)]
-PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a PNG chart to this file (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
+PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a chart to this file: .png, .svg or .pdf (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout.", rich_help_panel=OUT_PANEL, show_default=False)]
+OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout (- is stdout).", rich_help_panel=OUT_PANEL, show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing --output and --plot files.", rich_help_panel=OUT_PANEL)]
 
 
@@ -117,49 +129,180 @@ def _merge_settings(values: dict[str, Any], settings: Sequence[str] | None) -> d
     return values
 
 
+EXIT_USAGE = 2  # bad input, as click's usage errors
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away: 128 + SIGPIPE, as a shell reports it
+
 _RESULT_STREAM: list[Any] = []  # the real stdout while a command runs with stdout sent to stderr
 
 
+class _BrokenPipe(Exception):
+    """The reader of stdout (or stderr) has gone away; exit quietly."""
+
+
 def handles_errors(fn: F) -> F:
-    """One line on stderr and exit 2 for an LwprofError; stdout kept for the result only."""
+    """One line on stderr and exit 2 for an LwprofError; stdout kept for the result only.
+
+    Also: Ctrl-C is ``error: interrupted`` (exit 130), running out of memory one ``error:``
+    line (exit 2), and a broken pipe a quiet exit 141.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _RESULT_STREAM.append(sys.stdout)
         try:
-            with contextlib.redirect_stdout(sys.stderr):  # a print() in user code must not corrupt --format json
+            with _stdout_to_stderr() as result:  # a print() in user code must not corrupt --format json
+                _RESULT_STREAM.append(result)
                 return fn(*args, **kwargs)
         except LwprofError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+            _say(f"error: {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:
+            _say("error: interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except MemoryError:
+            _say("error: out of memory; set a lower LWPROF_MAX_MEMORY, or use a smaller --resolution, --input-size or --batch")
+            raise typer.Exit(EXIT_USAGE) from None
+        except (_BrokenPipe, BrokenPipeError):
+            _discard(sys.stdout)
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
         finally:
-            _RESULT_STREAM.pop()
+            if _RESULT_STREAM:
+                _RESULT_STREAM.pop()
 
     return wrapper  # type: ignore[return-value]
 
 
-def emit(fmt: Format, out: Output, output: str | None, force: bool) -> None:
-    """Prints the result on the real stdout, or writes it atomically to ``output``."""
-    from lwprof.render.console import emit as write
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Any:
+    """While a command runs, stdout goes to stderr, at the file descriptor too (a user model's
+    ``print``, ``os.system("echo")`` or a C library's printf); yields the stream for the result,
+    a copy of the real stdout. In-memory streams (tests) are swapped at the Python level only."""
+    out, err = sys.stdout, sys.stderr
+    try:
+        fd, err_fd = out.fileno(), err.fileno()
+        out.flush()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):  # no real descriptors (CliRunner), or one is closed
+        with contextlib.redirect_stdout(err):
+            yield out
+        return
+    result = open(saved, "w", encoding=out.encoding, errors=out.errors, closefd=False)  # noqa: SIM115
+    try:
+        os.dup2(err_fd, fd)
+        with contextlib.redirect_stdout(err):
+            yield result
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            result.close()  # normally nothing left to flush: emit flushes what it prints
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()  # what user code left in stdout's buffer goes to stderr too
+        os.dup2(saved, fd)
+        os.close(saved)
 
+
+def _say(line: str) -> None:
+    """One line on stderr; nothing when stderr is closed or gone."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(" ".join(line.split()) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _discard(stream: Any) -> None:
+    """Points ``stream``'s file descriptor at /dev/null, so that flushing what is left in its
+    buffer at exit (after EPIPE or ENOSPC) neither fails nor prints "Exception ignored"."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # a test's in-memory stream, or None
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _result_stream() -> Any:
+    """The stream the result goes to (the real stdout); an error when it is closed."""
     stream = _RESULT_STREAM[-1] if _RESULT_STREAM else sys.stdout
-    with contextlib.redirect_stdout(stream):
-        path = write(fmt, out, output, force)
+    if stream is None or getattr(stream, "closed", False):
+        raise LwprofError("cannot print the result: stdout is closed; write it to a file with --output FILE")
+    return stream
+
+
+def emit(
+    fmt: Format,
+    out: Output,
+    output: str | None,
+    force: bool,
+    plot: str | None = None,
+    draw: Callable[[str, bool], Any] | None = None,
+) -> None:
+    """Prints the result on the real stdout, or writes it atomically to ``output``; with
+    ``plot``, also draws the chart with ``draw(path, force)``: both or neither.
+
+    The result is built first (anything that fails there fails before a file is touched),
+    then the plot is drawn, then the result written; if that last step fails, a plot file this
+    call created is removed again.
+
+    Raises:
+        LwprofError: A file or stdout refuses the write (a full disk, a closed stdout).
+    """
+    from lwprof.render.console import deliver, prepare
+
+    output = None if output == "-" else output  # -o -: stdout, as tools do
+    content = prepare(fmt, out, output is not None)
+    drawn = None
+    created = False
+    if plot is not None:
+        assert draw is not None, "emit(plot=...) needs draw"
+        existed = os.path.lexists(plot)
+        drawn = draw(plot, force)
+        created = not existed
+    try:
+        if output is None:
+            stream = _result_stream()
+            try:
+                with contextlib.redirect_stdout(stream):
+                    deliver(content)
+            except BrokenPipeError:
+                raise _BrokenPipe() from None
+            except OSError as exc:
+                if exc.errno == errno.EPIPE:
+                    raise _BrokenPipe() from None
+                _discard(stream)
+                raise LwprofError(f"cannot print the result: stdout refused it: {exc.strerror or exc}; write it to a file with --output FILE") from None
+            except ValueError as exc:  # "I/O operation on closed file"
+                raise LwprofError(f"cannot print the result: {exc}; write it to a file with --output FILE") from None
+            path = None
+        else:
+            path = deliver(content, output, force)
+    except BaseException:
+        if created and drawn is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(drawn)
+        raise
     if path:
         typer.echo(f"wrote {path}", err=True)
+    if drawn is not None:
+        typer.echo(f"wrote {drawn}", err=True)
 
 
 def targets(output: str | None, force: bool, plot: str | None = None) -> None:
-    """Checks every file a command will write before any work (and that they differ)."""
+    """Checks every file a command will write before any work (each can be written, and they
+    differ), and that plotting is possible at all."""
     from lwprof.render.export import check_targets
 
-    check_targets(output, plot, force)
-
-
-def plot_to(draw: Callable[[str, bool], Any], plot: str | None, force: bool) -> None:
-    """Draws with ``draw(path, force)`` when ``--plot`` was given, and says where."""
+    check_targets(None if output == "-" else output, plot, force)
     if plot is not None:
-        typer.echo(f"wrote {draw(plot, force)}", err=True)
+        from lwprof.render.plots import _pyplot
+
+        _pyplot()  # matplotlib missing: say so now, not after the work
 
 
 def exit_on(failures: Sequence[str]) -> None:
@@ -175,3 +318,146 @@ def progress(what: str) -> Any:
     from lwprof.render.console import progress as bar
 
     return bar(what)
+
+
+# --------------------------------------------------------------------------------------------
+# The click group: exit codes and one line for everything that leaves a command line
+
+
+class LwprofGroup(TyperGroup):
+    """The Typer app's click group (``typer.Typer(cls=LwprofGroup)``), so that the console
+    script and tests through ``CliRunner.invoke(app)`` behave alike:
+
+    * a click usage error (unknown option, missing argument, invalid value) is one line,
+      ``error: <message> (see 'lwprof CMD --help')``, and exit 2; ``--help`` still works;
+    * Ctrl-C: ``error: interrupted``, exit 130; a broken pipe: no message, exit 141;
+    * any other exception: one ``error:`` line, exit 2 (``LWPROF_DEBUG=1`` re-raises it);
+    * stdout and stderr that cannot encode a character print an ASCII stand-in for it.
+    """
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        code = _guarded(lambda: super(LwprofGroup, self).main(args, prog_name, complete_var, standalone_mode=False, **extra))
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _guarded(run: Callable[[], Any]) -> int:
+    """Runs the click command line; returns its exit code, having said at most one line."""
+    click = _click()
+    _ascii_safe(sys.stdout)
+    _ascii_safe(sys.stderr)
+    try:
+        result = run()
+        code = result if isinstance(result, int) and not isinstance(result, bool) else 0
+        if sys.stdout is not None and not getattr(sys.stdout, "closed", False):
+            sys.stdout.flush()
+        return code
+    except click.exceptions.NoArgsIsHelpError:
+        return EXIT_USAGE  # the help has been printed
+    except click.exceptions.UsageError as exc:
+        _say(f"error: {_usage_message(exc)}")
+        return EXIT_USAGE
+    except click.exceptions.ClickException as exc:
+        _say(f"error: {exc.format_message()}")
+        return exc.exit_code
+    except SystemExit as exc:
+        if isinstance(exc.__context__, BrokenPipeError):  # rich's answer to a broken pipe (--help | head)
+            _discard(sys.stdout)
+            return EXIT_BROKEN_PIPE
+        raise
+    except (_abort(click), KeyboardInterrupt):
+        _say("error: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _discard(sys.stdout)
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            _discard(sys.stdout)
+            return EXIT_BROKEN_PIPE
+        if os.environ.get("LWPROF_DEBUG"):
+            raise
+        _discard(sys.stdout)
+        _say(f"error: {exc.strerror or exc}")
+        return EXIT_USAGE
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        if os.environ.get("LWPROF_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()
+        _say(f"error: unexpected {type(exc).__name__}: {text[0] if text else '(no message)'} (LWPROF_DEBUG=1 shows where)"[:500])
+        return EXIT_USAGE
+
+
+def _click() -> Any:
+    """The click Typer runs on: its vendored copy (typer >= 0.22) or click itself."""
+    import typer.core
+
+    return getattr(typer.core, "_click", None) or __import__("click")
+
+
+def _abort(click: Any) -> type[BaseException]:
+    """click's Abort (Ctrl-C at a prompt): in click.exceptions, or typer's own in typer >= 0.22."""
+    import typer.core
+
+    return getattr(click.exceptions, "Abort", None) or getattr(typer.core, "Abort", KeyboardInterrupt)
+
+
+def fill_closed_fds() -> None:
+    """Opens /dev/null on a closed stdin, stdout or stderr (``lwprof ... >&-``), so that no file
+    opened later takes descriptor 1 and receives what a library prints there. Python has
+    already set ``sys.stdout`` to None, which :func:`emit` reports as an error."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+
+
+def _usage_message(exc: Any) -> str:
+    """click's message on one line, with where to read the usage: ``... (see 'lwprof summary --help')``."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    path = ctx.command_path if ctx is not None and ctx.command.get_help_option(ctx) is not None else "lwprof"
+    return f"{message} (see '{path} --help')"
+
+
+# Characters lwprof prints that an ASCII (or other narrow) stream cannot encode, and what to
+# print instead; box drawing characters become -, =, | and +.
+_ASCII = {"…": "...", "±": "+/-", "×": "x", "≤": "<=", "≥": ">=", "→": "->", "←": "<-", "—": "--", "–": "-", "·": ".", "µ": "u", "²": "^2", "≈": "~", "•": "*", "✓": "ok", "✗": "x"}
+
+
+def _ascii_stand_in(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler "lwprof-ascii": an ASCII stand-in for each character a stream cannot encode."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return "".join(_ASCII.get(ch) or _box_stand_in(ch) for ch in exc.object[exc.start : exc.end]), exc.end
+
+
+def _box_stand_in(ch: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    if not name.startswith("BOX DRAWINGS") or " AND " in name:
+        return "+" if name.startswith("BOX DRAWINGS") else "?"
+    if "HORIZONTAL" in name:
+        return "=" if "HEAVY" in name or "DOUBLE" in name else "-"
+    return "|" if "VERTICAL" in name else "+"
+
+
+codecs.register_error("lwprof-ascii", _ascii_stand_in)
+
+
+def _ascii_safe(stream: Any) -> None:
+    """Makes a text stream print a stand-in for characters its encoding lacks (PYTHONIOENCODING=ascii)."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding or not hasattr(stream, "reconfigure"):
+        return
+    try:
+        "…±─━│┃".encode(encoding)
+    except UnicodeEncodeError:
+        with contextlib.suppress(Exception):
+            stream.reconfigure(errors="lwprof-ascii")
+    except LookupError:
+        pass

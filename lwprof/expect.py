@@ -14,12 +14,20 @@ Quantities: ``params``, ``trainable_params``, ``macs``, ``flops``, ``peak_activa
 A tolerance is relative ("1%") or absolute ("2M"). :func:`verify` profiles each model once and
 checks every quantity; :func:`pin` writes the current counts as a new file, or updates the
 entries it names in an existing one.
+
+A user model's file path in a ``spec`` is relative to the expectations file's folder (so a
+check passes from any directory; a path that only exists relative to the working directory,
+as older files have it, is still found). :func:`pin_file` writes it that way, changes only the
+values it pins (comments, budgets and every other entry stay as written: tomlkit), and locks
+the file while it reads, updates and atomically replaces it, so concurrent pins keep every entry.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,8 +36,8 @@ from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.records import CheckStatus, ModelProfile, Quantity
-from lwprof.resolve import parse_spec
-from lwprof.units import human, parse_count
+from lwprof.resolve import locate_spec, parse_spec, relative_spec
+from lwprof.units import human, human_bytes, parse_count
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,6 +48,9 @@ __all__ = ["Bound", "ExpectResult", "Expectation", "load", "over_budget", "parse
 
 QUANTITIES = tuple(q.value for q in (Quantity.PARAMS, Quantity.TRAINABLE_PARAMS, Quantity.MACS, Quantity.FLOPS, Quantity.PEAK_ACTIVATION_BYTES))
 _KEYS = {"spec", "input_size", "batch", *QUANTITIES}
+MAX_FILE_BYTES = 1 << 20  # an expectations file is a few KB; more is not one (or /dev/zero)
+DEFAULT_QUANTITIES = ("params", "macs", "peak_activation_bytes")
+HEADER = "# lwprof expectations: verify with `lwprof check --expect FILE`, regenerate with `lwprof pin`."
 _BOUND = re.compile(r"^\s*(<=|>=|==|<|>)?\s*([^±+]+?)\s*(?:(?:±|\+-|\+/-)\s*(\S+))?\s*$")
 
 
@@ -76,7 +87,14 @@ class Expectation:
     bounds: dict[str, Bound]
     input_size: tuple[int, ...] | None = None
     batch: int = 1
-    line: int = 0
+    line: int = 0  # of its spec
+    file: str = ""  # the expectations file: a relative model file in ``spec`` is found from its folder
+
+    @property
+    def located_spec(self) -> str:
+        """The spec with a relative model file path made relative to the working directory."""
+        folder = os.path.dirname(self.file)
+        return locate_spec(self.spec, folder) if folder else self.spec
 
 
 @dataclass(frozen=True)
@@ -132,28 +150,101 @@ def parse_bound(value: Any, tolerance: Any = None) -> Bound:
     return Bound(op, number, tol, text.strip())
 
 
+def read_file(path: str | Path) -> str:
+    """The text of an expectations file: UTF-8 (a BOM allowed) or UTF-16 with a BOM, at most
+    :data:`MAX_FILE_BYTES`; a regular file or a pipe (``--expect /dev/stdin``).
+
+    Raises:
+        LwprofError: Missing, a folder or device, too large, binary, or not UTF-8 text.
+    """
+    shown = repr(str(path))
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise LwprofError(f"cannot read expectations file {shown}: it is not a regular file (a device or socket)")
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise LwprofError(f"cannot read expectations file {shown}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise LwprofError(f"cannot read expectations file {shown}: it is larger than {human_bytes(MAX_FILE_BYTES)}; an expectations file is a few KB of TOML")
+    return decode(raw, str(path))
+
+
+def decode(raw: bytes, path: str) -> str:
+    """TOML text from bytes: UTF-8 (BOM dropped), or UTF-16 marked by its BOM.
+
+    Raises:
+        LwprofError: Binary data or bytes that are not UTF-8, with the line of the first bad byte.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LwprofError(f"{path}: starts like UTF-16 but is not; TOML files are UTF-8 text") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw:
+        raise LwprofError(f"{path}: a binary file (it holds NUL bytes), not TOML text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LwprofError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); TOML files are UTF-8: convert it, e.g. iconv -f latin1 -t utf-8"
+        ) from None
+
+
+def parse_toml(text: str, path: str) -> dict[str, Any]:
+    """Parses TOML text; every failure is one line naming the file.
+
+    Raises:
+        LwprofError: Invalid TOML, a number with more digits than Python reads, nesting too deep.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LwprofError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise LwprofError(f"{path}: not usable TOML: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        raise LwprofError(f"{path}: not usable TOML: {str(exc).split(':')[0].split(';')[0] or type(exc).__name__}") from None
+
+
 def load(path: str | Path) -> list[Expectation]:
     """Reads an expectations file.
 
     Raises:
         LwprofError: The file is missing or malformed; the message names the line and key.
     """
-    file = Path(path)
-    try:
-        text = file.read_text()
-    except OSError as exc:
-        raise LwprofError(f"cannot read expectations file {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise LwprofError(f"{path}: not valid TOML: {exc}") from None
-    headers = [i for i, line in enumerate(text.splitlines(), 1) if line.strip().startswith("[[model]]")]
+    return parse(read_file(path), str(path))
+
+
+def parse(text: str, path: str = "<text>", allow_empty: bool = False) -> list[Expectation]:
+    """The entries of an expectations file's text (``path`` for messages and relative specs).
+
+    Args:
+        text: The TOML text.
+        path: The file it came from.
+        allow_empty: Accept a file without entries (``lwprof pin`` into a new, commented file).
+
+    Raises:
+        LwprofError: Malformed; the message names the line and key.
+    """
+    data = parse_toml(text, path)
+    headers = [i for i, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*model\s*\]\]", line)]
     unknown_top = set(data) - {"model"}
     if unknown_top:
         key = sorted(unknown_top)[0]
         raise LwprofError(f"{path}:{_line_of(text, key, 1)}: unknown key {key!r}; entries go in [[model]] tables")
     models = data.get("model", [])
-    if not models:
+    if isinstance(models, dict):
+        raise LwprofError(f"{path}:{_header_line(text)}: [model] is one table; write each entry under [[model]] (an array of tables)")
+    if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
+        raise LwprofError(f"{path}:{_line_of(text, 'model', 1)}: 'model' must be [[model]] tables, each with a spec and counts")
+    if not models and not allow_empty:
         raise LwprofError(f"{path}: no [[model]] entries")
     out = []
     for index, entry in enumerate(models):
@@ -164,26 +255,48 @@ def load(path: str | Path) -> list[Expectation]:
         for key in entry:
             if key not in _KEYS:
                 raise LwprofError(f"{where(key)}: unknown key {key!r}; allowed: {', '.join(sorted(_KEYS))}")
+        spec = entry["spec"]
+        if not isinstance(spec, str) or not spec.strip():
+            raise LwprofError(f"{where('spec')}: spec must be a text such as \"mobilenet@alpha=0.5\" or \"net.py:Net\", got {_short(spec)}")
         bounds = {}
         for key in QUANTITIES:
             if key not in entry:
                 continue
             raw = entry[key]
+            extra = sorted(set(raw) - {"value", "tolerance"}) if isinstance(raw, dict) else []
+            if extra:
+                raise LwprofError(f"{where(key)}: {key}: unknown key {extra[0]!r} in its table; write {{ value = ..., tolerance = ... }}")
             try:
                 bounds[key] = parse_bound(raw["value"], raw.get("tolerance")) if isinstance(raw, dict) else parse_bound(raw)
             except (LwprofError, KeyError) as exc:
                 detail = str(exc) if isinstance(exc, LwprofError) else "a table needs a 'value'"
-                raise LwprofError(f"{where(key)}: {key}: {detail}") from None
+                raise LwprofError(f"{where(key)}: {key}: {detail}"[:400]) from None
         if not bounds:
-            raise LwprofError(f"{path}:{start}: entry {entry['spec']!r} pins nothing; add params, macs, ...")
+            raise LwprofError(f"{path}:{start}: entry {spec!r} pins nothing; add params, macs, ...")
         size = entry.get("input_size")
-        if size is not None and (not isinstance(size, list) or not all(isinstance(s, int) and s > 0 for s in size)):
+        if size is not None and (not isinstance(size, list) or not size or not all(_positive_int(s) for s in size)):
             raise LwprofError(f"{where('input_size')}: input_size must be a list of positive integers, e.g. [3, 224, 224]")
         batch = entry.get("batch", 1)
-        if not isinstance(batch, int) or batch < 1:
-            raise LwprofError(f"{where('batch')}: batch must be a positive integer")
-        out.append(Expectation(str(entry["spec"]), bounds, tuple(size) if size else None, batch, start))
+        if not _positive_int(batch):
+            raise LwprofError(f"{where('batch')}: batch must be a positive integer, got {_short(batch)}")
+        out.append(Expectation(spec, bounds, tuple(size) if size else None, batch, _line_of(text, "spec", start), path if path != "<text>" else ""))
     return out
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _short(value: Any) -> str:
+    text = "true" if value is True else "false" if value is False else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _header_line(text: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if re.match(r"\s*\[\s*model\s*\]", line):
+            return i
+    return 1
 
 
 def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int = 1) -> dict[str, int]:
@@ -193,6 +306,20 @@ def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int 
 
     p = profiler.run(resolve(spec, inputs=input_size), batch=batch)
     return quantities_of(p)
+
+
+def _resolve_all(items: Sequence[tuple[str, Sequence[int] | None, str]]) -> list[Any]:
+    """Resolves every (spec, input size, where) before any is profiled, so that a bad entry
+    fails at once; the message starts with ``where`` (file:line)."""
+    from lwprof.resolve import resolve
+
+    out = []
+    for spec, size, where in items:
+        try:
+            out.append(resolve(spec, inputs=size))
+        except LwprofError as exc:
+            raise LwprofError(f"{where}{exc}") from None
+    return out
 
 
 def quantities_of(p: ModelProfile) -> dict[str, int]:
@@ -208,11 +335,14 @@ def quantities_of(p: ModelProfile) -> dict[str, int]:
 
 def verify(expectations: Sequence[Expectation], progress: Callable[[str, int, int], None] | None = None) -> list[ExpectResult]:
     """Profiles every model once and checks each pinned quantity."""
+    from lwprof import profiler
+
+    resolved = _resolve_all([(e.located_spec, e.input_size, f"{e.file}:{e.line}: " if e.file else "") for e in expectations])
     results = []
-    for i, exp in enumerate(expectations):
+    for i, (exp, model) in enumerate(zip(expectations, resolved)):
         if progress:
             progress(exp.spec, i, len(expectations))
-        measured = measure_spec(exp.spec, exp.input_size, exp.batch)
+        measured = quantities_of(profiler.run(model, batch=exp.batch))
         for quantity, bound in exp.bounds.items():
             value = measured[quantity]
             status = CheckStatus.PASS if bound.holds(value) else CheckStatus.FAIL
@@ -250,54 +380,127 @@ def over_budget(profile: ModelProfile, budgets: Sequence[tuple[str, Bound]]) -> 
 
 
 def pin_file(specs: Sequence[str], path: str | Path, input_size: Sequence[int] | None = None, quantities: Sequence[str] | None = None) -> Path:
-    """Writes (or updates) the expectations file ``path`` atomically; returns its path."""
-    from lwprof.render.export import check_writable, write_atomic
+    """Writes (or updates) the expectations file ``path`` atomically; returns its path.
 
-    check_writable(path, force=True)
-    text = pin(specs, existing=path, input_size=input_size, quantities=tuple(quantities or ("params", "macs", "peak_activation_bytes")))
-    return write_atomic(path, text, force=True)
+    Every check comes first (the file can be written, an existing one is valid), then the
+    models are profiled, then, under a lock on the file, it is read again, updated and replaced.
+    """
+    from lwprof.render.export import file_lock, probe_writable, write_atomic
+
+    wanted = _quantities(quantities)
+    if str(path) == "-":
+        raise LwprofError("pin updates a file: give its name (-o lwprof.toml), not -")
+    target = probe_writable(path, force=True)
+    if target.exists():
+        parse(read_file(target), str(path), allow_empty=True)
+    rows = _measure(specs, input_size, wanted, target.parent)
+    with file_lock(target):
+        existing = read_file(target) if target.exists() else None
+        return write_atomic(target, pinned_text(existing, rows, str(path)), force=True)
 
 
-def pin(specs: Sequence[str], existing: str | Path | None = None, input_size: Sequence[int] | None = None, quantities: Sequence[str] = ("params", "macs", "peak_activation_bytes")) -> str:
+def pin(specs: Sequence[str], existing: str | Path | None = None, input_size: Sequence[int] | None = None, quantities: Sequence[str] = DEFAULT_QUANTITIES) -> str:
     """The TOML text pinning the current counts of ``specs``.
 
     Args:
         specs: Model specs (``name@options`` or ``file.py:Class@kwargs``).
-        existing: An expectations file to update: entries with the same spec (and input
-            size) are replaced, the others kept in order.
+        existing: An expectations file to update: the entry with the same spec (and input
+            size) gets the new counts, everything else in the file is kept as written.
         input_size: (C, H, W) for every spec (optional for zoo models).
         quantities: What to pin, as exact values.
     """
-    for q in quantities:
+    wanted = _quantities(quantities)
+    folder = Path(existing).parent if existing is not None else Path(".")
+    rows = _measure(specs, input_size, wanted, folder)
+    text = read_file(existing) if existing is not None and Path(existing).exists() else None
+    return pinned_text(text, rows, str(existing or "<new file>"))
+
+
+Row = tuple[str, "tuple[int, ...] | None", dict[str, int]]  # spec as written in the file, input size, values
+
+
+def _quantities(quantities: Sequence[str] | None) -> tuple[str, ...]:
+    wanted = tuple(quantities or DEFAULT_QUANTITIES)
+    for q in wanted:
         if q not in QUANTITIES:
             raise LwprofError(f"cannot pin {q!r}; choose from {', '.join(QUANTITIES)}")
-    entries: list[tuple[str, tuple[int, ...] | None, int, dict[str, Any]]] = []
-    if existing is not None and Path(existing).exists():
-        for e in load(existing):
-            entries.append((e.spec, e.input_size, e.batch, {k: _bound_to_toml(b) for k, b in e.bounds.items()}))
+    return wanted
+
+
+def _measure(specs: Sequence[str], input_size: Sequence[int] | None, quantities: Sequence[str], folder: Path) -> list[Row]:
+    """Profiles every spec; each row carries the spec as the file in ``folder`` will name it."""
+    from lwprof import profiler
+
     size = tuple(input_size) if input_size else None
-    for spec in specs:
-        measured = measure_spec(spec, size)
-        values = {q: measured[q] for q in quantities}
-        for i, (s, sz, b, _) in enumerate(entries):
-            if s == spec and sz == size:
-                entries[i] = (spec, size, b, values)
-                break
+    rows = []
+    for spec, model in zip(specs, _resolve_all([(spec, size, "") for spec in specs])):
+        measured = quantities_of(profiler.run(model))
+        rows.append((relative_spec(spec, folder), size, {q: measured[q] for q in quantities}))
+    return rows
+
+
+def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>") -> str:
+    """``existing`` (TOML text, or None for a new file) with ``rows`` pinned: an entry with
+    the same spec and input size gets the new counts in place (see :func:`_update`); other
+    rows are appended as new ``[[model]]`` tables; every other entry, budget and comment is
+    left exactly as written."""
+    import tomlkit
+
+    if existing is None:
+        return (HEADER + "\n\n" + "".join(_entry_text(*row) for row in rows)).rstrip("\n") + "\n"
+    folder = os.path.dirname(path)
+    try:
+        doc = tomlkit.parse(existing)
+    except Exception as exc:  # tomllib accepted it (checked before); tomlkit may still object
+        raise LwprofError(f"{path}: cannot update it in place: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    entries = doc.get("model") if "model" in doc else []
+    keys = [_entry_key(e, folder) for e in entries]
+    appended: dict[tuple[Any, ...], Row] = {}
+    for spec, size, values in rows:
+        key = (spec, size)
+        if key in keys:
+            _update(entries[keys.index(key)], values)
         else:
-            entries.append((spec, size, 1, values))
-    lines = ["# lwprof expectations: verify with `lwprof check --expect FILE`, regenerate with `lwprof pin`.", ""]
-    for spec, sz, batch, values in entries:
-        lines.append("[[model]]")
-        lines.append(f"spec = {_toml(spec)}")
-        if sz:
-            lines.append(f"input_size = {_toml(list(sz))}")
-        if batch != 1:
-            lines.append(f"batch = {batch}")
-        for key, value in values.items():
-            comment = f"  # {human(value)}" if isinstance(value, int) and value >= 1000 else ""
-            lines.append(f"{key} = {_toml(value)}{comment}")
-        lines.append("")
-    return "\n".join(lines)
+            appended[key] = (spec, size, values)  # the same spec twice: the last counts
+    text = tomlkit.dumps(doc)
+    if appended:
+        text = text.rstrip("\n") + "\n\n" + "".join(_entry_text(*row) for row in appended.values()).rstrip("\n") + "\n"
+    parse_toml(text, path)  # never write a file that does not read back
+    return text
+
+
+def _update(entry: Any, values: dict[str, int]) -> None:
+    """Re-pins one entry in place: exactly ``values`` (quantities pinned before but not now are
+    dropped, as a re-pin replaces the entry's counts); its spec, input size, batch and
+    comments stay."""
+    import tomlkit
+
+    for key in [k for k in entry if k in QUANTITIES and k not in values]:
+        del entry[key]
+    for key, value in values.items():
+        item = tomlkit.integer(value)
+        if value >= 1000:
+            item.comment(human(value))
+            item.trivia.comment_ws = "  "
+        entry[key] = item
+
+
+def _entry_key(entry: Any, folder: str) -> tuple[Any, ...]:
+    """An existing entry's identity: its spec as the file's folder names it, and its input size."""
+    size = entry.get("input_size")
+    size = tuple(int(s) for s in size) if isinstance(size, list) and size and all(isinstance(s, int) for s in size) else None
+    base = folder or "."
+    return (relative_spec(locate_spec(str(entry.get("spec")), base), base), size)
+
+
+def _entry_text(spec: str, size: tuple[int, ...] | None, values: dict[str, int]) -> str:
+    lines = ["[[model]]", f"spec = {_toml(spec)}"]
+    if size:
+        lines.append(f"input_size = {_toml(list(size))}")
+    for key, value in values.items():
+        comment = f"  # {human(value)}" if value >= 1000 else ""
+        lines.append(f"{key} = {_toml(value)}{comment}")
+    return "\n".join(lines) + "\n\n"
 
 
 def _bound_to_toml(bound: Bound) -> Any:

@@ -10,13 +10,17 @@
   skipped, with a note, when it would need more memory than allowed.
 
 Memory limit for real tensors: ``LWPROF_MAX_MEMORY`` (e.g. ``8GiB``), else half of this
-machine's memory; the cross-check allows at most 2 GiB of its own.
+machine's memory; the cross-check allows at most 2 GiB, or that limit when it is lower. Every refusal names the
+flag that makes the model fit (:func:`smaller`). Inputs too large for any tensor (more than
+2^63 bytes, even on ``meta``) are refused before anything is built.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from lwprof.counting.walker import NeedsRealTensors, walk
@@ -25,10 +29,47 @@ from lwprof.records import BYTES_PER_ELEMENT, LayerComparison, ModelProfile, Not
 from lwprof.resolve import Resolved
 from lwprof.units import human_bytes, parse_bytes
 
-__all__ = ["CROSSCHECK_LIMIT", "DEVICES", "layer_variants", "memory_limit", "run"]
+__all__ = ["CROSSCHECK_LIMIT", "DEVICES", "MAX_TENSOR_BYTES", "check_tensors", "layer_variants", "memory_limit", "run", "smaller"]
 
 DEVICES = ("auto", "meta", "cpu")
 CROSSCHECK_LIMIT = 2 * 2**30  # bytes of weights + activations the cross-check's real forward may use
+MAX_TENSOR_BYTES = 2**63 - 1  # the most bytes PyTorch can address in one tensor, meta included
+_WIDTH_OPTIONS = ("alpha", "width", "scale", "num_classes")  # zoo options that set the weights' size
+
+
+def check_tensors(tensors: Iterable[tuple[str, tuple[int, ...], int]], remedy: str) -> None:
+    """Refuses a tensor PyTorch cannot even describe: a dimension or a size over 2^63 - 1.
+
+    Args:
+        tensors: (what, shape, bytes per element) of each tensor about to be made.
+        remedy: The flags that make it smaller, for the message.
+
+    Raises:
+        LwprofError: Naming the tensor, its size and the remedy.
+    """
+    for what, shape, itemsize in tensors:
+        total = math.prod(shape) * itemsize
+        if total > MAX_TENSOR_BYTES or any(d > MAX_TENSOR_BYTES for d in shape):
+            shown = "x".join(str(d) if len(str(d)) <= 12 else f"{d:.3g}" for d in shape)
+            raise LwprofError(f"{what} of shape {shown} would hold about {float(total):.3g} bytes, more than any tensor can (2^63); {remedy}")
+
+
+def smaller(resolved: Resolved, weights: int = 0, activations: int = 0) -> str:
+    """Which flags make a model's real forward pass smaller: "use a smaller --resolution or --batch".
+
+    Args:
+        resolved: The model.
+        weights: Bytes of its weights.
+        activations: Bytes of its inputs and activations.
+    """
+    if resolved.is_zoo and weights > activations:
+        flags = [f"--{k.replace('_', '-')}" for k in _WIDTH_OPTIONS if k in resolved.config]
+        return f"the weights take {human_bytes(weights)}: use a smaller {' or '.join(flags)}"
+    if resolved.is_zoo:
+        return "use a smaller --resolution (or --input-size) or --batch"
+    if weights > activations:
+        return f"the weights take {human_bytes(weights)}: build a smaller model (e.g. other --kwargs)"
+    return "use a smaller --input-size or --batch"
 
 
 def memory_limit() -> int:
@@ -83,6 +124,7 @@ def run(
         raise LwprofError(f"device {device!r} is not supported; choose from {', '.join(DEVICES)}")
     if resolved.inputs.has_tensors and batch != 1:
         raise LwprofError(f"the inputs ({resolved.inputs.source}) are tensors, which fix the batch; drop --batch")
+    check_tensors(((f"input {s.name or i}" if len(resolved.inputs.specs()) > 1 else "the input", s.shape, _itemsize(s.dtype)) for i, s in enumerate(resolved.inputs.specs(batch))), smaller(resolved))
     notes = list(resolved.notes)
     common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype}
     profile: ModelProfile | None = None
@@ -97,7 +139,7 @@ def run(
                 raise LwprofError(f"the forward cannot run on meta tensors: {exc.reason}; --device auto (or cpu) counts it on real tensors") from None
             if resolved.is_zoo:
                 raise LwprofError(f"forward pass failed for input {_inputs_text(resolved, batch)}: {exc.reason}") from None
-            _check_memory(resolved, batch, exc.peak_bytes, "its forward needs real tensors", "--input-size or --batch")
+            _check_memory(resolved, batch, exc.peak_bytes, "its forward needs real tensors")
             dependent = True
             notes.append(
                 Note(
@@ -108,7 +150,7 @@ def run(
             )
     if profile is None:
         if device == "cpu":
-            _check_memory(resolved, batch, 0, "--device cpu runs a real forward pass", "--input-size or --batch")
+            _check_memory(resolved, batch, 0, "--device cpu runs a real forward pass")
         model = resolved.build("cpu")
         real_inputs = resolved.inputs.make(batch, "cpu", seed)
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), **common)
@@ -125,16 +167,21 @@ def _inputs_text(resolved: Resolved, batch: int) -> str:
     return ", ".join(str(s) for s in specs)
 
 
-def _check_memory(resolved: Resolved, batch: int, activations: int, why: str, smaller: str) -> None:
+def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) -> None:
     """Refuses a real forward pass that would not fit (its weights, inputs and activations seen so far)."""
     limit = memory_limit()
     weights = 4 * resolved.parameter_count() if resolved.is_zoo else 0  # a user model's weights exist already
-    need = weights + resolved.inputs.element_bytes(batch) + activations
+    data = resolved.inputs.element_bytes(batch) + activations
+    need = weights + data
     if need > limit:
         raise LwprofError(
             f"{why}, which needs at least {human_bytes(need)} here, more than the {human_bytes(limit)} allowed "
-            f"(LWPROF_MAX_MEMORY); use a smaller {smaller}"
+            f"(LWPROF_MAX_MEMORY); {smaller(resolved, weights, data)}"
         )
+
+
+def _itemsize(dtype: str) -> int:
+    return {"float64": 8, "int64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2, "int16": 2}.get(dtype, 1)
 
 
 def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int) -> ModelProfile:
@@ -143,12 +190,13 @@ def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, bat
     per_sample = (profile.peak_activation_elements or 0) * 4 // (1 if real_inputs is not None else batch)
     weights = 4 * (profile.params + profile.buffers)
     need = per_sample + weights
-    if need > CROSSCHECK_LIMIT:
+    limit = min(CROSSCHECK_LIMIT, memory_limit())
+    if need > limit:
         return dataclasses.replace(
             profile,
             crosscheck_note=f"skipped: a real forward pass would need about {human_bytes(need)} ({human_bytes(weights)} of weights, "
-            f"{human_bytes(per_sample)} of activations at once), more than the {human_bytes(CROSSCHECK_LIMIT)} the cross-check may use; "
-            "the analytic counts need none (--no-fvcore skips the check)",
+            f"{human_bytes(per_sample)} of activations at once), more than the {human_bytes(limit)} the cross-check may use; "
+            f"the analytic counts need none (--no-fvcore skips the check; for it to run: {smaller(resolved, weights, per_sample)})",
         )
     model = resolved.build("cpu")
     if real_inputs is not None:  # the data decided the work: check on the very same inputs
@@ -208,8 +256,14 @@ def layer_variants(
         raise LwprofError(f"--kernel must be odd (padding k // 2 keeps the size), got {kernel}")
     if ratio < 2:
         raise LwprofError(f"--ratio must be >= 2 (a ghost module with ratio 1 has no cheap channels), got {ratio}")
+    if ratio > max(2, out_channels):
+        raise LwprofError(f"--ratio must be <= --out ({out_channels}): a ghost module makes out/ratio primary maps, at least one, and the rest cheaply; got {ratio}")
     if (size + 2 * (kernel // 2) - kernel) // stride + 1 < 1:
         raise LwprofError(f"--size {size} is too small for a {kernel}x{kernel} conv with stride {stride}")
+    check_tensors(
+        (("the input", (batch, in_channels, size, size), 4), ("the standard conv's weight", (out_channels, in_channels, kernel, kernel), 4), ("the output", (batch, out_channels, size, size), 4)),
+        "use a smaller --in, --out, --kernel, --size or --batch",
+    )
     notes: list[Note] = []
     if groups is not None:
         check_groups("the grouped variant", in_channels, out_channels, groups)

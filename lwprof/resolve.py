@@ -52,10 +52,12 @@ __all__ = [
     "Inputs",
     "Resolved",
     "is_user_spec",
+    "locate_spec",
     "parse_input",
     "parse_kwargs",
     "parse_spec",
     "parse_vary",
+    "relative_spec",
     "resolve",
     "split_sweep",
 ]
@@ -155,6 +157,50 @@ def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
         return name, parse_kwargs(rest) if rest else {}
     except LwprofError as exc:
         raise LwprofError(f"model spec {text!r}: write options as name@key=value,key=value ({exc})") from None
+
+
+def _file_target(spec: str) -> tuple[str, str, str] | None:
+    """(file path, ":Name", "@options" or "") of a spec naming a user model by its .py file; else None."""
+    name, at, rest = spec.partition("@")
+    target, colon, obj = name.strip().rpartition(":")
+    if not colon or not target or not _is_file(target):
+        return None
+    return target, colon + obj, at + rest
+
+
+def _is_file(target: str) -> bool:
+    return target.endswith(".py") or "/" in target or "\\" in target
+
+
+def locate_spec(spec: str, folder: str | os.PathLike[str]) -> str:
+    """The spec with its relative model file found from ``folder`` (an expectations file's folder).
+
+    A relative path is taken relative to ``folder``; when no such file exists there but one
+    does relative to the working directory (files pinned before paths were relative to the
+    expectations file), that one is used. Zoo names, modules and absolute paths are unchanged.
+    """
+    parts = _file_target(spec)
+    if parts is None or os.path.isabs(parts[0]):
+        return spec
+    target, name, options = parts
+    beside = os.path.join(folder, target)
+    if not os.path.exists(beside) and os.path.exists(target):
+        return spec
+    return beside + name + options
+
+
+def relative_spec(spec: str, folder: str | os.PathLike[str]) -> str:
+    """The spec as a file in ``folder`` names it: a relative model file path rewritten relative
+    to ``folder`` (forward slashes), so that :func:`locate_spec` finds it from anywhere; as an
+    absolute path when the two share nothing but the root (a model in /work, a file in /tmp)."""
+    parts = _file_target(spec)
+    if parts is None or os.path.isabs(parts[0]):
+        return spec
+    target, name, options = parts
+    where, base = os.path.abspath(target), os.path.abspath(folder or ".")
+    if os.path.dirname(os.path.commonpath([where, base])) == os.path.commonpath([where, base]):  # only the root in common
+        return where + name + options
+    return os.path.relpath(where, base).replace(os.sep, "/") + name + options
 
 
 def spec_text(name: str, options: Mapping[str, Any]) -> str:
@@ -474,6 +520,9 @@ def resolve(
         raise LwprofError(f"--kwargs is for user models (file.py:Class); {name} takes architecture options")
     for key in sorted(set(spec_options) & set(options)):
         raise LwprofError(f"{target}: option {key!r} is given twice (in the spec and as a flag)")
+    for key, value in spec_options.items():
+        if value is None:  # "null": not a value of any option (and not to be dropped silently)
+            raise LwprofError(f"{target}: option {key!r} has no value (null); give one, or leave the option out for its default")
     return _resolve_zoo(name, {**spec_options, **options}, given, check_applies)
 
 

@@ -10,7 +10,7 @@ must match. Every case must:
   with ``error:``, that matches the regex (warnings are shown as the real CLI shows them, so a
   library warning leaking before the error line counts as a second line);
 * for Typer's usage errors ("usage" cases: a value Typer itself rejects, an unknown flag, a
-  missing argument): print Typer's usage box on stderr, matching the regex;
+  missing argument): one line too, ``error: <click's message> (see 'lwprof CMD --help')``;
 * leave the scratch directory exactly as it was: no new file, no temp file, no changed file.
 
 Paths: ``{tmp}`` in an argv is the test's scratch directory, which holds ``exists.json``
@@ -19,7 +19,9 @@ Paths: ``{tmp}`` in an argv is the test's scratch directory, which holds ``exist
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 import warnings
 from collections.abc import Iterator
@@ -36,7 +38,10 @@ __all__: list[str] = []
 runner = CliRunner()
 
 USER = "tests/data/user_net.py"
+HOSTILE = "tests/data/hostile.py"  # models that misbehave on purpose (sys.exit, bad input_size, ...)
 R32 = ["--resolution", "32", "--no-fvcore"]  # summary/compare: small and fast
+BENCH1 = ["--repeats", "1", "--warmup", "0"]
+HUGE = "9" * 5000  # more digits than Python converts to an int
 
 # Expectations files placed in the scratch directory for the check/pin cases.
 TOML_FILES = {
@@ -61,9 +66,32 @@ TOML_FILES = {
     "nan_value.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = nan\n',
     "inf_budget.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nmacs = "<= inf"\n',
     "bad_tolerance.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = { value = 5, tolerance = "x%" }\n',
+    # issue 14: files under attack
+    "model_list.toml": "model = [1, 2]\n",
+    "model_table.toml": '[model]\nspec = "mobilenet@resolution=32"\nparams = 1\n',
+    "batch_true.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nbatch = true\nparams = 1\n',
+    "batch_huge.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nbatch = 1000000000000000000\nparams = 1\n',
+    "spec_number.toml": "[[model]]\nspec = 5\nparams = 1\n",
+    "spec_empty.toml": '[[model]]\nspec = ""\nparams = 1\n',
+    "spec_inf.toml": '[[model]]\nspec = "mobilenet@alpha=inf,resolution=32"\nparams = 1\n',
+    "input_size_bool.toml": '[[model]]\nspec = "mobilenet"\ninput_size = [3, true, 32]\nparams = 1\n',
+    "input_size_huge.toml": '[[model]]\nspec = "mobilenet"\ninput_size = [3, 99999999999999999, 32]\nparams = 1\n',
+    "value_extra_key.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = { value = 5, tolerence = "1%" }\n',
+    "value_inf.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = inf\n',
+    "huge_integer.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = ' + "9" * 100_000 + "\n",
+    "deep_arrays.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = ' + "[" * 5000 + "]" * 5000 + "\n",
+    "second_bad_spec.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = 1\n\n[[model]]\nspec = "mobilnet@resolution=32"\nparams = 1\n',
+    "missing_model_file.toml": '[[model]]\nspec = "nowhere/net.py:Net"\nparams = 1\n',
 }
 
-def case(id: str, argv: list[str], message: str, kind: str = "error", marks: Any = ()) -> Any:
+# Files that are not text: written as bytes.
+BYTE_FILES = {
+    "binary.toml": bytes(range(256)) * 4,
+    "latin1.toml": '[[model]]\nspec = "mobilenet@resolution=32"\n# caf\xe9\nparams = 1\n'.encode("latin-1"),
+    "bad_utf16.toml": b"\xff\xfe[\x00[",  # a UTF-16 BOM, then half a character
+}
+
+def case(id: str, argv: list[str], message: str, kind: str = "error", marks: Any = ()) -> Any:  # noqa: A002
     return pytest.param(argv, message, kind, id=id, marks=marks)
 
 
@@ -255,6 +283,118 @@ CATALOGUE = [
     case("usage-bench-threads-0", ["bench", "mobilenet", "--threads", "0"], r"Invalid value for '--threads'", kind="usage"),
     case("usage-bench-top-0", ["bench", "mobilenet", "--top", "0"], r"Invalid value for '--top'", kind="usage"),
     case("usage-sweep-repeats-0", ["sweep", "mobilenet", "--alpha", "1,0.5", "--bench", "--repeats", "0"], r"Invalid value for '--repeats'", kind="usage"),
+    # ================================================================ issue 14: the promises under attack
+    # ---------------------------------------------------------------- numbers: non-finite, too large, too many digits
+    case("alpha-inf", ["summary", "mobilenet", "--alpha", "inf", *R32], r"option 'alpha': 'inf' is not a finite number"),
+    case("alpha-minus-inf", ["summary", "mobilenet", "--alpha=-inf", *R32], r"option 'alpha': '-inf' is not a finite number"),
+    case("alpha-nan", ["summary", "mobilenet", "--alpha", "nan", *R32], r"option 'alpha': 'nan' is not a finite number"),
+    case("alpha-1e308", ["summary", "mobilenet", "--alpha", "1e308", *R32], r"alpha must be <= 1000, got 1e\+308"),
+    case("alpha-1e400", ["summary", "mobilenet", "--alpha", "1e400", *R32], r"option 'alpha': '1e400' is not a finite number"),
+    case("width-inf", ["summary", "ghostnet", "--width", "inf", *R32], r"option 'width': 'inf' is not a finite number"),
+    case("width-1e308", ["summary", "mobilenet_v2", "--width", "1e308", *R32], r"width must be <= 1000"),
+    case("ratio-huge", ["summary", "ghostnet", "--ratio", "100000000000", *R32], r"ratio must be <="),
+    case("spec-alpha-inf", ["summary", "mobilenet@alpha=inf", *R32], r"option 'alpha': 'inf' is not a finite number"),
+    case("spec-alpha-infinity-json", ["summary", "mobilenet@alpha=Infinity", *R32], r"option 'alpha': 'Infinity' is not a finite number"),
+    case("set-alpha-inf", ["summary", "mobilenet", "--set", "alpha=inf", *R32], r"'inf' is not a finite number"),
+    case("vary-alpha-inf", ["compare", "mobilenet", "--vary", "alpha=1,inf", *R32], r"'inf' is not a finite number"),
+    case("vary-alpha-1e308", ["compare", "mobilenet", "--vary", "alpha=1,1e308", *R32], r"alpha must be <= 1000"),
+    case("sweep-alpha-inf", ["sweep", "mobilenet", "--alpha", "1,inf"], r"'inf' is not a finite number"),
+    case("sweep-width-inf", ["sweep", "ghostnet", "--width", "inf,1"], r"'inf' is not a finite number"),
+    case("pin-spec-alpha-inf", ["pin", "mobilenet@alpha=inf", "-o", "{tmp}/p.toml"], r"'inf' is not a finite number"),
+    case("expect-spec-alpha-inf", ["check", "--expect", "{tmp}/spec_inf.toml"], r"spec_inf\.toml:2: option 'alpha': 'inf' is not a finite number"),
+    case("expect-value-inf", ["check", "--expect", "{tmp}/value_inf.toml"], r"value_inf\.toml:3: params: expected a whole count, got inf"),
+    case("resolution-5000-digits", ["summary", "mobilenet", "--resolution", HUGE, "--no-fvcore"], r"option 'resolution': cannot read '9{20,}\.\.\. as int"),
+    case("resolution-over-max", ["summary", "mobilenet", "--resolution", "2000000", "--no-fvcore"], r"resolution must be <= 1048576, got 2000000"),
+    case("num-classes-over-max", ["summary", "mobilenet", "--num-classes", "10000000000000000", *R32], r"num_classes must be <="),
+    case("batch-overflows-a-tensor", ["summary", "mobilenet", "--batch", "1000000000000000000000000", *R32], r"the input of shape 1e\+24x3x32x32 .* more than any tensor can \(2\^63\); use a smaller --resolution \(or --input-size\) or --batch"),
+    case("input-size-overflows-a-tensor", ["summary", "mobilenet", "--input-size", "3,99999999999999999999,32", "--no-fvcore"], r"more than any tensor can"),
+    case("user-batch-overflows-a-tensor", ["summary", f"{USER}:OddNet", "--batch", "100000000000000000000", "--no-fvcore"], r"more than any tensor can .*use a smaller --input-size or --batch"),
+    case("layer-kernel-overflows", ["layer", "--in", "4", "--out", "2", "--kernel", "99999999999", "--size", "12"], r"the standard conv's weight .* more than any tensor can"),
+    case("layer-size-overflows", ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "1000000000000000"], r"the input of shape 1x4x1e\+15x1e\+15"),
+    case("layer-batch-overflows", ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12", "--batch", "100000000000000000000000000"], r"more than any tensor can"),
+    case("expect-input-size-overflows", ["check", "--expect", "{tmp}/input_size_huge.toml"], r"more than any tensor can"),
+    case("expect-batch-overflows", ["check", "--expect", "{tmp}/batch_huge.toml"], r"more than any tensor can"),
+    case("pin-to-dash", ["pin", "mobilenet@resolution=32", "-o", "-"], r"pin updates a file: give its name \(-o lwprof\.toml\), not -"),
+    case("layer-ratio-huge", ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12", "--ratio", "100000000000000000000"], r"--ratio must be <= --out \(2\)"),
+    case("spec-null-option", ["summary", "mobilenet@conv=null", *R32], r"option 'conv' has no value \(null\)"),
+    case("spec-bool-option-2", ["summary", "mobilenet@shallow=2", *R32], r"option 'shallow': cannot read 2 as bool"),
+    case("spec-float-option-true", ["summary", "mobilenet@alpha=true", *R32], r"option 'alpha': cannot read True as float"),
+    case("usage-bench-repeats-huge", ["bench", "mobilenet", "--repeats", "1000000000"], r"Invalid value for '--repeats'", kind="usage"),
+    # ---------------------------------------------------------------- real allocations: estimated first, refused with the flag that avoids it
+    case("bench-resolution-100000", ["bench", "mobilenet", "--resolution", "100000", *BENCH1], r"timing runs the real model, which needs about .* GiB .*LWPROF_MAX_MEMORY\); use a smaller --resolution"),
+    case("bench-batch-1e8", ["bench", "mobilenet", "--resolution", "32", "--batch", "100000000", *BENCH1], r"LWPROF_MAX_MEMORY\); use a smaller --resolution \(or --input-size\) or --batch"),
+    case("bench-num-classes-1e9", ["bench", "mobilenet", "--resolution", "32", "--num-classes", "1000000000", *BENCH1], r"the weights take .* GiB: use a smaller --alpha or --num-classes"),
+    case("bench-alpha-100", ["bench", "mobilenet", "--resolution", "32", "--alpha", "100", *BENCH1], r"the weights take .* GiB: use a smaller --alpha or --num-classes"),
+    case("bench-user-batch-1e8", ["bench", f"{USER}:OddNet", "--batch", "100000000", *BENCH1], r"use a smaller --input-size or --batch"),
+    case("bench-threads-100000", ["bench", "mobilenet", "--resolution", "32", "--threads", "100000", *BENCH1], r"threads must be between 1 and \d+ \(this machine has \d+ cores\), got 100000"),
+    case("sweep-bench-resolution-100000", ["sweep", "mobilenet", "--alpha", "1,0.5", "--resolution", "100000", "--bench", "--repeats", "1"], r"timing runs the real model.*use a smaller --resolution"),
+    case("device-cpu-too-large", ["summary", f"{USER}:OddNet", "--device", "cpu", "--input-size", "3,100000,100000", "--no-fvcore"], r"--device cpu runs a real forward pass, which needs at least .* GiB.*use a smaller --input-size or --batch"),
+    # ---------------------------------------------------------------- user code: sys.exit anywhere, bad input_size attributes
+    case("user-exit-at-import", ["summary", "tests/data/exits_at_import.py:Net", "--no-fvcore"], r"importing tests/data/exits_at_import\.py failed: it called sys\.exit\(3\)"),
+    case("user-exit-in-factory", ["summary", f"{HOSTILE}:exit_factory", "--no-fvcore"], r"exit_factory\(\) failed: it called sys\.exit\(4\)"),
+    case("user-exit-in-forward", ["summary", f"{HOSTILE}:ExitInForward", "--no-fvcore"], r"the model's forward called sys\.exit\(5\)"),
+    case("user-exit-in-forward-bench", ["bench", f"{HOSTILE}:ExitInForward", *BENCH1], r"sys\.exit\(5\)"),
+    case("user-exit-in-forward-pin", ["pin", f"{HOSTILE}:ExitInForward", "-o", "{tmp}/p.toml"], r"sys\.exit\(5\)"),
+    case("user-exit-in-example-inputs", ["summary", f"{HOSTILE}:ExitInExampleInputs", "--no-fvcore"], r"ExitInExampleInputs\.example_inputs\(\) failed: SystemExit"),
+    case("input-size-attr-text", ["summary", f"{HOSTILE}:SizeText", "--no-fvcore"], r"SizeText\.input_size must be a sequence of positive integers such as \(3, 224, 224\), got '3,8,8'"),
+    case("input-size-attr-int", ["summary", f"{HOSTILE}:SizeInt", "--no-fvcore"], r"SizeInt\.input_size must be a sequence of positive integers.*got 8"),
+    case("input-size-attr-letter", ["summary", f"{HOSTILE}:SizeLetter", "--no-fvcore"], r"got \(3, 'a', 8\)"),
+    case("input-size-attr-zero", ["summary", f"{HOSTILE}:SizeZero", "--no-fvcore"], r"got \(3, 0, 8\)"),
+    case("input-size-attr-bool", ["summary", f"{HOSTILE}:SizeBool", "--no-fvcore"], r"got \(True, 8, 8\)"),
+    case("input-size-attr-float", ["summary", f"{HOSTILE}:SizeFloat", "--no-fvcore"], r"got \(3, 8\.5, 8\)"),
+    case("input-size-attr-huge", ["summary", f"{HOSTILE}:SizeHuge", "--no-fvcore"], r"more than any tensor can"),
+    # ---------------------------------------------------------------- files: expectations files that are not what they seem
+    case("expect-binary", ["check", "--expect", "{tmp}/binary.toml"], r"binary\.toml: a binary file \(it holds NUL bytes\), not TOML text"),
+    case("expect-latin1", ["check", "--expect", "{tmp}/latin1.toml"], r"latin1\.toml:3: not UTF-8 text \(byte 0xe9\); TOML files are UTF-8"),
+    case("expect-bad-utf16", ["check", "--expect", "{tmp}/bad_utf16.toml"], r"bad_utf16\.toml: starts like UTF-16 but is not"),
+    case("expect-model-list", ["check", "--expect", "{tmp}/model_list.toml"], r"model_list\.toml:1: 'model' must be \[\[model\]\] tables"),
+    case("expect-model-table", ["check", "--expect", "{tmp}/model_table.toml"], r"model_table\.toml:1: \[model\] is one table; write each entry under \[\[model\]\]"),
+    case("expect-batch-true", ["check", "--expect", "{tmp}/batch_true.toml"], r"batch_true\.toml:3: batch must be a positive integer, got true"),
+    case("expect-spec-number", ["check", "--expect", "{tmp}/spec_number.toml"], r"spec_number\.toml:2: spec must be a text .*got 5"),
+    case("expect-spec-empty", ["check", "--expect", "{tmp}/spec_empty.toml"], r"spec_empty\.toml:2: spec must be a text"),
+    case("expect-input-size-bool", ["check", "--expect", "{tmp}/input_size_bool.toml"], r"input_size_bool\.toml:3: input_size must be a list of positive integers"),
+    case("expect-value-extra-key", ["check", "--expect", "{tmp}/value_extra_key.toml"], r"value_extra_key\.toml:3: params: unknown key 'tolerence' in its table"),
+    case("expect-100000-digits", ["check", "--expect", "{tmp}/huge_integer.toml"], r"huge_integer\.toml: not usable TOML: Exceeds the limit \(4300 digits\)"),
+    case("expect-5000-deep", ["check", "--expect", "{tmp}/deep_arrays.toml"], r"deep_arrays\.toml: not usable TOML: arrays or tables nested too deeply"),
+    case("expect-second-spec-unknown", ["check", "--expect", "{tmp}/second_bad_spec.toml"], r"second_bad_spec\.toml:6: unknown architecture 'mobilnet'"),
+    case("expect-model-file-missing", ["check", "--expect", "{tmp}/missing_model_file.toml"], r"missing_model_file\.toml:2: model file '.*nowhere/net\.py' does not exist"),
+    case("expect-dev-zero", ["check", "--expect", "/dev/zero"], r"cannot read expectations file '/dev/zero': it is not a regular file"),
+    case("expect-dev-null", ["check", "--expect", "/dev/null"], r"cannot read expectations file '/dev/null': it is not a regular file"),
+    case("pin-into-binary", ["pin", "mobilenet@resolution=32", "-o", "{tmp}/binary.toml"], r"binary\.toml: a binary file"),
+    case("pin-into-json", ["pin", "mobilenet@resolution=32", "-o", "{tmp}/exists.json"], r"exists\.json: not valid TOML"),
+    case("pin-into-model-table", ["pin", "mobilenet@resolution=32", "-o", "{tmp}/model_table.toml"], r"\[model\] is one table"),
+    # ---------------------------------------------------------------- files: targets that must not be written
+    case("output-trailing-slash", ["summary", "mobilenet", *R32, "-o", "{tmp}/newdir/"], r"cannot write '.*newdir/': a name ending in '/' is a directory; give a file name"),
+    case("output-existing-dir-slash", ["summary", "mobilenet", *R32, "-o", "{tmp}/subdir/"], r"a name ending in '/' is a directory"),
+    case("output-fifo-force", ["summary", "mobilenet", *R32, "-o", "{tmp}/fifo", "--force"], r"cannot write '.*fifo': it is not a regular file"),
+    case("output-link-to-fifo-force", ["list", "-f", "csv", "-o", "{tmp}/fifo-link", "--force"], r"cannot write '.*fifo-link': it is not a regular file"),
+    case("plot-fifo-force", ["summary", "mobilenet", *R32, "--plot", "{tmp}/fifo.png", "--force"], r"cannot write '.*fifo\.png': it is not a regular file"),
+    case("pin-fifo", ["pin", "mobilenet@resolution=32", "-o", "{tmp}/fifo"], r"cannot write '.*fifo': it is not a regular file"),
+    case("output-name-too-long", ["list", "-f", "csv", "-o", "{tmp}/" + "n" * 256], r"cannot write '.*n{256}': File name too long|longer than the 255 bytes"),
+    case("output-parent-is-a-file", ["list", "-f", "csv", "-o", "{tmp}/exists.json/x.csv"], r"cannot write '.*exists\.json/x\.csv': (Not a directory|directory '.*exists\.json' is not a directory)"),
+    case("output-in-proc", ["list", "-f", "csv", "-o", "/proc/lwprof-test.csv"], r"cannot write '/proc/lwprof-test\.csv'"),
+    case("pin-in-proc", ["pin", "mobilenet@resolution=32", "-o", "/proc/lwprof-test.toml"], r"cannot write '/proc/lwprof-test\.toml'"),
+    # ---------------------------------------------------------------- data loss: every target checked before any is written
+    case("plot-exists-summary", ["summary", "mobilenet", *R32, "--plot", "{tmp}/exists.png"], r"'.*exists\.png' already exists; pass --force"),
+    case("plot-exists-compare", ["compare", "mobilenet", *R32, "--plot", "{tmp}/exists.png"], r"already exists; pass --force"),
+    case("plot-exists-sweep", ["sweep", "mobilenet", "--alpha", "1,0.5", "--plot", "{tmp}/exists.png"], r"already exists; pass --force"),
+    case("plot-exists-bench", ["bench", "mobilenet", "--resolution", "32", *BENCH1, "--plot", "{tmp}/exists.png"], r"already exists; pass --force"),
+    case("plot-jpg", ["compare", "mobilenet", *R32, "--plot", "{tmp}/p.jpg"], r"must end in \.png, \.svg, \.pdf"),
+    case("plot-unwritable-keeps-output-unwritten", ["summary", "mobilenet", *R32, "-f", "json", "-o", "{tmp}/a.json", "--plot", "/proc/lwprof-test.png"], r"cannot write '/proc/lwprof-test\.png'"),
+    case("plot-unwritable-sweep", ["sweep", "mobilenet", "--alpha", "1,0.5", "-f", "csv", "-o", "{tmp}/a.csv", "--plot", "/proc/lwprof-test.png"], r"cannot write '/proc/lwprof-test\.png'"),
+    case("output-and-plot-same", ["summary", "mobilenet", *R32, "-o", "{tmp}/same.png", "--plot", "{tmp}/same.png"], r"--output and --plot both name '.*same\.png'; give them different files"),
+    case("output-and-plot-same-spelt-differently", ["compare", "mobilenet", *R32, "-o", "{tmp}/same.png", "--plot", "{tmp}/./same.png", "--force"], r"--output and --plot both name"),
+    case("plot-nothing-to-draw", ["summary", f"{HOSTILE}:NoMacs", "--no-fvcore", "-f", "json", "-o", "{tmp}/a.json", "--plot", "{tmp}/p.png"], r"nothing to plot: no layer has MACs"),
+    # ---------------------------------------------------------------- messages
+    case("model-file-is-a-directory", ["summary", "tests/data/:Net", "--no-fvcore"], r"model file 'tests/data/' is a directory; name a \.py file in it"),
+    case("model-file-is-dev-null", ["summary", "/dev/null:Net", "--no-fvcore"], r"model file '/dev/null' is not a regular file"),
+    case("model-spec-two-colons", ["summary", f"{USER}:OddNet:Extra", "--no-fvcore"], r"one ':' separates the file or module from the name"),
+    case("groups-with-default-conv", ["summary", "mobilenet", "--groups", "3", *R32], r"groups has no effect on mobilenet_v1 unless conv=grouped \(here conv=dwsep\); add --conv grouped or drop --groups"),
+    case("empty-spec", ["summary", "", "--no-fvcore"], r"model spec '' has no name"),
+    case("usage-missing-arch-one-line", ["bench"], r"Missing argument", kind="usage"),
+    case("usage-unknown-command-one-line", ["summarise"], r"No such command 'summarise'", kind="usage"),
+    case("usage-bad-choice", ["summary", "mobilenet", "--device", "gpu"], r"Invalid value for '--device'", kind="usage"),
+    case("usage-option-needs-value", ["summary", "mobilenet", "--alpha"], r"Option '--alpha' requires an argument", kind="usage"),
 ]
 
 
@@ -262,15 +402,30 @@ CATALOGUE = [
 def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # user specs are relative to the repository root
     (tmp_path / "exists.json").write_text("keep me")
+    (tmp_path / "exists.png").write_bytes(b"\x89PNG keep me")
     (tmp_path / "subdir").mkdir()
+    os.mkfifo(tmp_path / "fifo")  # a special file in place of an output: never replaced, even with --force
+    os.mkfifo(tmp_path / "fifo.png")
+    (tmp_path / "fifo-link").symlink_to(tmp_path / "fifo")
     for name, text in TOML_FILES.items():
         (tmp_path / name).write_text(text)
+    for name, data in BYTE_FILES.items():
+        (tmp_path / name).write_bytes(data)
     return tmp_path
 
 
-def _snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every path under ``root`` (hidden temp files included) with its bytes (None for folders)."""
-    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
+def _snapshot(root: Path) -> dict[str, Any]:
+    """Every path under ``root`` (hidden temp files included) with its bytes (folders: None;
+    special files and links: their kind, so a FIFO replaced by a regular file shows)."""
+
+    def state(p: Path) -> Any:
+        if p.is_symlink():
+            return ("link", os.readlink(p))
+        if stat.S_ISFIFO(p.lstat().st_mode):
+            return "fifo"
+        return p.read_bytes() if p.is_file() else None
+
+    return {str(p.relative_to(root)): state(p) for p in sorted(root.rglob("*"))}
 
 
 @pytest.fixture
@@ -309,10 +464,11 @@ def test_bad_input(argv: list[str], message: str, kind: str, scratch: Path, warn
         lines = [line for line in stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error: "), f"want one 'error:' line\n{where}"
         assert re.search(message, lines[0]), f"{message!r} not in the error line\n{where}"
-    else:
+    else:  # click's own usage errors: one line too, naming the command's --help
         assert kind == "usage"
-        assert "Usage: lwprof" in stderr and "Error" in stderr, where
-        assert re.search(message, stderr), f"{message!r} not in the usage error\n{where}"
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error: ") and re.search(r"\(see 'lwprof( \w+)? --help'\)$", lines[0]), f"want one 'error:' line\n{where}"
+        assert re.search(message, lines[0]), f"{message!r} not in the usage error\n{where}"
     assert _snapshot(scratch) == before, f"the scratch directory changed\n{where}"
 
 

@@ -94,15 +94,24 @@ def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
         shown = ", ".join(str(plain(c)) for c in choices)
         raise LwprofError(f"{f.name} must be one of {shown}, got {plain(value)}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise LwprofError(f"{f.name} must be a finite number, got {value}")
+        raise LwprofError(f"{f.name} must be a finite number, got {_cut(str(value))}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
     if meta.get("above") is not None and not value > meta["above"]:
-        raise LwprofError(f"{f.name} must be > {_num(meta['above'])}, got {value}")
+        raise LwprofError(f"{f.name} must be > {_num(meta['above'])}, got {_cut(str(value))}")
     if meta.get("minimum") is not None and value < meta["minimum"]:
-        raise LwprofError(f"{f.name} must be >= {_num(meta['minimum'])}, got {value}")
+        raise LwprofError(f"{f.name} must be >= {_num(meta['minimum'])}, got {_cut(str(value))}")
     if meta.get("maximum") is not None and value > meta["maximum"]:
-        raise LwprofError(f"{f.name} must be <= {_num(meta['maximum'])}, got {value}")
+        raise LwprofError(f"{f.name} must be <= {_num(meta['maximum'])}, got {_cut(str(value))}")
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut short (an option given a 100,000-digit number)."""
+    return _cut(repr(value))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _num(x: float) -> str:
@@ -141,16 +150,20 @@ class Option:
                 if not value.is_integer():
                     raise ValueError(value)
                 out = int(value)
-            elif self.type is int and isinstance(value, bool):
+            elif self.type is bool and not isinstance(value, bool):
+                if type(value) is not int or value not in (0, 1):  # not 2, 0.5 or [1] read as True
+                    raise ValueError(value)
+                out = bool(value)
+            elif self.type in (int, float) and isinstance(value, bool):  # not true read as 1
                 raise TypeError(value)
             else:
                 out = self.type(value.strip() if isinstance(value, str) else value)
-            if isinstance(out, float) and not math.isfinite(out):
-                raise LwprofError(f"option {self.name!r}: {value!r} is not a finite number")
         except (TypeError, ValueError, OverflowError):
             if issubclass(self.type, enum.Enum):
                 raise LwprofError(f"option {self.name!r}: {value!r} is not allowed; choose from {', '.join(self._choice_names())}") from None
-            raise LwprofError(f"option {self.name!r}: cannot read {value!r} as {self.type.__name__}") from None
+            raise LwprofError(f"option {self.name!r}: cannot read {_shown(value)} as {self.type.__name__}") from None
+        if isinstance(out, float) and not math.isfinite(out):
+            raise LwprofError(f"option {self.name!r}: {_shown(value)} is not a finite number")
         if self.choices is not None and out not in self.choices:
             raise LwprofError(f"option {self.name!r}: {plain(out)!r} is not allowed; choose from {', '.join(self._choice_names())}")
         return out

@@ -174,12 +174,13 @@ def measure(
         raise LwprofError("give input_size or inputs, not both")
     resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
     analytic = profiler.run(resolved, batch=batch)
-    need = 4 * (analytic.params + analytic.buffers) + (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
+    weights, activations = 4 * (analytic.params + analytic.buffers), (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
+    need = weights + activations
     limit = profiler.memory_limit()
     if need > limit:
         raise LwprofError(
             f"timing runs the real model, which needs about {human_bytes(need)} here (weights and activations), more than the "
-            f"{human_bytes(limit)} allowed (LWPROF_MAX_MEMORY); use a smaller --resolution, --input-size or --batch"
+            f"{human_bytes(limit)} allowed (LWPROF_MAX_MEMORY); {profiler.smaller(resolved, weights, activations)}"
         )
     model = resolved.build("cpu")
     args, kw = resolved.inputs.make(batch, "cpu", seed)

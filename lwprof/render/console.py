@@ -24,9 +24,10 @@ from rich.console import Console, RenderableType
 from lwprof.render.export import export_grid, to_json, write_atomic
 from lwprof.render.grid import Grid
 
-__all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "emit", "err_console", "progress", "stdout_console"]
+__all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "deliver", "emit", "err_console", "prepare", "progress", "stdout_console"]
 
 PLAIN_PROGRESS_EVERY_S = 5.0  # without a terminal: one progress line this often, after this long
+MAX_WIDTH = 1000  # the widest console; a larger COLUMNS is taken as this
 
 
 class Format(str, enum.Enum):
@@ -54,20 +55,37 @@ class Output:
     data: Callable[[], Any]
 
 
-def _width() -> int | None:
-    """The console width: COLUMNS when set (>= 40), the terminal's, else 120 (a pipe, a file, tests)."""
-    text = os.environ.get("COLUMNS", "")
-    if text.strip().isdigit() and int(text) > 0:
-        return max(40, int(text))
-    return None if sys.stdout.isatty() else 120
+def _width(stream: Any = None) -> int:
+    """The console width: COLUMNS when it is a number >= 1 (kept within 40..MAX_WIDTH), else
+    the terminal's, else 120 (a pipe, a file, tests). Always a number, so that rich does not
+    read a COLUMNS of 0 or "abc" itself (a width of 0 prints nothing)."""
+    text = os.environ.get("COLUMNS", "").strip()
+    if text.isascii() and text.isdigit() and int(text) > 0:
+        return min(MAX_WIDTH, max(40, int(text)))
+    stream = sys.stdout if stream is None else stream
+    try:
+        if stream.isatty():
+            columns = os.get_terminal_size(stream.fileno()).columns
+            return max(40, columns) if columns > 0 else 80
+    except (AttributeError, OSError, ValueError):
+        pass
+    return 120
+
+
+class _Console(Console):
+    """A rich console that reports a broken pipe as BrokenPipeError (rich exits with code 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(32, "Broken pipe")
 
 
 def stdout_console() -> Console:
-    return Console(width=_width(), emoji=False, highlight=False, safe_box=_ascii_only(sys.stdout))
+    return _Console(width=_width(), emoji=False, highlight=False, safe_box=_ascii_only(sys.stdout))
 
 
 def err_console() -> Console:
-    return Console(stderr=True, emoji=False, highlight=False, safe_box=_ascii_only(sys.stderr))
+    return _Console(stderr=True, width=_width(sys.stderr), emoji=False, highlight=False, safe_box=_ascii_only(sys.stderr))
 
 
 def _ascii_only(stream: Any) -> bool:
@@ -82,10 +100,10 @@ def progress(what: str, enabled: bool = True) -> Iterator[Callable[[str, int, in
     On a terminal: a rich bar (a spinner while the total is unknown). Otherwise one plain line
     on stderr every :data:`PLAIN_PROGRESS_EVERY_S` seconds, once the work has taken that long.
     """
-    if not enabled:
+    if not enabled or sys.stderr is None:  # stderr closed: nowhere to show progress
         yield lambda label, index, total: None
         return
-    if not sys.stderr.isatty():
+    if not _isatty(sys.stderr):
         start = last = time.monotonic()
 
         def plain(label: str, index: int, total: int) -> None:
@@ -110,11 +128,45 @@ def progress(what: str, enabled: bool = True) -> Iterator[Callable[[str, int, in
         yield step
 
 
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, OSError, ValueError):  # a closed or odd stream
+        return False
+
+
 def render_text(view: RenderableType, width: int = 120) -> str:
     """A renderable as plain text (no colours), for ``--format table -o FILE``."""
     buf = io.StringIO()
     Console(file=buf, width=width, force_terminal=False, color_system=None, emoji=False).print(view)
     return buf.getvalue()
+
+
+def prepare(fmt: Format, out: Output, to_file: bool) -> Any:
+    """Builds the result in ``fmt``: text for a file or an export, the rich renderable for a
+    table printed on stdout. Everything that can fail while building happens here, before
+    anything is written."""
+    if fmt is Format.TABLE:
+        return render_text(out.view()) if to_file else out.view()
+    if fmt is Format.JSON:
+        return to_json(out.data())
+    return export_grid(out.grid(), fmt.value)
+
+
+def deliver(content: Any, output: str | None = None, force: bool = False) -> str | None:
+    """Prints what :func:`prepare` built on stdout (flushed), or writes it atomically to ``output``.
+
+    Returns:
+        The path written, or None when printed.
+    """
+    if output is not None:
+        return str(write_atomic(output, content, force))
+    if isinstance(content, str):
+        sys.stdout.write(content)
+    else:
+        stdout_console().print(content)
+    sys.stdout.flush()
+    return None
 
 
 def emit(fmt: Format, out: Output, output: str | None = None, force: bool = False) -> str | None:
@@ -123,18 +175,4 @@ def emit(fmt: Format, out: Output, output: str | None = None, force: bool = Fals
     Returns:
         The path written, or None when printed.
     """
-    if fmt is Format.TABLE:
-        if output is None:
-            stdout_console().print(out.view())
-            return None
-        text = render_text(out.view())
-    elif fmt is Format.JSON:
-        text = to_json(out.data())
-    else:
-        text = export_grid(out.grid(), fmt.value)
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return None
-    return str(write_atomic(output, text, force))
-
+    return deliver(prepare(fmt, out, output is not None), output, force)

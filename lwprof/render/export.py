@@ -1,18 +1,21 @@
 """Exports: Markdown (via tabulate), CSV and TSV with exact integers, JSON, and atomic writes.
 
-``to_markdown``, ``to_delimited`` and the ``*_dict`` builders are pure; :func:`write_atomic`
-is the one function here that touches the file system.
+``to_markdown``, ``to_delimited`` and the ``*_dict`` builders are pure; the file functions
+at the end (:func:`check_writable`, :func:`check_targets`, :func:`write_atomic`,
+:func:`file_lock`) are the ones that touch the file system.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import enum
 import io
 import json
 import os
 import secrets
-from collections.abc import Sequence
+import stat
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,8 @@ __all__ = [
     "to_json",
     "to_markdown",
     "check_writable",
+    "file_lock",
+    "probe_writable",
     "write_atomic",
 ]
 
@@ -190,44 +195,97 @@ def check_dict(results: Sequence[Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Files
 
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+
 
 def check_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output") -> Path:
-    """Fails early when ``path`` cannot be written by :func:`write_atomic`.
+    """Fails early when ``path`` cannot be written by :func:`write_atomic`; returns the file to write.
+
+    A symbolic link is followed (the file it points to is replaced, the link kept). Only a
+    regular file is ever replaced: a device, a pipe or a socket in its place is refused, with
+    ``force`` too.
 
     Raises:
-        LwprofError: An empty name, a directory, a missing folder, or an existing file
-            without ``force``.
+        LwprofError: An empty name, a name ending in '/', a directory, a missing folder, a
+            name longer than the file system allows, a target that is not a regular file, or
+            an existing file without ``force``.
     """
-    if not str(path):
+    raw = os.fspath(path)
+    if not raw:
         raise LwprofError(f"{what} needs a file name")
-    target = Path(path)
-    if target.is_dir():
-        raise LwprofError(f"cannot write {str(path)!r}: it is a directory")
-    if not target.parent.is_dir():
-        raise LwprofError(f"cannot write {str(path)!r}: directory {str(target.parent)!r} does not exist")
-    if target.exists() and not force:
-        raise LwprofError(f"{str(path)!r} already exists; pass --force to overwrite it")
+    shown = repr(raw)
+    if raw.endswith(("/", os.sep)) or (os.altsep and raw.endswith(os.altsep)):
+        raise LwprofError(f"cannot write {shown}: a name ending in '/' is a directory; give a file name, e.g. {raw.rstrip('/' + os.sep)}/out.json")
+    target = Path(os.path.realpath(raw)) if os.path.islink(raw) else Path(raw)
+    try:
+        info: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise LwprofError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise LwprofError(f"cannot write {shown}: it is a directory")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise LwprofError(f"cannot write {shown}: it is not a regular file (a device, pipe or socket); lwprof only replaces files, so print to stdout and redirect instead")
+    parent = target.parent
+    if not parent.is_dir():
+        missing = "is not a directory" if parent.exists() else "does not exist"
+        raise LwprofError(f"cannot write {shown}: directory {str(parent)!r} {missing}")
+    if len(os.fsencode(target.name)) > _name_max(parent):
+        raise LwprofError(f"cannot write {shown}: the file name is longer than the {_name_max(parent)} bytes this file system allows")
+    if info is not None and not force:
+        raise LwprofError(f"{shown} already exists; pass --force to overwrite it")
+    return target
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - not POSIX
+        return 255
+
+
+def probe_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output") -> Path:
+    """:func:`check_writable`, then creates and removes a scratch file beside ``path``: the
+    folder really takes new files (a read-only mount, ``/proc``, no permission).
+
+    Raises:
+        LwprofError: As :func:`check_writable`, or the folder refuses a new file.
+    """
+    target = check_writable(path, force, what)
+    scratch = _temp_name(target)
+    try:
+        os.close(os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise LwprofError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None
+    with contextlib.suppress(OSError):
+        os.unlink(scratch)
     return target
 
 
 def check_targets(output: str | None, plot: str | None = None, force: bool = False) -> None:
-    """Checks every file a command will write, before any work: each writable, and not the same file.
+    """Checks every file a command will write, before any work: each writable (tried, see
+    :func:`probe_writable`), a plot name ending in .png, .svg or .pdf, and not the same file twice.
 
     Raises:
-        LwprofError: A target that cannot be written (see :func:`check_writable`), a plot
-            name that is not .png/.svg/.pdf, or ``--output`` and ``--plot`` naming one file.
+        LwprofError: A target that cannot be written, a plot name with another suffix, or
+            ``--output`` and ``--plot`` naming one file.
     """
-    if output is not None:
-        check_writable(output, force)
+    if plot is not None and Path(plot).suffix.lower() not in PLOT_SUFFIXES:
+        raise LwprofError(f"plot file {plot!r} must end in {', '.join(PLOT_SUFFIXES)}")
+    out = probe_writable(output, force) if output is not None else None
     if plot is not None:
-        check_writable(plot, force, what="--plot")
-        if Path(plot).suffix.lower() not in PLOT_SUFFIXES:
-            raise LwprofError(f"plot file {plot!r} must end in {', '.join(PLOT_SUFFIXES)}")
-        if output is not None and os.path.abspath(output) == os.path.abspath(plot):
+        drawn = probe_writable(plot, force, what="--plot")
+        if out is not None and os.path.abspath(out) == os.path.abspath(drawn):
             raise LwprofError(f"--output and --plot both name {output!r}; give them different files")
 
 
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+def _temp_name(target: Path) -> Path:
+    """A hidden name beside ``target`` that fits the file system's name limit."""
+    suffix = f".{secrets.token_hex(4)}.tmp"
+    room = max(1, _name_max(target.parent) - len(suffix) - 1)
+    stem = os.fsencode(target.name)[:room].decode("utf-8", "ignore") or "lwprof"
+    return target.parent / f".{stem}{suffix}"
 
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes, force: bool = False) -> Path:
@@ -235,37 +293,42 @@ def write_atomic(path: str | os.PathLike[str], text: str | bytes, force: bool = 
     rename, so readers never see half a file and a failed write leaves nothing behind.
 
     Args:
-        path: The file to write.
+        path: The file to write (a symbolic link: the file it points to).
         text: Its content: text (written as UTF-8) or bytes (a PNG, say).
-        force: Replace an existing file; without it an existing file is an error, also when
-            another process creates it meanwhile.
+        force: Replace an existing file (keeping its permission bits); without it an
+            existing file is an error, also when another process creates it meanwhile.
 
     Returns:
         The path written.
 
     Raises:
         LwprofError: The file exists (and ``force`` is off), the folder does not exist, the
-            path is a folder, or the file system refuses the write.
+            path is a folder or not a regular file, or the file system refuses the write.
     """
     if not isinstance(text, (str, bytes)):
         raise TypeError(f"write_atomic writes str or bytes, not {type(text).__name__}")
     target = check_writable(path, force)
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    tmp = _temp_name(target)
+    created = False
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
+        created = True
         with os.fdopen(fd, "wb") as fh:
             fh.write(text if isinstance(text, bytes) else text.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
         if force:
+            with contextlib.suppress(OSError):  # an existing file keeps its permissions
+                os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
             os.replace(tmp, target)
         else:
             _link_new(tmp, target, path)
     except OSError as exc:
-        raise LwprofError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        raise LwprofError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if created:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     return target
 
 
@@ -274,9 +337,49 @@ def _link_new(tmp: Path, target: Path, shown: str | os.PathLike[str]) -> None:
     try:
         os.link(tmp, target)
     except FileExistsError:
-        raise LwprofError(f"{str(shown)!r} already exists; pass --force to overwrite it") from None
+        raise LwprofError(f"{os.fspath(shown)!r} already exists; pass --force to overwrite it") from None
     except OSError:
         # A file system without hard links: the check above is the best we can do.
         if target.exists():
-            raise LwprofError(f"{str(shown)!r} already exists; pass --force to overwrite it") from None
+            raise LwprofError(f"{os.fspath(shown)!r} already exists; pass --force to overwrite it") from None
         os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Holds an exclusive lock for a read-modify-write of ``path`` (``lwprof pin``).
+
+    The lock is ``fcntl.flock`` on a hidden sidecar file ``.NAME.lock`` beside ``path``,
+    removed again on release. A process that locked a sidecar another one has since removed
+    retries with the new one, so two holders never overlap.
+
+    Raises:
+        LwprofError: The folder does not take the sidecar file.
+    """
+    import fcntl
+
+    target = Path(path)
+    lock = target.parent / f".{os.fsencode(target.name)[: _name_max(target.parent) - 6].decode('utf-8', 'ignore')}.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise LwprofError(f"cannot lock {os.fspath(path)!r} for updating: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if same:
+            break
+        os.close(fd)  # the sidecar was removed (and maybe re-created) while we waited
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
