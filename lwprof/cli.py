@@ -163,6 +163,8 @@ def compare(
     input_size: InputSize = None,
     fvcore: Fvcore = True,
     by_type: Annotated[bool, typer.Option("--by-type", help="Exports (csv, tsv, markdown) hold the MACs by layer type per variant instead of the variants table.", rich_help_panel=OUT_PANEL)] = False,
+    with_bench: Annotated[bool, typer.Option("--bench", help="Also time each variant end to end on this CPU: median and interquartile range (slow).", rich_help_panel=RUN_PANEL)] = False,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench (more while noisy).", rich_help_panel=RUN_PANEL)] = 10,
     dtype: DtypeOpt = Dtype.FP32,
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
@@ -182,6 +184,7 @@ def compare(
     * `lwprof compare shufflenet --vary groups=1,2,3,4,8 --vary scale=0.5,1`: every combination.
     * `lwprof compare ghostnet --format csv -o ghostnet.csv`: exact integers for a spreadsheet.
     * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: your model beside MobileNetV1.
+    * `lwprof compare shufflenet_v2 mobilenet_v2 --no-fvcore --bench`: with measured latency.
     """
     from lwprof import api
     from lwprof.render import views
@@ -197,8 +200,12 @@ def compare(
             comparison = api.compare_models(specs, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step)
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
+    latencies = None
+    if with_bench:
+        with progress("timing") as step:
+            latencies = api.time_variants(comparison, repeats=repeats, progress=step)
     published = [api.published(v.profile) for v in comparison.variants]
-    emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force)
+    emit(fmt, views.compare_output(comparison, published, by_type=by_type, latencies=latencies), output, force)
     plot_to(lambda path, f: plot_variants(comparison, path, force=f), plot, force)
 
 
@@ -242,6 +249,7 @@ def layer(
 def check(
     arch: Annotated[str | None, typer.Option("--arch", help="Check only this architecture (default: all).", show_default=False)] = None,
     expect: Annotated[str | None, typer.Option("--expect", help="Check your own pinned counts and budgets (a TOML file, see lwprof pin) instead of the papers.", show_default=False)] = None,
+    brief: Annotated[bool, typer.Option("--summary", help="The table shows only the summary line and the checks that did not pass (exports keep every check).")] = False,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -255,6 +263,7 @@ def check(
     **Examples**
 
     * `lwprof check`: every published number of every paper.
+    * `lwprof check --summary`: the counts, then only the known gaps and failures.
     * `lwprof check --arch shufflenet --format markdown`: one paper, as a Markdown table.
     * `lwprof check --expect lwprof.toml`: your models' pinned params and MAC budgets (for CI).
     """
@@ -272,7 +281,7 @@ def check(
     else:
         with progress("checking against the papers") as step:
             results = api.check_papers(arch, progress=step)
-        out = views.check_output(results)
+        out = views.check_output(results, problems_only=brief)
     emit(fmt, out, output, force)
     if any(r.status == CheckStatus.FAIL for r in results):
         raise typer.Exit(1)
@@ -314,9 +323,10 @@ def bench(
     input_size: InputSize = None,
     kwargs: Kwargs = None,
     warmup: Annotated[int, typer.Option("--warmup", min=0, help="Untimed runs first.", rich_help_panel=RUN_PANEL)] = 5,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs at least (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
+    max_repeats: Annotated[int | None, typer.Option("--max-repeats", min=1, help="More end-to-end runs, up to this many (within 10 s), while their spread is over 5% of the median; default 4 x --repeats.", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
-    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, slowest first.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, ranked by time (slowest first).", rich_help_panel=OUT_PANEL, show_default=False)] = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -325,9 +335,10 @@ def bench(
 ) -> None:
     """Measure latency on this CPU, end to end and per layer, next to each layer's MACs.
 
-    Runs the real model in inference mode after a warm-up; reports the median and spread,
-    the threads used, and per layer its time, achieved MAC/s, and its rank by time beside its
-    rank by MACs (depthwise layers are cheap in MACs, not in time). --plot draws a roofline.
+    Runs the real model in inference mode after a warm-up; reports the median and
+    interquartile range (more runs while noisy, and a warning if that does not help), the
+    threads used, and per layer its time, achieved MAC/s, and its rank by time beside its rank
+    by MACs (depthwise layers are cheap in MACs, not in time). --plot draws a roofline.
 
     **Examples**
 
@@ -341,7 +352,9 @@ def bench(
 
     targets(output, force, plot)
     with progress("timing") as step:
-        result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
+        result = api.measure(
+            arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, max_repeats=max_repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {})
+        )
     emit(fmt, views.bench_output(result, top), output, force)
     plot_to(lambda path, f: plot_roofline(result, path, force=f), plot, force)
 

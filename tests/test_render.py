@@ -211,15 +211,43 @@ FakeCheck = CheckResult  # the real record; only run_checks is faked
 
 def test_check_grid_and_dict() -> None:
     results = [
-        FakeCheck("Paper Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 1.0, "conv+FC MACs", "pass", ""),
-        FakeCheck("Paper Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "fail", "typo?"),
+        FakeCheck("Paper (arXiv 1) Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 1.0, "conv+FC MACs", "pass", ""),
+        FakeCheck("Paper (arXiv 1) Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "fail", "typo?"),
     ]
     g = grid.check_grid(results)
-    assert g.rows[0][3:6] == ("569 M", "568.74 M", "-0.26 M") and g.rows[1][3] == "1.19 %" and g.rows[1][-1] == "fail"
+    names = [c.name for c in g.columns]
+    row = dict(zip(names, g.rows[0]))
+    # Table cells at the paper's precision, exact values behind them.
+    assert [str(row[k]) for k in ("source", "published", "computed", "difference")] == ["Paper Table 4", "569 M", "568.74 M", "-0.26 M"]
+    assert [row[k].value for k in ("published", "computed", "difference")] == [569_000_000, 568_740_000, -260_000]
+    assert row["unit"] == "count" and row["convention"].value == "conv+FC MACs" and str(row["convention"]) == "1"
+    share = dict(zip(names, g.rows[1]))
+    assert str(share["published"]) == "1.19 %" and share["published"].value == 1.19 and share["unit"] == "%" and share["status"] == "fail"
     assert g.title.startswith("paper conformance: 1 pass, 1 fail")
-    assert g.notes == (Note(Severity.CONVENTION, "Convention: conv+FC MACs"), Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?"))
+    texts = [n.text for n in g.notes]
+    assert "Sources: Paper: arXiv 1" in texts and "Rule 1: conv+FC MACs" in texts
+    assert g.notes[-1] == Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?")
+    brief = grid.check_grid(results, problems_only=True)
+    assert len(brief.rows) == 1 and brief.title.endswith("; the 1 that did not pass")
     data = export.check_dict(results)
     assert data["passed"] is False and data["failed"] == 1 and data["checks"][0]["published"] == 569.0
+
+
+def test_check_csv_is_one_table_of_exact_numbers() -> None:
+    results = [
+        FakeCheck("Paper (arXiv 1) Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 0.5, "conv+FC MACs", "pass", ""),
+        FakeCheck("Paper (arXiv 1) Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "known gap", "a typo"),
+        FakeCheck("Blog worked example", "layer", "params", 0.000072, "M", 0.000072, 0.0, 0.0000005, "all params", "pass", ""),
+    ]
+    rows = list(csv.reader(io.StringIO(export.export_grid(grid.check_grid(results), "csv"))))
+    header, body = rows[0], rows[1:]
+    assert header == ["source", "model", "quantity", "unit", "published", "computed", "difference", "tolerance", "status", "convention", "note"]
+    assert len(body) == 3 and all(len(r) == len(header) for r in body)
+    first, second, third = (dict(zip(header, r)) for r in body)
+    assert (first["published"], first["computed"], first["tolerance"]) == ("569000000", "568740000", "500000")
+    assert second["unit"] == "%" and float(second["computed"]) == pytest.approx(1.9056) and second["note"] == "a typo"
+    assert (third["published"], third["computed"], third["difference"]) == ("72", "72", "0")
+    assert not any("," in r[4] or " M" in r[4] for r in body)  # no "1,331,592" or "569 M" strings
 
 
 # --------------------------------------------------------------------------------------------

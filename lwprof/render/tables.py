@@ -1,7 +1,18 @@
-"""Rich tables: a :class:`~lwprof.render.grid.Grid` drawn for a terminal.
+"""Rich tables: a :class:`~lwprof.render.grid.Grid` drawn for a terminal of any width.
 
-Numbers are human-readable here (568.74 M); exports keep exact integers. Every function is
-pure (data in, a rich renderable out), so API users can print them with their own console::
+Numbers are human-readable here (568.74 M, 16.14 MiB, 12.3 ms); exports keep exact values.
+Tables fit the console they are printed on (:class:`GridView` lays itself out when rendered):
+
+* names are never cut: the name column keeps its full width (indentation by depth included);
+* columns marked ``wrap`` (formulas, sources) wrap onto several lines;
+* when that is not enough, the columns of highest ``priority`` go first (FLOPs, kernel,
+  check, shares), and a note under the table says which;
+* a pivot grid (one column per variant or sweep value) is split into blocks instead, so no
+  value is lost;
+* numbers are right-aligned, with one number of decimals per column.
+
+Every function is pure (data in, a rich renderable out), so API users can print them with
+their own console::
 
     from rich.console import Console
     import lwprof
@@ -12,23 +23,29 @@ pure (data in, a rich renderable out), so API users can print them with their ow
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from lwprof.records import Comparison, LayerComparison, ModelProfile, Note, Severity
+from lwprof.records import ColumnKind, Comparison, LayerComparison, ModelProfile, Note, Severity
 from lwprof.render import grid as g
-from lwprof.units import human
+from lwprof.units import human, human_bytes
 
 __all__ = [
     "STATUS_STYLES",
+    "GridView",
+    "Layout",
     "by_type_view",
     "cell_text",
     "check_view",
+    "column_texts",
     "compare_view",
+    "fit_columns",
     "grid_table",
     "grid_view",
     "layer_view",
@@ -50,43 +67,271 @@ STATUS_STYLES = {
     "known gap": "yellow",
 }
 
+WRAP_MIN = 16  # a wrapping column is not squeezed below this (unless its text is shorter)
+SIGNIFICANT = 3  # digits of the largest value in a column of times or floats
 
-def cell_text(value: Any, kind: str) -> str:
-    """One cell for a terminal: counts as 3.47 M, shares as 12.3%, ratios as 0.273x."""
+
+# --------------------------------------------------------------------------------------------
+# Cells
+
+
+def decimals_for(values: Iterable[float], kind: str) -> int:
+    """One number of decimals for a column of times (ms) or floats.
+
+    The largest value gets :data:`SIGNIFICANT` significant digits; milliseconds keep 1 to 3
+    decimals (335.8, 34.0; 2.50, 0.01; 0.200, 0.005), other floats 2 to 4 (4.49, 0.45).
+    """
+    top = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
+    low, high = (1, 3) if kind == ColumnKind.MS else (2, 4)
+    if top <= 0:
+        return low
+    wanted = SIGNIFICANT - (math.floor(math.log10(top)) + 1)
+    return max(low, min(high, wanted))
+
+
+def _median_ms(value: Any) -> float:
+    return value.median_s * 1e3 if hasattr(value, "median_s") else float(value)
+
+
+def cell_text(value: Any, kind: str, decimals: int | None = None) -> str:
+    """One cell for a terminal.
+
+    Counts as 3.47 M, bytes as 16.14 MiB, shares as 12.3%, ratios as 0.273x, milliseconds
+    and floats with ``decimals`` (default: :func:`decimals_for` the value alone); a timing
+    (anything with ``median_s`` and ``iqr_s``) as "median (IQR)" in ms; a
+    :class:`~lwprof.render.grid.Cell` as its text.
+    """
+    if isinstance(value, g.Cell):
+        return value.text
     if value is None:
         return "-"
-    if kind == "count":
+    if kind == ColumnKind.COUNT:
         return human(value)
-    if kind == "share":
+    if kind == ColumnKind.BYTES:
+        return human_bytes(value)
+    if kind == ColumnKind.SHARE:
         return f"{100 * value:.1f}%"
-    if kind == "ratio":
+    if kind == ColumnKind.RATIO:
         return f"{value:.3f}x"
-    if kind == "float":
-        return f"{value:.4g}"
+    if kind in (ColumnKind.MS, ColumnKind.FLOAT):
+        d = decimals if decimals is not None else decimals_for([_median_ms(value)], kind)
+        if hasattr(value, "iqr_s"):
+            return f"{value.median_s * 1e3:.{d}f} ({value.iqr_s * 1e3:.{d}f})"
+        return f"{value:.{d}f}"
     return str(value)
 
 
-def grid_table(grid: g.Grid, *, title: bool = True) -> Table:
-    """The rich ``Table`` of a grid: numbers right-aligned, verdicts coloured, total apart."""
-    table = Table(title=grid.title if title else None, title_justify="left", header_style="bold")
-    for col in grid.columns:
-        table.add_column(col.header, justify="right" if col.numeric else "left", no_wrap=col.kind != "text")
-    for i, row in enumerate(grid.rows):
-        cells = _cells(grid, row)
-        if grid.display is not None:
-            cells[0] = Text(grid.display[i])
-        table.add_row(*cells, end_section=grid.total is not None and i == len(grid.rows) - 1)
-    if grid.total is not None:
-        table.add_row(*_cells(grid, grid.total), style="bold")
+def column_texts(grid: g.Grid) -> list[list[str]]:
+    """Per column of the grid, the text of every row and then of the total (if any).
+
+    The first column shows ``grid.display`` when given (names indented by depth); a
+    ``group`` column is blank where a row repeats the row above; times and floats share one
+    number of decimals per column.
+    """
+    rows = list(grid.rows) + ([grid.total] if grid.total is not None else [])
+    out = []
+    for j, col in enumerate(grid.columns):
+        values = [row[j] for row in rows]
+        decimals = None
+        if col.kind in (ColumnKind.MS, ColumnKind.FLOAT):
+            decimals = decimals_for([_median_ms(v) for v in values if v is not None and not isinstance(v, g.Cell)], col.kind)
+        texts = [cell_text(v, col.kind, decimals) for v in values]
+        if j == 0 and grid.display is not None:
+            texts[: len(grid.display)] = grid.display
+        if col.group:
+            shown, previous = [], None
+            for i, text in enumerate(texts):
+                shown.append("" if i < len(grid.rows) and text == previous else text)
+                previous = text
+            texts = shown
+        out.append(texts)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Layout
+
+
+def _overhead(columns: int) -> int:
+    """Width taken by borders and padding: "│ " before each column, " " after, a final "│"."""
+    return 3 * columns + 1
+
+
+def _longest_word(texts: Iterable[str]) -> int:
+    return max((len(w) for t in texts for w in t.split()), default=0)
+
+
+def _widest(texts: Iterable[str]) -> int:
+    return max((len(line) for t in texts for line in t.splitlines() or [""]), default=0)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a grid's columns fit a width.
+
+    Attributes:
+        shown: Indices (into ``grid.columns``) of the columns drawn, in order.
+        widths: Their content widths.
+        hidden: Headers of the columns left out for lack of width.
+        fold: The name column is wrapped too (even the essential columns do not fit on one line).
+    """
+
+    shown: tuple[int, ...]
+    widths: tuple[int, ...]
+    hidden: tuple[str, ...] = ()
+    fold: bool = False
+
+
+def _bounds(col: g.Column, texts: Sequence[str]) -> tuple[int, int]:
+    """(smallest, natural) content width of a column: headers may wrap at spaces; cells only
+    in ``wrap`` columns."""
+    natural = max(len(col.header), _widest(texts))
+    header = _longest_word([col.header])
+    if col.wrap:
+        return max(header, min(_widest(texts), max(_longest_word(texts), WRAP_MIN))), natural
+    return max(header, _widest(texts)), natural
+
+
+def fit_columns(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], width: int) -> Layout:
+    """Chooses the columns that fit ``width`` and their widths.
+
+    Columns of the highest ``priority`` are dropped first (the last of equals first) until
+    the rest fit with wrapped headers and wrapped ``wrap`` columns; priority 0 is never
+    dropped. Spare width then goes to the wrapping columns (the one that needs least to fit on
+    one line first), then to unwrapping headers (a whole header or nothing, left to right). If even the essential columns are too wide, the name column wraps as well.
+    """
+    candidates = [i for i, c in enumerate(columns) if c.in_table]
+    bounds = {i: _bounds(columns[i], texts[i]) for i in candidates}
+    shown = list(candidates)
+    hidden: list[str] = []
+
+    def need(cols: Sequence[int]) -> int:
+        return sum(bounds[i][0] for i in cols) + _overhead(len(cols))
+
+    while need(shown) > width:
+        droppable = [i for i in shown if columns[i].priority > 0]
+        if not droppable:
+            break
+        worst = max(droppable, key=lambda i: (columns[i].priority, i))
+        shown.remove(worst)
+        hidden.insert(0, columns[worst].header)
+    widths = {i: bounds[i][0] for i in shown}
+    fold = False
+    spare = width - need(shown)
+    if spare < 0:  # the essential columns alone are too wide: wrap the name column too
+        first = shown[0]
+        widths[first] = max(4, widths[first] + spare)
+        fold = True
+        spare = 0
+    # Fewer lines per row first: unwrap the wrapping columns that need least, one by one.
+    for i in sorted((i for i in shown if columns[i].wrap), key=lambda i: (bounds[i][1] - widths[i], i)):
+        give = min(spare, bounds[i][1] - widths[i])
+        widths[i] += give
+        spare -= give
+    for i in shown:  # then headers back on one line (a whole header or nothing), left to right
+        give = bounds[i][1] - widths[i]
+        if not columns[i].wrap and 0 < give <= spare:
+            widths[i] += give
+            spare -= give
+    order = [i for i in candidates if i in widths]
+    return Layout(tuple(order), tuple(widths[i] for i in order), tuple(hidden), fold)
+
+
+def _blocks(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], width: int) -> list[Layout]:
+    """A pivot grid in blocks of columns: the first column, then as many others as fit."""
+    candidates = [i for i, c in enumerate(columns) if c.in_table]
+    first, rest = candidates[0], candidates[1:]
+    blocks: list[list[int]] = [[]]
+    for i in rest:
+        trial = [first, *blocks[-1], i]
+        trial_layout = fit_columns([columns[j] for j in trial], [texts[j] for j in trial], width)
+        if blocks[-1] and (trial_layout.hidden or trial_layout.fold):
+            blocks.append([])
+        blocks[-1].append(i)
+    layouts = []
+    for block in blocks:
+        cols = [first, *block]
+        lay = fit_columns([columns[j] for j in cols], [texts[j] for j in cols], width)
+        layouts.append(Layout(tuple(cols[k] for k in lay.shown), lay.widths, lay.hidden, lay.fold))
+    return layouts
+
+
+def _table(grid: g.Grid, texts: Sequence[Sequence[str]], layout: Layout) -> Table:
+    table = Table(header_style="bold")
+    for i, w in zip(layout.shown, layout.widths):
+        col = grid.columns[i]
+        # Every cell of a column that does not wrap fits its width (fit_columns made sure), so
+        # wrapping is left on for all: it only ever wraps headers, wrap columns and a folded name.
+        table.add_column(col.header, justify="right" if col.numeric else "left", width=w, overflow="fold")
+    n = len(grid.rows)
+    headings = [j for j, c in enumerate(grid.columns) if c.heading]
+    previous: tuple[str, ...] | None = None
+    for r in range(n + (grid.total is not None)):
+        if headings and r < n:
+            heading = tuple(cell_text(grid.rows[r][j], grid.columns[j].kind) for j in headings)
+            if heading != previous:
+                table.add_row(Text(" / ".join(heading), style="bold"), *[""] * (len(layout.shown) - 1))
+            previous = heading
+        cells = []
+        for i in layout.shown:
+            text, col = texts[i][r], grid.columns[i]
+            cells.append(Text(text, style=STATUS_STYLES.get(text, "") if col.kind == ColumnKind.STATUS else ""))
+        if r == n:
+            table.add_row(*cells, style="bold")
+        else:
+            table.add_row(*cells, end_section=grid.total is not None and r == n - 1)
     return table
 
 
-def _cells(grid: g.Grid, row: Sequence[Any]) -> list[Text]:
-    out = []
-    for col, value in zip(grid.columns, row):
-        text = cell_text(value, col.kind)
-        out.append(Text(text, style=STATUS_STYLES.get(text, "") if col.kind == "status" else ""))
-    return out
+def hidden_note(hidden: Sequence[str], width: int) -> Note:
+    """The line that says which columns a narrow terminal left out."""
+    them = "it" if len(hidden) == 1 else "them"
+    return Note(Severity.CONVENTION, f"Not shown at {width} columns: {', '.join(hidden)} (a wider terminal shows {them}; so do --format csv and json)")
+
+
+class GridView:
+    """A grid laid out for the console it is printed on: title, table(s), then notes.
+
+    Args:
+        grid: The table as data.
+        notes: Print the grid's notes under the table.
+        pivot: Split the columns after the first into blocks that fit, instead of dropping
+            any (a row per layer type and a column per variant, a sweep's 2-D grid).
+    """
+
+    def __init__(self, grid: g.Grid, *, notes: bool = True, pivot: bool = False) -> None:
+        self.grid = grid
+        self.notes = notes
+        self.pivot = pivot
+
+    def layouts(self, width: int) -> list[Layout]:
+        """The layout(s) at ``width`` (one per block for a pivot grid)."""
+        texts = column_texts(self.grid)
+        if self.pivot and len(self.grid.columns) > 2:
+            return _blocks(self.grid.columns, texts, width)
+        return [fit_columns(self.grid.columns, texts, width)]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        texts = column_texts(self.grid)
+        if self.grid.title:
+            yield Text(self.grid.title, style="table.title")
+        layouts = self.layouts(width)
+        for k, layout in enumerate(layouts):
+            if k:
+                yield Text("")
+            yield _table(self.grid, texts, layout)
+        hidden = [h for layout in layouts for h in layout.hidden]
+        if hidden:
+            yield notes_text([hidden_note(hidden, width)])
+        if self.notes and self.grid.notes:
+            yield notes_text(self.grid.notes)
+
+
+def grid_table(grid: g.Grid, width: int = 200) -> Table:
+    """The rich ``Table`` of a grid laid out for ``width`` columns (without title or notes)."""
+    texts = column_texts(grid)
+    return _table(grid, texts, fit_columns(grid.columns, texts, width))
 
 
 _SEVERITY_STYLES = {Severity.CONVENTION: "dim", Severity.INFO: "", Severity.WARNING: "bold red", Severity.FAILURE: "bold red"}
@@ -102,11 +347,9 @@ def notes_text(notes: Sequence[Note]) -> Text:
     return text
 
 
-def grid_view(grid: g.Grid) -> RenderableType:
-    """A grid's table followed by its notes."""
-    if not grid.notes:
-        return grid_table(grid)
-    return Group(grid_table(grid), notes_text(grid.notes))
+def grid_view(grid: g.Grid, *, pivot: bool = False) -> RenderableType:
+    """A grid's title, table and notes, fitted to the console's width."""
+    return GridView(grid, pivot=pivot)
 
 
 def summary_view(profile: ModelProfile, depth: int | None = None, published: Any = None) -> RenderableType:
@@ -119,10 +362,11 @@ def by_type_view(profile: ModelProfile, published: Any = None) -> RenderableType
     return grid_view(g.by_type_grid(profile, published))
 
 
-def compare_view(comparison: Comparison, published: Sequence[Any] | None = None) -> RenderableType:
-    """``lwprof compare``: the variants, then MACs by layer type per variant."""
-    main = g.compare_grid(comparison, published)
-    return Group(grid_table(main), Text(""), grid_table(g.compare_category_grid(comparison)), notes_text(main.notes))
+def compare_view(comparison: Comparison, published: Sequence[Any] | None = None, latencies: Any = None) -> RenderableType:
+    """``lwprof compare``: the variants, then MACs by layer type per variant (in blocks of
+    variants on a narrow terminal), then the notes."""
+    main = g.compare_grid(comparison, published, latencies)
+    return Group(GridView(main, notes=False), Text(""), GridView(g.compare_category_grid(comparison), pivot=True), notes_text(main.notes))
 
 
 def layer_view(variants: LayerComparison) -> RenderableType:
@@ -130,9 +374,10 @@ def layer_view(variants: LayerComparison) -> RenderableType:
     return grid_view(g.layer_grid(variants))
 
 
-def check_view(results: Sequence[Any]) -> RenderableType:
-    """``lwprof check``: published numbers against computed ones."""
-    return grid_view(g.check_grid(results))
+def check_view(results: Sequence[Any], *, problems_only: bool = False) -> RenderableType:
+    """``lwprof check``: published numbers against computed ones (``problems_only``: the
+    summary line and the checks that did not pass)."""
+    return grid_view(g.check_grid(results, problems_only=problems_only))
 
 
 def list_view(specs: Sequence[Any]) -> RenderableType:
