@@ -578,12 +578,13 @@ def _exact(value: float, unit: str) -> int | float:
     return round(value * 1e6) if unit == "M" else value
 
 
-_PAREN = re.compile(r"\s*\(([^)]*)\)")
+_ARXIV = re.compile(r"^(.*?) \((arXiv [^)]*)\)")
 
 
 def _short_source(source: str) -> str:
     """"MobileNetV1 (arXiv 1704.04861) Table 6" -> "MobileNetV1 Table 6" (the id goes to a note)."""
-    return _PAREN.sub("", source).strip()
+    m = _ARXIV.match(source)
+    return f"{m.group(1)}{source[m.end():]}".strip() if m else source
 
 
 def check_grid(results: Iterable[Any], *, problems_only: bool = False) -> Grid:
@@ -640,7 +641,7 @@ def check_notes(results: Sequence[Any], shown: Sequence[Any] | None = None) -> l
     lines: list[Note] = [
         _note("pass: the difference is within the tolerance, half a unit of the published number's last digit unless the entry widens it (exports have each tolerance)", Severity.CONVENTION)
     ]
-    ids = dict.fromkeys(f"{m.group(1)}: {m.group(2)}" for r in shown if (m := re.match(r"^(.*?) \(([^)]*)\)", r.source)))
+    ids = dict.fromkeys(f"{m.group(1)}: {m.group(2)}" for r in shown if (m := _ARXIV.match(r.source)))
     if ids:
         lines.append(_note("Sources: " + "; ".join(ids), Severity.CONVENTION))
     rules = list(dict.fromkeys(r.convention for r in results if r.convention))

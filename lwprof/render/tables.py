@@ -125,8 +125,8 @@ def column_texts(grid: g.Grid) -> list[list[str]]:
     """Per column of the grid, the text of every row and then of the total (if any).
 
     The first column shows ``grid.display`` when given (names indented by depth); a
-    ``group`` column is blank where a row repeats the row above; times and floats share one
-    number of decimals per column.
+    ``group`` column is blank where a row repeats the row above (under the same heading);
+    times and floats share one number of decimals per column.
     """
     rows = list(grid.rows) + ([grid.total] if grid.total is not None else [])
     out = []
@@ -138,10 +138,11 @@ def column_texts(grid: g.Grid) -> list[list[str]]:
         texts = [cell_text(v, col.kind, decimals) for v in values]
         if j == 0 and grid.display is not None:
             texts[: len(grid.display)] = grid.display
-        if col.group:
+        if col.group:  # blank where the row above says the same under the same heading
+            starts = heading_rows(grid)
             shown, previous = [], None
             for i, text in enumerate(texts):
-                shown.append("" if i < len(grid.rows) and text == previous else text)
+                shown.append("" if i < len(grid.rows) and i not in starts and text == previous else text)
                 previous = text
             texts = shown
         out.append(texts)
@@ -182,28 +183,111 @@ class Layout:
     fold: bool = False
 
 
+def _header_min(header: str, lines: int = 2) -> int:
+    """The narrowest width at which ``header`` wraps (at spaces) onto at most ``lines`` lines."""
+    words = header.split()
+    for width in range(max((len(w) for w in words), default=0), len(header) + 1):
+        used, count = 0, 1
+        for w in words:
+            if used and used + 1 + len(w) > width:
+                count, used = count + 1, len(w)
+            else:
+                used = used + 1 + len(w) if used else len(w)
+        if count <= lines:
+            return width
+    return len(header)
+
+
 def _bounds(col: g.Column, texts: Sequence[str]) -> tuple[int, int]:
-    """(smallest, natural) content width of a column: headers may wrap at spaces; cells only
-    in ``wrap`` columns."""
+    """(smallest, natural) content width of a column: headers may wrap at spaces onto two
+    lines; cells wrap only in ``wrap`` columns."""
     natural = max(len(col.header), _widest(texts))
-    header = _longest_word([col.header])
+    header = _header_min(col.header)
     if col.wrap:
         return max(header, min(_widest(texts), max(_longest_word(texts), WRAP_MIN))), natural
     return max(header, _widest(texts)), natural
 
 
-def fit_columns(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], width: int) -> Layout:
+def _lines(text: str, width: int) -> int:
+    """Lines ``text`` takes wrapped at spaces into ``width`` (a longer word folds)."""
+    total = 0
+    for para in text.splitlines() or [""]:
+        lines, used = 1, 0
+        for word in para.split():
+            if used and used + 1 + len(word) <= width:
+                used += 1 + len(word)
+                continue
+            if used:
+                lines, used = lines + 1, 0
+            while len(word) > width:
+                lines, word = lines + 1, word[width:]
+            used = len(word)
+        total += lines
+    return total
+
+
+def _wrap(text: str, width: int, fold: bool = False) -> str:
+    """``text`` wrapped at spaces into lines of at most ``width``; a longer word stays whole,
+    or with ``fold`` is split across lines."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+            continue
+        while fold and len(word) > width:
+            lines.append(word[:width])
+            word = word[width:]
+        lines.append(word)
+    return "\n".join(lines)
+
+
+class _Height:
+    """Lines a table takes for given column widths: header, rows and heading rows.
+
+    Per column, the line counts of its header and (for a wrapping column) of every cell are
+    tabulated for each width between its smallest and natural width, so trying widths costs
+    lookups only. Heading rows are drawn in the first column.
+    """
+
+    def __init__(self, columns: Sequence[g.Column], texts: Sequence[Sequence[str]], bounds: dict[int, tuple[int, int]], shown: Sequence[int], headings: Sequence[str]) -> None:
+        self.shown = list(shown)
+        self.first = self.shown[0]
+        self.rows = max(len(texts[i]) for i in self.shown)
+        self.header: dict[tuple[int, int], int] = {}
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        self.headings: dict[int, int] = {}
+        for i in self.shown:
+            for w in range(bounds[i][0], bounds[i][1] + 1):
+                self.header[i, w] = _lines(columns[i].header, w)
+                if columns[i].wrap:
+                    self.cells[i, w] = [_lines(t, w) for t in texts[i]]
+                if i == self.first:
+                    self.headings[w] = sum(_lines(h, w) for h in headings)
+
+    def __call__(self, widths: dict[int, int]) -> int:
+        header = max(self.header[i, widths[i]] for i in self.shown)
+        wrapped = [self.cells[i, widths[i]] for i in self.shown if (i, widths[i]) in self.cells]
+        body = sum(map(max, zip(*wrapped))) if wrapped else self.rows
+        return header + body + self.headings[widths[self.first]]
+
+
+def fit_columns(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], width: int, headings: Sequence[str] = ()) -> Layout:
     """Chooses the columns that fit ``width`` and their widths.
 
     Columns of the highest ``priority`` are dropped first (the last of equals first) until
-    the rest fit with wrapped headers and wrapped ``wrap`` columns; priority 0 is never
-    dropped. Spare width then goes to the wrapping columns (the one that needs least to fit on
-    one line first), then to unwrapping headers (a whole header or nothing, left to right). If even the essential columns are too wide, the name column wraps as well.
+    the rest fit with headers wrapped onto two lines and ``wrap`` columns wrapped; priority 0
+    is never dropped. Spare width then goes, a step at a time, where it saves the most lines
+    per character (header lines, wrapped cells, heading rows ``headings`` drawn in the first
+    column); what is left unwraps whole headers, left to right. If even the essential columns
+    are too wide, the name column wraps as well.
     """
     candidates = [i for i, c in enumerate(columns) if c.in_table]
     bounds = {i: _bounds(columns[i], texts[i]) for i in candidates}
+    if headings:  # the first column may widen to fit its heading rows on one line
+        low, high = bounds[candidates[0]]
+        bounds[candidates[0]] = (low, max(high, _widest(headings)))
     shown = list(candidates)
-    hidden: list[str] = []
+    hidden: list[int] = []
 
     def need(cols: Sequence[int]) -> int:
         return sum(bounds[i][0] for i in cols) + _overhead(len(cols))
@@ -214,27 +298,36 @@ def fit_columns(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], wid
             break
         worst = max(droppable, key=lambda i: (columns[i].priority, i))
         shown.remove(worst)
-        hidden.insert(0, columns[worst].header)
+        hidden.append(worst)
     widths = {i: bounds[i][0] for i in shown}
-    fold = False
     spare = width - need(shown)
     if spare < 0:  # the essential columns alone are too wide: wrap the name column too
         first = shown[0]
         widths[first] = max(4, widths[first] + spare)
-        fold = True
-        spare = 0
-    # Fewer lines per row first: unwrap the wrapping columns that need least, one by one.
-    for i in sorted((i for i in shown if columns[i].wrap), key=lambda i: (bounds[i][1] - widths[i], i)):
-        give = min(spare, bounds[i][1] - widths[i])
-        widths[i] += give
-        spare -= give
-    for i in shown:  # then headers back on one line (a whole header or nothing), left to right
+        return Layout(tuple(shown), tuple(widths[i] for i in shown), tuple(columns[i].header for i in sorted(hidden)), True)
+    height = _Height(columns, texts, bounds, shown, headings)
+    current = height(widths)
+    while spare > 0:
+        best: tuple[float, int, int] | None = None  # (lines saved per character, -column, step)
+        for i in shown:
+            for step in range(1, min(spare, bounds[i][1] - widths[i]) + 1):
+                saved = current - height({**widths, i: widths[i] + step})
+                if saved > 0:
+                    if best is None or (saved / step, -i) > best[:2]:
+                        best = (saved / step, -i, step)
+                    break
+        if best is None:
+            break
+        i, step = -best[1], best[2]
+        widths[i] += step
+        spare -= step
+        current = height(widths)
+    for i in shown:  # headers back on one line (a whole header or nothing), left to right
         give = bounds[i][1] - widths[i]
         if not columns[i].wrap and 0 < give <= spare:
             widths[i] += give
             spare -= give
-    order = [i for i in candidates if i in widths]
-    return Layout(tuple(order), tuple(widths[i] for i in order), tuple(hidden), fold)
+    return Layout(tuple(shown), tuple(widths[i] for i in shown), tuple(columns[i].header for i in sorted(hidden)), False)
 
 
 def _blocks(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], width: int) -> list[Layout]:
@@ -256,22 +349,35 @@ def _blocks(columns: Sequence[g.Column], texts: Sequence[Sequence[str]], width: 
     return layouts
 
 
+def heading_rows(grid: g.Grid) -> dict[int, str]:
+    """The heading rows of a grid with ``heading`` columns: {row index: text} where the
+    heading changes (the text drawn above that row)."""
+    columns = [j for j, c in enumerate(grid.columns) if c.heading]
+    out: dict[int, str] = {}
+    previous: str | None = None
+    for r, row in enumerate(grid.rows if columns else ()):
+        text = " / ".join(cell_text(row[j], grid.columns[j].kind) for j in columns)
+        if text != previous:
+            out[r] = text
+        previous = text
+    return out
+
+
 def _table(grid: g.Grid, texts: Sequence[Sequence[str]], layout: Layout) -> Table:
     table = Table(header_style="bold")
     for i, w in zip(layout.shown, layout.widths):
         col = grid.columns[i]
-        # Every cell of a column that does not wrap fits its width (fit_columns made sure), so
-        # wrapping is left on for all: it only ever wraps headers, wrap columns and a folded name.
-        table.add_column(col.header, justify="right" if col.numeric else "left", width=w, overflow="fold")
+        # Every cell of a column that does not wrap fits its width (fit_columns made sure): its
+        # header is wrapped here and its cells are not (which also keeps rich fast).
+        wraps = col.wrap or (layout.fold and i == layout.shown[0])
+        header = col.header if wraps else _wrap(col.header, w)
+        table.add_column(header, justify="right" if col.numeric else "left", width=w, no_wrap=not wraps, overflow="fold")
     n = len(grid.rows)
-    headings = [j for j, c in enumerate(grid.columns) if c.heading]
-    previous: tuple[str, ...] | None = None
+    headings = heading_rows(grid)
     for r in range(n + (grid.total is not None)):
-        if headings and r < n:
-            heading = tuple(cell_text(grid.rows[r][j], grid.columns[j].kind) for j in headings)
-            if heading != previous:
-                table.add_row(Text(" / ".join(heading), style="bold"), *[""] * (len(layout.shown) - 1))
-            previous = heading
+        if r in headings:
+            text = _wrap(headings[r], layout.widths[0], fold=True)
+            table.add_row(Text(text, style="bold"), *[""] * (len(layout.shown) - 1))
         cells = []
         for i in layout.shown:
             text, col = texts[i][r], grid.columns[i]
@@ -309,7 +415,7 @@ class GridView:
         texts = column_texts(self.grid)
         if self.pivot and len(self.grid.columns) > 2:
             return _blocks(self.grid.columns, texts, width)
-        return [fit_columns(self.grid.columns, texts, width)]
+        return [fit_columns(self.grid.columns, texts, width, list(heading_rows(self.grid).values()))]
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
