@@ -78,19 +78,20 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 @app.command("list")
 @handles_errors
-def list_(fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
+def list_(arch: Annotated[str | None, typer.Argument(help="Only this architecture (a name or alias).", show_default=False)] = None, fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
     """List the architectures, their aliases, options (default, allowed values) and papers.
 
     **Examples**
 
     * `lwprof list`
+    * `lwprof list shufflenet`: one architecture's options.
     * `lwprof list --format json`: the same, for scripts.
     """
-    from lwprof.architectures.registry import list_architectures
+    from lwprof.architectures.registry import get_architecture, list_architectures
     from lwprof.render import views
 
     targets(output, force)
-    emit(fmt, views.list_output(list_architectures()), output, force)
+    emit(fmt, views.list_output([get_architecture(arch)] if arch else list_architectures()), output, force)
 
 
 @app.command()
@@ -200,10 +201,7 @@ def compare(
             comparison = api.compare_models(specs, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step)
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
-    latencies = None
-    if with_bench:
-        with progress("timing") as step:
-            latencies = api.time_variants(comparison, repeats=repeats, progress=step)
+    latencies = _timed(comparison, repeats) if with_bench else None
     published = [api.published(v.profile) for v in comparison.variants]
     emit(fmt, views.compare_output(comparison, published, by_type=by_type, latencies=latencies), output, force)
     plot_to(lambda path, f: plot_variants(comparison, path, force=f), plot, force)
@@ -352,9 +350,7 @@ def bench(
 
     targets(output, force, plot)
     with progress("timing") as step:
-        result = api.measure(
-            arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, max_repeats=max_repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {})
-        )
+        result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, max_repeats=max_repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
     emit(fmt, views.bench_output(result, top), output, force)
     plot_to(lambda path, f: plot_roofline(result, path, force=f), plot, force)
 
@@ -398,12 +394,17 @@ def sweep(
     axes, fixed = split_sweep(options or {})
     with progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
-    latencies = None
-    if with_bench:
-        with progress("timing") as step:
-            latencies = api.time_variants(comparison, repeats=repeats, progress=step)
+    latencies = _timed(comparison, repeats) if with_bench else None
     emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force)
     plot_to(lambda path, f: plot_sweep(comparison, path, quantity, force=f), plot, force)
+
+
+def _timed(comparison: Any, repeats: int) -> dict[str, Any]:
+    """Every variant timed end to end (``--bench`` of compare and sweep), with progress."""
+    from lwprof import api
+
+    with progress("timing") as step:
+        return api.time_variants(comparison, repeats=repeats, progress=step)
 
 
 def main() -> None:

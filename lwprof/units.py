@@ -48,6 +48,25 @@ def human_bytes(n: int | float, digits: int = 2) -> str:
     raise AssertionError("unreachable")
 
 
+def human_seconds(seconds: float) -> str:
+    """A duration with 3 significant digits in a unit that needs no exponent: "45.6 us",
+    "12.3 ms", "335 ms", "1.23 s" (the smallest unit that shows under 1000)."""
+    for unit, scale in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        shown = _sig3(seconds / scale)
+        if abs(float(shown)) < 1000 or unit == "s":
+            return f"{shown} {unit}"
+    raise AssertionError("unreachable")
+
+
+def _sig3(value: float) -> str:
+    """3 significant digits, never in exponent form: 1.23, 12.3, 123, 1234."""
+    rounded = float(f"{value:.3g}")  # 0.9996 -> 1.0 before counting digits
+    if rounded == 0:
+        return "0"
+    digits = int(math.floor(math.log10(abs(rounded)))) + 1
+    return f"{value:.{max(0, 3 - digits)}f}"
+
+
 def parse_count(text: str) -> int:
     """Parses "300M", "3.5 M", "12k", "1.2G" or "4231976" into an integer.
 

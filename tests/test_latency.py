@@ -59,7 +59,7 @@ def test_measure_on_a_steady_simulated_clock():
     assert all(t.median_s == pytest.approx(0.002) and t.iqr_s == pytest.approx(0.0) for t in r.layers)  # one step per hook
     # 84 leaves x 2 ms is far from the 2 ms end to end: the one thing this simulation gets wrong is said.
     (warning,) = r.warnings()
-    assert warning.startswith(f"the per-layer times add up to {len(r.layers) * 2} ms, {len(r.layers):.2f}x the end-to-end median 2 ms")
+    assert warning.startswith(f"the per-layer times add up to {len(r.layers) * 2} ms, {len(r.layers):.2f}x the end-to-end median 2.00 ms")
 
 
 def test_noisy_end_to_end_runs_get_more_runs_then_a_warning():
@@ -80,7 +80,7 @@ def test_per_layer_sum_far_from_end_to_end_is_flagged():
     assert ok.warnings() == [] and ok.layers_sum_s == pytest.approx(0.010)
     far = latency_result(p, steady, {name: (0.030 / len(leaves),) * 3 for name in leaves}, 1)
     (warning,) = far.warnings()
-    assert "add up to 30 ms, 3.00x the end-to-end median 10 ms" in warning
+    assert "add up to 30.0 ms, 3.00x the end-to-end median 10.0 ms" in warning
 
 
 def test_measure_rejects_bad_settings():

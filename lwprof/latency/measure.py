@@ -25,7 +25,7 @@ from lwprof.errors import LwprofError
 from lwprof.latency.timing import REMEDY, Timing, time_call
 from lwprof.records import ModelProfile
 from lwprof.resolve import resolve
-from lwprof.units import human_bytes
+from lwprof.units import human_bytes, human_seconds
 
 __all__ = ["ADAPTIVE_BUDGET_S", "LatencyResult", "LayerTiming", "latency_result", "measure"]
 
@@ -140,7 +140,7 @@ class LatencyResult:
         total, e2e = self.layers_sum_s, self.median_s
         if self.layers and e2e > 0 and total > 0 and not 1 / 1.5 <= total / e2e <= 1.5:
             out.append(
-                f"the per-layer times add up to {total * 1e3:.3g} ms, {total / e2e:.2f}x the end-to-end median {e2e * 1e3:.3g} ms: "
+                f"the per-layer times add up to {human_seconds(total)}, {total / e2e:.2f}x the end-to-end median {human_seconds(e2e)}: "
                 f"a run was disturbed (try {REMEDY}) or the model works outside its layers"
             )
         return out

@@ -631,12 +631,13 @@ def check_grid(results: Iterable[Any], *, problems_only: bool = False) -> Grid:
     title = "paper conformance: " + ", ".join(f"{n} {status}" for status, n in counts.items()) + f" (of {len(results)})"
     if problems_only:
         title += f"; the {len(shown)} that did not pass" if shown else "; every check passes"
-    return Grid(title, columns, tuple(rows), None, tuple(check_notes(results, shown)))
+    return Grid(title, columns, tuple(rows), None, tuple(check_notes(results, shown, brief=problems_only)))
 
 
-def check_notes(results: Sequence[Any], shown: Sequence[Any] | None = None) -> list[Note]:
+def check_notes(results: Sequence[Any], shown: Sequence[Any] | None = None, *, brief: bool = False) -> list[Note]:
     """The sources' ids and the counting rules (numbered as in the table), then the notes of
-    the shown checks that did not pass."""
+    the shown checks that did not pass (``brief``: of the failures only; a known gap's
+    explanation is left to the full listing)."""
     shown = results if shown is None else shown
     lines: list[Note] = [
         _note("pass: the difference is within the tolerance, half a unit of the published number's last digit unless the entry widens it (exports have each tolerance)", Severity.CONVENTION)
@@ -647,8 +648,11 @@ def check_notes(results: Sequence[Any], shown: Sequence[Any] | None = None) -> l
     rules = list(dict.fromkeys(r.convention for r in results if r.convention))
     used = {r.convention for r in shown}
     lines.extend(_note(f"Rule {i}: {c}", Severity.CONVENTION) for i, c in enumerate(rules, 1) if c in used)
+    gaps = [r for r in shown if r.status == "known gap"]
+    if brief and gaps:
+        lines.append(_note("Each known gap is explained by lwprof check --arch ARCH (in its notes) and in --format json", Severity.INFO))
     for r in shown:
-        if r.note and r.status != "pass":
+        if r.note and r.status != "pass" and not (brief and r.status == "known gap"):
             lines.append(_note(f"{r.model} {r.quantity}: {r.note}", Severity.FAILURE if r.status == "fail" else Severity.INFO))
     return lines
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from lwprof.records import CONVENTIONS, Comparison, ModelProfile, Note, Severity
 from lwprof.render.grid import Column, Grid, _config_text, profile_title, shape_text, timing_notes
-from lwprof.units import human, human_bytes
+from lwprof.units import human, human_bytes, human_seconds
 
 __all__ = ["expect_grid", "latency_grid", "latency_notes", "memory_grid", "sweep_grid"]
 
@@ -94,7 +94,7 @@ def latency_notes(result: Any) -> list[Note]:
     lines = [
         Note(
             Severity.INFO,
-            f"End to end: median {_ms(timing.median_s)}, interquartile range {_ms(timing.iqr_s)} ({100 * timing.relative_spread:.0f}% of the median) "
+            f"End to end: median {human_seconds(timing.median_s)}, interquartile range {human_seconds(timing.iqr_s)} ({100 * timing.relative_spread:.0f}% of the median) "
             f"over {timing.runs} runs after {result.warmup} warm-up, {result.threads} thread(s), batch {result.input_shape[0]}; "
             f"{result.macs_per_s / 1e9:.2f} GMAC/s overall",
         )
@@ -106,7 +106,7 @@ def latency_notes(result: Any) -> list[Note]:
             Note(
                 Severity.INFO,
                 f"Per layer: median and (interquartile range) of {runs} passes timed with forward hooks (hook overhead included); "
-                f"the layers add up to {_ms(result.layers_sum_s)} = {ratio:.2f}x the end-to-end median",
+                f"the layers add up to {human_seconds(result.layers_sum_s)} = {ratio:.2f}x the end-to-end median",
             )
         )
         busy = sum(t.median_s for t in result.layers) or 1e-12
@@ -122,10 +122,6 @@ def latency_notes(result: Any) -> list[Note]:
             lines.append(Note(Severity.INFO, f"{len(noisy)} of {len(result.layers)} layers vary by more than {100 * NOISY_SPREAD:.0f}% between passes (IQR / median): their times are rough"))
     lines += [Note(Severity.WARNING, f"Warning: {w}") for w in result.warnings()]
     return lines
-
-
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1e3:.3g} ms" if seconds * 1e3 >= 0.01 else f"{seconds * 1e6:.3g} us"
 
 
 def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mapping[str, Any] | None = None) -> Grid:
