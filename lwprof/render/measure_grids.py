@@ -175,7 +175,7 @@ def expect_grid(results: Sequence[Any], path: str = "") -> Grid:
         Column("quantity", key="quantity"),
         Column("expected", key="expected"),
         Column("measured", "count", "measured"),
-        Column("difference", "count", "difference"),
+        Column("difference", "count", "difference", priority=1),
         Column("status", "status", "status"),
     )
     failed = [r for r in results if r.status == "fail"]

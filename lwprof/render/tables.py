@@ -24,6 +24,7 @@ their own console::
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -226,6 +227,25 @@ def _lines(text: str, width: int) -> int:
     return total
 
 
+_BREAK_AFTER = re.compile(r"(?<=[,@/:.=_ ])")
+
+
+def _break_name(text: str, width: int) -> str:
+    """A name too wide for its column, broken into lines of at most ``width`` after
+    punctuation ("mobilenet@alpha=0.5," / "resolution=160"); a longer piece is folded."""
+    lines = [""]
+    for piece in _BREAK_AFTER.split(text):
+        while len(piece) > width:
+            if lines[-1]:
+                lines.append("")
+            lines[-1], piece = piece[:width], piece[width:]
+            lines.append("")
+        if len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return "\n".join(line.rstrip() for line in lines if line)
+
+
 def _wrap(text: str, width: int, fold: bool = False) -> str:
     """``text`` wrapped at spaces into lines of at most ``width``; a longer word stays whole,
     or with ``fold`` is split across lines."""
@@ -369,9 +389,8 @@ def _table(grid: g.Grid, texts: Sequence[Sequence[str]], layout: Layout) -> Tabl
         col = grid.columns[i]
         # Every cell of a column that does not wrap fits its width (fit_columns made sure): its
         # header is wrapped here and its cells are not (which also keeps rich fast).
-        wraps = col.wrap or (layout.fold and i == layout.shown[0])
-        header = col.header if wraps else _wrap(col.header, w)
-        table.add_column(header, justify="right" if col.numeric else "left", width=w, no_wrap=not wraps, overflow="fold")
+        header = col.header if col.wrap else _wrap(col.header, w)
+        table.add_column(header, justify="right" if col.numeric else "left", width=w, no_wrap=not col.wrap, overflow="fold")
     n = len(grid.rows)
     headings = heading_rows(grid)
     for r in range(n + (grid.total is not None)):
@@ -381,6 +400,8 @@ def _table(grid: g.Grid, texts: Sequence[Sequence[str]], layout: Layout) -> Tabl
         cells = []
         for i in layout.shown:
             text, col = texts[i][r], grid.columns[i]
+            if layout.fold and i == layout.shown[0] and len(text) > layout.widths[0]:
+                text = _break_name(text, layout.widths[0])  # the name column had to wrap too
             cells.append(Text(text, style=STATUS_STYLES.get(text, "") if col.kind == ColumnKind.STATUS else ""))
         if r == n:
             table.add_row(*cells, style="bold")
