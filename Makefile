@@ -18,26 +18,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,plot]'
 	touch $(STAMP)
 
-# A short tour (about 280 lines): each command trimmed to what shows its point; every table
+# A short tour (about 260 lines at 120 columns): each command trimmed to what shows its point; every table
 # fits the terminal (try COLUMNS=80 make demo).
 demo: install
 	@echo "\n\$$ lwprof --help"
 	@$(BIN)/lwprof --help
-	@echo "\n\$$ lwprof list shufflenet    # one architecture's options (lwprof list: all of them)"
+	@echo "\n# one architecture's options (lwprof list: all of them)\n\$$ lwprof list shufflenet"
 	@$(BIN)/lwprof list shufflenet
-	@echo "\n\$$ lwprof layer --in 4 --out 2 --kernel 3 --size 12    # one conv four ways, with the formulas"
+	@echo "\n# one conv four ways, with the formulas\n\$$ lwprof layer --in 4 --out 2 --kernel 3 --size 12"
 	@$(BIN)/lwprof layer --in 4 --out 2 --kernel 3 --size 12
-	@echo "\n\$$ lwprof summary shufflenet --groups 8 --depth 2    # per layer, cross-checked with fvcore and FlopCounterMode"
+	@echo "\n# per layer, cross-checked with fvcore and FlopCounterMode\n\$$ lwprof summary shufflenet --groups 8 --depth 2"
 	@$(BIN)/lwprof summary shufflenet --groups 8 --depth 2
-	@echo "\n\$$ lwprof summary mobilenet --by-type --no-fvcore    # MobileNetV1's Table 2"
+	@echo "\n# MobileNetV1's Table 2\n\$$ lwprof summary mobilenet --by-type --no-fvcore"
 	@$(BIN)/lwprof summary mobilenet --by-type --no-fvcore
-	@echo "\n\$$ lwprof compare mobilenet --alpha 0.5    # standard vs grouped vs depthwise-separable"
+	@echo "\n# standard vs grouped vs depthwise-separable\n\$$ lwprof compare mobilenet --alpha 0.5"
 	@$(BIN)/lwprof compare mobilenet --alpha 0.5
-	@echo "\n\$$ lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128    # Tables 6 and 7 as one grid"
+	@echo "\n# Tables 6 and 7 as one grid\n\$$ lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128"
 	@$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128
-	@echo "\n\$$ lwprof bench mobilenet --top 5    # measured latency: the 5 slowest layers, median and spread"
+	@echo "\n# measured latency: the 5 slowest layers, median and spread\n\$$ lwprof bench mobilenet --top 5"
 	@$(BIN)/lwprof bench mobilenet --top 5
-	@echo "\n\$$ lwprof check --summary    # the papers' numbers: the counts, then what did not pass (lwprof check: all 92)"
+	@echo "\n# the papers' numbers: the counts, then what did not pass (lwprof check: all 92)\n\$$ lwprof check --summary"
 	@$(BIN)/lwprof check --summary
 
 test: install
