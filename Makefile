@@ -18,15 +18,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,plot]'
 	touch $(STAMP)
 
+# A short tour (about 260 lines at 120 columns): each command trimmed to what shows its point; every table
+# fits the terminal (try COLUMNS=80 make demo).
 demo: install
-	$(BIN)/lwprof --help
-	$(BIN)/lwprof list
-	$(BIN)/lwprof layer --in 4 --out 2 --kernel 3 --size 12
-	$(BIN)/lwprof summary shufflenet --groups 8
-	$(BIN)/lwprof compare mobilenet --alpha 0.5
-	$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128
-	$(BIN)/lwprof bench mobilenet --top 8 --repeats 10
-	$(BIN)/lwprof check
+	@echo "\n\$$ lwprof --help"
+	@$(BIN)/lwprof --help
+	@echo "\n# one architecture's options (lwprof list: all of them)\n\$$ lwprof list shufflenet"
+	@$(BIN)/lwprof list shufflenet
+	@echo "\n# one conv four ways, with the formulas\n\$$ lwprof layer --in 4 --out 2 --kernel 3 --size 12"
+	@$(BIN)/lwprof layer --in 4 --out 2 --kernel 3 --size 12
+	@echo "\n# per layer, cross-checked with fvcore and FlopCounterMode\n\$$ lwprof summary shufflenet --groups 8 --depth 2"
+	@$(BIN)/lwprof summary shufflenet --groups 8 --depth 2
+	@echo "\n# MobileNetV1's Table 2\n\$$ lwprof summary mobilenet --by-type --no-fvcore"
+	@$(BIN)/lwprof summary mobilenet --by-type --no-fvcore
+	@echo "\n# standard vs grouped vs depthwise-separable\n\$$ lwprof compare mobilenet --alpha 0.5"
+	@$(BIN)/lwprof compare mobilenet --alpha 0.5
+	@echo "\n# Tables 6 and 7 as one grid\n\$$ lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128"
+	@$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128
+	@echo "\n# measured latency: the 5 slowest layers, median and spread\n\$$ lwprof bench mobilenet --top 5"
+	@$(BIN)/lwprof bench mobilenet --top 5
+	@echo "\n# the papers' numbers: the counts, then what did not pass (lwprof check: all 92)\n\$$ lwprof check --summary"
+	@$(BIN)/lwprof check --summary
 
 test: install
 	$(BIN)/python -m pytest -q
@@ -40,7 +52,7 @@ bench: install
 	$(BIN)/python -m studies.bench
 
 golden: install
-	$(BIN)/python -m pytest -q tests/test_golden.py --update-golden
+	$(BIN)/python -m pytest -q tests/test_golden.py tests/test_readme.py --update-golden
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

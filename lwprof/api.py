@@ -279,11 +279,14 @@ def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> Any:
     return measure_latency(model_or_name, input_size, **kwargs)
 
 
-def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, float]:
-    """Median end-to-end seconds of every variant of a comparison (``lwprof sweep --bench``)."""
+def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, Any]:
+    """End-to-end :class:`~lwprof.latency.timing.Timing` of every variant of a comparison,
+    by label (``lwprof sweep --bench``, ``lwprof compare --bench``): median, interquartile
+    range, every run; at least ``repeats`` runs, more while they are noisy."""
     out = {}
     for i, v in enumerate(comparison.variants):
         if progress:
             progress(v.label, i, len(comparison.variants))
-        out[v.label] = measure(v.profile.spec or comparison.arch, batch=v.profile.batch, warmup=warmup, repeats=repeats).median_s
+        result = measure(v.profile.spec or comparison.arch, batch=v.profile.batch, warmup=warmup, repeats=repeats, per_layer=False)
+        out[v.label] = result.timing
     return out

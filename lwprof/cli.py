@@ -80,19 +80,20 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 @app.command("list")
 @handles_errors
-def list_(fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
+def list_(arch: Annotated[str | None, typer.Argument(help="Only this architecture (a name or alias).", show_default=False)] = None, fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
     """List the architectures, their aliases, options (default, allowed values) and papers.
 
     **Examples**
 
     * `lwprof list`
+    * `lwprof list shufflenet`: one architecture's options.
     * `lwprof list --format json`: the same, for scripts.
     """
-    from lwprof.architectures import list_architectures
+    from lwprof.architectures import get_architecture, list_architectures
     from lwprof.render import views
 
     targets(output, force)
-    emit(fmt, views.list_output(list_architectures()), output, force)
+    emit(fmt, views.list_output([get_architecture(arch)] if arch else list_architectures()), output, force)
 
 
 @app.command()
@@ -165,6 +166,8 @@ def compare(
     input_size: InputSize = None,
     fvcore: Fvcore = True,
     by_type: Annotated[bool, typer.Option("--by-type", help="Exports (csv, tsv, markdown) hold the MACs by layer type per variant instead of the variants table.", rich_help_panel=OUT_PANEL)] = False,
+    with_bench: Annotated[bool, typer.Option("--bench", help="Also time each variant end to end on this CPU: median and interquartile range (slow).", rich_help_panel=RUN_PANEL)] = False,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench (more while noisy).", rich_help_panel=RUN_PANEL)] = 10,
     dtype: DtypeOpt = Dtype.FP32,
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
@@ -184,6 +187,7 @@ def compare(
     * `lwprof compare shufflenet --vary groups=1,2,3,4,8 --vary scale=0.5,1`: every combination.
     * `lwprof compare ghostnet --format csv -o ghostnet.csv`: exact integers for a spreadsheet.
     * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: your model beside MobileNetV1.
+    * `lwprof compare shufflenet_v2 mobilenet_v2 --no-fvcore --bench`: with measured latency.
     """
     from lwprof import api
     from lwprof.render import views
@@ -199,8 +203,9 @@ def compare(
             comparison = api.compare_models(specs, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step)
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
+    latencies = _timed(comparison, repeats) if with_bench else None
     published = [api.published(v.profile) for v in comparison.variants]
-    emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force, plot, lambda path, f: plot_variants(comparison, path, force=f))
+    emit(fmt, views.compare_output(comparison, published, by_type=by_type, latencies=latencies), output, force, plot, lambda path, f: plot_variants(comparison, path, force=f))
 
 
 @app.command()
@@ -243,6 +248,7 @@ def layer(
 def check(
     arch: Annotated[str | None, typer.Option("--arch", help="Check only this architecture (default: all).", show_default=False)] = None,
     expect: Annotated[str | None, typer.Option("--expect", help="Check your own pinned counts and budgets (a TOML file, see lwprof pin) instead of the papers.", show_default=False)] = None,
+    brief: Annotated[bool, typer.Option("--summary", help="The table shows only the summary line and the checks that did not pass (exports keep every check).")] = False,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
     force: ForceOpt = False,
@@ -256,6 +262,7 @@ def check(
     **Examples**
 
     * `lwprof check`: every published number of every paper.
+    * `lwprof check --summary`: the counts, then only the known gaps and failures.
     * `lwprof check --arch shufflenet --format markdown`: one paper, as a Markdown table.
     * `lwprof check --expect lwprof.toml`: your models' pinned params and MAC budgets (for CI).
     """
@@ -273,7 +280,7 @@ def check(
     else:
         with progress("checking against the papers") as step:
             results = api.check_papers(arch, progress=step)
-        out = views.check_output(results)
+        out = views.check_output(results, problems_only=brief)
     emit(fmt, out, output, force)
     if any(r.status == CheckStatus.FAIL for r in results):
         raise typer.Exit(1)
@@ -315,9 +322,10 @@ def bench(
     input_size: InputSize = None,
     kwargs: Kwargs = None,
     warmup: Annotated[int, typer.Option("--warmup", min=0, max=100_000, help="Untimed runs first.", rich_help_panel=RUN_PANEL)] = 5,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs at least (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
+    max_repeats: Annotated[int | None, typer.Option("--max-repeats", min=1, max=100_000, help="More end-to-end runs, up to this many (within 10 s), while their spread is over 5% of the median; default 4 x --repeats.", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
-    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, slowest first.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, ranked by time (slowest first).", rich_help_panel=OUT_PANEL, show_default=False)] = None,
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -326,9 +334,10 @@ def bench(
 ) -> None:
     """Measure latency on this CPU, end to end and per layer, next to each layer's MACs.
 
-    Runs the real model in inference mode after a warm-up; reports the median and spread,
-    the threads used, and per layer its time, achieved MAC/s, and its rank by time beside its
-    rank by MACs (depthwise layers are cheap in MACs, not in time). --plot draws a roofline.
+    Runs the real model in inference mode after a warm-up; reports the median and
+    interquartile range (more runs while noisy, and a warning if that does not help), the
+    threads used, and per layer its time, achieved MAC/s, and its rank by time beside its rank
+    by MACs (depthwise layers are cheap in MACs, not in time). --plot draws a roofline.
 
     **Examples**
 
@@ -342,7 +351,7 @@ def bench(
 
     targets(output, force, plot)
     with progress("timing") as step:
-        result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
+        result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, max_repeats=max_repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
     emit(fmt, views.bench_output(result, top), output, force, plot, lambda path, f: plot_roofline(result, path, force=f))
 
 
@@ -385,11 +394,16 @@ def sweep(
     axes, fixed = split_sweep(options or {})
     with progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
-    latencies = None
-    if with_bench:
-        with progress("timing") as step:
-            latencies = api.time_variants(comparison, repeats=repeats, progress=step)
+    latencies = _timed(comparison, repeats) if with_bench else None
     emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force, plot, lambda path, f: plot_sweep(comparison, path, quantity, force=f))
+
+
+def _timed(comparison: Any, repeats: int) -> dict[str, Any]:
+    """Every variant timed end to end (``--bench`` of compare and sweep), with progress."""
+    from lwprof import api
+
+    with progress("timing") as step:
+        return api.time_variants(comparison, repeats=repeats, progress=step)
 
 
 def main() -> None:

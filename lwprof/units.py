@@ -10,7 +10,10 @@ _SUFFIXES = (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
 
 
 def human(n: int | float | None, digits: int = 2) -> str:
-    """Formats a count with a decimal SI suffix: 568740352 -> "568.74 M".
+    """Formats a count with a decimal SI suffix: 568740352 -> "568.74 M", 999_999 -> "1.00 M".
+
+    Counts are decimal (k = 10^3, M = 10^6, G = 10^9); bytes are binary (:func:`human_bytes`).
+    The suffix is chosen after rounding, so a value never shows 1000 of a unit.
 
     Args:
         n: The count (None renders as "-").
@@ -18,20 +21,50 @@ def human(n: int | float | None, digits: int = 2) -> str:
     """
     if n is None:
         return "-"
-    for suffix, scale in _SUFFIXES:
+    for i, (suffix, scale) in enumerate(_SUFFIXES):
         if abs(n) >= scale:
+            if i and round(abs(n) / scale, digits) >= 1000:  # 999,999 rounds to 1.00 M, not 1000.00 k
+                suffix, scale = _SUFFIXES[i - 1]
             return f"{n / scale:.{digits}f} {suffix}"
     return f"{n:,}" if isinstance(n, int) else f"{n:.{digits}f}"
 
 
-def human_bytes(n: int | float) -> str:
-    """Formats a byte count in binary units: 16927904 -> "16.14 MiB"."""
+BYTE_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+
+
+def human_bytes(n: int | float, digits: int = 2) -> str:
+    """Formats a byte count in binary units: 16927904 -> "16.14 MiB", 1058308096 -> "0.99 GiB".
+
+    A unit is used below 1000 of it (so at most three digits before the point); from 1000
+    on, the next unit (1000 MiB shows as "0.98 GiB"). Whole bytes show without decimals.
+    """
     value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(value) < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.2f} {unit}"
+    for unit in BYTE_UNITS:
+        if unit == "B" and abs(value) < 1000:
+            return f"{value:.0f} B"
+        if round(abs(value), digits) < 1000 or unit == BYTE_UNITS[-1]:
+            return f"{value:.{digits}f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
+
+
+def human_seconds(seconds: float) -> str:
+    """A duration with 3 significant digits in a unit that needs no exponent: "45.6 us",
+    "12.3 ms", "335 ms", "1.23 s" (the smallest unit that shows under 1000)."""
+    for unit, scale in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        shown = _sig3(seconds / scale)
+        if abs(float(shown)) < 1000 or unit == "s":
+            return f"{shown} {unit}"
+    raise AssertionError("unreachable")
+
+
+def _sig3(value: float) -> str:
+    """3 significant digits, never in exponent form: 1.23, 12.3, 123, 1234."""
+    rounded = float(f"{value:.3g}")  # 0.9996 -> 1.0 before counting digits
+    if rounded == 0:
+        return "0"
+    digits = int(math.floor(math.log10(abs(rounded)))) + 1
+    return f"{value:.{max(0, 3 - digits)}f}"
 
 
 def parse_count(text: str) -> int:

@@ -323,8 +323,8 @@ CATALOGUE = [
     # ---------------------------------------------------------------- real allocations: estimated first, refused with the flag that avoids it
     case("bench-resolution-100000", ["bench", "mobilenet", "--resolution", "100000", *BENCH1], r"timing runs the real model, which needs about .* GiB .*LWPROF_MAX_MEMORY\); use a smaller --resolution"),
     case("bench-batch-1e8", ["bench", "mobilenet", "--resolution", "32", "--batch", "100000000", *BENCH1], r"LWPROF_MAX_MEMORY\); use a smaller --resolution \(or --input-size\) or --batch"),
-    case("bench-num-classes-1e9", ["bench", "mobilenet", "--resolution", "32", "--num-classes", "1000000000", *BENCH1], r"the weights take .* GiB: use a smaller --alpha or --num-classes"),
-    case("bench-alpha-100", ["bench", "mobilenet", "--resolution", "32", "--alpha", "100", *BENCH1], r"the weights take .* GiB: use a smaller --alpha or --num-classes"),
+    case("bench-num-classes-1e9", ["bench", "mobilenet", "--resolution", "32", "--num-classes", "1000000000", *BENCH1], r"the weights take .* [GT]iB: use a smaller --alpha or --num-classes"),
+    case("bench-alpha-100", ["bench", "mobilenet", "--resolution", "32", "--alpha", "100", *BENCH1], r"the weights take .* [GT]iB: use a smaller --alpha or --num-classes"),
     case("bench-user-batch-1e8", ["bench", f"{USER}:OddNet", "--batch", "100000000", *BENCH1], r"use a smaller --input-size or --batch"),
     case("bench-threads-100000", ["bench", "mobilenet", "--resolution", "32", "--threads", "100000", *BENCH1], r"threads must be between 1 and \d+ \(this machine has \d+ cores\), got 100000"),
     case("sweep-bench-resolution-100000", ["sweep", "mobilenet", "--alpha", "1,0.5", "--resolution", "100000", "--bench", "--repeats", "1"], r"timing runs the real model.*use a smaller --resolution"),

@@ -348,7 +348,7 @@ def test_check_all_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _fake_checks(monkeypatch, ["pass", "pass"])
     out = ok("check", "--arch", "mobilenet").stdout
     assert calls == ["mobilenet"]
-    assert "MobileNetV1 Table 4" in out and "569 M" in out and "pass" in out and "Convention: conv + FC MACs" in out
+    assert "MobileNetV1 Table 4" in out and "569 M" in out and "pass" in out and "Rule 1: conv + FC MACs" in out
 
 
 def test_check_failure_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -369,8 +369,12 @@ def test_check_formats(monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     if fmt == "json":
         data = json.loads(out)
         assert data["passed"] is True and data["checks"][0]["published"] == 569.0
-    else:
-        assert "MobileNetV1 Table 4" in out and "569 M" in out
+    elif fmt == "markdown":
+        assert "MobileNetV1 Table 4" in out and "569000000" in out and "568740000" in out
+    else:  # exact numbers: the published 569 M as a whole count, the unit in its own column
+        (row,) = csv.DictReader(io.StringIO(out), delimiter="," if fmt == "csv" else "\t")
+        assert row["source"] == "MobileNetV1 Table 4" and row["unit"] == "count" and row["convention"] == "conv + FC MACs"
+        assert (row["published"], row["computed"], row["difference"]) == ("569000000", "568740000", "-260000")
 
 
 def test_check_json_exit_code_on_failure(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,7 +29,7 @@ USER_FILE = "tests/data/user_net.py"  # relative to ROOT (the tests chdir there)
 ODDNET = f"{USER_FILE}:OddNet"
 MAKE_ODDNET = f"{USER_FILE}:make_oddnet"
 PNG = b"\x89PNG\r\n\x1a\n"
-FAST_BENCH = ("--repeats", "2", "--warmup", "1", "--threads", "1")
+FAST_BENCH = ("--repeats", "2", "--max-repeats", "2", "--warmup", "1", "--threads", "1")
 
 # MobileNetV1 1.0 at resolution 32 (params do not depend on the resolution).
 MOBILENET_32_MACS = 12610048
@@ -174,10 +174,10 @@ def test_malformed_budget_is_a_usage_error() -> None:
 
 def test_memory_table() -> None:
     out = ok("summary", "mobilenet", "--resolution", "32", "--no-fvcore", "--memory").stdout
-    for text in ("memory", "output bytes (fp32)", "read bytes", "written bytes", "MACs/byte", "features.0.0", "15.74 k", "Memory traffic:", "Peak activation memory:"):
+    for text in ("memory", "output (fp32)", "read", "written", "MACs/byte", "features.0.0", "15.38 KiB", "Memory traffic:", "Peak activation memory:"):
         assert text in out
-    row = next(line for line in out.splitlines() if "features.0.0" in line)
-    assert "1x32x16x16" in row and "32.77 k" in row and "221.18 k" in row and "4.559" in row
+    row = next(line for line in out.splitlines() if "features.0.0" in line)  # bytes in binary units: 32,768 B = 32.00 KiB
+    assert "1x32x16x16" in row and "32.00 KiB" in row and "221.18 k" in row and "4.56" in row
 
 
 @pytest.mark.parametrize(("dtype", "bpe"), [("fp32", 4), ("fp16", 2), ("int8", 1)])
@@ -346,7 +346,7 @@ def test_sweep_bench_latency() -> None:
     assert [v["label"] for v in data["variants"]] == ["alpha=1.0", "alpha=0.5"]
     assert all(v["latency_s"] > 0 for v in data["variants"])
     out = ok("sweep", "mobilenet", "--alpha", "1,0.5", "--resolution", "32", "--bench", "--quantity", "latency", "--repeats", "1").stdout
-    assert "latency (ms)" in out
+    assert "latency, median ms (IQR)" in out and "Latency: median ms (interquartile range)" in out
 
 
 @pytest.mark.parametrize(
@@ -483,10 +483,13 @@ def test_bench_json() -> None:
 
 def test_bench_table_and_top() -> None:
     out = ok("bench", "mobilenet", "--resolution", "32", *FAST_BENCH).stdout
-    for text in ("latency on this CPU", "rank by time", "rank by MACs", "GMAC/s", "End to end: median", "1 thread(s)", "over 2 runs after 1 warm-up"):
+    for text in ("latency on this CPU", "rank by time", "rank by MACs", "GMAC/s", "End to end: median", "1 thread(s)", "over 2 runs after 1 warm-up", "layers in execution order"):
         assert text in out
     rows = list(csv.DictReader(io.StringIO(ok("bench", "mobilenet", "--resolution", "32", *FAST_BENCH, "--top", "3", "-f", "csv").stdout)))
-    assert sorted(int(r["rank_time"]) for r in rows) == [1, 2, 3]
+    assert [int(r["rank_time"]) for r in rows] == [1, 2, 3]  # ranked by time, slowest first
+    assert float(rows[0]["time_ms"]) >= float(rows[1]["time_ms"]) >= float(rows[2]["time_ms"]) and all(float(r["time_iqr_ms"]) >= 0 for r in rows)
+    top = ok("bench", "mobilenet", "--resolution", "32", *FAST_BENCH, "--top", "3").stdout
+    assert "the 3 slowest of" in top and "slowest first" in top
 
 
 def test_bench_user_model() -> None:

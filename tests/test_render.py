@@ -19,6 +19,7 @@ from lwprof.errors import LwprofError
 from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile, Note, Severity, Variant, Verdict
 from lwprof.render import export, grid, tables
 from lwprof.reference.check import CheckResult
+from lwprof.units import human, human_bytes
 
 __all__: list[str] = []
 
@@ -109,6 +110,27 @@ def test_shape_text() -> None:
 def test_cells(value: Any, kind: str, table: str, exported: str) -> None:
     assert tables.cell_text(value, kind) == table
     assert export.export_cell(value, kind) == exported
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(0, "0 B"), (999, "999 B"), (1000, "0.98 KiB"), (16927904, "16.14 MiB"), (1058308096, "0.99 GiB"), (1024**3 * 1.5, "1.50 GiB")],
+)
+def test_bytes_are_binary_with_at_most_three_digits(n: float, text: str) -> None:
+    assert human_bytes(n) == text  # 1009.28 MiB reads 0.99 GiB
+
+
+@pytest.mark.parametrize(("n", "text"), [(999, "999"), (1000, "1.00 k"), (999_994, "999.99 k"), (999_999, "1.00 M"), (568740352, "568.74 M")])
+def test_counts_are_decimal_and_never_show_1000_of_a_unit(n: int, text: str) -> None:
+    assert human(n) == text
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "decimals"),
+    [([335.8, 34.0, 0.56], "ms", 1), ([2.5, 0.01], "ms", 2), ([0.2, 0.005], "ms", 3), ([4.494, 0.449], "float", 2), ([], "ms", 1)],
+)
+def test_one_number_of_decimals_per_column(values: list[float], kind: str, decimals: int) -> None:
+    assert tables.decimals_for(values, kind) == decimals
 
 
 def test_option_flag() -> None:
@@ -211,15 +233,43 @@ FakeCheck = CheckResult  # the real record; only run_checks is faked
 
 def test_check_grid_and_dict() -> None:
     results = [
-        FakeCheck("Paper Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 1.0, "conv+FC MACs", "pass", ""),
-        FakeCheck("Paper Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "fail", "typo?"),
+        FakeCheck("Paper (arXiv 1) Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 1.0, "conv+FC MACs", "pass", ""),
+        FakeCheck("Paper (arXiv 1) Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "fail", "typo?"),
     ]
     g = grid.check_grid(results)
-    assert g.rows[0][3:6] == ("569 M", "568.74 M", "-0.26 M") and g.rows[1][3] == "1.19 %" and g.rows[1][-1] == "fail"
+    names = [c.name for c in g.columns]
+    row = dict(zip(names, g.rows[0]))
+    # Table cells at the paper's precision, exact values behind them.
+    assert [str(row[k]) for k in ("source", "published", "computed", "difference")] == ["Paper Table 4", "569 M", "568.74 M", "-0.26 M"]
+    assert [row[k].value for k in ("published", "computed", "difference")] == [569_000_000, 568_740_000, -260_000]
+    assert row["unit"] == "count" and row["convention"].value == "conv+FC MACs" and str(row["convention"]) == "1"
+    share = dict(zip(names, g.rows[1]))
+    assert str(share["published"]) == "1.19 %" and share["published"].value == 1.19 and share["unit"] == "%" and share["status"] == "fail"
     assert g.title.startswith("paper conformance: 1 pass, 1 fail")
-    assert g.notes == (Note(Severity.CONVENTION, "Convention: conv+FC MACs"), Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?"))
+    texts = [n.text for n in g.notes]
+    assert "Sources: Paper: arXiv 1" in texts and "Rule 1: conv+FC MACs" in texts
+    assert g.notes[-1] == Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?")
+    brief = grid.check_grid(results, problems_only=True)
+    assert len(brief.rows) == 1 and brief.title.endswith("; the 1 that did not pass")
     data = export.check_dict(results)
     assert data["passed"] is False and data["failed"] == 1 and data["checks"][0]["published"] == 569.0
+
+
+def test_check_csv_is_one_table_of_exact_numbers() -> None:
+    results = [
+        FakeCheck("Paper (arXiv 1) Table 4", "net", "MACs", 569.0, "M", 568.74, -0.26, 0.5, "conv+FC MACs", "pass", ""),
+        FakeCheck("Paper (arXiv 1) Table 2", "net", "MACs share Conv 3x3", 1.19, "%", 1.9056, 0.7156, 0.005, "conv+FC MACs", "known gap", "a typo"),
+        FakeCheck("Blog worked example", "layer", "params", 0.000072, "M", 0.000072, 0.0, 0.0000005, "all params", "pass", ""),
+    ]
+    rows = list(csv.reader(io.StringIO(export.export_grid(grid.check_grid(results), "csv"))))
+    header, body = rows[0], rows[1:]
+    assert header == ["source", "model", "quantity", "unit", "published", "computed", "difference", "tolerance", "status", "convention", "note"]
+    assert len(body) == 3 and all(len(r) == len(header) for r in body)
+    first, second, third = (dict(zip(header, r)) for r in body)
+    assert (first["published"], first["computed"], first["tolerance"]) == ("569000000", "568740000", "500000")
+    assert second["unit"] == "%" and float(second["computed"]) == pytest.approx(1.9056) and second["note"] == "a typo"
+    assert (third["published"], third["computed"], third["difference"]) == ("72", "72", "0")
+    assert not any("," in r[4] or " M" in r[4] for r in body)  # no "1,331,592" or "569 M" strings
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,6 +290,76 @@ def test_statuses_are_coloured() -> None:
     console.print(tables.summary_view(tiny_profile(crosschecked=True, mismatch=True)))
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert "\x1b[" in out and "MISMATCH" in out
+
+
+# --------------------------------------------------------------------------------------------
+# Layout: what fits a width
+
+
+def _wide_grid() -> grid.Grid:
+    columns = (
+        grid.Column("layer", key="name"),
+        grid.Column("type", key="type", priority=1),
+        grid.Column("kernel", key="kernel", priority=3),
+        grid.Column("params", "count", "params"),
+        grid.Column("MACs share", "share", "share", priority=2),
+        grid.Column("note", key="note", wrap=True),
+        grid.Column("exact", "count", "exact", only="export"),
+    )
+    rows = tuple(
+        (f"stage{i}.block.conv", "Conv2d", "3x3 s1 g32", 10**i, 0.1 * i, "a note that is long enough to need wrapping in narrow terminals", 10**i)
+        for i in range(1, 6)
+    )
+    return grid.Grid("a title", columns, rows)
+
+
+def test_fit_columns_drops_the_highest_priority_first_and_never_a_name() -> None:
+    g = _wide_grid()
+    texts = tables.column_texts(g)
+    full = tables.fit_columns(g.columns, texts, 200)
+    assert [g.columns[i].header for i in full.shown] == ["layer", "type", "kernel", "params", "MACs share", "note"]  # export-only left out
+    assert full.hidden == () and full.widths[0] == len("stage1.block.conv")
+    assert tables.fit_columns(g.columns, texts, 70).hidden == ("kernel",)  # priority 3 first
+    narrow = tables.fit_columns(g.columns, texts, 60)
+    assert narrow.hidden == ("kernel", "MACs share")  # then the share (2); the type (1) still fits
+    assert narrow.widths[0] == len("stage1.block.conv") and not narrow.fold
+    assert sum(narrow.widths) + 3 * len(narrow.shown) + 1 <= 60
+    assert tables.fit_columns(g.columns, texts, 50).hidden == ("type", "kernel", "MACs share")
+    tiny = tables.fit_columns(g.columns, texts, 40)  # even the essential columns do not fit: the name wraps too
+    assert tiny.fold and [g.columns[i].header for i in tiny.shown] == ["layer", "params", "note"]
+
+
+@pytest.mark.parametrize("width", range(40, 161, 7))
+def test_rendered_grid_never_exceeds_the_width_nor_cuts_a_cell(width: int) -> None:
+    out = render(tables.grid_view(_wide_grid()), width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert "…" not in out
+    if width >= 60:
+        assert out.count("stage3.block.conv") == 1  # whole, on one line
+
+
+def test_hidden_columns_are_named_under_the_table() -> None:
+    out = " ".join(render(tables.grid_view(_wide_grid()), 60).split())
+    assert "Not shown at 60 columns: kernel, MACs share (a wider terminal shows them; so do --format csv and json)" in out
+    assert "Not shown" not in render(tables.grid_view(_wide_grid()), 200)
+
+
+def test_pivot_grids_split_into_blocks_instead_of_dropping() -> None:
+    c = _comparison()
+    many = Comparison("tiny", {"alpha": tuple(1.0 / k for k in range(1, 9))}, tuple(Variant(f"alpha={1 / k:.4f}", {}, c.variants[0].profile) for k in range(1, 9)))
+    out = render(tables.GridView(grid.compare_category_grid(many), pivot=True), 60)
+    assert all(f"alpha={1 / k:.4f}" in out for k in range(1, 9)) and "Not shown" not in out
+    assert out.count("Conv 3x3") >= 2 and max(len(line) for line in out.splitlines()) <= 60
+
+
+def test_group_columns_show_a_value_once_and_headings_become_rows() -> None:
+    results = [
+        CheckResult("Paper (arXiv 1) Table 4", "net", q, 1.0, "M", 1.0, 0.0, 0.05, "rule a", "pass", "") for q in ("MACs", "params")
+    ] + [CheckResult("Other Table 1", "net", "MACs", 1.0, "M", 1.0, 0.0, 0.05, "rule a", "pass", "")]
+    out = render(tables.check_view(results), 100)
+    lines = out.splitlines()
+    assert sum("Paper Table 4" in line for line in lines) == 1 and sum("Other Table 1" in line for line in lines) == 1
+    assert sum("│ net " in line for line in lines) == 2  # once per source, blank on the repeated row
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 MACs do not decide speed (ShuffleNet V2, arXiv 1807.11164, Sec. 2): depthwise layers are cheap
 in MACs but not in time. :func:`measure` times the real model in inference mode after a
-warm-up and reports the median and spread of repeated runs, with the number of threads, and
-times every leaf layer with forward hooks so each layer's achieved MAC/s and its rank by time
-can be set beside its rank by MACs.
+warm-up and reports the median and spread of repeated runs (a
+:class:`~lwprof.latency.timing.Timing`, with more runs while they are noisy), with the number of
+threads, and times every leaf layer with forward hooks so each layer's achieved MAC/s and its
+rank by time can be set beside its rank by MACs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +22,14 @@ from torch import nn
 
 from lwprof import profiler
 from lwprof.errors import LwprofError
+from lwprof.latency.timing import REMEDY, Timing, time_call
 from lwprof.records import ModelProfile
 from lwprof.resolve import resolve
-from lwprof.units import human_bytes
+from lwprof.units import human_bytes, human_seconds
 
-__all__ = ["LatencyResult", "LayerTiming", "measure"]
+__all__ = ["ADAPTIVE_BUDGET_S", "LatencyResult", "LayerTiming", "latency_result", "measure"]
+
+ADAPTIVE_BUDGET_S = 10.0  # adaptive timing adds runs only while fewer seconds than this were spent timing
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class LayerTiming:
         share: Fraction of the summed per-layer time.
         rank_time: 1 = the slowest layer.
         rank_macs: 1 = the layer with the most MACs.
+        times_s: The seconds of every timed pass (empty for a hand-built record).
     """
 
     name: str
@@ -51,6 +56,17 @@ class LayerTiming:
     share: float
     rank_time: int
     rank_macs: int
+    times_s: tuple[float, ...] = ()
+
+    @property
+    def timing(self) -> Timing:
+        """The passes as a :class:`~lwprof.latency.timing.Timing` (median, IQR, noisy)."""
+        return Timing(self.times_s or (self.median_s,))
+
+    @property
+    def iqr_s(self) -> float:
+        """Interquartile range of the passes."""
+        return self.timing.iqr_s
 
     @property
     def macs_per_s(self) -> float:
@@ -68,9 +84,9 @@ class LatencyResult:
         input_shape: Input shape, batch included.
         threads: ``torch.get_num_threads()`` during the runs.
         warmup: Untimed runs before measuring.
-        repeats: Timed runs.
+        repeats: Timed end-to-end runs (as many as were made; adaptive timing may add runs).
         times_s: Every timed end-to-end run, in seconds.
-        layers: Per-layer timings, in execution order.
+        layers: Per-layer timings, in execution order (empty when not timed per layer).
         profile: The analytic profile of the same model.
     """
 
@@ -85,20 +101,49 @@ class LatencyResult:
     profile: ModelProfile
 
     @property
+    def timing(self) -> Timing:
+        """The end-to-end runs as a :class:`~lwprof.latency.timing.Timing`."""
+        return Timing(self.times_s, self.warmup)
+
+    @property
     def median_s(self) -> float:
-        return statistics.median(self.times_s)
+        return self.timing.median_s
 
     @property
     def spread_s(self) -> float:
-        """Interquartile range of the end-to-end times."""
-        if len(self.times_s) < 2:
-            return 0.0
-        q = statistics.quantiles(self.times_s, n=4)
-        return q[2] - q[0]
+        """Interquartile range of the end-to-end times (``timing.iqr_s``)."""
+        return self.timing.iqr_s
 
     @property
     def macs_per_s(self) -> float:
-        return self.profile.macs / self.median_s
+        return self.profile.macs / self.median_s if self.median_s > 0 else 0.0
+
+    @property
+    def layers_sum_s(self) -> float:
+        """The per-layer medians added up (hooks' overhead included, work outside leaves not)."""
+        return sum(t.median_s for t in self.layers)
+
+    def noisy_layers(self) -> tuple[LayerTiming, ...]:
+        """The layers whose interquartile range exceeds :data:`~lwprof.latency.timing.NOISY_SPREAD` of their median."""
+        return tuple(t for t in self.layers if t.timing.noisy)
+
+    def warnings(self) -> list[str]:
+        """What makes these numbers less trustworthy, each with its remedy (empty when none).
+
+        * the end-to-end runs are noisy (IQR over 10% of the median);
+        * the per-layer sum is far (over 1.5x either way) from the end-to-end median: one of
+          them was disturbed, or the model does much work outside its leaf layers.
+        """
+        out = []
+        if self.timing.noisy:
+            out.append(self.timing.warning("the end-to-end time"))
+        total, e2e = self.layers_sum_s, self.median_s
+        if self.layers and e2e > 0 and total > 0 and not 1 / 1.5 <= total / e2e <= 1.5:
+            out.append(
+                f"the per-layer times add up to {human_seconds(total)}, {total / e2e:.2f}x the end-to-end median {human_seconds(e2e)}: "
+                f"a run was disturbed (try {REMEDY}) or the model works outside its layers"
+            )
+        return out
 
     def by_category(self) -> dict[str, tuple[int, float]]:
         """(MACs, seconds) per layer category, slowest first."""
@@ -110,6 +155,7 @@ class LatencyResult:
         return {k: (int(v[0]), v[1]) for k, v in sorted(out.items(), key=lambda kv: -kv[1][1])}
 
     def to_dict(self) -> dict[str, Any]:
+        timing = self.timing
         return {
             "arch": self.arch,
             "config": self.config,
@@ -119,13 +165,19 @@ class LatencyResult:
             "repeats": self.repeats,
             "median_s": self.median_s,
             "spread_s": self.spread_s,
+            "iqr_s": timing.iqr_s,
+            "relative_spread": timing.relative_spread,
+            "noisy": timing.noisy,
             "times_s": list(self.times_s),
+            "layers_sum_s": self.layers_sum_s,
+            "warnings": self.warnings(),
             "macs": self.profile.macs,
             "macs_per_s": self.macs_per_s,
             "layers": [
                 {
                     "name": t.name, "type": t.type, "category": t.category, "macs": t.macs, "median_s": t.median_s,
-                    "share": t.share, "macs_per_s": t.macs_per_s, "rank_time": t.rank_time, "rank_macs": t.rank_macs,
+                    "iqr_s": t.iqr_s, "share": t.share, "macs_per_s": t.macs_per_s, "rank_time": t.rank_time,
+                    "rank_macs": t.rank_macs, "times_s": list(t.times_s),
                 }
                 for t in self.layers
             ],
@@ -140,13 +192,22 @@ def measure(
     batch: int = 1,
     warmup: int = 5,
     repeats: int = 20,
+    max_repeats: int | None = None,
+    budget_s: float = ADAPTIVE_BUDGET_S,
     threads: int | None = None,
+    per_layer: bool = True,
     kwargs: Any = None,
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
     **options: Any,
 ) -> LatencyResult:
     """Times a model on this CPU, end to end and per layer.
+
+    The end-to-end runs go through :func:`~lwprof.latency.timing.time_call`: at least
+    ``repeats`` runs, more (up to ``max_repeats``, within ``budget_s`` seconds of runs) while
+    the interquartile range is over 5% of the median. Then ``repeats`` more passes with a
+    forward hook on every leaf layer give each layer's median and spread.
 
     Args:
         model_or_name: A zoo name, a user spec or a module (as for :func:`lwprof.profile`).
@@ -154,19 +215,27 @@ def measure(
         inputs: Instead of ``input_size``, any inputs :func:`lwprof.profile` takes.
         batch: Batch size.
         warmup: Untimed runs first (allocator and kernel caches warm up).
-        repeats: Timed runs; the median and interquartile range are reported.
+        repeats: Timed runs at least; the median and interquartile range are reported.
+        max_repeats: Timed end-to-end runs at most (default ``4 * repeats``; ``repeats``
+            for exactly ``repeats`` runs).
+        budget_s: Stop adding runs once this many seconds were spent in timed runs.
         threads: ``torch.set_num_threads`` for the runs (restored after); None keeps it.
+        per_layer: Also time every leaf layer (``sweep --bench`` and ``compare --bench`` do not).
         kwargs: A user model's factory arguments.
         seed: Seed of the generated inputs.
-        progress: Called before every run with (label, index, total).
+        progress: Called before every run with (label, index, most runs in all).
+        clock: The clock (tests inject a simulated one).
         **options: Architecture options.
 
     Raises:
-        LwprofError: Bad input, warmup < 0 / repeats < 1 / threads out of range, or a model
-            whose real forward pass would not fit in memory.
+        LwprofError: Bad input, warmup < 0 / repeats < 1 / max_repeats < repeats / threads
+            out of range, or a model whose real forward pass would not fit in memory.
     """
     if warmup < 0 or repeats < 1:
         raise LwprofError(f"need warmup >= 0 and repeats >= 1, got {warmup} and {repeats}")
+    limit = 4 * repeats if max_repeats is None else max_repeats
+    if limit < repeats:
+        raise LwprofError(f"max_repeats ({max_repeats}) must be at least repeats ({repeats})")
     cores = os.cpu_count() or 1
     if threads is not None and not 1 <= threads <= 4 * cores:
         raise LwprofError(f"threads must be between 1 and {4 * cores} (this machine has {cores} cores), got {threads}")
@@ -176,18 +245,18 @@ def measure(
     analytic = profiler.run(resolved, batch=batch)
     weights, activations = 4 * (analytic.params + analytic.buffers), (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
     need = weights + activations
-    limit = profiler.memory_limit()
-    if need > limit:
+    limit_bytes = profiler.memory_limit()
+    if need > limit_bytes:
         raise LwprofError(
             f"timing runs the real model, which needs about {human_bytes(need)} here (weights and activations), more than the "
-            f"{human_bytes(limit)} allowed (LWPROF_MAX_MEMORY); {profiler.smaller(resolved, weights, activations)}"
+            f"{human_bytes(limit_bytes)} allowed (LWPROF_MAX_MEMORY); {profiler.smaller(resolved, weights, activations)}"
         )
     model = resolved.build("cpu")
     args, kw = resolved.inputs.make(batch, "cpu", seed)
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
-    total = warmup + 2 * repeats
+    total = warmup + limit + (repeats if per_layer else 0)
     step = 0
 
     def tick(phase: str) -> None:
@@ -199,38 +268,48 @@ def measure(
     try:
         model.eval()
         with torch.inference_mode():
-            for _ in range(warmup):
-                tick("warm-up")
-                model(*args, **kw)
-            times = []
-            for _ in range(repeats):
-                tick("end to end")
-                start = time.perf_counter()
-                model(*args, **kw)
-                times.append(time.perf_counter() - start)
-            layer_times = _time_layers(model, args, kw, repeats, lambda: tick("per layer"))
+            end_to_end = time_call(
+                lambda: model(*args, **kw), warmup=warmup, repeats=repeats, max_repeats=limit, budget_s=budget_s, clock=clock,
+                on_run=lambda i: tick("warm-up" if i < warmup else "end to end"),
+            )  # fmt: skip
+            layer_times = _time_layers(model, args, kw, repeats, lambda: tick("per layer"), clock) if per_layer else {}
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(saved_threads)
+    return latency_result(analytic, end_to_end, layer_times, used_threads)
+
+
+def latency_result(analytic: ModelProfile, end_to_end: Timing, layer_times: Mapping[str, Sequence[float]], threads: int) -> LatencyResult:
+    """A :class:`LatencyResult` from measured (or simulated) times.
+
+    Args:
+        analytic: The analytic profile of the timed model.
+        end_to_end: The end-to-end runs.
+        layer_times: Per leaf name, its seconds in every timed pass (leaves missing here,
+            or never called, are left out).
+        threads: Threads the runs used.
+    """
     return LatencyResult(
-        analytic.arch, dict(analytic.config), analytic.input_shape, used_threads, warmup, repeats, tuple(times),
-        _rank(analytic, layer_times), analytic,
-    )
+        analytic.arch, dict(analytic.config), analytic.input_shape, threads, end_to_end.warmup, end_to_end.runs,
+        tuple(end_to_end.times_s), _rank(analytic, layer_times), analytic,
+    )  # fmt: skip
 
 
-def _time_layers(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], repeats: int, tick: Callable[[], None]) -> dict[str, float]:
-    """Median seconds per pass spent in each leaf module, timed with forward hooks."""
+def _time_layers(
+    model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], repeats: int, tick: Callable[[], None], clock: Callable[[], float]
+) -> dict[str, tuple[float, ...]]:
+    """Seconds per pass spent in each leaf module, every pass, timed with forward hooks."""
     names = {id(m): n for n, m in model.named_modules() if next(iter(m.children()), None) is None}
     starts: dict[int, float] = {}
     runs: list[dict[str, float]] = []
     current: dict[str, float] = {}
 
     def pre(module: nn.Module, args: Any) -> None:
-        starts[id(module)] = time.perf_counter()
+        starts[id(module)] = clock()
 
     def post(module: nn.Module, args: Any, out: Any) -> None:
         name = names[id(module)]
-        current[name] = current.get(name, 0.0) + time.perf_counter() - starts[id(module)]
+        current[name] = current.get(name, 0.0) + clock() - starts[id(module)]
 
     handles = []
     for name, module in model.named_modules():
@@ -245,15 +324,18 @@ def _time_layers(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
     finally:
         for h in handles:
             h.remove()
-    return {name: statistics.median(run.get(name, 0.0) for run in runs) for name in names.values()}
+    return {name: tuple(run.get(name, 0.0) for run in runs) for name in names.values()}
 
 
-def _rank(analytic: ModelProfile, seconds: dict[str, float]) -> tuple[LayerTiming, ...]:
+def _rank(analytic: ModelProfile, times: Mapping[str, Sequence[float]]) -> tuple[LayerTiming, ...]:
+    seconds = {name: statistics.median(ts) for name, ts in times.items() if ts}
     leaves = [r for r in analytic.leaves() if r.name in seconds and r.calls]
     total = sum(seconds[r.name] for r in leaves) or 1.0
     by_time = {r.name: i for i, r in enumerate(sorted(leaves, key=lambda r: -seconds[r.name]), 1)}
     by_macs = {r.name: i for i, r in enumerate(sorted(leaves, key=lambda r: (-r.macs, -seconds[r.name])), 1)}
     return tuple(
-        LayerTiming(r.name, r.type, r.category, r.macs, seconds[r.name], seconds[r.name] / total, by_time[r.name], by_macs[r.name])
+        LayerTiming(
+            r.name, r.type, r.category, r.macs, seconds[r.name], seconds[r.name] / total, by_time[r.name], by_macs[r.name], tuple(times[r.name])
+        )
         for r in leaves
     )

@@ -13,7 +13,9 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+from lwprof.units import human_seconds
 
 __all__ = ["NOISY_SPREAD", "Timing", "time_call"]
 
@@ -29,6 +31,9 @@ class Timing:
         times_s: Every timed run, in order.
         warmup: Untimed runs before them.
     """
+
+    NOISY_SPREAD: ClassVar[float] = NOISY_SPREAD
+    REMEDY: ClassVar[str] = REMEDY
 
     times_s: tuple[float, ...]
     warmup: int = 0
@@ -67,8 +72,8 @@ class Timing:
         if not self.noisy:
             return ""
         return (
-            f"{what} is noisy: interquartile range {self.iqr_s * 1e3:.3g} ms is {100 * self.relative_spread:.0f}% of the "
-            f"median {self.median_s * 1e3:.3g} ms over {self.runs} runs; try {REMEDY}"
+            f"{what} is noisy: interquartile range {human_seconds(self.iqr_s)} is {100 * self.relative_spread:.0f}% of the "
+            f"median {human_seconds(self.median_s)} over {self.runs} runs; try {REMEDY}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +151,6 @@ def summarize(timings: Sequence[Timing]) -> str:
         return "-"
     if len(timings) == 1:
         t = timings[0]
-        return f"median {t.median_s * 1e3:.3g} ms (IQR {t.iqr_s * 1e3:.2g} ms, {t.runs} runs)"
-    medians = sorted(t.median_s * 1e3 for t in timings)
-    return f"medians {medians[0]:.3g} to {medians[-1]:.3g} ms"
+        return f"median {human_seconds(t.median_s)} (IQR {human_seconds(t.iqr_s)}, {t.runs} runs)"
+    medians = sorted(t.median_s for t in timings)
+    return f"medians {human_seconds(medians[0])} to {human_seconds(medians[-1])}"

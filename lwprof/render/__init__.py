@@ -1,7 +1,8 @@
 """Rendering: records in, rich tables or text out. Nothing here computes a count.
 
 * :mod:`lwprof.render.grid`: tables as plain data (raw cells, column kinds, notes);
-* :mod:`lwprof.render.tables`: rich renderables with human-readable numbers;
+* :mod:`lwprof.render.tables`: rich renderables with human-readable numbers, laid out for the
+  width of the console they are printed on;
 * :mod:`lwprof.render.export`: Markdown, CSV, TSV and JSON with exact integers, and
   :func:`~lwprof.render.export.write_atomic`.
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from lwprof.render.export import check_writable, export_grid, to_delimited, to_json, to_markdown, write_atomic
 from lwprof.render.grid import Column, Grid, by_type_grid, compare_category_grid, compare_grid, layer_grid, summary_grid
-from lwprof.render.tables import by_type_view, check_view, compare_view, grid_table, layer_view, list_view, summary_view
+from lwprof.render.tables import GridView, by_type_view, check_view, compare_view, grid_table, grid_view, layer_view, list_view, summary_view
 
 __all__ = [
     "Column",
     "Grid",
+    "GridView",
     "by_type_grid",
     "by_type_view",
     "check_writable",
@@ -26,6 +28,7 @@ __all__ = [
     "compare_view",
     "export_grid",
     "grid_table",
+    "grid_view",
     "layer_grid",
     "layer_view",
     "list_view",

@@ -3,7 +3,7 @@
 * stdout carries the result only (a table, Markdown, CSV, TSV or JSON); everything else,
   progress and messages, goes to stderr.
 * Progress: a rich bar on a terminal; without one (a CI log, a pipe) one plain line to stderr
-  every few seconds once the work has taken that long.
+  every few seconds while the work runs.
 * :func:`emit` prints a result or writes it atomically (:func:`~lwprof.render.export.write_atomic`).
 """
 
@@ -14,6 +14,7 @@ import enum
 import io
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -97,24 +98,17 @@ def _ascii_only(stream: Any) -> bool:
 def progress(what: str, enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
     """A progress reporter fed with (label, index, total) before each item.
 
-    On a terminal: a rich bar (a spinner while the total is unknown). Otherwise one plain line
-    on stderr every :data:`PLAIN_PROGRESS_EVERY_S` seconds, once the work has taken that long.
+    On a terminal: a rich bar (a spinner while the total is unknown). Otherwise (a CI log, a
+    pipe) one plain line on stderr every :data:`PLAIN_PROGRESS_EVERY_S` seconds while the
+    work runs, from a background thread, so that even one long item (a cross-checked
+    summary, a benchmark) shows it is alive; work shorter than that prints nothing.
     """
     if not enabled or sys.stderr is None:  # stderr closed: nowhere to show progress
         yield lambda label, index, total: None
         return
     if not _isatty(sys.stderr):
-        start = last = time.monotonic()
-
-        def plain(label: str, index: int, total: int) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= PLAIN_PROGRESS_EVERY_S:
-                last = now
-                count = f" {index + 1}/{total}" if total > 1 else ""
-                print(f"lwprof: {what}{count}: {label} ({now - start:.0f} s)", file=sys.stderr, flush=True)
-
-        yield plain
+        with _plain_progress(what) as report:
+            yield report
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -133,6 +127,47 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, OSError, ValueError):  # a closed or odd stream
         return False
+
+
+@contextlib.contextmanager
+def _plain_progress(what: str) -> Iterator[Callable[[str, int, int], None]]:
+    """Plain progress lines ("lwprof: timing 12/45: end to end (10 s)"), at most one every
+    :data:`PLAIN_PROGRESS_EVERY_S` seconds: when an item starts, and from a background thread
+    while one item takes long."""
+    stream, every = sys.stderr, PLAIN_PROGRESS_EVERY_S
+    start = last = time.monotonic()
+    where = ""
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def line_if_due() -> None:
+        nonlocal last
+        with lock:
+            now = time.monotonic()
+            if now - last >= every:
+                last = now
+                try:
+                    print(f"lwprof: {what}{where} ({now - start:.0f} s)", file=stream, flush=True)
+                except (OSError, ValueError):  # stderr closed meanwhile: progress is not worth an error
+                    pass
+
+    def report(label: str, index: int, total: int) -> None:
+        nonlocal where
+        count = f" {index + 1}/{total}" if total > 1 else ""
+        where = f"{count}: {label}" if label else count
+        line_if_due()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            line_if_due()
+
+    thread = threading.Thread(target=beat, name="lwprof-progress", daemon=True)
+    thread.start()
+    try:
+        yield report
+    finally:
+        stop.set()
+        thread.join()
 
 
 def render_text(view: RenderableType, width: int = 120) -> str:

@@ -45,24 +45,38 @@ FORMATS = ("markdown", "csv", "tsv")
 
 
 def export_cell(value: Any, kind: str) -> str:
-    """One cell for a file: exact integers, shares as percentages, ratios to 4 decimals."""
+    """One cell for a file: exact integers (counts, bytes), shares as percentages, ratios to 4
+    decimals, milliseconds and other floats to 6 significant digits (integers stay integers).
+
+    A :class:`~lwprof.render.grid.Cell` is written as its exact value, a timing (anything with
+    ``median_s``) as its median in milliseconds.
+    """
+    if isinstance(value, g.Cell):
+        value = value.value
     if value is None:
         return ""
-    if kind == "count":
+    if kind in ("count", "bytes"):
         return str(int(value))
     if kind == "share":
         return f"{100 * value:.2f}"
     if kind == "ratio":
         return f"{value:.4f}"
-    if kind == "float":
-        return f"{value:.6g}"
+    if kind == "ms" and hasattr(value, "median_s"):
+        value = value.median_s * 1e3
+    if kind in ("float", "ms"):
+        return str(value) if isinstance(value, int) else f"{value:.6g}"
     return str(value)
 
 
+def _columns(grid: g.Grid) -> list[tuple[int, g.Column]]:
+    return [(i, c) for i, c in enumerate(grid.columns) if c.in_export]
+
+
 def _rows(grid: g.Grid, *, with_total: bool) -> list[list[str]]:
-    rows = [[export_cell(v, c.kind) for c, v in zip(grid.columns, row)] for row in grid.rows]
+    cols = _columns(grid)
+    rows = [[export_cell(row[i], c.kind) for i, c in cols] for row in grid.rows]
     if with_total and grid.total is not None:
-        rows.append([export_cell(v, c.kind) for c, v in zip(grid.columns, grid.total)])
+        rows.append([export_cell(grid.total[i], c.kind) for i, c in cols])
     return rows
 
 
@@ -76,8 +90,8 @@ def to_markdown(grid: g.Grid, *, heading: bool = True, notes: bool = True) -> st
     """
     from tabulate import tabulate
 
-    headers = [c.header for c in grid.columns]
-    align = ["right" if c.numeric else "left" for c in grid.columns]
+    headers = [c.header for _, c in _columns(grid)]
+    align = ["right" if c.numeric else "left" for _, c in _columns(grid)]
     body = tabulate(_rows(grid, with_total=True), headers=headers, tablefmt="github", disable_numparse=True, colalign=align)
     parts = []
     if heading and grid.title:
@@ -95,7 +109,7 @@ def to_delimited(grid: g.Grid, delimiter: str = ",") -> str:
     """
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([c.name for c in grid.columns])
+    writer.writerow([c.name for _, c in _columns(grid)])
     writer.writerows(_rows(grid, with_total=False))
     return buf.getvalue()
 

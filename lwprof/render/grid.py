@@ -9,6 +9,7 @@ builders here are pure functions of the records and import neither torch nor ric
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from lwprof.units import human, human_bytes
 
 __all__ = [
     "KINDS",
+    "Cell",
     "Column",
     "Grid",
     "arch_grid",
@@ -50,14 +52,32 @@ class Column:
         header: The header shown to the user (names the unit, e.g. "MACs").
         kind: How its cells are shown (:class:`~lwprof.records.ColumnKind`).
         key: A machine name for CSV/TSV headers ("macs"); defaults to ``header``.
+        priority: How readily a narrow terminal drops the column: 0 never (names and the
+            main numbers), higher numbers first. Exports always keep every column.
+        wrap: Long text that may wrap onto several lines (a formula, a source) rather than
+            push other columns out; other columns keep each cell on one line.
+        group: Rich tables show a cell only where it differs from the row above (a model
+            shared by consecutive rows); exports repeat it.
+        heading: Rich tables draw no column for it but a heading row above each run of rows
+            that share its value (a paper's table above its checks); exports keep the column.
+        only: "table" for a column drawn in rich tables only (a human summary of exact
+            columns), "export" for one in exports only (exact values, units, long notes);
+            "" for both.
     """
 
     header: str
     kind: ColumnKind = ColumnKind.TEXT
     key: str = ""
+    priority: int = 0
+    wrap: bool = False
+    group: bool = False
+    heading: bool = False
+    only: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ColumnKind(self.kind))
+        if self.only not in ("", "table", "export"):
+            raise ValueError(f"Column.only is '', 'table' or 'export', not {self.only!r}")
 
     @property
     def name(self) -> str:
@@ -66,6 +86,32 @@ class Column:
     @property
     def numeric(self) -> bool:
         return self.kind.numeric
+
+    @property
+    def in_table(self) -> bool:
+        """Drawn as a column in rich tables."""
+        return self.only != "export" and not self.heading
+
+    @property
+    def in_export(self) -> bool:
+        """Written to Markdown, CSV and TSV."""
+        return self.only != "table"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell whose terminal text is not a function of its value alone.
+
+    Exports write ``value`` (exact, formatted by the column's kind); rich tables show
+    ``text`` (e.g. a published 4.2 M at the paper's precision, or a footnote number that
+    stands for a long convention).
+    """
+
+    value: Any
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -184,17 +230,17 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
         The cross-check column is present only when the profile was cross-checked.
     """
     checked = any(r.crosscheck is not Verdict.NA for r in profile.layers)
-    columns = [
+    columns = [  # a narrow terminal drops kernel, check, MACs %, output shape, type, in that order
         Column("layer", key="name"),
-        Column("type", key="type"),
-        Column("kernel", key="kernel"),
-        Column("output shape", key="output_shape"),
+        Column("type", key="type", priority=1),
+        Column("kernel", key="kernel", priority=5),
+        Column("output shape", key="output_shape", priority=2),
         Column("params", "count", "params"),
         Column("MACs", "count", "macs"),
-        Column("MACs %", "share", "macs_share"),
+        Column("MACs %", "share", "macs_share", priority=3),
     ]
     if checked:
-        columns.append(Column("check", "status", "crosscheck"))
+        columns.append(Column("check", "status", "crosscheck", priority=4))
     rows, display = [], []
     total_macs = profile.macs
     for r in profile.layers[1:]:
@@ -233,12 +279,12 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
     total = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), sum(r[4] for r in rows), _fraction(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
     columns = (
         Column("type", key="category"),
-        Column("layers", "count", "layers"),
+        Column("layers", "count", "layers", priority=2),
         Column("params", "count", "params"),
-        Column("params %", "share", "params_share"),
+        Column("params %", "share", "params_share", priority=3),
         Column("MACs", "count", "macs"),
-        Column("MACs %", "share", "macs_share"),
-        Column("other ops", "count", "other_ops"),
+        Column("MACs %", "share", "macs_share", priority=1),
+        Column("other ops", "count", "other_ops", priority=4),
     )
     title = profile_title(profile, "by layer type")
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
@@ -350,36 +396,82 @@ def _published_text(pub: Mapping[str, Any] | None) -> str:
     return f"{p} / {m}"
 
 
-def compare_grid(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> Grid:
+def compare_grid(
+    comparison: Comparison,
+    published: Sequence[Mapping[str, Any] | None] | None = None,
+    latencies: Mapping[str, Any] | None = None,
+) -> Grid:
     """One row per variant: params, MACs, FLOPs, ratios to the first variant, published.
 
     Args:
         comparison: The comparison.
         published: Per variant, a dict with optional "params", "macs" (millions) and
             "source", or None; defaults to no published numbers.
+        latencies: Per variant label, its end-to-end :class:`~lwprof.latency.timing.Timing`
+            (``compare --bench``): a latency column, median and interquartile range.
+
+    The rich table shows the published numbers as one "params / MACs" cell; exports hold
+    them as two numeric columns (millions, as printed) and the source.
     """
     published = list(published) if published is not None else [None] * len(comparison.variants)
     base = comparison.baseline.profile
     checked = any(v.profile.root.crosscheck != "n/a" for v in comparison.variants)
-    columns = [
+    columns = [  # a narrow terminal drops FLOPs, check, published, params ratio, in that order
         Column("variant", key="label"),
         Column("params", "count", "params"),
         Column("MACs", "count", "macs"),
-        Column("FLOPs", "count", "flops"),
-        Column("MACs ratio", "ratio", "macs_ratio"),
-        Column("params ratio", "ratio", "params_ratio"),
-        Column("published (params / MACs)", key="published"),
+        Column("FLOPs", "count", "flops", priority=6),
+        Column("MACs ratio", "ratio", "macs_ratio", priority=1),
+        Column("params ratio", "ratio", "params_ratio", priority=2),
+        Column("published", key="published", priority=3, only="table"),
+        Column("published params (M)", "float", "published_params_millions", only="export"),
+        Column("published MACs (M)", "float", "published_macs_millions", only="export"),
+        Column("published source", key="published_source", only="export"),
     ]
+    if latencies is not None:
+        columns += [Column("latency ms (IQR)", "ms", "latency_ms"), Column("latency IQR (ms)", "ms", "latency_iqr_ms", only="export")]
     if checked:
-        columns.append(Column("check", "status", "crosscheck"))
+        columns.append(Column("check", "status", "crosscheck", priority=5))
     rows = []
     for v, pub in zip(comparison.variants, published):
         p = v.profile
         row: list[Any] = [v.label, p.params, p.macs, p.flops, _fraction(p.macs, base.macs), _fraction(p.params, base.params), _published_text(pub)]
+        row += [(pub or {}).get("params"), (pub or {}).get("macs"), (pub or {}).get("source")]
+        if latencies is not None:
+            timing = latencies.get(v.label)
+            row += [timing, timing.iqr_s * 1e3 if timing is not None else None]
         if checked:
             row.append(crosscheck_verdict(p))
         rows.append(tuple(row))
-    return Grid(f"{comparison.arch}: {_vary_text(comparison)}", tuple(columns), tuple(rows), None, tuple(compare_notes(comparison, published)))
+    notes = compare_notes(comparison, published)
+    if latencies is not None:
+        notes[-1:-1] = timing_notes(latencies)
+    return Grid(f"{comparison.arch}: {_vary_text(comparison)}", tuple(columns), tuple(rows), None, tuple(notes))
+
+
+def timing_notes(timings: Mapping[str, Any], what: str = "latency") -> list[Note]:
+    """How the latencies were measured, and one warning (with the remedy) naming the noisy ones.
+
+    Args:
+        timings: Per label, a :class:`~lwprof.latency.timing.Timing` (or None: not timed).
+        what: What was timed, for the text.
+    """
+    values = {label: t for label, t in timings.items() if t is not None}
+    if not values:
+        return []
+    runs = sorted({t.runs for t in values.values()})
+    shown = f"{runs[0]}" if len(runs) == 1 else f"{runs[0]} to {runs[-1]}"
+    lines = [_note(f"{what.capitalize()}: median ms (interquartile range) of {shown} runs each on this CPU")]
+    noisy = {label: t for label, t in values.items() if t.noisy}
+    if len(noisy) == 1:
+        ((label, t),) = noisy.items()
+        lines.append(_note(f"Warning: {t.warning(f'{label}: the {what}')}", Severity.WARNING))
+    elif noisy:
+        spreads = ", ".join(f"{label} {100 * t.relative_spread:.0f}%" for label, t in noisy.items())
+        lines.append(
+            _note(f"Warning: {len(noisy)} of {len(values)} timings are noisy (interquartile range / median: {spreads}); try {next(iter(noisy.values())).REMEDY}", Severity.WARNING)
+        )
+    return lines
 
 
 def _vary_text(comparison: Comparison) -> str:
@@ -393,7 +485,7 @@ def _vary_text(comparison: Comparison) -> str:
 
 def compare_notes(comparison: Comparison, published: Sequence[Mapping[str, Any] | None] | None = None) -> list[Note]:
     """Lines under the comparison: what the ratios mean, the published sources, conventions."""
-    lines = [_note(f"Ratios are to the first variant ({comparison.baseline.label}); published numbers are in millions (params / MACs).")]
+    lines = [_note(f"Ratios are to the first variant ({comparison.baseline.label}); published numbers are params / MACs in millions, as printed.")]
     sources: dict[str, list[str]] = {}
     for v, pub in zip(comparison.variants, published or ()):
         if pub and pub.get("source"):
@@ -444,9 +536,9 @@ def layer_grid(variants: LayerComparison) -> Grid:
         Column("realisation", key="label"),
         Column("params", "count", "params"),
         Column("MACs", "count", "macs"),
-        Column("params ratio", "ratio", "params_ratio"),
-        Column("MACs ratio", "ratio", "macs_ratio"),
-        Column("formula (MACs)", key="formula"),
+        Column("params ratio", "ratio", "params_ratio", priority=2),
+        Column("MACs ratio", "ratio", "macs_ratio", priority=1),
+        Column("formula (MACs)", key="formula", wrap=True),
     )
     x = base.input_shape
     title = f"one {shape_text(x[1:])} -> {shape_text(base.output_shape[1:] if base.output_shape else None)} conv, batch {x[0]}"
@@ -477,40 +569,86 @@ def layer_notes(variants: LayerComparison) -> list[Note]:
 # lwprof check
 
 
-def check_grid(results: Iterable[Any]) -> Grid:
+def _exact(value: float, unit: str) -> int | float:
+    """A check's value for exports: a count in millions ("M") as a whole count, a share as is."""
+    return round(value * 1e6) if unit == "M" else value
+
+
+_ARXIV = re.compile(r"^(.*?) \((arXiv [^)]*)\)")
+
+
+def _short_source(source: str) -> str:
+    """"MobileNetV1 (arXiv 1704.04861) Table 6" -> "MobileNetV1 Table 6" (the id goes to a note)."""
+    m = _ARXIV.match(source)
+    return f"{m.group(1)}{source[m.end():]}".strip() if m else source
+
+
+def check_grid(results: Iterable[Any], *, problems_only: bool = False) -> Grid:
     """One row per published number: source, model, quantity, published, computed, status.
+
+    The rich table is one line per row where the width allows: the source is a heading above
+    its rows (its arXiv id in a note), a model shown once per run of rows, the counting
+    convention a rule number explained under the table. Exports hold exact numbers: counts as whole counts (the published
+    4.2 M as 4200000), shares in percent, the unit, the convention and the note in words.
 
     Args:
         results: ``lwprof.reference.check.CheckResult`` records; each formats its own
             published, computed, difference and tolerance cells at the paper's precision.
+        problems_only: Keep only the checks that did not pass (the title still counts all).
     """
     results = list(results)
-    rows = tuple((r.source, r.model, r.quantity, *r.cells(), r.status) for r in results)
-    columns = (
-        Column("source", key="source"),
-        Column("model", key="model"),
-        Column("quantity", key="quantity"),
-        Column("published", key="published"),
-        Column("computed", key="computed"),
-        Column("difference", key="difference"),
-        Column("tolerance", key="tolerance"),
+    rules = list(dict.fromkeys(r.convention for r in results if r.convention))
+    shown = [r for r in results if r.status != "pass"] if problems_only else results
+    rows = []
+    for r in shown:
+        published, computed, difference, tolerance = r.cells()
+        unit = "count" if r.unit == "M" else r.unit
+        rule = Cell(r.convention, str(rules.index(r.convention) + 1) if r.convention in rules else "")
+        rows.append((
+            Cell(r.source, _short_source(r.source)), r.model, r.quantity, unit,
+            Cell(_exact(r.published, r.unit), published), Cell(_exact(r.computed, r.unit), computed),
+            Cell(_exact(r.difference, r.unit), difference), Cell(_exact(r.tolerance, r.unit), tolerance),
+            r.status, rule, r.note,
+        ))  # fmt: skip
+    columns = (  # a narrow terminal drops the difference and the rule number, in that order
+        Column("source", key="source", heading=True),
+        Column("model", key="model", wrap=True, group=True),
+        Column("quantity", key="quantity", wrap=True),
+        Column("unit", key="unit", only="export"),
+        Column("published", "float", "published"),
+        Column("computed", "float", "computed"),
+        Column("difference", "float", "difference", priority=2),
+        Column("tolerance", "float", "tolerance", only="export"),
         Column("status", "status", "status"),
+        Column("rule", key="convention", priority=1),
+        Column("note", key="note", only="export"),
     )
     counts = {status: sum(r.status == status for r in results) for status in dict.fromkeys(["pass", *(r.status for r in results)])}
     title = "paper conformance: " + ", ".join(f"{n} {status}" for status, n in counts.items()) + f" (of {len(results)})"
-    return Grid(title, columns, rows, None, tuple(check_notes(results)))
+    if problems_only:
+        title += f"; the {len(shown)} that did not pass" if shown else "; every check passes"
+    return Grid(title, columns, tuple(rows), None, tuple(check_notes(results, shown, brief=problems_only)))
 
 
-def check_notes(results: Sequence[Any]) -> list[Note]:
-    """The conventions behind the checks (each once) and the notes of checks that did not pass."""
-    lines: list[Note] = []
-    seen: list[str] = []
-    for r in results:
-        if r.convention and r.convention not in seen:
-            seen.append(r.convention)
-    lines.extend(_note(f"Convention: {c}", Severity.CONVENTION) for c in seen)
-    for r in results:
-        if r.note and r.status != "pass":
+def check_notes(results: Sequence[Any], shown: Sequence[Any] | None = None, *, brief: bool = False) -> list[Note]:
+    """The sources' ids and the counting rules (numbered as in the table), then the notes of
+    the shown checks that did not pass (``brief``: of the failures only; a known gap's
+    explanation is left to the full listing)."""
+    shown = results if shown is None else shown
+    lines: list[Note] = [
+        _note("pass: the difference is within the tolerance, half a unit of the published number's last digit unless the entry widens it (exports have each tolerance)", Severity.CONVENTION)
+    ]
+    ids = dict.fromkeys(f"{m.group(1)}: {m.group(2)}" for r in shown if (m := _ARXIV.match(r.source)))
+    if ids:
+        lines.append(_note("Sources: " + "; ".join(ids), Severity.CONVENTION))
+    rules = list(dict.fromkeys(r.convention for r in results if r.convention))
+    used = {r.convention for r in shown}
+    lines.extend(_note(f"Rule {i}: {c}", Severity.CONVENTION) for i, c in enumerate(rules, 1) if c in used)
+    gaps = [r for r in shown if r.status == "known gap"]
+    if brief and gaps:
+        lines.append(_note("Each known gap is explained by lwprof check --arch ARCH (in its notes) and in --format json", Severity.INFO))
+    for r in shown:
+        if r.note and r.status != "pass" and not (brief and r.status == "known gap"):
             lines.append(_note(f"{r.model} {r.quantity}: {r.note}", Severity.FAILURE if r.status == "fail" else Severity.INFO))
     return lines
 
@@ -576,7 +714,7 @@ def arch_grid(spec: Any) -> Grid:
     rows = tuple(
         (option_flag(opt.name, _type_name(opt.type)), _default_text(opt.default), _allowed(opt), opt.help) for opt in spec.options()
     )
-    columns = (Column("option"), Column("default"), Column("allowed values"), Column("meaning"))
+    columns = (Column("option"), Column("default", wrap=True), Column("allowed values", wrap=True), Column("meaning", wrap=True))
     axis, values = spec.compare_axis
     notes = [
         f"paper: {spec.paper}",

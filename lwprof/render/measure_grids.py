@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lwprof.records import CONVENTIONS, Comparison, ModelProfile
-from lwprof.render.grid import Column, Grid, _config_text, profile_title, shape_text
-from lwprof.units import human, human_bytes
+from lwprof.records import CONVENTIONS, Comparison, ModelProfile, Note, Severity
+from lwprof.render.grid import Column, Grid, _config_text, profile_title, shape_text, timing_notes
+from lwprof.units import human, human_bytes, human_seconds
 
-__all__ = ["expect_grid", "latency_grid", "memory_grid", "sweep_grid"]
+__all__ = ["expect_grid", "latency_grid", "latency_notes", "memory_grid", "sweep_grid"]
 
 
 def memory_grid(profile: ModelProfile) -> Grid:
@@ -27,14 +27,14 @@ def memory_grid(profile: ModelProfile) -> Grid:
     rows = []
     for r in profile.leaves():
         rows.append((r.name, r.category, shape_text(r.output_shape), r.activation_elements * bpe, r.read_elements * bpe, r.write_elements * bpe, r.macs, r.intensity(bpe)))
-    columns = (
+    columns = (  # a narrow terminal drops output shape, MACs, output bytes, type, written, read, in that order
         Column("layer", key="name"),
-        Column("type", key="category"),
-        Column("output shape", key="output_shape"),
-        Column(f"output bytes ({profile.dtype})", "count", "output_bytes"),
-        Column("read bytes", "count", "read_bytes"),
-        Column("written bytes", "count", "write_bytes"),
-        Column("MACs", "count", "macs"),
+        Column("type", key="category", priority=3),
+        Column("output shape", key="output_shape", priority=6),
+        Column(f"output ({profile.dtype})", "bytes", "output_bytes", priority=4),
+        Column("read", "bytes", "read_bytes", priority=1),
+        Column("written", "bytes", "write_bytes", priority=2),
+        Column("MACs", "count", "macs", priority=5),
         Column("MACs/byte", "float", "intensity"),
     )
     traffic = profile.traffic_bytes
@@ -44,71 +44,107 @@ def memory_grid(profile: ModelProfile) -> Grid:
         if traffic
         else "Memory traffic: 0 bytes",
         f"Peak activation memory: {human_bytes(profile.peak_activation_bytes or 0)} (tensors alive at once, input and shortcuts included)",
-        "Traffic = inputs + weights read + outputs written per layer (ShuffleNet V2's memory access cost, Sec. 2)",
+        "Traffic = inputs + weights read + outputs written per layer (ShuffleNet V2's memory access cost, Sec. 2); "
+        "bytes in binary units (KiB = 1024 bytes), exports in bytes",
     ]
     title = profile_title(profile, "memory")
     return Grid(title, columns, tuple(rows), total, tuple(notes))
 
 
 def latency_grid(result: Any, top: int | None = None) -> Grid:
-    """Per layer measured time next to MACs: share, achieved MAC/s, rank by time and by MACs.
+    """Per layer measured time (median and IQR) next to MACs: shares, achieved MAC/s, rank by
+    time and by MACs; the notes have the end-to-end time, the per-layer sum and any warning.
 
     Args:
         result: A :class:`lwprof.latency.LatencyResult`.
-        top: Show only the ``top`` slowest layers (all when None), in execution order.
+        top: Show only the ``top`` slowest layers, slowest first (all, in execution order, when None).
     """
     layers = list(result.layers)
     if top is not None:
-        keep = {t.name for t in sorted(layers, key=lambda t: t.rank_time)[:top]}
-        layers = [t for t in layers if t.name in keep]
+        layers = sorted(layers, key=lambda t: t.rank_time)[:top]
     total_macs = result.profile.macs
     rows = tuple(
-        (t.name, t.category, t.macs, t.macs / total_macs if total_macs else None, t.median_s * 1e3, t.share, t.macs_per_s / 1e9, t.rank_time, t.rank_macs)
+        (t.name, t.category, t.macs, t.macs / total_macs if total_macs else None, t, t.iqr_s * 1e3, t.share, t.macs_per_s / 1e9, t.rank_time, t.rank_macs)
         for t in layers
     )
-    columns = (
+    columns = (  # a narrow terminal drops rank by time, GMAC/s, rank by MACs, MACs, time %, type, in that order
         Column("layer", key="name"),
-        Column("type", key="category"),
-        Column("MACs", "count", "macs"),
-        Column("MACs %", "share", "macs_share"),
-        Column("time (ms)", "float", "time_ms"),
-        Column("time %", "share", "time_share"),
-        Column("GMAC/s", "float", "gmacs_per_s"),
-        Column("rank by time", "count", "rank_time"),
-        Column("rank by MACs", "count", "rank_macs"),
+        Column("type", key="category", priority=2),
+        Column("MACs", "count", "macs", priority=4),
+        Column("MACs %", "share", "macs_share", priority=1),
+        Column("time ms (IQR)", "ms", "time_ms"),
+        Column("time IQR (ms)", "ms", "time_iqr_ms", only="export"),
+        Column("time %", "share", "time_share", priority=3),
+        Column("GMAC/s", "float", "gmacs_per_s", priority=6),
+        Column("rank by time", "count", "rank_time", priority=7),
+        Column("rank by MACs", "count", "rank_macs", priority=5),
     )
-    notes = [
-        f"End to end: median {result.median_s * 1e3:.2f} ms (interquartile range {result.spread_s * 1e3:.2f} ms) over {result.repeats} runs "
-        f"after {result.warmup} warm-up, {result.threads} thread(s), batch {result.input_shape[0]}; {result.macs_per_s / 1e9:.2f} GMAC/s overall",
-        "By layer type (share of MACs vs share of time): "
-        + "; ".join(
-            f"{cat} {100 * m / total_macs if total_macs else 0:.1f}% vs {100 * s / max(sum(t.median_s for t in result.layers), 1e-12):.1f}%"
-            for cat, (m, s) in result.by_category().items()
-        ),
-        "Per-layer times come from forward hooks in a separate set of runs; they include hook overhead.",
+    what = f"the {len(layers)} slowest of {len(result.layers)} layers, slowest first" if top is not None else f"{len(layers)} layers in execution order"
+    title = f"{profile_title(result.profile, 'latency on this CPU')}: {what}"
+    return Grid(title, columns, rows, None, tuple(latency_notes(result)))
+
+
+def latency_notes(result: Any) -> list[Note]:
+    """The end-to-end time with its spread, the per-layer sum beside it, shares by layer type,
+    and a warning (with the remedy) for whatever makes the numbers less trustworthy."""
+    timing = result.timing
+    noisy_spread = timing.NOISY_SPREAD
+    total_macs = result.profile.macs
+    lines = [
+        Note(
+            Severity.INFO,
+            f"End to end: median {human_seconds(timing.median_s)}, interquartile range {human_seconds(timing.iqr_s)} ({100 * timing.relative_spread:.0f}% of the median) "
+            f"over {timing.runs} runs after {result.warmup} warm-up, {result.threads} thread(s), batch {result.input_shape[0]}; "
+            f"{result.macs_per_s / 1e9:.2f} GMAC/s overall",
+        )
     ]
-    title = profile_title(result.profile, "latency on this CPU")
-    return Grid(title, columns, rows, None, tuple(notes))
+    if result.layers:
+        runs = len(result.layers[0].times_s) or "?"
+        ratio = result.layers_sum_s / timing.median_s if timing.median_s > 0 else 0.0
+        lines.append(
+            Note(
+                Severity.INFO,
+                f"Per layer: median and (interquartile range) of {runs} passes timed with forward hooks (hook overhead included); "
+                f"the layers add up to {human_seconds(result.layers_sum_s)} = {ratio:.2f}x the end-to-end median",
+            )
+        )
+        busy = sum(t.median_s for t in result.layers) or 1e-12
+        lines.append(
+            Note(
+                Severity.INFO,
+                "By layer type (share of MACs vs share of time): "
+                + "; ".join(f"{cat} {100 * m / total_macs if total_macs else 0:.1f}% vs {100 * sec / busy:.1f}%" for cat, (m, sec) in result.by_category().items()),
+            )
+        )
+        noisy = result.noisy_layers()
+        if noisy:
+            lines.append(Note(Severity.INFO, f"{len(noisy)} of {len(result.layers)} layers vary by more than {100 * noisy_spread:.0f}% between passes (IQR / median): their times are rough"))
+    lines += [Note(Severity.WARNING, f"Warning: {w}") for w in result.warnings()]
+    return lines
 
 
-def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mapping[str, float] | None = None) -> Grid:
+def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mapping[str, Any] | None = None) -> Grid:
     """A sweep as a table: a 2-D grid for two varied options, one row per variant otherwise.
 
     Args:
         comparison: The variants (every combination of the varied options).
-        quantity: "macs", "params" or "latency" (median ms; needs ``latencies``).
-        latencies: Median seconds per variant label.
+        quantity: "macs", "params" or "latency" (median ms and IQR; needs ``latencies``).
+        latencies: Per variant label, its end-to-end :class:`~lwprof.latency.timing.Timing`.
     """
-    unit = {"macs": "MACs", "params": "params", "latency": "latency (ms)"}[quantity]
+    unit = {"macs": "MACs", "params": "params", "latency": "latency, median ms (IQR)"}[quantity]
 
     def value(v: Any) -> Any:
         if quantity == "latency":
-            return None if latencies is None else latencies.get(v.label, 0.0) * 1e3
+            return None if latencies is None else latencies.get(v.label)
         return getattr(v.profile, quantity)
 
-    kind = "float" if quantity == "latency" else "count"
+    kind = "ms" if quantity == "latency" else "count"
     fixed = {k: val for k, val in comparison.baseline.config.items() if k not in comparison.vary}
     title = f"{comparison.arch}: {unit} over {' x '.join(comparison.vary)} (fixed: {_config_text(fixed)})"
+    notes: list[Any] = timing_notes(latencies) if latencies is not None else []
+    if quantity == "latency" and len(comparison.vary) == 2:
+        notes.append(Note(Severity.INFO, "Exports of this grid hold the medians; --format json has every run"))
+    notes.append(Note(Severity.CONVENTION, f"Conventions: {CONVENTIONS}"))
     if len(comparison.vary) == 2:
         (row_key, row_values), (col_key, col_values) = comparison.vary.items()
         columns = (Column(f"{row_key} \\ {col_key}", key=row_key), *(Column(str(c), kind, f"{col_key}={c}") for c in col_values))
@@ -116,17 +152,18 @@ def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mappin
         for i, rv in enumerate(row_values):
             cells = [value(v) for v in comparison.variants[i * len(col_values) : (i + 1) * len(col_values)]]
             rows.append((str(rv), *cells))
-        return Grid(title, columns, tuple(rows), None, (f"Conventions: {CONVENTIONS}",))
+        return Grid(title, columns, tuple(rows), None, tuple(notes))
     columns = [Column("variant", key="label"), Column("params", "count", "params"), Column("MACs", "count", "macs")]
     if latencies is not None:
-        columns.append(Column("latency (ms)", "float", "latency_ms"))
+        columns += [Column("latency ms (IQR)", "ms", "latency_ms"), Column("latency IQR (ms)", "ms", "latency_iqr_ms", only="export")]
     rows = []
     for v in comparison.variants:
         row: list[Any] = [v.label, v.profile.params, v.profile.macs]
         if latencies is not None:
-            row.append(latencies.get(v.label, 0.0) * 1e3)
+            timing = latencies.get(v.label)
+            row += [timing, timing.iqr_s * 1e3 if timing is not None else None]
         rows.append(tuple(row))
-    return Grid(title, tuple(columns), tuple(rows), None, (f"Conventions: {CONVENTIONS}",))
+    return Grid(title, tuple(columns), tuple(rows), None, tuple(notes))
 
 
 def expect_grid(results: Sequence[Any], path: str = "") -> Grid:
@@ -137,7 +174,7 @@ def expect_grid(results: Sequence[Any], path: str = "") -> Grid:
         Column("quantity", key="quantity"),
         Column("expected", key="expected"),
         Column("measured", "count", "measured"),
-        Column("difference", "count", "difference"),
+        Column("difference", "count", "difference", priority=1),
         Column("status", "status", "status"),
     )
     failed = [r for r in results if r.status == "fail"]

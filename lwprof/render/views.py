@@ -56,18 +56,35 @@ def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, *
     return Output(lambda: t.grid_view(grid()), grid, lambda: summary_dict(profile, published, depth))
 
 
-def compare_output(comparison: Comparison, published: Sequence[Any], *, by_type: bool = False) -> Output:
-    """Variants side by side; ``by_type``: MACs by layer type per variant (the export's one table)."""
-    grid = (lambda: g.compare_category_grid(comparison)) if by_type else (lambda: g.compare_grid(comparison, published))
-    return Output(lambda: t.compare_view(comparison, published), grid, lambda: compare_dict(comparison, published))
+def compare_output(comparison: Comparison, published: Sequence[Any], *, by_type: bool = False, latencies: Mapping[str, Any] | None = None) -> Output:
+    """Variants side by side; ``by_type``: MACs by layer type per variant (the export's one
+    table); ``latencies``: each variant's end-to-end timing (``compare --bench``)."""
+    grid = (lambda: g.compare_category_grid(comparison)) if by_type else (lambda: g.compare_grid(comparison, published, latencies))
+
+    def data() -> dict[str, Any]:
+        out = compare_dict(comparison, published)
+        if latencies is not None:
+            _add_latencies(out, latencies)
+        return out
+
+    return Output(lambda: t.compare_view(comparison, published, latencies), grid, data)
+
+
+def _add_latencies(out: dict[str, Any], latencies: Mapping[str, Any]) -> None:
+    for variant in out["variants"]:
+        timing = latencies.get(variant["label"])
+        variant["latency_s"] = timing.median_s if timing is not None else None
+        variant["latency"] = timing.to_dict() if timing is not None else None
 
 
 def layer_output(variants: LayerComparison) -> Output:
     return Output(lambda: t.layer_view(variants), lambda: g.layer_grid(variants), lambda: layer_dict(variants))
 
 
-def check_output(results: Sequence[Any]) -> Output:
-    return Output(lambda: t.check_view(results), lambda: g.check_grid(results), lambda: check_dict(results))
+def check_output(results: Sequence[Any], *, problems_only: bool = False) -> Output:
+    """Paper checks; ``problems_only`` trims the rich table to the summary line and the checks
+    that did not pass (exports and JSON keep every check)."""
+    return Output(lambda: t.check_view(results, problems_only=problems_only), lambda: g.check_grid(results), lambda: check_dict(results))
 
 
 def expect_output(results: Sequence[Any], path: str) -> Output:
@@ -77,19 +94,21 @@ def expect_output(results: Sequence[Any], path: str) -> Output:
 
 
 def bench_output(result: Any, top: int | None) -> Output:
+    """Per-layer latency (``top``: the slowest N, slowest first) and the end-to-end time."""
     grid = mg.latency_grid(result, top)
     return Output(lambda: t.grid_view(grid), lambda: grid, result.to_dict)
 
 
 def sweep_output(comparison: Comparison, quantity: str, latencies: Mapping[str, Any] | None) -> Output:
+    """A sweep's grid (2-D for two varied options, in blocks of columns on a narrow terminal);
+    ``latencies``: each variant's end-to-end timing (``sweep --bench``)."""
     grid = mg.sweep_grid(comparison, quantity, latencies)
 
     def data() -> dict[str, Any]:
         out = compare_dict(comparison, None)
         out["conventions"] = CONVENTIONS
         if latencies is not None:
-            for variant in out["variants"]:
-                variant["latency_s"] = latencies[variant["label"]]
+            _add_latencies(out, latencies)
         return out
 
-    return Output(lambda: t.grid_view(grid), lambda: grid, data)
+    return Output(lambda: t.grid_view(grid, pivot=len(comparison.vary) == 2), lambda: grid, data)
