@@ -22,6 +22,7 @@ from lwprof.cli_support import (
     RUN_PANEL,
     ArchArg,
     Batch,
+    CalibrationOpt,
     Device,
     DeviceKind,
     Dtype,
@@ -33,14 +34,17 @@ from lwprof.cli_support import (
     Kwargs,
     OutputOpt,
     PlotOpt,
+    PredictOpt,
     arch_options,
     emit,
     exit_on,
     handles_errors,
     plot_to,
+    predictor,
     progress,
     targets,
 )
+from lwprof.cli_predict import register as register_prediction_commands
 from lwprof.errors import LwprofError
 from lwprof.render.console import Format
 
@@ -110,6 +114,7 @@ def summary(
     max_macs: Annotated[str | None, typer.Option("--max-macs", help="Budget: exit 1 when MACs exceed it (k, M, G accepted: 300M).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     max_params: Annotated[str | None, typer.Option("--max-params", help="Budget: exit 1 when params exceed it (e.g. 3.5M).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     dtype: DtypeOpt = Dtype.FP32,
+    predict: PredictOpt = False, calibration: CalibrationOpt = None,  # fmt: skip
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -130,22 +135,24 @@ def summary(
     * `lwprof summary shufflenet --groups 8 --by-type --no-fvcore`: totals by layer type.
     * `lwprof summary ghostnet --format json -o ghostnet.json`: every layer, exact integers.
     * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic per layer.
+    * `lwprof summary mobilenet --predict`: predicted ms per layer on this CPU (after `lwprof calibrate`).
     * `lwprof summary my_net.py:Net --input-size 3,224,224 --max-macs 300M`: a user model under a budget.
     * `lwprof summary flow.py:Flow --input-size 3,64,64 --input-size 3,64,64`: a model with two inputs.
     """
     from lwprof import api
     from lwprof.expect import over_budget, parse_budgets
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_layers
 
     targets(output, force, plot)
     budgets = parse_budgets(macs=max_macs, params=max_params)
+    price = predictor(predict, calibration)
     with progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
         profile = api.profile(
             arch, inputs=input_size or None, batch=batch, device=device.value, crosscheck=fvcore, strict=strict, dtype=dtype.value, kwargs=kwargs, **(options or {})
         )
-    emit(fmt, views.summary_output(profile, api.published(profile), depth=depth, by_type=by_type, memory=memory), output, force)
+    emit(fmt, pg.summary_output(profile, api.published(profile), price, depth=depth, by_type=by_type, memory=memory), output, force)
     plot_to(lambda path, f: plot_layers(profile, path, force=f), plot, force)
     exit_on(over_budget(profile, budgets))
 
@@ -164,6 +171,7 @@ def compare(
     fvcore: Fvcore = True,
     by_type: Annotated[bool, typer.Option("--by-type", help="Exports (csv, tsv, markdown) hold the MACs by layer type per variant instead of the variants table.", rich_help_panel=OUT_PANEL)] = False,
     dtype: DtypeOpt = Dtype.FP32,
+    predict: PredictOpt = False, calibration: CalibrationOpt = None,  # fmt: skip
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -182,14 +190,16 @@ def compare(
     * `lwprof compare shufflenet --vary groups=1,2,3,4,8 --vary scale=0.5,1`: every combination.
     * `lwprof compare ghostnet --format csv -o ghostnet.csv`: exact integers for a spreadsheet.
     * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: your model beside MobileNetV1.
+    * `lwprof compare shufflenet --predict --no-fvcore`: predicted latency of each variant, nothing run.
     """
     from lwprof import api
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_variants
     from lwprof.resolve import is_user_spec, parse_spec, parse_vary
 
     targets(output, force, plot)
     axes = parse_vary(vary or [])
+    price = predictor(predict, calibration)
     with progress("profiling + cross-check" if fvcore else "profiling") as step:
         if len(specs) > 1 or is_user_spec(parse_spec(specs[0])[0]):
             if axes or options:
@@ -198,7 +208,7 @@ def compare(
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
     published = [api.published(v.profile) for v in comparison.variants]
-    emit(fmt, views.compare_output(comparison, published, by_type=by_type), output, force)
+    emit(fmt, pg.compare_output(comparison, published, price, by_type=by_type), output, force)
     plot_to(lambda path, f: plot_variants(comparison, path, force=f), plot, force)
 
 
@@ -317,6 +327,7 @@ def bench(
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
     threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, slowest first.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
+    predict: PredictOpt = False, calibration: CalibrationOpt = None,  # fmt: skip
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -334,15 +345,17 @@ def bench(
     * `lwprof bench mobilenet`
     * `lwprof bench shufflenet --groups 8 --threads 1 --top 10`
     * `lwprof bench mobilenet --plot roofline.png`
+    * `lwprof bench ghostnet --predict`: predicted next to measured, per layer and end to end.
     """
     from lwprof import api
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_roofline
 
     targets(output, force, plot)
+    price = predictor(predict, calibration, threads)
     with progress("timing") as step:
         result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
-    emit(fmt, views.bench_output(result, top), output, force)
+    emit(fmt, pg.bench_output(result, top, price), output, force)
     plot_to(lambda path, f: plot_roofline(result, path, force=f), plot, force)
 
 
@@ -355,6 +368,7 @@ def sweep(
     quantity: Annotated[str, typer.Option("--quantity", help="What the grid shows: macs, params or latency (needs --bench).")] = "macs",
     with_bench: Annotated[bool, typer.Option("--bench", help="Also measure each variant's latency on this CPU (slow).")] = False,
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench.")] = 10,
+    predict: PredictOpt = False, calibration: CalibrationOpt = None,  # fmt: skip
     plot: PlotOpt = None,
     fmt: FormatOpt = Format.TABLE,
     output: OutputOpt = None,
@@ -371,26 +385,31 @@ def sweep(
     * `lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128`: Tables 6-7 as one grid.
     * `lwprof sweep shufflenet --groups 1,2,3,4,8 --shuffle true,false --quantity params`
     * `lwprof sweep ghostnet --width 0.5,1,1.3 --bench --quantity latency`
+    * `lwprof sweep mobilenet --alpha 1,0.5 --resolution 224,160 --predict`: and a grid of predicted ms.
     """
     from lwprof import api
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_sweep
     from lwprof.resolve import split_sweep
 
     targets(output, force, plot)
     if quantity not in ("macs", "params", "latency"):
         raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
-    if quantity == "latency" and not with_bench:
-        raise LwprofError("--quantity latency needs --bench")
+    if quantity == "latency" and not (with_bench or predict or calibration):
+        raise LwprofError("--quantity latency needs --bench (measured) or --predict")
     axes, fixed = split_sweep(options or {})
+    price = predictor(predict, calibration)
     with progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
     latencies = None
     if with_bench:
         with progress("timing") as step:
             latencies = api.time_variants(comparison, repeats=repeats, progress=step)
-    emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force)
+    emit(fmt, pg.sweep_output(comparison, quantity, latencies, price), output, force)
     plot_to(lambda path, f: plot_sweep(comparison, path, quantity, force=f), plot, force)
+
+
+register_prediction_commands(app)  # lwprof calibrate and lwprof fit (lwprof/cli_predict.py)
 
 
 def main() -> None:
