@@ -131,6 +131,19 @@ def test_retarget_equals_a_real_walk_record_by_record(arch: str, options: dict) 
         assert moved.config["resolution"] == resolution and moved.input_shape == real.input_shape
 
 
+@pytest.mark.parametrize("arch", [spec.name for spec in list_architectures()])
+def test_profiles_built_without_weight_initialisation_are_identical(arch: str) -> None:
+    from torch import nn
+
+    from lwprof.latency.fit import skip_init
+
+    with skip_init():
+        fast = lwprof.profile(arch, resolution=96)
+    assert nn.Linear.reset_parameters.__name__ == "reset_parameters"  # restored
+    slow = lwprof.profile(arch, resolution=96)
+    assert same_counts(fast, slow) == "" and fast.peak_activation_elements == slow.peak_activation_elements and fast.buffers == slow.buffers
+
+
 def test_same_counts_names_the_first_difference() -> None:
     a, b = lwprof.profile("mobilenet", resolution=224), lwprof.profile("mobilenet", resolution=192)
     assert "input_shape" in same_counts(a, b)

@@ -144,6 +144,21 @@ def test_prediction_of_a_small_model_by_hand() -> None:
     assert pred.overhead_s == pytest.approx(module)
 
 
+def test_in_network_extra_is_added_to_every_leaf() -> None:
+    """The network kind: per leaf call and per byte of its traffic, on top of its own kind."""
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU())
+    p = walk(model, (1, 3, 8, 8))
+    plain = predict_profile(p, make_calibration())
+    extra = predict_profile(p, make_calibration(network={"calls": 5e-6, "bytes": 1e-11}))
+    traffic = [(192 + 216 + 512) * 4, (512 + 16 + 512) * 4, (512 + 512) * 4]  # conv, BatchNorm, ReLU
+    assert extra.total_s - plain.total_s == pytest.approx(3 * 5e-6 + sum(traffic) * 1e-11)
+    assert extra.layers[1].seconds - plain.layers[1].seconds == pytest.approx(5e-6 + traffic[1] * 1e-11)
+    assert extra.overhead_s == plain.overhead_s  # parents pay no in-network extra
+    row = design_row(p, 4)
+    assert row["network", "calls"] == 3 and row["network", "bytes"] == sum(traffic)
+    assert ("network", "calls") not in design_row(p, 4, in_network=False)
+
+
 def test_prediction_prices_a_concat_in_a_forward() -> None:
     class Cat(nn.Module):
         def __init__(self) -> None:
@@ -163,7 +178,7 @@ def test_prediction_prices_a_concat_in_a_forward() -> None:
 @pytest.mark.parametrize("arch", ["mobilenet_v1", "mobilenet_v2", "shufflenet_v1", "shufflenet_v2", "ghostnet", "mobilenet_v3_small"])
 def test_prediction_equals_the_fits_design_row(arch: str) -> None:
     """The fast pricing in predict_profile and the fit's design rows (record_terms) are one model."""
-    cal = make_calibration()
+    cal = make_calibration(network={"calls": 4e-6, "bytes": 2e-11})
     p = lwprof.profile(arch, resolution=96)
     row = design_row(p, 4)
     by_row = sum(v * cal.kinds[k].coefficients.get(f, 0.0) for (k, f), v in row.items())

@@ -6,9 +6,10 @@ span the zoo's layers, from 112x112 stems to 1x1 squeeze-excitation convs. Its f
 from lwprof's own walk of the module (the same records a profile has), its time from
 :func:`~lwprof.latency.timing.time_call`: repeated until the spread is small, and flagged
 when it is not. Every module runs on several copies in turn, so that its weights and inputs
-are no warmer in the caches than in a network. The joint fit
-(:func:`lwprof.latency.costmodel.fit`) turns them into per-kind peaks, bandwidths and
-overheads.
+are no warmer in the caches than in a network. A dozen random networks built from the zoo's
+blocks (:func:`random_network`, never a zoo configuration) are timed end to end, for what a
+layer costs more in a network than alone. The joint fit (:func:`lwprof.latency.costmodel.fit`)
+turns them all into per-kind peaks, bandwidths and overheads.
 
 ``quick=True`` runs about a third of the sizes with fewer runs (a smoke test, or a first look).
 """
@@ -38,6 +39,7 @@ __all__ = ["CALIBRATION_DTYPES", "Case", "calibrate", "cases"]
 CALIBRATION_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 RUN_S = 0.002  # each timed run calls the module this long (several calls when it is quick)
+NETWORKS = 12  # random networks timed end to end, for what a layer costs more in a network than alone
 COLD_BYTES = 8 * 2**20  # copies of a module and its input cycled through: at least this much data
 
 
@@ -81,6 +83,58 @@ def _shuffle(groups: int) -> Callable[[], nn.Module]:
         return ChannelShuffle(groups)
 
     return make
+
+
+def _round8(x: float) -> int:
+    return max(8, int(x + 4) // 8 * 8)
+
+
+def random_network(seed: int) -> tuple[Callable[[], nn.Module], tuple[int, ...], str]:
+    """A random lightweight CNN from the zoo's building blocks: its factory, input shape and label.
+
+    A 3x3 stem (and a max pool, sometimes), then 3 to 5 stages of 1 to 6 blocks each (depthwise-separable pairs, inverted
+    residuals with or without SE, ghost bottlenecks, ShuffleNet V1 and V2 units, grouped 3x3
+    convs), channels growing 1.5x or 2x per stage in multiples of 8 from 8 to 32, at a random
+    resolution; global pooling and a classifier. Never a zoo configuration: it calibrates what
+    a layer costs more inside a network than alone.
+    """
+    import random
+
+    rng = random.Random(1000 + seed)
+    resolution = rng.choice((96, 128, 160, 192, 224))
+    stem = rng.choice((8, 16, 24, 32))
+    pool = rng.random() < 0.3
+    plan, c = [], stem
+    for _ in range(rng.randint(3, 5)):
+        kind = rng.choice(("dwsep", "inverted", "ghost", "shufflev2", "shufflev1", "grouped"))
+        out = _round8(c * rng.choice((1.5, 2.0)))
+        for i in range(rng.randint(1, 6)):
+            plan.append((kind, c, out, 2 if i == 0 else 1, rng.choice((3, 5)), rng.random() < 0.4, rng.choice((3, 6))))
+            c = out
+    kinds = "-".join(dict.fromkeys(p[0] for p in plan))
+
+    def make() -> nn.Module:
+        from lwprof.architectures.blocks import ConvKind, GhostBottleneck, InvertedResidual, ShuffleUnit, ShuffleV2Unit, conv_bn_act, conv_unit
+
+        layers: list[nn.Module] = [conv_bn_act(3, stem, 3, 2)] + ([nn.MaxPool2d(3, 2, 1)] if pool else [])
+        for kind, cin, cout, stride, k, se, t in plan:
+            if kind == "dwsep":
+                layers.append(conv_unit(ConvKind.DWSEP, cin, cout, 3, stride))
+            elif kind == "inverted":
+                layers.append(InvertedResidual(cin, cout, stride, cin * t, k, nn.Hardswish if se else nn.ReLU6, se))
+            elif kind == "ghost":
+                layers.append(GhostBottleneck(cin, cin * t, cout, k, stride, se))
+            elif kind == "shufflev2":
+                layers.append(ShuffleV2Unit(cin, cout, stride))
+            elif kind == "shufflev1":
+                g = next(g for g in (8, 4, 2, 1) if (cout // 4) % g == 0 and (cout - cin if stride == 2 else cout) % g == 0 and cin % g == 0)
+                layers.append(ShuffleUnit(cin, cout, stride, g))
+            else:
+                layers.append(conv_unit(ConvKind.GROUPED, cin, cout, 3, stride, 4))
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 1000)]
+        return nn.Sequential(*layers)
+
+    return make, (1, 3, resolution, resolution), f"network {seed}: {len(plan)} blocks ({kinds}) at {resolution}"
 
 
 def cases(quick: bool = False) -> list[Case]:
@@ -150,6 +204,9 @@ def cases(quick: bool = False) -> list[Case]:
         add("module", f"sequential of {n} identities", (lambda k=n: nn.Sequential(*(nn.Identity() for _ in range(k)))), (1, 64, 28, 28))
     for op, c, hw in [("add", 24, 56), ("add", 64, 28), ("add", 160, 7), ("add", 16, 112), ("mul", 72, 56), ("mul", 480, 14), ("cat", 58, 28), ("cat", 240, 14), ("cat", 8, 112), ("relu", 240, 28)]:
         add("functional", f"{op} {c} {hw}x{hw}", (lambda o=op: _Glue(o)), (1, c, hw, hw))
+    for seed in range(4 if quick else NETWORKS):
+        make, shape, label = random_network(seed)
+        add("network", label, make, shape)
     if quick:  # every third size of each kind, and every case of the kinds with few
         seen: dict[str, int] = {}
         kept = []
@@ -168,6 +225,7 @@ def calibrate(
     quick: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     selection: list[Case] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> Calibration:
     """Runs the micro-benchmarks on this CPU and fits the cost model.
 
@@ -177,6 +235,8 @@ def calibrate(
         quick: About a third of the sizes, fewer runs.
         progress: Called before each benchmark with (label, index, total).
         selection: Run these cases instead of :func:`cases` (tests).
+        clock: The timer (``time.process_time`` at one thread measures CPU time, which
+            another process's load does not inflate; studies use it on shared machines).
 
     Returns:
         The calibration (not saved: :func:`lwprof.api.calibrate` saves it).
@@ -201,7 +261,7 @@ def calibrate(
             for i, case in enumerate(todo):
                 if progress:
                     progress(case.label, i, len(todo))
-                results.append(_run(case, CALIBRATION_DTYPES[dtype], BYTES_PER_ELEMENT[dtype], quick))
+                results.append(_run(case, CALIBRATION_DTYPES[dtype], BYTES_PER_ELEMENT[dtype], quick, clock))
         if progress:
             progress("fitting", len(todo), len(todo))
     finally:
@@ -211,12 +271,12 @@ def calibrate(
     return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick)
 
 
-def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool) -> Benchmark:
+def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, clock: Callable[[], float] = time.perf_counter) -> Benchmark:
     """Profiles one case (its features) and times it (its seconds per call)."""
     with torch.device("meta"):
         meta = case.make()
     profile = walk(meta, case.shape)
-    row = design_row(profile, bpe)
+    row = design_row(profile, bpe, in_network=case.kind == "network")
     footprint = max(1, (sum(p.numel() for p in meta.parameters()) + math.prod(case.shape) + (profile.root.activation_elements or 0)) * bpe)
     copies = max(1, min(16, math.ceil(COLD_BYTES / footprint)))
     pairs = []
@@ -227,10 +287,10 @@ def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool) -> Benchmark:
     cycle = _cycle(pairs)
     first = next(cycle)
     first[0](first[1])  # warm the kernel and allocator caches
-    probe = time.perf_counter()
+    probe = clock()
     for module, x in pairs:
         module(x)
-    per_call = max((time.perf_counter() - probe) / len(pairs), 1e-7)
+    per_call = max((clock() - probe) / len(pairs), 1e-7)
     inner = max(1, round(RUN_S / per_call))
 
     def run() -> None:
@@ -239,7 +299,7 @@ def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool) -> Benchmark:
             module(x)
 
     repeats, most = (3, 9) if quick else (7, 35)
-    timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=0.25 if quick else 1.0)
+    timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=0.25 if quick else 1.0, clock=clock)
     return Benchmark(case.kind, case.label, row_keys(row), timing.median_s / inner, timing.iqr_s / inner, timing.runs, timing.noisy, timing.min_s / inner)
 
 

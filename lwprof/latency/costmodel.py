@@ -16,6 +16,13 @@ cost of calling a parent module: ``Sequential``, a block) and ``functional`` (th
 parent's own ``forward`` runs: residual adds, concats, the SE scale; their count and the
 elements they write come from the walk). A model's time is the sum over its records.
 
+One kind covers what isolated micro-benchmarks cannot see: ``network``, the extra a layer
+costs inside a network rather than called again and again alone (its weights and the
+kernel's code are no longer warm in the caches; its output is fresh memory the allocator may
+have to fault in), per leaf call and per byte of traffic. It is fitted on random networks
+assembled from the zoo's building blocks (never a zoo configuration), timed end to end, and
+added to every leaf of every prediction.
+
 This is a roofline with the terms *added* instead of maxed: eager PyTorch on a CPU runs one
 kernel at a time and overlaps little of a kernel's arithmetic with its memory traffic or its
 Python dispatch, and the sum is linear in its coefficients, so it is fitted exactly (no
@@ -85,6 +92,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "view": ("Flatten, Identity, Dropout at inference: the call only", ("calls",)),
     "module": ("calling a parent module (Sequential, a block)", ("calls",)),
     "functional": ("aten ops in a parent's own forward: adds, concats, the SE scale", ("calls", "bytes")),
+    "network": ("what a layer costs more inside a network than alone: per leaf call and byte of traffic", ("calls", "bytes")),
 }
 
 _CATEGORY_KINDS = {
@@ -151,8 +159,16 @@ def record_terms(record: LayerRecord, bytes_per_element: int) -> list[tuple[str,
     return terms
 
 
-def design_row(profile: ModelProfile, bytes_per_element: int) -> dict[tuple[str, str], float]:
-    """A profile's total of every (kind, feature) pair: its row in the fit's design matrix."""
+def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool = True) -> dict[tuple[str, str], float]:
+    """A profile's total of every (kind, feature) pair: its row in the fit's design matrix.
+
+    Args:
+        profile: The profile.
+        bytes_per_element: Element size of the byte features.
+        in_network: Add the ``network`` kind's features (every leaf call and its traffic): true
+            for a model, false for an isolated micro-benchmark, which by design measures a
+            layer alone (the same module called again and again).
+    """
     row: dict[tuple[str, str], float] = {}
     for record in profile.layers:
         for kind, feats, _ in record_terms(record, bytes_per_element):
@@ -160,6 +176,10 @@ def design_row(profile: ModelProfile, bytes_per_element: int) -> dict[tuple[str,
                 value = feats.get(name, 0.0)
                 if value:
                     row[kind, name] = row.get((kind, name), 0.0) + value
+            if in_network and record.is_leaf:
+                for name in ("calls", "bytes"):
+                    if feats.get(name):
+                        row["network", name] = row.get(("network", name), 0.0) + feats[name]
     return row
 
 

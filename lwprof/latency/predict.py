@@ -2,8 +2,9 @@
 
 Torch-free and fast (a few microseconds per record), so that ``lwprof fit`` can price hundreds
 of configurations. The model (:mod:`lwprof.latency.costmodel`): every leaf layer costs its
-kind's per-call overhead plus MACs / peak plus bytes / bandwidth; every parent module costs one
-Python module call plus the aten ops of its own forward (residual adds, concats). The model's
+kind's per-call overhead plus MACs / peak plus bytes / bandwidth, plus what a layer costs more
+inside a network than alone (the ``network`` kind); every parent module costs one Python module
+call plus the aten ops of its own forward (residual adds, concats). The model's
 predicted latency is the sum; :attr:`Prediction.by_record` gives every record's subtree.
 
 Spearman's rank correlation (:func:`spearman`) compares a prediction's per-layer order with
@@ -98,6 +99,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
         )
     bpe = calibration.bytes_per_element
     rates = _rates(calibration)
+    extra_call, extra_byte = rates["network"][0], rates["network"][3]
     own: dict[str, float] = {}
     leaves: list[LayerPrediction] = []
     overhead = 0.0
@@ -108,7 +110,8 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
         if record.is_leaf:
             kind, guess = leaf_kind(record)
             c = rates[kind]
-            seconds = c[0] * record.calls + c[1] * record.macs + c[2] * record.other_ops + c[3] * (record.read_elements + record.write_elements) * bpe
+            traffic = (record.read_elements + record.write_elements) * bpe
+            seconds = (c[0] + extra_call) * record.calls + c[1] * record.macs + c[2] * record.other_ops + (c[3] + extra_byte) * traffic
             leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess))
             if guess:
                 estimated[record.category] = estimated.get(record.category, 0) + 1

@@ -14,13 +14,14 @@ OVERRIDES = {
     "view": {"calls": 1e-6},
     "functional": {"calls": 3e-6, "bytes": 2e-10},
     "dwconv": {"calls": 20e-6, "macs": 1e-9, "bytes": 1e-10},  # depthwise: 10x slower per MAC than a 1x1 conv
+    "network": {},  # no in-network extra unless a test asks for it
 }
 
 
-def make_calibration(threads: int = 2, dtype: str = "fp32", scale: float = 1.0) -> Calibration:
+def make_calibration(threads: int = 2, dtype: str = "fp32", scale: float = 1.0, network: dict | None = None) -> Calibration:
     kinds = {}
     for kind, (_, features) in KINDS.items():
-        rates = OVERRIDES.get(kind, RATES)
+        rates = network if kind == "network" and network is not None else OVERRIDES.get(kind, RATES)
         kinds[kind] = KindCost({f: scale * rates.get(f, 0.0) for f in features}, benchmarks=3, median_error=0.02, max_error=0.05)
     return Calibration("test-machine", "Test CPU", threads, dtype, "0.0", kinds, (), "2026-01-01T00:00:00+00:00", 1.0)
 
