@@ -439,9 +439,8 @@ def fit(
     Raises:
         LwprofError: Bad ranges or budgets, an option given both fixed and varied, no calibration.
     """
-    from lwprof.latency import fit as search
     from lwprof.architectures.registry import get_architecture
-    from lwprof.latency.predict import predict_profile
+    from lwprof.latency import fit as search
     from lwprof.resolve import parse_spec
     from lwprof.units import parse_count
 
@@ -471,7 +470,7 @@ def fit(
     if budgets.max_latency_s is not None and not budgets.max_latency_s > 0:
         raise LwprofError(f"--max-latency must be positive, got {max_latency}")
     cal = _calibration(calibration, threads, "fp32")
-    return search.fit(spec.name, axes, fixed_options, lambda p: predict_profile(p, cal).total_s, budgets, objective=objective, batch=batch, calibration=cal.info(), progress=progress)
+    return search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)
 
 
 def _count(value: Any, flag: str, parse: Callable[[str], int]) -> int | None:

@@ -131,6 +131,20 @@ def test_retarget_equals_a_real_walk_record_by_record(arch: str, options: dict) 
         assert moved.config["resolution"] == resolution and moved.input_shape == real.input_shape
 
 
+@pytest.mark.parametrize("arch, options", CASES, ids=[f"{a}-{'-'.join(f'{k}{v}' for k, v in o.items())}" for a, o in CASES])
+def test_scaled_prices_exactly_what_a_retargeted_profile_costs(arch: str, options: dict) -> None:
+    from lwprof.latency.fit import Scaled
+
+    cal = make_calibration(network={"calls": 4e-6, "bytes": 2e-11})
+    reference = lwprof.profile(arch, resolution=224, **options)
+    scaled = Scaled(reference, 32, cal)
+    for resolution in (32, 97, 161, 224, 299):
+        moved = retarget(reference, resolution, 32)
+        params, macs, seconds = scaled.at(resolution)
+        assert (params, macs) == (moved.params, moved.macs) and isinstance(macs, int)
+        assert seconds == pytest.approx(predict_profile(moved, cal).total_s, rel=1e-9)
+
+
 @pytest.mark.parametrize("arch", [spec.name for spec in list_architectures()])
 def test_profiles_built_without_weight_initialisation_are_identical(arch: str) -> None:
     from torch import nn

@@ -190,9 +190,9 @@ def cases(quick: bool = False) -> list[Case]:
     for i, (c, hw) in enumerate(maps + [(72, 1), (960, 1), (16, 112), (40, 28), (120, 14), (2, 1)]):
         for kind, name, make in acts[i % 2 :: 2]:
             add(kind, f"{name} {c} {hw}x{hw}", make, (1, c, hw, hw))
-    for k, c, hw in [(3, 24, 112), (3, 8, 112), (3, 48, 56), (3, 24, 56), (3, 240, 28), (3, 480, 14), (2, 64, 56)]:
-        add("pool", f"maxpool{k}x{k} s2 {c} {hw}x{hw}", (lambda n=k: nn.MaxPool2d(n, 2, n // 2)), (1, c, hw, hw))
-        add("pool", f"avgpool{k}x{k} s2 {c} {hw}x{hw}", (lambda n=k: nn.AvgPool2d(n, 2, n // 2)), (1, c, hw, hw))
+    for k, c, hw in [(3, 24, 112), (3, 8, 112), (3, 48, 56), (3, 24, 56), (3, 240, 28), (3, 480, 14), (2, 64, 56), (3, 16, 112)]:
+        add("max_pool", f"maxpool{k}x{k} s2 {c} {hw}x{hw}", (lambda n=k: nn.MaxPool2d(n, 2, n // 2)), (1, c, hw, hw))
+        add("avg_pool", f"avgpool{k}x{k} s2 {c} {hw}x{hw}", (lambda n=k: nn.AvgPool2d(n, 2, n // 2)), (1, c, hw, hw))
     for c, hw in [(1024, 7), (72, 56), (480, 14), (120, 28), (960, 7), (16, 112), (1280, 7)]:
         add("global_pool", f"global avgpool {c} {hw}x{hw}", (lambda: nn.AdaptiveAvgPool2d(1)), (1, c, hw, hw))
     for g, c, hw in [(2, 116, 28), (3, 240, 28), (8, 384, 28), (2, 232, 14), (4, 544, 14), (3, 960, 7)]:
@@ -225,7 +225,6 @@ def calibrate(
     quick: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     selection: list[Case] | None = None,
-    clock: Callable[[], float] = time.perf_counter,
 ) -> Calibration:
     """Runs the micro-benchmarks on this CPU and fits the cost model.
 
@@ -235,8 +234,6 @@ def calibrate(
         quick: About a third of the sizes, fewer runs.
         progress: Called before each benchmark with (label, index, total).
         selection: Run these cases instead of :func:`cases` (tests).
-        clock: The timer (``time.process_time`` at one thread measures CPU time, which
-            another process's load does not inflate; studies use it on shared machines).
 
     Returns:
         The calibration (not saved: :func:`lwprof.api.calibrate` saves it).
@@ -261,7 +258,7 @@ def calibrate(
             for i, case in enumerate(todo):
                 if progress:
                     progress(case.label, i, len(todo))
-                results.append(_run(case, CALIBRATION_DTYPES[dtype], BYTES_PER_ELEMENT[dtype], quick, clock))
+                results.append(_run(case, CALIBRATION_DTYPES[dtype], BYTES_PER_ELEMENT[dtype], quick))
         if progress:
             progress("fitting", len(todo), len(todo))
     finally:
@@ -271,7 +268,7 @@ def calibrate(
     return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick)
 
 
-def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, clock: Callable[[], float] = time.perf_counter) -> Benchmark:
+def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool) -> Benchmark:
     """Profiles one case (its features) and times it (its seconds per call)."""
     with torch.device("meta"):
         meta = case.make()
@@ -287,10 +284,10 @@ def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, clock: Callable[
     cycle = _cycle(pairs)
     first = next(cycle)
     first[0](first[1])  # warm the kernel and allocator caches
-    probe = clock()
+    probe = time.perf_counter()
     for module, x in pairs:
         module(x)
-    per_call = max((clock() - probe) / len(pairs), 1e-7)
+    per_call = max((time.perf_counter() - probe) / len(pairs), 1e-7)
     inner = max(1, round(RUN_S / per_call))
 
     def run() -> None:
@@ -299,7 +296,7 @@ def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, clock: Callable[
             module(x)
 
     repeats, most = (3, 9) if quick else (7, 35)
-    timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=0.25 if quick else 1.0, clock=clock)
+    timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=0.25 if quick else 1.0)
     return Benchmark(case.kind, case.label, row_keys(row), timing.median_s / inner, timing.iqr_s / inner, timing.runs, timing.noisy, timing.min_s / inner)
 
 

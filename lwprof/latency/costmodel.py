@@ -86,7 +86,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "activation": ("piecewise-linear activation: ReLU, ReLU6, LeakyReLU, Hardtanh", ("calls", "bytes")),
     "hard_activation": ("hard-swish, hard-sigmoid", ("calls", "bytes")),
     "exp_activation": ("activation with exp/tanh/erf: sigmoid, SiLU, GELU, tanh, softmax", ("calls", "bytes")),
-    "pool": ("max / average pooling over k x k windows", ("calls", "ops", "bytes")),
+    "max_pool": ("max pooling over k x k windows", ("calls", "ops", "bytes")),
+    "avg_pool": ("average pooling over k x k windows", ("calls", "ops", "bytes")),
     "global_pool": ("adaptive (global) pooling", ("calls", "bytes")),
     "shuffle": ("channel shuffle (a strided copy)", ("calls", "bytes")),
     "view": ("Flatten, Identity, Dropout at inference: the call only", ("calls",)),
@@ -121,7 +122,9 @@ def layer_kind(record: LayerRecord) -> str | None:
     if category == "Activation":
         return "hard_activation" if record.type in _HARD else "exp_activation" if record.type in _EXP else "activation"
     if category == "Pooling":
-        return "pool" if "kernel" in record.hparams else "global_pool"
+        if "kernel" not in record.hparams:
+            return "global_pool"
+        return "max_pool" if "Max" in record.type else "avg_pool"
     if category.startswith("Conv DW"):
         return "dwconv"
     if category.startswith("Conv ") or category.startswith("ConvT "):

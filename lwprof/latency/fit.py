@@ -466,6 +466,90 @@ def _ancestors(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)] + ([""] if name else [""])
 
 
+class Scaled:
+    """A reference profile reduced to what a search needs at any resolution: params, MACs and predicted seconds.
+
+    The cost model is linear in each record's features, and each feature is a constant
+    (calls, weights) plus terms proportional to the positions of the record's input or output
+    map (:func:`retarget`'s rules). So the whole model folds into one sum per downsampling
+    factor D, and pricing a resolution R is one multiplication per factor by
+    positions(ceil(R / D)) / positions(at R0). MACs stay exact integers (each record's MACs are
+    a multiple of its output positions). Equal to ``predict_profile(retarget(profile, R))``
+    (the test suite checks it).
+
+    Raises:
+        CannotRetarget: As :func:`retarget`.
+    """
+
+    def __init__(self, profile: ModelProfile, total_stride: int, calibration: Any) -> None:
+        from lwprof.latency.predict import _rates, leaf_kind
+
+        r0 = profile.input_shape[-1]
+        if len(profile.input_shape) != 4 or profile.input_shape[-2] != r0:
+            raise CannotRetarget("not a square image input")
+        self.r0, self.stride, self.params = r0, total_stride, profile.params
+        bpe = calibration.bytes_per_element
+        rates = _rates(calibration)
+        xc, xb = rates["network"][0], rates["network"][3]
+        self.seconds: dict[Any, float] = {}
+        self.macs: dict[Any, int] = {}
+
+        def key(shape: tuple[int, ...] | None) -> Any:
+            if shape is None or len(shape) < 3:
+                return ()
+            out = []
+            for h in shape[2:]:
+                if h == 1 and r0 > total_stride:
+                    out.append(0)  # a 1 x 1 map after global pooling: constant
+                elif r0 % h:
+                    raise CannotRetarget(f"map of {h} at {r0}")
+                else:
+                    out.append(r0 // h)
+            return tuple(out)
+
+        def add(k: Any, seconds: float, macs: int = 0) -> None:
+            self.seconds[k] = self.seconds.get(k, 0.0) + seconds
+            if macs:
+                self.macs[k] = self.macs.get(k, 0) + macs
+
+        for r in profile.layers:
+            if not r.calls:
+                continue
+            k_out = key(r.output_shape)
+            if r.is_leaf:
+                k_in = key(r.input_shape)
+                c = rates[leaf_kind(r)[0]]
+                byte = c[3] + xb
+                weights = r.params * r.calls
+                global_pool = r.category == "Pooling" and "kernel" not in r.hparams
+                add((), (c[0] + xc) * r.calls + byte * weights * bpe)
+                add(k_in, byte * (r.read_elements - weights) * bpe + (c[2] * r.other_ops if global_pool else 0.0))
+                add(k_out, c[1] * r.macs + (0.0 if global_pool else c[2] * r.other_ops) + byte * r.write_elements * bpe, r.macs)
+            else:
+                add((), rates["module"][0] * r.calls + rates["functional"][0] * r.functional_calls)
+                add(k_out, rates["functional"][3] * r.functional_write_elements * bpe + rates["conv1x1"][1] * r.functional_macs, r.functional_macs)
+
+    def _positions(self, k: Any, resolution: int) -> tuple[int, int]:
+        old = new = 1
+        for d in k:
+            if d:
+                old *= self.r0 // d
+                new *= -(-resolution // d)
+        return old, new
+
+    def at(self, resolution: int) -> tuple[int, int, float]:
+        """(params, MACs, predicted seconds) at ``resolution`` x ``resolution``."""
+        seconds = 0.0
+        for k, value in self.seconds.items():
+            old, new = self._positions(k, resolution)
+            seconds += value * new / old
+        macs = 0
+        for k, value in self.macs.items():
+            old, new = self._positions(k, resolution)
+            macs += value * new // old
+        return self.params, macs, seconds
+
+
 def same_counts(a: ModelProfile, b: ModelProfile) -> str:
     """"" when two profiles agree record by record (shapes, MACs, ops, traffic, functional work), else the first difference."""
     if len(a.layers) != len(b.layers):
@@ -561,12 +645,11 @@ def fit(
     arch: str,
     axes: Mapping[str, tuple[Any, ...]],
     fixed: Mapping[str, Any],
-    price: Callable[[ModelProfile], float],
+    calibration: Any,
     budgets: Budgets,
     *,
     objective: str = "macs",
     batch: int = 1,
-    calibration: Mapping[str, Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> FitResult:
     """Searches the grid of ``axes`` (options fixed by ``fixed``) and picks the best under ``budgets``.
@@ -575,15 +658,15 @@ def fit(
         arch: A registered architecture.
         axes: Searched options and their (validated) values.
         fixed: Options fixed for every configuration.
-        price: Predicted seconds of a profile.
+        calibration: The :class:`~lwprof.latency.costmodel.Calibration` that prices every configuration.
         budgets: The budgets.
         objective: "macs" or "latency" (:func:`choose`).
         batch: Batch size of every profile.
-        calibration: The calibration's identity, carried into the result.
         progress: Called with (label, index, total) before each distinct model is walked.
     """
     from lwprof import profiler
     from lwprof.architectures.registry import _plain, get_architecture
+    from lwprof.latency.predict import predict_profile
     from lwprof.resolve import resolve, spec_text
 
     start = time.perf_counter()
@@ -609,11 +692,14 @@ def fit(
 
     defaults = {o.name: _plain(o.default) for o in spec.options()}
 
-    def add(combo: Mapping[str, Any], profile: ModelProfile) -> None:
+    def add(combo: Mapping[str, Any], params: int, macs: int, seconds: float) -> None:
         plain = {k: _plain(v) for k, v in combo.items()}
         chosen = {**defaults, **{k: _plain(v) for k, v in fixed.items()}, **plain}
         non_default = {k: v for k, v in chosen.items() if v != defaults[k]}
-        candidates.append(Candidate(_label(combo), plain, spec_text(spec.name, non_default), profile.params, profile.macs, price(profile)))
+        candidates.append(Candidate(_label(combo), plain, spec_text(spec.name, non_default), params, macs, seconds))
+
+    def add_profile(combo: Mapping[str, Any], profile: ModelProfile) -> None:
+        add(combo, profile.params, profile.macs, predict_profile(profile, calibration).total_s)
 
     for index, (rest, members) in enumerate(by_structure.items()):
         if progress:
@@ -621,7 +707,7 @@ def fit(
         if not retargeting or len(members) == 1:
             for combo in members:
                 try:
-                    add(combo, walk(combo))
+                    add_profile(combo, walk(combo))
                 except LwprofError as exc:
                     skipped.append((_label(combo), str(exc)))
             continue
@@ -645,14 +731,19 @@ def fit(
             checked[discrete] = not difference
             if difference:
                 notes.append(Note(Severity.WARNING, f"re-targeting to other resolutions is off for {_label(dict(discrete)) or spec.name}: {difference}; every configuration was walked"))
+        scaled = None
+        if checked[discrete]:
+            try:
+                scaled = Scaled(ref, stride, calibration)
+            except CannotRetarget as exc:
+                notes.append(Note(Severity.WARNING, f"re-targeting is off for {_label(base)}: {exc}; every configuration was walked"))
         for combo in members:
             try:
-                if checked[discrete]:
-                    profile = retarget(ref, combo["resolution"], stride) if combo["resolution"] != reference else ref
+                if scaled is not None:
+                    add(combo, *scaled.at(combo["resolution"]))
                 else:
-                    profile = walk(combo)
-                add(combo, profile)
-            except (LwprofError, CannotRetarget) as exc:
+                    add_profile(combo, walk(combo))
+            except LwprofError as exc:
                 skipped.append((_label(combo), str(exc)))
     front = pareto_front(candidates)
     candidates = [dataclasses.replace(c, front=on, fits=budgets.holds(c.params, c.macs, c.latency_s)) for c, on in zip(candidates, front)]
@@ -661,5 +752,5 @@ def fit(
         raise LwprofError(f"no valid configuration in the grid: {skipped[0][0]}: {skipped[0][1]}" if skipped else "the grid is empty")
     return FitResult(
         spec.name, dict(axes), dict(fixed), tuple(candidates), best, budgets, objective, tuple(skipped), walked,
-        time.perf_counter() - start, dict(calibration or {}), batch, tuple(notes),
+        time.perf_counter() - start, calibration.info(), batch, tuple(notes),
     )  # fmt: skip
