@@ -39,6 +39,7 @@ __all__ = ["CALIBRATION_DTYPES", "Case", "calibrate", "cases"]
 CALIBRATION_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 RUN_S = 0.002  # each timed run calls the module this long (several calls when it is quick)
+BUDGET_S = 45.0  # timing budget of a whole calibration (quick: a third): noisy benchmarks share what is left
 NETWORKS = 12  # random networks timed end to end, for what a layer costs more in a network than alone
 COLD_BYTES = 8 * 2**20  # copies of a module and its input cycled through: at least this much data
 
@@ -254,11 +255,13 @@ def calibrate(
         if threads is not None:
             torch.set_num_threads(threads)
         used = torch.get_num_threads()
+        deadline = start + (BUDGET_S / 3 if quick else BUDGET_S)
         with torch.inference_mode():
             for i, case in enumerate(todo):
                 if progress:
                     progress(case.label, i, len(todo))
-                results.append(_run(case, CALIBRATION_DTYPES[dtype], BYTES_PER_ELEMENT[dtype], quick))
+                share = max(0.05, (deadline - time.perf_counter()) / (len(todo) - i))
+                results.append(_run(case, CALIBRATION_DTYPES[dtype], BYTES_PER_ELEMENT[dtype], quick, min(1.0, share)))
         if progress:
             progress("fitting", len(todo), len(todo))
     finally:
@@ -268,8 +271,9 @@ def calibrate(
     return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick)
 
 
-def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool) -> Benchmark:
-    """Profiles one case (its features) and times it (its seconds per call)."""
+def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, budget_s: float = 1.0) -> Benchmark:
+    """Profiles one case (its features) and times it (its seconds per call): runs are added
+    while the spread is large, until ``budget_s`` of timed runs."""
     with torch.device("meta"):
         meta = case.make()
     profile = walk(meta, case.shape)
@@ -296,7 +300,7 @@ def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool) -> Benchmark:
             module(x)
 
     repeats, most = (3, 9) if quick else (7, 35)
-    timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=0.25 if quick else 1.0)
+    timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=budget_s)
     return Benchmark(case.kind, case.label, row_keys(row), timing.median_s / inner, timing.iqr_s / inner, timing.runs, timing.noisy, timing.min_s / inner)
 
 

@@ -119,7 +119,7 @@ def bench_output(result: Any, top: int | None, price: Price) -> Output:
 
 
 def calibration_grid(calibration: Any) -> g.Grid:
-    """One row per kind: benchmarks, fitted overhead, peak, op rate, bandwidth, and fit error."""
+    """One row per kind: benchmarks, fitted overhead, peak GMAC/s, op rate, bandwidth, and fit error (|predicted - measured| / measured)."""
     from lwprof.latency.costmodel import kinds_table
 
     rows = []
@@ -130,11 +130,11 @@ def calibration_grid(calibration: Any) -> g.Grid:
         g.Column("kind", key="kind"),
         g.Column("benchmarks", "count", "benchmarks"),
         g.Column("overhead (us)", "float", "overhead_us"),
-        g.Column("peak (GMAC/s)", "float", "peak_gmacs"),
-        g.Column("ops (Gop/s)", "float", "gops"),
-        g.Column("bandwidth (GB/s)", "float", "bandwidth_gbs"),
+        g.Column("GMAC/s", "float", "peak_gmacs"),
+        g.Column("Gop/s", "float", "gops"),
+        g.Column("GB/s", "float", "bandwidth_gbs"),
         g.Column("fit error (median)", "share", "median_error"),
-        g.Column("fit error (max)", "share", "max_error"),
+        g.Column("(max)", "share", "max_error"),
     )
     notes = [
         Note(Severity.INFO, f"Machine: {calibration.describe()}; {len(calibration.benchmarks)} micro-benchmarks in {calibration.seconds:.0f} s"),
