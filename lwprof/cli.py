@@ -146,7 +146,7 @@ def summary(
 
     targets(output, force, plot)
     budgets = parse_budgets(macs=max_macs, params=max_params)
-    price = predictor(predict, calibration)
+    price = predictor(predict, calibration, dtype=dtype.value)
     with progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
         profile = api.profile(
@@ -199,7 +199,7 @@ def compare(
 
     targets(output, force, plot)
     axes = parse_vary(vary or [])
-    price = predictor(predict, calibration)
+    price = predictor(predict, calibration, dtype=dtype.value)
     with progress("profiling + cross-check" if fvcore else "profiling") as step:
         if len(specs) > 1 or is_user_spec(parse_spec(specs[0])[0]):
             if axes or options:

@@ -194,12 +194,13 @@ def progress(what: str) -> Any:
     return bar(what)
 
 
-def predictor(predict: bool, calibration: str | None, threads: int | None = None) -> Callable[[Any], Any] | None:
+def predictor(predict: bool, calibration: str | None, threads: int | None = None, dtype: str = "fp32") -> Callable[[Any], Any] | None:
     """With ``--predict`` (or ``--calibration``): a function profile -> prediction, its calibration
-    loaded now, before any work (a missing one is a one-line error). None otherwise."""
+    (for ``threads`` and ``dtype``) loaded now, before any work: a missing one is a one-line
+    error. None otherwise."""
     if not predict and calibration is None:
         return None
     from lwprof import api
 
-    cal = api.load_calibration(calibration, threads=threads)
+    cal = api.load_calibration(calibration, threads=threads, dtype=dtype)
     return lambda profile: api.predict(profile, calibration=cal)

@@ -46,6 +46,27 @@ def test_help_of_the_new_commands_does_not_import_torch() -> None:
     assert done.stdout.count("Examples") == 2 and "lwprof fit mobilenet" in done.stdout
 
 
+def test_rendering_predictions_imports_neither_torch_nor_lwprof_latency() -> None:
+    """Render stays torch-free: its builders use the objects they are given (stand-ins here)."""
+    code = """
+import sys
+from types import SimpleNamespace as NS
+from lwprof.render.predict_grids import calibration_grid, fit_grid
+from lwprof.render.export import export_grid
+cost = NS(peak_macs_per_s=3e10, ops_per_s=None, bandwidth_bytes_per_s=2e10, overhead_s=5e-6, benchmarks=3, median_error=0.02, max_error=0.05)
+cal = NS(kind_rows=lambda: [("conv1x1", "1x1 conv", cost)], describe=lambda: "Test CPU", benchmarks=(), seconds=1.0, noisy=0, path="", cpu="Test CPU", threads=2, dtype="fp32")
+assert "conv1x1" in export_grid(calibration_grid(cal), "csv")
+best = NS(label="alpha=1", params=10, macs=100, latency_s=0.002, fits=True, front=True, spec="mobilenet_v1")
+result = NS(chosen=best, front=[best], candidates=(best,), skipped=(), axes={"alpha": (1.0,)}, fixed={}, objective="macs", budgets=NS(text=lambda: "none"),
+            batch=1, profiled=1, seconds=0.1, notes=(), calibration={}, arch="mobilenet_v1")
+assert "best" in export_grid(fit_grid(result), "csv")
+bad = sorted(m for m in sys.modules if m == "torch" or m.startswith("lwprof.latency"))
+assert not bad, bad
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_summary_predict_table_and_json() -> None:
     out = run("summary", "mobilenet", "--predict", "--no-fvcore", "--depth", "1").stdout
     assert "predicted (ms)" in out and "Predicted latency" in out and "Test CPU" in out
@@ -69,6 +90,16 @@ def test_predict_without_a_calibration_is_one_line_exit_2(tmp_path: Path, monkey
     for args in (["summary", "mobilenet", "--predict", "--no-fvcore"], ["fit", "mobilenet"], ["sweep", "mobilenet", "--alpha", "1,0.5", "--predict"]):
         result = run(*args, code=2)
         assert result.stderr.count("\n") == 1 and "run `lwprof calibrate" in result.stderr and not result.stdout
+
+
+def test_predict_looks_up_the_calibration_of_the_profiles_dtype(tmp_path: Path) -> None:
+    import torch
+
+    result = run("summary", "mobilenet", "--predict", "--dtype", "bf16", "--no-fvcore", code=2)
+    assert "bf16" in result.stderr and "--dtype bf16" in result.stderr
+    write_calibration(tmp_path / "cache", threads=torch.get_num_threads(), dtype="bf16")
+    data = json.loads(run("summary", "mobilenet", "--predict", "--dtype", "bf16", "--no-fvcore", "--format", "json").stdout)
+    assert data["prediction"]["calibration"]["dtype"] == "bf16"
 
 
 def test_calibration_flag_names_a_file(tmp_path: Path) -> None:

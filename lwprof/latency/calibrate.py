@@ -22,7 +22,6 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
@@ -308,7 +307,3 @@ def _cycle(pairs: list[tuple[nn.Module, torch.Tensor]]) -> Iterator[tuple[nn.Mod
     while True:
         yield from pairs
 
-
-def describe_case(case: Case) -> dict[str, Any]:
-    """A case's kind, label and input shape (for listings)."""
-    return {"kind": case.kind, "label": case.label, "shape": list(case.shape)}

@@ -43,7 +43,7 @@ import math
 import os
 import platform
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -342,6 +342,10 @@ class Calibration:
         """How many micro-benchmarks stayed noisy after their extra runs."""
         return sum(b.noisy for b in self.benchmarks)
 
+    def kind_rows(self) -> list[tuple[str, str, KindCost]]:
+        """(kind, what it covers, its fitted cost) for every kind, in :data:`KINDS` order."""
+        return [(kind, text, self.kinds[kind]) for kind, (text, _) in KINDS.items()]
+
     def describe(self) -> str:
         """"AMD EPYC, 2 thread(s), fp32, torch 2.13.0 (2026-12-01)": what the predictions are for."""
         when = f", {self.created[:10]}" if self.created else ""
@@ -587,9 +591,3 @@ def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int
     except json.JSONDecodeError as exc:
         raise LwprofError(f"{target}: not a calibration file (invalid JSON at line {exc.lineno})") from None
     return Calibration.from_dict(data, str(target))
-
-
-def kinds_table(calibration: Calibration) -> Iterable[tuple[str, str, KindCost]]:
-    """(kind, what it covers, its cost) for every kind, in :data:`KINDS` order."""
-    for kind, (text, _) in KINDS.items():
-        yield kind, text, calibration.kinds[kind]

@@ -75,6 +75,20 @@ class Prediction:
             out[layer.category] = out.get(layer.category, 0.0) + layer.seconds
         return out
 
+    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None) -> dict[str, Any]:
+        """How the per-layer prediction ranks against measured per-layer seconds (``lwprof bench``'s hooks).
+
+        Returns:
+            ``pairs``: (name, predicted_s, measured_s) of the layers in both; ``spearman``: their
+            rank correlation; ``spearman_macs``: that of MACs with the measured times (when
+            ``macs`` is given). NaN where undefined.
+        """
+        pairs = [(p.name, p.seconds, measured[p.name]) for p in self.layers if p.name in measured]
+        out: dict[str, Any] = {"pairs": pairs, "spearman": spearman([p[1] for p in pairs], [p[2] for p in pairs])}
+        if macs is not None:
+            out["spearman_macs"] = spearman([float(macs[p[0]]) for p in pairs], [p[2] for p in pairs])
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "total_s": self.total_s,
@@ -195,17 +209,3 @@ def _ranks(values: Sequence[float]) -> list[float]:
             ranks[order[k]] = (i + j) / 2 + 1
         i = j + 1
     return ranks
-
-
-def layer_comparison(prediction: Prediction, measured: Mapping[str, float]) -> tuple[list[tuple[str, float, float]], float]:
-    """Pairs predicted and measured per-layer seconds by name, and their Spearman correlation.
-
-    Args:
-        prediction: The prediction.
-        measured: Measured seconds per layer name (``lwprof bench``'s hook timings).
-
-    Returns:
-        ``[(name, predicted_s, measured_s), ...]`` for the layers in both, and Spearman's rho.
-    """
-    pairs = [(p.name, p.seconds, measured[p.name]) for p in prediction.layers if p.name in measured]
-    return pairs, spearman([p[1] for p in pairs], [p[2] for p in pairs])

@@ -120,10 +120,8 @@ def bench_output(result: Any, top: int | None, price: Price) -> Output:
 
 def calibration_grid(calibration: Any) -> g.Grid:
     """One row per kind: benchmarks, fitted overhead, peak GMAC/s, op rate, bandwidth, and fit error (|predicted - measured| / measured)."""
-    from lwprof.latency.costmodel import kinds_table
-
     rows = []
-    for kind, _, cost in kinds_table(calibration):
+    for kind, _, cost in calibration.kind_rows():
         peak, ops, bw = cost.peak_macs_per_s, cost.ops_per_s, cost.bandwidth_bytes_per_s
         rows.append((kind, cost.benchmarks, cost.overhead_s * 1e6, peak / 1e9 if peak else None, ops / 1e9 if ops else None, bw / 1e9 if bw else None, cost.median_error, cost.max_error))
     columns = (
@@ -143,7 +141,7 @@ def calibration_grid(calibration: Any) -> g.Grid:
             "Model per kind: time = calls x overhead + MACs / peak + ops / op rate + bytes / bandwidth (bytes = inputs + weights read + outputs "
             "written); fitted by non-negative least squares on relative error; '-' = the kind has no such term, or the fit found it free",
         ),
-        Note(Severity.CONVENTION, "Kinds: " + "; ".join(f"{kind} = {text}" for kind, text, _ in kinds_table(calibration))),
+        Note(Severity.CONVENTION, "Kinds: " + "; ".join(f"{kind} = {text}" for kind, text, _ in calibration.kind_rows())),
     ]
     if calibration.noisy:
         share = calibration.noisy / max(len(calibration.benchmarks), 1)
@@ -266,8 +264,6 @@ def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mappi
 
 def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> g.Grid:
     """Per layer: measured (hooks) next to predicted ms, the error, and both ranks; the model-level error in the notes."""
-    from lwprof.latency.predict import spearman
-
     predicted = {p.name: p.seconds for p in prediction.layers}
     layers = [x for x in result.layers if x.name in predicted]
     by_pred = {x.name: i for i, x in enumerate(sorted(layers, key=lambda x: -predicted[x.name]), 1)}
@@ -290,8 +286,8 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
         g.Column("rank measured", "count", "rank_measured"),
         g.Column("rank predicted", "count", "rank_predicted"),
     )
-    rho = spearman([predicted[x.name] for x in layers], [x.median_s for x in layers])
-    rho_macs = spearman([float(x.macs) for x in layers], [x.median_s for x in layers])
+    ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
+    rho, rho_macs = ranks["spearman"], ranks["spearman_macs"]
     error = prediction.total_s / result.median_s - 1
     cal = prediction.calibration
     notes = [
@@ -315,23 +311,18 @@ def _rho(value: float) -> str:
 
 def bench_predict_output(result: Any, prediction: Any, top: int | None = None) -> Output:
     """``lwprof bench --predict``: the comparison table; JSON: bench's data plus the prediction and its errors."""
-    from lwprof.latency.predict import layer_comparison
-
     grid = bench_predict_grid(result, prediction, top)
 
     def data() -> dict[str, Any]:
         out = result.to_dict()
-        pairs, rho = layer_comparison(prediction, {x.name: x.median_s for x in result.layers})
-        macs = {x.name: x.macs for x in result.layers}
-        from lwprof.latency.predict import spearman
-
+        ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
         out["prediction"] = {
             **prediction.to_dict(),
             "error": prediction.total_s / result.median_s - 1,
-            "spearman": None if math.isnan(rho) else rho,
-            "spearman_macs": _nan_none(spearman([float(macs[n]) for n, _, _ in pairs], [m for _, _, m in pairs])),
+            "spearman": _nan_none(ranks["spearman"]),
+            "spearman_macs": _nan_none(ranks["spearman_macs"]),
         }
-        predicted = {n: p for n, p, _ in pairs}
+        predicted = {n: p for n, p, _ in ranks["pairs"]}
         for layer in out["layers"]:
             layer["predicted_s"] = predicted.get(layer["name"])
         return out
