@@ -27,7 +27,7 @@ demo: install
 	$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128
 	$(BIN)/lwprof bench mobilenet --top 8 --repeats 10
 	$(BIN)/lwprof calibrate --quick --save $(VENV)/demo-calibration.json --force
-	$(BIN)/lwprof fit mobilenet --max-latency 10ms --calibration $(VENV)/demo-calibration.json
+	$(BIN)/lwprof fit mobilenet --max-macs 300M --max-params 3M --calibration $(VENV)/demo-calibration.json
 	$(BIN)/lwprof check
 
 test: install
