@@ -16,6 +16,10 @@ Example::
     lwprof.profile(my_module, inputs=[(3, 224, 224), (3, 224, 224)])   # two inputs
     lwprof.profile(my_module, inputs={"input_ids": "long:128"})         # a keyword input
 
+    lwprof.calibrate()                                    # once per machine: ~/.cache/lwprof/
+    lwprof.predict("mobilenet", alpha=0.5).total_s        # predicted seconds, nothing run
+    lwprof.fit("mobilenet", max_latency="10ms").chosen    # the most MACs within 10 ms
+
 Every function goes through :func:`lwprof.resolve.resolve` (spec + inputs -> one resolved
 model) and :func:`lwprof.profiler.run` (meta first, real tensors when the forward needs data).
 """
@@ -32,13 +36,17 @@ from lwprof.records import Comparison, ModelProfile, Variant, plain
 from lwprof.resolve import resolve
 
 __all__ = [
+    "calibrate",
     "check_expectations",
     "check_papers",
     "compare",
     "compare_models",
+    "fit",
     "layer_variants",
+    "load_calibration",
     "measure",
     "pin",
+    "predict",
     "profile",
     "published",
     "time_variants",
@@ -290,3 +298,180 @@ def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2,
         result = measure(v.profile.spec or comparison.arch, batch=v.profile.batch, warmup=warmup, repeats=repeats, per_layer=False)
         out[v.label] = result.timing
     return out
+# -- predicted latency -------------------------------------------------------------------------
+
+
+def calibrate(
+    *,
+    threads: int | None = None,
+    dtype: str = "fp32",
+    quick: bool = False,
+    save: bool = True,
+    path: str | None = None,
+    force: bool = True,
+    progress: Progress | None = None,
+) -> Any:
+    """Measures this machine once: micro-benchmarks per layer kind, the fitted cost model (``lwprof calibrate``).
+
+    Args:
+        threads: torch threads for the benchmarks (default: torch's); predictions are for this many.
+        dtype: Element type: fp32, bf16 or fp16.
+        quick: About a third of the sizes, fewer runs (a smoke test).
+        save: Write the calibration (atomically) for later predictions.
+        path: Where to write it; default this machine's file in the cache
+            (:func:`lwprof.latency.costmodel.calibration_file`).
+        force: Replace an existing file at ``path`` (the cache's own file is always replaced).
+        progress: Called before each benchmark with (label, index, total).
+
+    Returns:
+        The :class:`~lwprof.latency.costmodel.Calibration`, with ``path`` set when saved.
+    """
+    import dataclasses
+
+    from lwprof.latency.calibrate import calibrate as run
+    from lwprof.latency.costmodel import calibration_file
+    from lwprof.render.export import check_writable, to_json, write_atomic
+
+    target = path if path is not None else None
+    if save and target is not None:
+        check_writable(target, force, what="--save")
+    calibration = run(threads=threads, dtype=dtype, quick=quick, progress=progress)
+    if not save:
+        return calibration
+    if target is None:
+        default = calibration_file(calibration.threads, dtype)
+        default.parent.mkdir(parents=True, exist_ok=True)
+        target, force = str(default), True
+    written = write_atomic(target, to_json(calibration.to_dict()), force=force)
+    return dataclasses.replace(calibration, path=str(written))
+
+
+def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32") -> Any:
+    """This machine's calibration for ``threads`` (default: torch's) and ``dtype``, or the file ``path``.
+
+    Raises:
+        LwprofError: None made yet (run ``lwprof calibrate``), or not a calibration file.
+    """
+    from lwprof.latency.costmodel import load_calibration as load
+
+    if path is None and threads is None:
+        import torch
+
+        threads = torch.get_num_threads()
+    return load(path, threads=threads or 1, dtype=dtype)
+
+
+def _calibration(calibration: Any, threads: int | None, dtype: str) -> Any:
+    from lwprof.latency.costmodel import Calibration
+
+    if isinstance(calibration, Calibration):
+        return calibration
+    return load_calibration(calibration, threads=threads, dtype=dtype)
+
+
+def predict(target: Any, *, calibration: Any = None, threads: int | None = None, **profile_kwargs: Any) -> Any:
+    """Predicted latency of a model on this machine, without running it.
+
+    Args:
+        target: A :class:`~lwprof.records.ModelProfile`, or anything :func:`profile` takes.
+        calibration: A :class:`~lwprof.latency.costmodel.Calibration` or the path of one;
+            default: this machine's for ``threads`` and the profile's dtype.
+        threads: Which calibration to use (default: torch's thread count).
+        **profile_kwargs: Passed to :func:`profile` when ``target`` is not a profile.
+
+    Returns:
+        The :class:`~lwprof.latency.predict.Prediction` (``total_s``, per-layer seconds).
+
+    Raises:
+        LwprofError: No calibration (run ``lwprof calibrate``), or bad input.
+    """
+    from lwprof.latency.predict import predict_profile
+
+    p = target if isinstance(target, ModelProfile) else profile(target, **profile_kwargs)
+    return predict_profile(p, _calibration(calibration, threads, p.dtype))
+
+
+def fit(
+    arch: str,
+    vary: Mapping[str, Any] | None = None,
+    *,
+    max_macs: int | str | None = None,
+    max_params: int | str | None = None,
+    max_latency: float | str | None = None,
+    objective: str = "macs",
+    calibration: Any = None,
+    threads: int | None = None,
+    batch: int = 1,
+    progress: Progress | None = None,
+    **fixed: Any,
+) -> Any:
+    """The best configuration of ``arch`` under budgets, and the Pareto front (``lwprof fit``).
+
+    Args:
+        arch: A registered architecture, optionally with fixed options ("mobilenet@conv=dwsep").
+        vary: Searched options: ``{"alpha": "0.25:1.0:0.05", "resolution": [128, 160]}`` (a
+            range string, a comma string or a sequence); default :data:`lwprof.latency.fit.DEFAULT_RANGES`
+            for the options the architecture has.
+        max_macs: MACs budget (an int or "300M").
+        max_params: Params budget (an int or "3.5M").
+        max_latency: Predicted-latency budget: seconds as a float, or a string in ms ("15ms").
+        objective: "macs" (the most MACs within the budgets) or "latency" (the fastest).
+        calibration: A calibration or its path (default: this machine's, see :func:`predict`).
+        threads: Which calibration to use (default: torch's thread count).
+        batch: Batch size.
+        progress: Called before each distinct model with (label, index, total).
+        **fixed: Options fixed for every configuration (``conv="dwsep"``).
+
+    Returns:
+        A :class:`~lwprof.latency.fit.FitResult`.
+
+    Raises:
+        LwprofError: Bad ranges or budgets, an option given both fixed and varied, no calibration.
+    """
+    from lwprof.architectures.registry import get_architecture
+    from lwprof.latency import fit as search
+    from lwprof.resolve import parse_spec
+    from lwprof.units import parse_count
+
+    if objective not in search.OBJECTIVES:
+        raise LwprofError(f"--objective {objective!r}: choose {' or '.join(search.OBJECTIVES)}")
+    name, spec_options = parse_spec(arch)
+    spec = get_architecture(name)
+    given = {k: v for k, v in fixed.items() if v is not None}
+    for key in sorted(set(spec_options) & set(given)):
+        raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
+    fixed_options = {spec.option(k).name: v for k, v in {**spec_options, **given}.items()}
+    spec.configure(fixed_options)  # bad fixed values fail before any search
+    texts = dict(vary) if vary else {k: v for k, v in search.DEFAULT_RANGES.items() if k in {o.name for o in spec.options()} and k not in fixed_options}
+    axes = {}
+    for key, value in texts.items():
+        opt = spec.option(key)
+        if opt.name in fixed_options:
+            raise LwprofError(f"option {opt.name!r} is both fixed and varied; drop one of them")
+        text = value if isinstance(value, str) else ",".join(str(getattr(v, "value", v)) for v in value)
+        axes[opt.name] = search.parse_range(opt, text)
+    if not axes:
+        raise LwprofError(f"nothing to search: give --vary KEY=RANGE (options of {spec.name}: {', '.join(o.name for o in spec.options())})")
+    budgets = search.Budgets(
+        _count(max_macs, "--max-macs", parse_count), _count(max_params, "--max-params", parse_count),
+        max_latency if isinstance(max_latency, (int, float)) or max_latency is None else search.parse_latency(max_latency),
+    )  # fmt: skip
+    if budgets.max_latency_s is not None and not budgets.max_latency_s > 0:
+        raise LwprofError(f"--max-latency must be positive, got {max_latency}")
+    cal = _calibration(calibration, threads, "fp32")
+    return search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)
+
+
+def _count(value: Any, flag: str, parse: Callable[[str], int]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise LwprofError(f"{flag} must be a count such as 300M, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise LwprofError(f"{flag} must not be negative, got {value}")
+        return value
+    try:
+        return parse(value)
+    except LwprofError as exc:
+        raise LwprofError(f"{flag}: {exc}") from None

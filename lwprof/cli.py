@@ -17,31 +17,8 @@ from typing import Annotated, Any
 import typer
 
 from lwprof import __version__
-from lwprof.cli_support import (
-    OUT_PANEL,
-    RUN_PANEL,
-    ArchArg,
-    Batch,
-    Device,
-    DeviceKind,
-    Dtype,
-    DtypeOpt,
-    ForceOpt,
-    FormatOpt,
-    Fvcore,
-    InputSize,
-    Kwargs,
-    LwprofGroup,
-    OutputOpt,
-    PlotOpt,
-    arch_options,
-    emit,
-    exit_on,
-    fill_closed_fds,
-    handles_errors,
-    progress,
-    targets,
-)
+from lwprof import cli_support as cs
+from lwprof.cli_predict import register as register_prediction_commands
 from lwprof.errors import LwprofError
 from lwprof.render.console import Format
 
@@ -49,7 +26,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="lwprof",
-    cls=LwprofGroup,
+    cls=cs.LwprofGroup,
     help=(
         "Profile lightweight CNNs (the MobileNets, ShuffleNets and GhostNet) and your own models: exact per-layer params, "
         "multiply-accumulates (MACs) and shapes, cross-checked against fvcore and the papers.\n\n"
@@ -79,8 +56,8 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 @app.command("list")
-@handles_errors
-def list_(arch: Annotated[str | None, typer.Argument(help="Only this architecture (a name or alias).", show_default=False)] = None, fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
+@cs.handles_errors
+def list_(arch: Annotated[str | None, typer.Argument(help="Only this architecture (a name or alias).", show_default=False)] = None, fmt: cs.FormatOpt = Format.TABLE, output: cs.OutputOpt = None, force: cs.ForceOpt = False) -> None:
     """List the architectures, their aliases, options (default, allowed values) and papers.
 
     **Examples**
@@ -92,31 +69,32 @@ def list_(arch: Annotated[str | None, typer.Argument(help="Only this architectur
     from lwprof.architectures import get_architecture, list_architectures
     from lwprof.render import views
 
-    targets(output, force)
-    emit(fmt, views.list_output([get_architecture(arch)] if arch else list_architectures()), output, force)
+    cs.targets(output, force)
+    cs.emit(fmt, views.list_output([get_architecture(arch)] if arch else list_architectures()), output, force)
 
 
 @app.command()
-@handles_errors
-@arch_options()
+@cs.handles_errors
+@cs.arch_options()
 def summary(
-    arch: ArchArg,
-    batch: Batch = 1,
-    input_size: InputSize = None,
-    kwargs: Kwargs = None,
-    device: Device = DeviceKind.AUTO,
-    depth: Annotated[int | None, typer.Option("--depth", min=0, help="Show only modules down to this depth (parents sum their children), in the table and the exports; default: all.", rich_help_panel=OUT_PANEL, show_default=False)] = None,
-    by_type: Annotated[bool, typer.Option("--by-type", help="Totals by layer type (Conv 1x1, Conv DW 3x3, FC, ...) with shares, like MobileNetV1's Table 2.", rich_help_panel=OUT_PANEL)] = False,
-    fvcore: Fvcore = True,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail when a layer has no formula instead of counting it from its ops.", rich_help_panel=RUN_PANEL)] = False,
-    memory: Annotated[bool, typer.Option("--memory", help="Per-layer memory instead: output bytes, bytes read and written, MACs per byte.", rich_help_panel=OUT_PANEL)] = False,
-    max_macs: Annotated[str | None, typer.Option("--max-macs", help="Budget: exit 1 when MACs exceed it (k, M, G accepted: 300M).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
-    max_params: Annotated[str | None, typer.Option("--max-params", help="Budget: exit 1 when params exceed it (e.g. 3.5M).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
-    dtype: DtypeOpt = Dtype.FP32,
-    plot: PlotOpt = None,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    arch: cs.ArchArg,
+    batch: cs.Batch = 1,
+    input_size: cs.InputSize = None,
+    kwargs: cs.Kwargs = None,
+    device: cs.Device = cs.DeviceKind.AUTO,
+    depth: Annotated[int | None, typer.Option("--depth", min=0, help="Show only modules down to this depth (parents sum their children), in the table and the exports; default: all.", rich_help_panel=cs.OUT_PANEL, show_default=False)] = None,
+    by_type: Annotated[bool, typer.Option("--by-type", help="Totals by layer type (Conv 1x1, Conv DW 3x3, FC, ...) with shares, like MobileNetV1's Table 2.", rich_help_panel=cs.OUT_PANEL)] = False,
+    fvcore: cs.Fvcore = True,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail when a layer has no formula instead of counting it from its ops.", rich_help_panel=cs.RUN_PANEL)] = False,
+    memory: Annotated[bool, typer.Option("--memory", help="Per-layer memory instead: output bytes, bytes read and written, MACs per byte.", rich_help_panel=cs.OUT_PANEL)] = False,
+    max_macs: Annotated[str | None, typer.Option("--max-macs", help="Budget: exit 1 when MACs exceed it (k, M, G accepted: 300M).", rich_help_panel=cs.RUN_PANEL, show_default=False)] = None,
+    max_params: Annotated[str | None, typer.Option("--max-params", help="Budget: exit 1 when params exceed it (e.g. 3.5M).", rich_help_panel=cs.RUN_PANEL, show_default=False)] = None,
+    dtype: cs.DtypeOpt = cs.Dtype.FP32,
+    predict: cs.PredictOpt = False, calibration: cs.CalibrationOpt = None,  # fmt: skip
+    plot: cs.PlotOpt = None,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Per-layer params, MACs and output shapes of one configured model.
@@ -133,46 +111,49 @@ def summary(
     * `lwprof summary shufflenet --groups 8 --by-type --no-fvcore`: totals by layer type.
     * `lwprof summary ghostnet --format json -o ghostnet.json`: every layer, exact integers.
     * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic per layer.
+    * `lwprof summary mobilenet --predict`: predicted ms per layer on this CPU (after `lwprof calibrate`).
     * `lwprof summary my_net.py:Net --input-size 3,224,224 --max-macs 300M`: a user model under a budget.
     * `lwprof summary flow.py:Flow --input-size 3,64,64 --input-size 3,64,64`: a model with two inputs.
     """
     from lwprof import api
     from lwprof.expect import over_budget, parse_budgets
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_layers
 
-    targets(output, force, plot)
+    cs.targets(output, force, plot)
     budgets = parse_budgets(macs=max_macs, params=max_params)
-    with progress("profiling + cross-check" if fvcore else "profiling") as step:
+    price = cs.predictor(predict, calibration, dtype=dtype.value)
+    with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
         profile = api.profile(
             arch, inputs=input_size or None, batch=batch, device=device.value, crosscheck=fvcore, strict=strict, dtype=dtype.value, kwargs=kwargs, **(options or {})
         )
-    out = views.summary_output(profile, api.published(profile), depth=depth, by_type=by_type, memory=memory)
-    emit(fmt, out, output, force, plot, lambda path, f: plot_layers(profile, path, force=f))
-    exit_on(over_budget(profile, budgets))
+    out = pg.summary_output(profile, api.published(profile), price, depth=depth, by_type=by_type, memory=memory)
+    cs.emit(fmt, out, output, force, plot, lambda path, f: plot_layers(profile, path, force=f))
+    cs.exit_on(over_budget(profile, budgets))
 
 
 @app.command()
-@handles_errors
-@arch_options()
+@cs.handles_errors
+@cs.arch_options()
 def compare(
     specs: Annotated[list[str], typer.Argument(help="One architecture (its variants are compared), or several models side by side: zoo names and user specs path/file.py:Class.", show_default=False)],
     vary: Annotated[
         list[str] | None,
-        typer.Option("--vary", help="KEY=V1,V2,... an option to vary (repeat for a grid of combinations). Default: the architecture's design axis (see lwprof list).", rich_help_panel=RUN_PANEL, show_default=False),
+        typer.Option("--vary", help="KEY=V1,V2,... an option to vary (repeat for a grid of combinations). Default: the architecture's design axis (see lwprof list).", rich_help_panel=cs.RUN_PANEL, show_default=False),
     ] = None,
-    batch: Batch = 1,
-    input_size: InputSize = None,
-    fvcore: Fvcore = True,
-    by_type: Annotated[bool, typer.Option("--by-type", help="Exports (csv, tsv, markdown) hold the MACs by layer type per variant instead of the variants table.", rich_help_panel=OUT_PANEL)] = False,
-    with_bench: Annotated[bool, typer.Option("--bench", help="Also time each variant end to end on this CPU: median and interquartile range (slow).", rich_help_panel=RUN_PANEL)] = False,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench (more while noisy).", rich_help_panel=RUN_PANEL)] = 10,
-    dtype: DtypeOpt = Dtype.FP32,
-    plot: PlotOpt = None,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    batch: cs.Batch = 1,
+    input_size: cs.InputSize = None,
+    fvcore: cs.Fvcore = True,
+    by_type: Annotated[bool, typer.Option("--by-type", help="Exports (csv, tsv, markdown) hold the MACs by layer type per variant instead of the variants table.", rich_help_panel=cs.OUT_PANEL)] = False,
+    with_bench: Annotated[bool, typer.Option("--bench", help="Also time each variant end to end on this CPU: median and interquartile range (slow).", rich_help_panel=cs.RUN_PANEL)] = False,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed runs per variant with --bench (more while noisy).", rich_help_panel=cs.RUN_PANEL)] = 10,
+    dtype: cs.DtypeOpt = cs.Dtype.FP32,
+    predict: cs.PredictOpt = False, calibration: cs.CalibrationOpt = None,  # fmt: skip
+    plot: cs.PlotOpt = None,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Compare variants of one architecture: params, MACs, ratios and published numbers.
@@ -188,15 +169,17 @@ def compare(
     * `lwprof compare ghostnet --format csv -o ghostnet.csv`: exact integers for a spreadsheet.
     * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: your model beside MobileNetV1.
     * `lwprof compare shufflenet_v2 mobilenet_v2 --no-fvcore --bench`: with measured latency.
+    * `lwprof compare shufflenet --predict --no-fvcore`: predicted latency of each variant, nothing run.
     """
     from lwprof import api
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_variants
     from lwprof.resolve import is_user_spec, parse_spec, parse_vary
 
-    targets(output, force, plot)
+    cs.targets(output, force, plot)
     axes = parse_vary(vary or [])
-    with progress("profiling + cross-check" if fvcore else "profiling") as step:
+    price = cs.predictor(predict, calibration, dtype=dtype.value)
+    with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         if len(specs) > 1 or is_user_spec(parse_spec(specs[0])[0]):
             if axes or options:
                 raise LwprofError("--vary and architecture options apply to one architecture; with several models give each as a spec")
@@ -205,11 +188,12 @@ def compare(
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
     latencies = _timed(comparison, repeats) if with_bench else None
     published = [api.published(v.profile) for v in comparison.variants]
-    emit(fmt, views.compare_output(comparison, published, by_type=by_type, latencies=latencies), output, force, plot, lambda path, f: plot_variants(comparison, path, force=f))
+    out = pg.compare_output(comparison, published, price, by_type=by_type, latencies=latencies)
+    cs.emit(fmt, out, output, force, plot, lambda path, f: plot_variants(comparison, path, force=f))
 
 
 @app.command()
-@handles_errors
+@cs.handles_errors
 def layer(
     in_channels: Annotated[int, typer.Option("--in", help="Input channels M.", show_default=False)],
     out_channels: Annotated[int, typer.Option("--out", help="Output channels N.", show_default=False)],
@@ -220,9 +204,9 @@ def layer(
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Give every conv a bias.")] = False,
     ratio: Annotated[int, typer.Option("--ratio", help="Ghost ratio s of the ghost variant.")] = 2,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Batch size.")] = 1,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
 ) -> None:
     """One convolution four ways: standard, grouped, depthwise-separable and ghost.
 
@@ -238,20 +222,20 @@ def layer(
     from lwprof import api
     from lwprof.render import views
 
-    targets(output, force)
+    cs.targets(output, force)
     variants = api.layer_variants(in_channels, out_channels, kernel, size, stride=stride, groups=groups, bias=bias, ratio=ratio, batch=batch)
-    emit(fmt, views.layer_output(variants), output, force)
+    cs.emit(fmt, views.layer_output(variants), output, force)
 
 
 @app.command()
-@handles_errors
+@cs.handles_errors
 def check(
     arch: Annotated[str | None, typer.Option("--arch", help="Check only this architecture (default: all).", show_default=False)] = None,
     expect: Annotated[str | None, typer.Option("--expect", help="Check your own pinned counts and budgets (a TOML file, see lwprof pin) instead of the papers.", show_default=False)] = None,
     brief: Annotated[bool, typer.Option("--summary", help="The table shows only the summary line and the checks that did not pass (exports keep every check).")] = False,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
 ) -> None:
     """Check computed params and MACs against the numbers published in the papers.
 
@@ -270,28 +254,28 @@ def check(
     from lwprof.records import CheckStatus
     from lwprof.render import views
 
-    targets(output, force)
+    cs.targets(output, force)
     if expect is not None:
         if arch is not None:
             raise LwprofError("--arch filters the paper checks; it does not apply with --expect")
-        with progress("checking expectations") as step:
+        with cs.progress("checking expectations") as step:
             results = api.check_expectations(expect, progress=step)
         out = views.expect_output(results, expect)
     else:
-        with progress("checking against the papers") as step:
+        with cs.progress("checking against the papers") as step:
             results = api.check_papers(arch, progress=step)
         out = views.check_output(results, problems_only=brief)
-    emit(fmt, out, output, force)
+    cs.emit(fmt, out, output, force)
     if any(r.status == CheckStatus.FAIL for r in results):
         raise typer.Exit(1)
 
 
 @app.command()
-@handles_errors
+@cs.handles_errors
 def pin(
     specs: Annotated[list[str], typer.Argument(help="Models to pin: zoo names with options (mobilenet@alpha=0.5,resolution=160) or user specs (net.py:Net@width=2).", show_default=False)],
     output: Annotated[str, typer.Option("--output", "-o", help="The expectations file to write; an existing one is updated: entries with the same spec are replaced, the rest (and comments) kept.", show_default=False)],
-    input_size: InputSize = None,
+    input_size: cs.InputSize = None,
     quantity: Annotated[
         list[str] | None,
         typer.Option("--quantity", "-q", help="What to pin (repeatable): params, trainable_params, macs, flops, peak_activation_bytes. Default: params, macs, peak_activation_bytes.", show_default=False),
@@ -314,22 +298,23 @@ def pin(
 
 
 @app.command()
-@handles_errors
-@arch_options()
+@cs.handles_errors
+@cs.arch_options()
 def bench(
-    arch: ArchArg,
-    batch: Batch = 1,
-    input_size: InputSize = None,
-    kwargs: Kwargs = None,
-    warmup: Annotated[int, typer.Option("--warmup", min=0, max=100_000, help="Untimed runs first.", rich_help_panel=RUN_PANEL)] = 5,
-    repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs at least (median and interquartile range reported).", rich_help_panel=RUN_PANEL)] = 20,
-    max_repeats: Annotated[int | None, typer.Option("--max-repeats", min=1, max=100_000, help="More end-to-end runs, up to this many (within 10 s), while their spread is over 5% of the median; default 4 x --repeats.", rich_help_panel=RUN_PANEL, show_default=False)] = None,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)] = None,
-    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, ranked by time (slowest first).", rich_help_panel=OUT_PANEL, show_default=False)] = None,
-    plot: PlotOpt = None,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    arch: cs.ArchArg,
+    batch: cs.Batch = 1,
+    input_size: cs.InputSize = None,
+    kwargs: cs.Kwargs = None,
+    warmup: Annotated[int, typer.Option("--warmup", min=0, max=100_000, help="Untimed runs first.", rich_help_panel=cs.RUN_PANEL)] = 5,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs at least (median and interquartile range reported).", rich_help_panel=cs.RUN_PANEL)] = 20,
+    max_repeats: Annotated[int | None, typer.Option("--max-repeats", min=1, max=100_000, help="More end-to-end runs, up to this many (within 10 s), while their spread is over 5% of the median; default 4 x --repeats.", rich_help_panel=cs.RUN_PANEL, show_default=False)] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads for the runs (default: torch's).", rich_help_panel=cs.RUN_PANEL, show_default=False)] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the N slowest layers, ranked by time (slowest first).", rich_help_panel=cs.OUT_PANEL, show_default=False)] = None,
+    predict: cs.PredictOpt = False, calibration: cs.CalibrationOpt = None,  # fmt: skip
+    plot: cs.PlotOpt = None,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Measure latency on this CPU, end to end and per layer, next to each layer's MACs.
@@ -344,30 +329,33 @@ def bench(
     * `lwprof bench mobilenet`
     * `lwprof bench shufflenet --groups 8 --threads 1 --top 10`
     * `lwprof bench mobilenet --plot roofline.png`
+    * `lwprof bench ghostnet --predict`: predicted next to measured, per layer and end to end.
     """
     from lwprof import api
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_roofline
 
-    targets(output, force, plot)
-    with progress("timing") as step:
+    cs.targets(output, force, plot)
+    price = cs.predictor(predict, calibration, threads)
+    with cs.progress("timing") as step:
         result = api.measure(arch, inputs=input_size or None, batch=batch, warmup=warmup, repeats=repeats, max_repeats=max_repeats, threads=threads, kwargs=kwargs, progress=step, **(options or {}))
-    emit(fmt, views.bench_output(result, top), output, force, plot, lambda path, f: plot_roofline(result, path, force=f))
+    cs.emit(fmt, pg.bench_output(result, top, price), output, force, plot, lambda path, f: plot_roofline(result, path, force=f))
 
 
 @app.command()
-@handles_errors
-@arch_options(lists=True)
+@cs.handles_errors
+@cs.arch_options(lists=True)
 def sweep(
-    arch: ArchArg,
-    batch: Batch = 1,
+    arch: cs.ArchArg,
+    batch: cs.Batch = 1,
     quantity: Annotated[str, typer.Option("--quantity", help="What the grid shows: macs, params or latency (needs --bench).")] = "macs",
     with_bench: Annotated[bool, typer.Option("--bench", help="Also measure each variant's latency on this CPU (slow).")] = False,
     repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs per variant with --bench.")] = 10,
-    plot: PlotOpt = None,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    predict: cs.PredictOpt = False, calibration: cs.CalibrationOpt = None,  # fmt: skip
+    plot: cs.PlotOpt = None,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
     options: dict[str, Any] | None = None,
 ) -> None:
     """Sweep options given as comma lists: a grid of params, MACs (and latency with --bench).
@@ -380,35 +368,40 @@ def sweep(
     * `lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128`: Tables 6-7 as one grid.
     * `lwprof sweep shufflenet --groups 1,2,3,4,8 --shuffle true,false --quantity params`
     * `lwprof sweep ghostnet --width 0.5,1,1.3 --bench --quantity latency`
+    * `lwprof sweep mobilenet --alpha 1,0.5 --resolution 224,160 --predict`: and a grid of predicted ms.
     """
     from lwprof import api
-    from lwprof.render import views
+    from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_sweep
     from lwprof.resolve import split_sweep
 
-    targets(output, force, plot)
+    cs.targets(output, force, plot)
     if quantity not in ("macs", "params", "latency"):
         raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
-    if quantity == "latency" and not with_bench:
-        raise LwprofError("--quantity latency needs --bench")
+    if quantity == "latency" and not (with_bench or predict or calibration):
+        raise LwprofError("--quantity latency needs --bench (measured) or --predict")
     axes, fixed = split_sweep(options or {})
-    with progress("profiling") as step:
+    price = cs.predictor(predict, calibration)
+    with cs.progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
     latencies = _timed(comparison, repeats) if with_bench else None
-    emit(fmt, views.sweep_output(comparison, quantity, latencies), output, force, plot, lambda path, f: plot_sweep(comparison, path, quantity, force=f))
+    cs.emit(fmt, pg.sweep_output(comparison, quantity, latencies, price), output, force, plot, lambda path, f: plot_sweep(comparison, path, quantity, force=f))
 
 
 def _timed(comparison: Any, repeats: int) -> dict[str, Any]:
     """Every variant timed end to end (``--bench`` of compare and sweep), with progress."""
     from lwprof import api
 
-    with progress("timing") as step:
+    with cs.progress("timing") as step:
         return api.time_variants(comparison, repeats=repeats, progress=step)
+
+
+register_prediction_commands(app)  # lwprof calibrate and lwprof fit (lwprof/cli_predict.py)
 
 
 def main() -> None:
     """The ``lwprof`` console script (exit codes: 0, 1 a check failed, 2 bad input, 130, 141)."""
-    fill_closed_fds()
+    cs.fill_closed_fds()
     app()
 
 

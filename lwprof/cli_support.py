@@ -42,7 +42,7 @@ from lwprof.errors import LwprofError
 from lwprof.records import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "LwprofGroup", "arch_options", "emit", "exit_on", "fill_closed_fds", "handles_errors", "progress", "targets"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "LwprofGroup", "arch_options", "emit", "exit_on", "fill_closed_fds", "handles_errors", "predictor", "progress", "targets"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +66,23 @@ PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a chart t
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout (- is stdout).", rich_help_panel=OUT_PANEL, show_default=False)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing --output and --plot files.", rich_help_panel=OUT_PANEL)]
+PredictOpt = Annotated[bool, typer.Option("--predict", help="Add predicted latency on this CPU (from `lwprof calibrate`; nothing is run for it).", rich_help_panel=RUN_PANEL)]
+CalibrationOpt = Annotated[
+    str | None,
+    typer.Option("--calibration", help="Calibration file for predictions (default: this machine's, from `lwprof calibrate`, in ~/.cache/lwprof).", rich_help_panel=RUN_PANEL, show_default=False),
+]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="torch threads: what to calibrate, or which calibration to predict with (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)]
+MaxMacs = Annotated[str | None, typer.Option("--max-macs", help="Budget: MACs at most (k, M, G accepted: 300M).", rich_help_panel=RUN_PANEL, show_default=False)]
+MaxParams = Annotated[str | None, typer.Option("--max-params", help="Budget: params at most (e.g. 3.5M).", rich_help_panel=RUN_PANEL, show_default=False)]
+MaxLatency = Annotated[str | None, typer.Option("--max-latency", help="Budget: predicted latency at most, in ms (15, 15ms or 0.015s).", rich_help_panel=RUN_PANEL, show_default=False)]
+VaryRange = Annotated[
+    list[str] | None,
+    typer.Option("--vary", help="KEY=A:B:STEP (inclusive), KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: alpha/width, resolution, scale, groups, conv.", rich_help_panel=RUN_PANEL, show_default=False),
+]
+Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)  # type: ignore[misc]
+ObjectiveOpt = Annotated[Objective, typer.Option("--objective", help="macs: the configuration with the most MACs within the budgets; latency: the fastest.", rich_help_panel=RUN_PANEL)]
+CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)  # type: ignore[misc]
+CalDtypeOpt = Annotated[CalDtype, typer.Option("--dtype", help="Element type to measure.", rich_help_panel=RUN_PANEL)]
 
 
 def arch_options(lists: bool = False) -> Callable[[F], F]:
@@ -318,6 +335,18 @@ def progress(what: str) -> Any:
     from lwprof.render.console import progress as bar
 
     return bar(what)
+
+
+def predictor(predict: bool, calibration: str | None, threads: int | None = None, dtype: str = "fp32") -> Callable[[Any], Any] | None:
+    """With ``--predict`` (or ``--calibration``): a function profile -> prediction, its calibration
+    (for ``threads`` and ``dtype``) loaded now, before any work: a missing one is a one-line
+    error. None otherwise."""
+    if not predict and calibration is None:
+        return None
+    from lwprof import api
+
+    cal = api.load_calibration(calibration, threads=threads, dtype=dtype)
+    return lambda profile: api.predict(profile, calibration=cal)
 
 
 # --------------------------------------------------------------------------------------------

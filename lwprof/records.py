@@ -186,6 +186,10 @@ class LayerRecord:
         functional_macs: MACs of ops called in this module's own ``forward`` outside any child
             (``F.conv2d``, ``torch.matmul``), already included in ``macs``.
         functional_other_ops: Likewise for element-wise ops (a residual add, ``torch.relu``).
+        functional_calls: How many aten ops ran in this module's own ``forward`` outside any
+            child (a residual add, a concat, a slice), every call; 0 for leaves.
+        functional_write_elements: Elements those ops wrote (a concat writes its output; views
+            and in-place ops write nothing); 0 for leaves.
         calls: How many times the module ran in one forward pass.
         hparams: Key hyper-parameters (kernel, stride, padding, dilation, groups, ...).
         formula: The formula behind ``macs`` in words, for leaves that have one.
@@ -218,6 +222,8 @@ class LayerRecord:
     functional_macs: int = 0
     functional_other_ops: int = 0
     calls: int = 1
+    functional_calls: int = 0
+    functional_write_elements: int = 0
     hparams: Mapping[str, Any] = field(default_factory=dict, compare=False)
     formula: str = ""
     read_elements: int = 0
@@ -280,6 +286,8 @@ class LayerRecord:
             "other_ops": self.other_ops,
             "functional_macs": self.functional_macs,
             "functional_other_ops": self.functional_other_ops,
+            "functional_calls": self.functional_calls,
+            "functional_write_elements": self.functional_write_elements,
             "calls": self.calls,
             "hparams": {k: list(v) if isinstance(v, tuple) else v for k, v in self.hparams.items()},
             "formula": self.formula,

@@ -10,6 +10,8 @@ Reports:
         lwprof's count, with the counting convention that reproduces it and the known gaps.
     mobilenet_grid.md, shufflenet_groups.md, ghostnet_vs_standard.md, latency.md,
     expectations_example.md: the design studies of :mod:`studies.studies`, with PNG charts.
+    latency_prediction.md: how accurate predicted latency is on held-out zoo configurations,
+        against MACs-only baselines, and how fast ``lwprof fit`` searches (:mod:`studies.prediction`).
 """
 
 from __future__ import annotations
@@ -138,7 +140,14 @@ REPORTS: dict[str, Callable[[Path], str]] = {
     "ghostnet_vs_standard.md": _study("ghostnet_vs_standard"),
     "latency.md": _study("latency"),
     "expectations_example.md": _study("expectations_example"),
+    "latency_prediction.md": lambda out: _prediction(out),
 }
+
+
+def _prediction(out: Path) -> str:
+    from studies.prediction import latency_prediction
+
+    return latency_prediction(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

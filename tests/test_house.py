@@ -31,6 +31,7 @@ FLOORS = {
     "lwprof.latency": 6,
     "lwprof.api": 7,
     "lwprof.cli_support": 8,
+    "lwprof.cli_predict": 8,
     "lwprof.cli": 9,
 }
 # The package __init__ hands out the API lazily (``lwprof.profile``): the one allowed exception.

@@ -85,6 +85,8 @@ class _Acc:
     other_ops: int = 0
     fn_macs: int = 0
     fn_ops: int = 0
+    fn_calls: int = 0  # aten ops run in this module's own forward, outside any child
+    fn_write: int = 0  # elements those ops wrote (views and in-place ops write none)
     read: int = 0
     write: int = 0
     op_level: bool = False
@@ -317,6 +319,9 @@ class _Walk(TorchDispatchMode):
             if self.formula[owner] is None:
                 acc.fn_macs += macs
                 acc.fn_ops += ops
+                acc.fn_calls += 1
+                if not _aliases_input(func):
+                    acc.fn_write += sum(t.numel() for t in _tensors(out))
             elif acc.calls_ops:
                 acc.calls_ops[-1][0] += macs
                 acc.calls_ops[-1][1] += ops
@@ -578,6 +583,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
                 other_ops=sum(own[k][1] for k in ids),
                 functional_macs=acc.fn_macs if not leaf else 0,
                 functional_other_ops=acc.fn_ops if not leaf else 0,
+                functional_calls=acc.fn_calls if not leaf else 0,
+                functional_write_elements=acc.fn_write if not leaf else 0,
                 calls=acc.calls,
                 hparams=acc.cost.hparams if acc.cost else {},
                 formula=acc.cost.formula if acc.cost and status is Status.FORMULA else "",

@@ -64,13 +64,13 @@ def compare_output(comparison: Comparison, published: Sequence[Any], *, by_type:
     def data() -> dict[str, Any]:
         out = compare_dict(comparison, published)
         if latencies is not None:
-            _add_latencies(out, latencies)
+            add_latencies(out, latencies)
         return out
 
     return Output(lambda: t.compare_view(comparison, published, latencies), grid, data)
 
 
-def _add_latencies(out: dict[str, Any], latencies: Mapping[str, Any]) -> None:
+def add_latencies(out: dict[str, Any], latencies: Mapping[str, Any]) -> None:
     for variant in out["variants"]:
         timing = latencies.get(variant["label"])
         variant["latency_s"] = timing.median_s if timing is not None else None
@@ -108,7 +108,7 @@ def sweep_output(comparison: Comparison, quantity: str, latencies: Mapping[str, 
         out = compare_dict(comparison, None)
         out["conventions"] = CONVENTIONS
         if latencies is not None:
-            _add_latencies(out, latencies)
+            add_latencies(out, latencies)
         return out
 
     return Output(lambda: t.grid_view(grid, pivot=len(comparison.vary) == 2), lambda: grid, data)

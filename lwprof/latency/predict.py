@@ -1,0 +1,211 @@
+"""Predicted latency: a profile's records priced with this machine's calibrated cost model.
+
+Torch-free and fast (a few microseconds per record), so that ``lwprof fit`` can price hundreds
+of configurations. The model (:mod:`lwprof.latency.costmodel`): every leaf layer costs its
+kind's per-call overhead plus MACs / peak plus bytes / bandwidth, plus what a layer costs more
+inside a network than alone (the ``network`` kind); every parent module costs one Python module
+call plus the aten ops of its own forward (residual adds, concats). The model's
+predicted latency is the sum; :attr:`Prediction.by_record` gives every record's subtree.
+
+Spearman's rank correlation (:func:`spearman`) compares a prediction's per-layer order with
+a measured one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lwprof.errors import LwprofError
+from lwprof.latency.costmodel import FEATURES, Calibration, layer_kind
+from lwprof.records import LayerRecord, ModelProfile, Note, Severity
+
+__all__ = ["LayerPrediction", "Prediction", "predict_profile", "spearman"]
+
+
+@dataclass(frozen=True)
+class LayerPrediction:
+    """One leaf layer's predicted time.
+
+    Attributes:
+        name: Qualified module name.
+        category: Layer category (as in the profile).
+        kind: The cost-model kind that priced it.
+        seconds: Predicted seconds per forward pass (every call).
+        estimated: No micro-benchmark covers this kind; priced as a 1x1 conv or element-wise layer.
+    """
+
+    name: str
+    category: str
+    kind: str
+    seconds: float
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A model's predicted latency on the calibrated machine.
+
+    Attributes:
+        total_s: Predicted seconds per forward pass.
+        layers: Every leaf layer that runs, in the profile's order.
+        overhead_s: The parents' share of ``total_s``: module calls and their own ops (adds, concats).
+        by_record: Predicted seconds of every record's subtree, by name ("" is the model).
+        calibration: The calibration's identity (:meth:`Calibration.info`).
+        notes: What the reader should know (kinds priced without a benchmark, a dtype mismatch).
+    """
+
+    total_s: float
+    layers: tuple[LayerPrediction, ...]
+    overhead_s: float
+    by_record: Mapping[str, float] = field(default_factory=dict)
+    calibration: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
+
+    def seconds(self, name: str) -> float | None:
+        """Predicted seconds of a record's subtree, or None for a record that never runs."""
+        return self.by_record.get(name)
+
+    def by_category(self) -> dict[str, float]:
+        """Predicted seconds per layer category over the leaves."""
+        out: dict[str, float] = {}
+        for layer in self.layers:
+            out[layer.category] = out.get(layer.category, 0.0) + layer.seconds
+        return out
+
+    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None) -> dict[str, Any]:
+        """How the per-layer prediction ranks against measured per-layer seconds (``lwprof bench``'s hooks).
+
+        Returns:
+            ``pairs``: (name, predicted_s, measured_s) of the layers in both; ``spearman``: their
+            rank correlation; ``spearman_macs``: that of MACs with the measured times (when
+            ``macs`` is given). NaN where undefined.
+        """
+        pairs = [(p.name, p.seconds, measured[p.name]) for p in self.layers if p.name in measured]
+        out: dict[str, Any] = {"pairs": pairs, "spearman": spearman([p[1] for p in pairs], [p[2] for p in pairs])}
+        if macs is not None:
+            out["spearman_macs"] = spearman([float(macs[p[0]]) for p in pairs], [p[2] for p in pairs])
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total_s": self.total_s,
+            "overhead_s": self.overhead_s,
+            "calibration": dict(self.calibration),
+            "notes": [n.text for n in self.notes],
+            "layers": [{"name": p.name, "category": p.category, "kind": p.kind, "predicted_s": p.seconds, "estimated": p.estimated} for p in self.layers],
+        }
+
+
+def predict_profile(profile: ModelProfile, calibration: Calibration) -> Prediction:
+    """Prices every record of ``profile`` with ``calibration``'s cost model.
+
+    Raises:
+        LwprofError: The profile counts bytes at another element type than the calibration
+            measured (a fp16 profile against an fp32 calibration).
+    """
+    if profile.dtype != calibration.dtype:
+        raise LwprofError(
+            f"the profile counts {profile.dtype} bytes but the calibration measured {calibration.dtype}; "
+            f"profile with --dtype {calibration.dtype} or calibrate with --dtype {profile.dtype}"
+        )
+    bpe = calibration.bytes_per_element
+    rates = _rates(calibration)
+    extra_call, extra_byte = rates["network"][0], rates["network"][3]
+    own: dict[str, float] = {}
+    leaves: list[LayerPrediction] = []
+    overhead = 0.0
+    estimated: dict[str, int] = {}
+    for record in profile.layers:
+        if not record.calls:
+            continue
+        if record.is_leaf:
+            kind, guess = leaf_kind(record)
+            c = rates[kind]
+            traffic = (record.read_elements + record.write_elements) * bpe
+            seconds = (c[0] + extra_call) * record.calls + c[1] * record.macs + c[2] * record.other_ops + (c[3] + extra_byte) * traffic
+            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess))
+            if guess:
+                estimated[record.category] = estimated.get(record.category, 0) + 1
+        else:
+            seconds = rates["module"][0] * record.calls
+            if record.functional_calls:
+                f = rates["functional"]
+                seconds += f[0] * record.functional_calls + f[3] * record.functional_write_elements * bpe
+            if record.functional_macs:
+                seconds += rates["conv1x1"][1] * record.functional_macs
+            overhead += seconds
+        own[record.name] = seconds
+    by_record = dict.fromkeys(own, 0.0)
+    for name, seconds in own.items():
+        for ancestor in _ancestors(name):
+            by_record[ancestor] = by_record.get(ancestor, 0.0) + seconds
+    total = sum(own.values())
+    by_record[""] = total
+    notes = []
+    if estimated:
+        shown = ", ".join(f"{n} {cat}" for cat, n in estimated.items())
+        notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))
+    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes))
+
+
+def _rates(calibration: Calibration) -> dict[str, tuple[float, float, float, float]]:
+    """Every kind's (per call, per MAC, per op, per byte) seconds, 0 for the features it does not use."""
+    return {kind: tuple(cost.coefficients.get(f, 0.0) for f in FEATURES) for kind, cost in calibration.kinds.items()}  # type: ignore[misc]
+
+
+_KIND_CACHE: dict[tuple[Any, ...], tuple[str, bool]] = {}
+
+
+def leaf_kind(record: LayerRecord) -> tuple[str, bool]:
+    """The kind that prices a leaf, and whether it is a stand-in (:func:`~lwprof.latency.costmodel.record_terms`'s rule), cached."""
+    key = (record.category, record.type, tuple(record.hparams.get("kernel", ())), "kernel" in record.hparams, record.macs > 0)
+    found = _KIND_CACHE.get(key)
+    if found is None:
+        kind = layer_kind(record)
+        found = _KIND_CACHE[key] = (kind, False) if kind is not None else ("conv1x1" if record.macs else "activation", True)
+    return found
+
+
+def _ancestors(name: str) -> list[str]:
+    """"a.b.c" -> ["a.b.c", "a.b", "a", ""] (the record itself included; "" once, at the end)."""
+    if not name:
+        return []
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)] + [""]
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Spearman's rank correlation of two paired samples (ties get their average rank).
+
+    Returns:
+        A value in [-1, 1]; NaN when fewer than two pairs or either side is constant.
+    """
+    if len(xs) != len(ys):
+        raise ValueError(f"spearman needs paired samples, got {len(xs)} and {len(ys)}")
+    if len(xs) < 2:
+        return math.nan
+    rx, ry = _ranks(xs), _ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    if sxx == 0 or syy == 0:
+        return math.nan
+    return sxy / math.sqrt(sxx * syy)
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
