@@ -266,6 +266,17 @@ def test_containers_iterated_by_their_parent_hold_their_childrens_counts() -> No
     assert features.torch_macs == features.fvcore_macs == 50_688 and p.verdict is Verdict.OK
 
 
+def test_profiling_leaves_no_meta_tensor_in_the_model() -> None:
+    model = am.CachingAnchors()
+    before = model.cell_anchors
+    p = lwprof.profile(model)
+    assert p.device == "meta" and p.macs == 4 * 64 * 27
+    assert model.cell_anchors is before and model.cell_anchors[0].device.type == "cpu"
+    assert model.bias_cache == {} and not hasattr(model, "scratch")
+    model(torch.rand(1, 3, 8, 8))  # it still runs; a second profile too
+    assert "cpu" in model.bias_cache and lwprof.profile(model).macs == p.macs
+
+
 def test_a_real_mismatch_is_the_same_in_the_table_the_footer_and_the_api() -> None:
     @formulas.register_formula(am.MismatchingLinear)
     def off_by_one(module: nn.Linear, shape: tuple[int, ...]) -> formulas.LayerCost:

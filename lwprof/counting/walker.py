@@ -376,6 +376,55 @@ def _meta_state(model: nn.Module, state: _Walk) -> dict[str, torch.Tensor]:
     return out
 
 
+_MODULE_INTERNALS = frozenset(nn.Module().__dict__)  # _parameters, _buffers, _modules, hooks, training
+
+
+def _holds_tensors(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, torch.Tensor):
+        return True
+    if depth > 2:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_tensors(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tensors(v, depth + 1) for v in value)
+    return False
+
+
+class _ModuleState:
+    """What a forward may change in a module besides its parameters and buffers: plain
+    attributes holding tensors (torchvision's ``AnchorGenerator.cell_anchors``, moved to the
+    input's device in forward) and caches (timm's ``attention_bias_cache``, keyed by device).
+
+    Taken before the walk and put back after it, so that a meta walk leaves no meta tensor
+    behind and the model runs as before.
+    """
+
+    def __init__(self, model: nn.Module) -> None:
+        self.saved: list[tuple[nn.Module, str, Any, Any]] = []
+        self.keys: list[tuple[nn.Module, set[str]]] = []
+        for m in model.modules():
+            attrs = m.__dict__
+            self.keys.append((m, set(attrs)))
+            for k, v in attrs.items():
+                if k not in _MODULE_INTERNALS and (type(v) in (list, dict) or _holds_tensors(v)):  # an empty cache may fill
+                    self.saved.append((m, k, v, list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else None))
+
+    def restore(self) -> None:
+        for m, k, value, contents in self.saved:
+            if m.__dict__.get(k) is not value:
+                m.__dict__[k] = value
+            if isinstance(value, list) and value != contents:
+                value[:] = contents
+            elif isinstance(value, dict) and (value.keys() != contents.keys() or any(value[x] is not contents[x] for x in contents)):
+                value.clear()
+                value.update(contents)
+        for m, keys in self.keys:  # attributes the forward added (a cache it filled): gone again
+            for k in set(m.__dict__) - keys:
+                if _holds_tensors(m.__dict__[k]):
+                    del m.__dict__[k]
+
+
 def _placeholder(shape: Shape, real: bool) -> torch.Tensor:
     return torch.zeros(shape) if real else torch.empty(shape, device="meta")
 
@@ -440,6 +489,7 @@ def walk(
     pre = nn.modules.module.register_module_forward_pre_hook(state.pre_hook)
     post = nn.modules.module.register_module_forward_hook(state.post_hook)
     modes = [(m, m.training) for m in model.modules()]
+    kept = _ModuleState(model)
     try:
         for m in stand_ins:
             m.forward = state.stand_in(m)
@@ -474,6 +524,7 @@ def walk(
         post.remove()
         for m, training in modes:  # each module's own mode, as it was
             m.training = training
+        kept.restore()
     records = _records(model, state)
     first = next((s.shape for s in specs), ())
     return ModelProfile(arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device)

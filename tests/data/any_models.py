@@ -248,3 +248,25 @@ class IteratedBlocks(nn.Module):
 class MismatchingLinear(nn.Linear):
     """A Linear whose (deliberately wrong) registered formula counts one MAC too many: the
     cross-check must call it MISMATCH, in the table, the footer and ``p.mismatches``."""
+
+
+class CachingAnchors(nn.Module):
+    """torchvision's ``AnchorGenerator`` moves its anchors (a plain list attribute) to the
+    input's device inside forward; timm's attention caches a bias per device in a dict. A meta
+    walk must leave neither a meta anchor nor a meta cache entry behind."""
+
+    input_size = (3, 8, 8)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.cell_anchors = [torch.zeros(3, 4)]
+        self.bias_cache: dict[str, torch.Tensor] = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.cell_anchors = [a.to(x.device) for a in self.cell_anchors]
+        key = str(x.device)
+        if key not in self.bias_cache:
+            self.bias_cache[key] = torch.ones(4, device=x.device)
+        self.scratch = x.new_zeros(1)  # an attribute the forward adds
+        return self.conv(x) + self.bias_cache[key].view(1, 4, 1, 1) + self.cell_anchors[0].sum()
