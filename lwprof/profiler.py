@@ -154,7 +154,7 @@ def run(
         model = resolved.build("cpu")
         real_inputs = resolved.inputs.make(batch, "cpu", seed)
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), **common)
-    profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=tuple(notes))
+    profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes))
     if crosscheck:
         profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
     return profile

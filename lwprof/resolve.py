@@ -258,8 +258,9 @@ class Inputs:
     """What a model's forward receives: positional and keyword inputs.
 
     Attributes:
-        args: One entry per positional input: an :class:`InputSpec` (the shape of one sample)
-            or a ready tensor (batch included, used as given).
+        args: One entry per positional input: an :class:`InputSpec` (the shape of one sample),
+            a ready tensor (batch included, used as given), or a list of them (one input that
+            is a list: a detector's images, each shape complete, no batch prepended).
         kwargs: Keyword inputs, likewise.
         source: Where they came from, for messages ("--input-size", "example_inputs", ...).
     """
@@ -270,23 +271,18 @@ class Inputs:
 
     @property
     def has_tensors(self) -> bool:
+        """Some input is a ready tensor or a list of images: the batch is fixed by the inputs."""
         return any(not isinstance(v, InputSpec) for v in (*self.args, *self.kwargs.values()))
-
-    @property
-    def first_shape(self) -> tuple[int, ...] | None:
-        """The shape of one sample of the first input (for a tensor: without its first dimension)."""
-        for v in (*self.args, *self.kwargs.values()):
-            return tuple(v.shape) if isinstance(v, InputSpec) else tuple(v.shape[1:])
-        return None
 
     def specs(self, batch: int = 1) -> tuple[InputSpec, ...]:
         """Every input with its full shape at ``batch`` (tensors as they are)."""
         out = []
         for name, v in [*((None, a) for a in self.args), *self.kwargs.items()]:
-            if isinstance(v, InputSpec):
-                out.append(InputSpec((batch, *v.shape), v.dtype, name))
-            else:
-                out.append(InputSpec(tuple(v.shape), str(v.dtype).removeprefix("torch."), name))
+            for item in v if isinstance(v, list) else [v]:
+                if isinstance(item, InputSpec):
+                    out.append(InputSpec(item.shape if isinstance(v, list) else (batch, *item.shape), item.dtype, name))
+                else:
+                    out.append(InputSpec(tuple(item.shape), str(item.dtype).removeprefix("torch."), name))
         return tuple(out)
 
     def element_bytes(self, batch: int = 1) -> int:
@@ -303,11 +299,13 @@ class Inputs:
 
         generator = torch.Generator().manual_seed(seed)
 
-        def one(v: Any) -> Any:
+        def one(v: Any, batched: bool = True) -> Any:
+            if isinstance(v, list):  # a list of images (a detector's input): each as it is
+                return [one(item, batched=False) for item in v]
             if not isinstance(v, InputSpec):
                 return v
             dtype = getattr(torch, v.dtype)
-            shape = (batch, *v.shape)
+            shape = (batch, *v.shape) if batched else v.shape
             if device == "meta":
                 return torch.empty(shape, dtype=dtype, device="meta")
             if dtype.is_floating_point:
@@ -414,7 +412,10 @@ def _one_input(value: Any, where: str) -> Any:
         if any(s < 1 for s in value):
             raise LwprofError(f"{where}: a shape must be positive integers, got {tuple(value)}")
         return InputSpec(tuple(value))
-    raise LwprofError(f"{where}: expected a shape such as (3, 224, 224) or a tensor, got {value!r}"[:300])
+    if isinstance(value, (list, tuple)) and value and all(_is_tensor(v) or _is_shape(v) for v in value):
+        # One input that is a list of tensors (a detector's images, each C x H x W, sizes may differ).
+        return [v if _is_tensor(v) else _one_input(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    raise LwprofError(f"{where}: expected a shape such as (3, 224, 224), a tensor or a list of them, got {value!r}"[:300])
 
 
 # -- the resolved model ---------------------------------------------------------------------

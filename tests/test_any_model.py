@@ -147,6 +147,14 @@ def test_example_inputs_hook() -> None:
     assert [(i.name, i.dtype) for i in p.inputs] == [("input_ids", "int64"), ("attention_mask", "bool")] and p.macs == 64
 
 
+def test_a_list_of_images_of_different_sizes_is_one_input() -> None:
+    p = lwprof.profile(am.ImageList(), inputs=[[(3, 16, 16), (3, 8, 12)]])
+    # 4 x (16x16 + 8x12) outputs x 27 = 38,016 MACs.
+    assert p.macs == 38_016 and [i.shape for i in p.inputs] == [(3, 16, 16), (3, 8, 12)]
+    images = [torch.rand(3, 16, 16), torch.rand(3, 8, 12)]
+    assert lwprof.profile(am.ImageList(), inputs=[images]).macs == 38_016
+
+
 def test_tensor_inputs_are_used_as_given() -> None:
     x = torch.rand(2, 3, 16, 16)
     p = lwprof.profile(am.TwoImages(), inputs=(x, x))
@@ -264,6 +272,16 @@ def test_containers_iterated_by_their_parent_hold_their_childrens_counts() -> No
     # conv 3->8: 8 x 64 x 27 = 13,824; conv 8->8: 8 x 64 x 72 = 36,864; heads: 64 x 8 x (2 + 4) = 3,072.
     assert (features.calls, features.macs, p.macs) == (0, 50_688, 53_760)
     assert features.torch_macs == features.fvcore_macs == 50_688 and p.verdict is Verdict.OK
+
+
+def test_a_quantized_model_counts_its_int8_convs_and_packed_weights() -> None:
+    p = lwprof.profile(am.quantized_net(), (3, 8, 8), crosscheck=True)
+    # conv (BN and ReLU fused in): 8 x 8x8 outputs x 27 = 13,824 MACs; fc: 8 x 4 = 32.
+    # Weights packed: 216 + 8 (the folded BN's bias) + 32 + 4 = 260 parameters, none trainable.
+    assert (p.macs, p.params, p.trainable_params, p.device) == (13_856, 260, 0, "cpu")
+    assert any(n.text.startswith("2 quantized layer(s)") and "BatchNorm folded into the conv biases" in n.text for n in p.notes)
+    # Neither fvcore nor FlopCounterMode counts quantized ops: "unchecked", never MISMATCH or a silent 0.
+    assert p.verdict is Verdict.UNCHECKED and p.mismatches == ()
 
 
 def test_profiling_leaves_no_meta_tensor_in_the_model() -> None:

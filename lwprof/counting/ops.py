@@ -182,6 +182,35 @@ _FUSED_ATTENTION = [
 register_op_formula(*_FUSED_ATTENTION, macs=True)(_attention)
 
 
+def _unpack(packed: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(weight, bias) of a quantized op's packed parameters (a ScriptObject)."""
+    if hasattr(packed, "unpack"):
+        return packed.unpack()
+    return torch.ops.quantized.linear_unpack(packed)
+
+
+def _quantized_conv(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """An int8 conv (``quantized::conv2d`` and friends): the packed weight gives C_in/g and the kernel."""
+    weight, bias = _unpack(args[1])
+    out_elems = _numel(out)
+    return OpCost(out_elems * weight.shape[1] * math.prod(weight.shape[2:]), out_elems if bias is not None else 0)
+
+
+def _quantized_linear(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """An int8 (or dynamically quantized) linear layer: output elements x in_features."""
+    weight, bias = _unpack(args[1])
+    out_elems = _numel(out)
+    return OpCost(out_elems * weight.shape[1], out_elems if bias is not None else 0)
+
+
+_QUANTIZED = getattr(torch.ops, "quantized", None)
+if _QUANTIZED is not None:
+    _convs = [getattr(_QUANTIZED, n) for n in ("conv1d", "conv2d", "conv3d", "conv1d_relu", "conv2d_relu", "conv3d_relu", "conv2d_add", "conv2d_add_relu") if hasattr(_QUANTIZED, n)]
+    _linears = [getattr(_QUANTIZED, n) for n in ("linear", "linear_relu", "linear_dynamic", "linear_relu_dynamic", "linear_dynamic_fp16") if hasattr(_QUANTIZED, n)]
+    register_op_formula(*_convs, macs=True)(_quantized_conv)
+    register_op_formula(*_linears, macs=True)(_quantized_linear)
+
+
 # -- element-wise, reductions, pooling: other ops --------------------------------------------------
 
 

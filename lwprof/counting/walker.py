@@ -50,7 +50,7 @@ from lwprof.counting.formulas import LayerCost, accepts, find_formula, formula_a
 from lwprof.counting.ops import op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
-from lwprof.records import InputSpec, LayerRecord, ModelProfile, Shape, Status
+from lwprof.records import InputSpec, LayerRecord, ModelProfile, Note, Severity, Shape, Status
 
 __all__ = ["MemoryLimitExceeded", "NeedsRealTensors", "reference_kernels", "walk"]
 
@@ -527,7 +527,17 @@ def walk(
         kept.restore()
     records = _records(model, state)
     first = next((s.shape for s in specs), ())
-    return ModelProfile(arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device)
+    notes = []
+    quantized = sum(1 for m in state.modules.values() if _packed_weights(m))
+    if quantized:
+        notes.append(
+            Note(
+                Severity.INFO,
+                f"{quantized} quantized layer(s): their weights and biases are counted from the packed form; a quantized model "
+                "has its BatchNorm folded into the conv biases, so it holds fewer parameters than its float version",
+            )
+        )
+    return ModelProfile(arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes))
 
 
 
@@ -566,11 +576,27 @@ def _inputs_text(specs: Sequence[InputSpec]) -> str:
     return ", ".join(str(s) for s in specs) or "(none)"
 
 
+def _packed_weights(module: nn.Module) -> dict[Any, torch.Tensor]:
+    """The weight and bias of a quantized layer, which keeps them packed (not as parameters):
+    ``torch.ao.nn.quantized`` layers expose them through ``weight()`` and ``bias()`` methods."""
+    if not callable(getattr(type(module), "weight", None)):
+        return {}
+    out = {}
+    for name in ("weight", "bias"):
+        try:
+            tensor = getattr(module, name)()
+        except Exception:  # not a quantized layer after all
+            return {}
+        if isinstance(tensor, torch.Tensor):
+            out[(id(module), name)] = tensor
+    return out
+
+
 def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
     # Every module's subtree (module ids, parameters, buffers) in one pass, children first:
     # a shared module or parameter appears once in each subtree, as in ``module.parameters()``.
     subtree: dict[int, set[int]] = {}
-    params: dict[int, dict[int, torch.Tensor]] = {}
+    params: dict[int, dict[Any, torch.Tensor]] = {}
     buffers: dict[int, dict[int, torch.Tensor]] = {}
 
     def visit(module: nn.Module) -> None:
@@ -578,7 +604,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         if key in subtree:
             return
         ids = {key}
-        ps = {id(p): p for p in module._parameters.values() if p is not None}
+        ps: dict[Any, torch.Tensor] = {id(p): p for p in module._parameters.values() if p is not None}
+        ps.update(_packed_weights(module))
         bs = {id(b): b for b in module._buffers.values() if b is not None}
         for child in module.children():
             visit(child)
@@ -617,6 +644,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         else:
             status, category = Status.UNSUPPORTED, "Unsupported"
         ps = params[key].values()
+        trainable = sum(p.numel() for k, p in params[key].items() if not isinstance(k, tuple) and p.requires_grad)
         records.append(
             LayerRecord(
                 name=name,
@@ -628,7 +656,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
                 input_shape=acc.in_shape,
                 output_shape=acc.out_shape,
                 params=sum(p.numel() for p in ps),
-                trainable_params=sum(p.numel() for p in ps if p.requires_grad),
+                trainable_params=trainable,
                 buffers=sum(b.numel() for b in buffers[key].values() if b.is_floating_point()),
                 macs=sum(own[k][0] for k in ids),
                 other_ops=sum(own[k][1] for k in ids),

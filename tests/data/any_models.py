@@ -270,3 +270,40 @@ class CachingAnchors(nn.Module):
             self.bias_cache[key] = torch.ones(4, device=x.device)
         self.scratch = x.new_zeros(1)  # an attribute the forward adds
         return self.conv(x) + self.bias_cache[key].view(1, 4, 1, 1) + self.cell_anchors[0].sum()
+
+
+def quantized_net() -> nn.Module:
+    """An int8 model as torchvision's quantized zoo builds it (eager-mode quantization: BN
+    fused into the conv, weights packed, no ``nn.Parameter`` left)."""
+    import torch.ao.quantization as tq
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.quant, self.dequant = tq.QuantStub(), tq.DeQuantStub()
+            self.conv, self.bn, self.relu = nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()
+            self.fc = nn.Linear(8, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = self.relu(self.bn(self.conv(self.quant(x))))
+            return self.dequant(self.fc(y.mean((2, 3))))
+
+    model = Net().eval()
+    torch.backends.quantized.engine = "qnnpack" if "fbgemm" not in torch.backends.quantized.supported_engines else "fbgemm"
+    model.qconfig = tq.get_default_qconfig(torch.backends.quantized.engine)
+    model = tq.fuse_modules(model, [["conv", "bn", "relu"]])
+    tq.prepare(model, inplace=True)
+    model(torch.rand(2, 3, 8, 8))  # calibration
+    return tq.convert(model)
+
+
+class ImageList(nn.Module):
+    """A detector's input convention (torchvision's GeneralizedRCNN): a list of C x H x W images
+    of different sizes, one forward over all of them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, images: list[torch.Tensor]) -> torch.Tensor:
+        return torch.stack([self.conv(img.unsqueeze(0)).mean() for img in images])
