@@ -25,7 +25,13 @@ from typing import Any
 
 from lwprof.counting.walker import NeedsRealTensors, walk
 from lwprof.errors import LwprofError
-from lwprof.records import BYTES_PER_ELEMENT, LayerComparison, ModelProfile, Note, Severity
+from lwprof.records import (
+    BYTES_PER_ELEMENT,
+    LayerComparison,
+    ModelProfile,
+    Note,
+    Severity,
+)
 from lwprof.resolve import Resolved
 from lwprof.units import human_bytes, parse_bytes
 
@@ -247,7 +253,12 @@ def layer_variants(
     import torch
 
     from lwprof.architectures.blocks import conv_unit
-    from lwprof.architectures.rules import ConvKind, check_groups, separable_ratio, valid_groups
+    from lwprof.architectures.rules import (
+        ConvKind,
+        check_groups,
+        separable_ratio,
+        valid_groups,
+    )
 
     for name, value in (("in", in_channels), ("out", out_channels), ("kernel", kernel), ("size", size), ("stride", stride), ("groups", groups), ("ratio", ratio), ("batch", batch)):
         if value is not None and value < 1:

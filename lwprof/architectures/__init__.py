@@ -6,8 +6,21 @@ torch); ``ChannelShuffle`` and ``channel_shuffle`` are re-exported from there on
 
 from typing import Any
 
-from lwprof.architectures import ghostnet, mobilenet_v1, mobilenet_v2, mobilenet_v3, shufflenet_v1, shufflenet_v2  # noqa: F401  (registration)
-from lwprof.architectures.registry import ArchSpec, get_architecture, list_architectures, register_architecture, shared_options
+from lwprof.architectures import (  # noqa: F401  (registration)
+    ghostnet,
+    mobilenet_v1,
+    mobilenet_v2,
+    mobilenet_v3,
+    shufflenet_v1,
+    shufflenet_v2,
+)
+from lwprof.architectures.registry import (
+    ArchSpec,
+    get_architecture,
+    list_architectures,
+    register_architecture,
+    shared_options,
+)
 from lwprof.architectures.rules import ConvKind, make_divisible
 
 __all__ = [

@@ -15,7 +15,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from lwprof.architectures.rules import ConvKind, check_groups, ghost_channels, make_divisible
+from lwprof.architectures.rules import (
+    ConvKind,
+    check_groups,
+    ghost_channels,
+    make_divisible,
+)
 from lwprof.counting.formulas import register_formula, shuffle_formula
 from lwprof.errors import LwprofError
 

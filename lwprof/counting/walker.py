@@ -46,11 +46,26 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_map
 
-from lwprof.counting.formulas import LayerCost, accepts, find_formula, formula_applies, registered_type, stands_in
+from lwprof.counting.formulas import (
+    LayerCost,
+    accepts,
+    find_formula,
+    formula_applies,
+    registered_type,
+    stands_in,
+)
 from lwprof.counting.ops import op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
-from lwprof.records import InputSpec, LayerRecord, ModelProfile, Note, Severity, Shape, Status
+from lwprof.records import (
+    InputSpec,
+    LayerRecord,
+    ModelProfile,
+    Note,
+    Severity,
+    Shape,
+    Status,
+)
 
 __all__ = ["MemoryLimitExceeded", "NeedsRealTensors", "reference_kernels", "walk"]
 

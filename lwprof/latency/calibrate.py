@@ -28,7 +28,15 @@ from torch import nn
 
 from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
-from lwprof.latency.costmodel import Benchmark, Calibration, cpu_name, design_row, fit, machine_id, row_keys
+from lwprof.latency.costmodel import (
+    Benchmark,
+    Calibration,
+    cpu_name,
+    design_row,
+    fit,
+    machine_id,
+    row_keys,
+)
 from lwprof.latency.timing import NOISY_SPREAD, time_call
 from lwprof.records import BYTES_PER_ELEMENT
 
@@ -114,7 +122,15 @@ def random_network(seed: int) -> tuple[Callable[[], nn.Module], tuple[int, ...],
     kinds = "-".join(dict.fromkeys(p[0] for p in plan))
 
     def make() -> nn.Module:
-        from lwprof.architectures.blocks import ConvKind, GhostBottleneck, InvertedResidual, ShuffleUnit, ShuffleV2Unit, conv_bn_act, conv_unit
+        from lwprof.architectures.blocks import (
+            ConvKind,
+            GhostBottleneck,
+            InvertedResidual,
+            ShuffleUnit,
+            ShuffleV2Unit,
+            conv_bn_act,
+            conv_unit,
+        )
 
         layers: list[nn.Module] = [conv_bn_act(3, stem, 3, 2)] + ([nn.MaxPool2d(3, 2, 1)] if pool else [])
         for kind, cin, cout, stride, k, se, t in plan:

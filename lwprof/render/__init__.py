@@ -11,9 +11,34 @@ Only this package and :mod:`lwprof.cli` import rich; none of it imports torch.
 
 from __future__ import annotations
 
-from lwprof.render.export import check_writable, export_grid, to_delimited, to_json, to_markdown, write_atomic
-from lwprof.render.grid import Column, Grid, by_type_grid, compare_category_grid, compare_grid, layer_grid, summary_grid
-from lwprof.render.tables import GridView, by_type_view, check_view, compare_view, grid_table, grid_view, layer_view, list_view, summary_view
+from lwprof.render.export import (
+    check_writable,
+    export_grid,
+    to_delimited,
+    to_json,
+    to_markdown,
+    write_atomic,
+)
+from lwprof.render.grid import (
+    Column,
+    Grid,
+    by_type_grid,
+    compare_category_grid,
+    compare_grid,
+    layer_grid,
+    summary_grid,
+)
+from lwprof.render.tables import (
+    GridView,
+    by_type_view,
+    check_view,
+    compare_view,
+    grid_table,
+    grid_view,
+    layer_view,
+    list_view,
+    summary_view,
+)
 
 __all__ = [
     "Column",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.records import CONVENTIONS, Comparison, LayerComparison
+from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison
 from lwprof.render import grid as g
 
 __all__ = [
@@ -55,15 +55,15 @@ def export_cell(value: Any, kind: str) -> str:
         value = value.value
     if value is None:
         return ""
-    if kind in ("count", "bytes"):
+    if kind in (ColumnKind.COUNT, ColumnKind.BYTES):
         return str(int(value))
-    if kind == "share":
+    if kind == ColumnKind.SHARE:
         return f"{100 * value:.2f}"
-    if kind == "ratio":
+    if kind == ColumnKind.RATIO:
         return f"{value:.4f}"
-    if kind == "ms" and hasattr(value, "median_s"):
+    if kind == ColumnKind.MS and hasattr(value, "median_s"):
         value = value.median_s * 1e3
-    if kind in ("float", "ms"):
+    if kind in (ColumnKind.FLOAT, ColumnKind.MS):
         return str(value) if isinstance(value, int) else f"{value:.6g}"
     return str(value)
 

@@ -14,7 +14,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison, LayerRecord, ModelProfile, Note, Severity, Status, Verdict, plain
+from lwprof.records import (
+    CONVENTIONS,
+    ColumnKind,
+    Comparison,
+    LayerComparison,
+    LayerRecord,
+    ModelProfile,
+    Note,
+    Severity,
+    Status,
+    Verdict,
+    plain,
+)
 from lwprof.units import human, human_bytes
 
 __all__ = [
@@ -235,12 +247,12 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
         Column("type", key="type", priority=1),
         Column("kernel", key="kernel", priority=5),
         Column("output shape", key="output_shape", priority=2),
-        Column("params", "count", "params"),
-        Column("MACs", "count", "macs"),
-        Column("MACs %", "share", "macs_share", priority=3),
+        Column("params", ColumnKind.COUNT, "params"),
+        Column("MACs", ColumnKind.COUNT, "macs"),
+        Column("MACs %", ColumnKind.SHARE, "macs_share", priority=3),
     ]
     if checked:
-        columns.append(Column("check", "status", "crosscheck", priority=4))
+        columns.append(Column("check", ColumnKind.STATUS, "crosscheck", priority=4))
     rows, display = [], []
     total_macs = profile.macs
     for r in profile.layers[1:]:
@@ -279,12 +291,12 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
     total = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), sum(r[4] for r in rows), _fraction(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
     columns = (
         Column("type", key="category"),
-        Column("layers", "count", "layers", priority=2),
-        Column("params", "count", "params"),
-        Column("params %", "share", "params_share", priority=3),
-        Column("MACs", "count", "macs"),
-        Column("MACs %", "share", "macs_share", priority=1),
-        Column("other ops", "count", "other_ops", priority=4),
+        Column("layers", ColumnKind.COUNT, "layers", priority=2),
+        Column("params", ColumnKind.COUNT, "params"),
+        Column("params %", ColumnKind.SHARE, "params_share", priority=3),
+        Column("MACs", ColumnKind.COUNT, "macs"),
+        Column("MACs %", ColumnKind.SHARE, "macs_share", priority=1),
+        Column("other ops", ColumnKind.COUNT, "other_ops", priority=4),
     )
     title = profile_title(profile, "by layer type")
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
@@ -415,23 +427,23 @@ def compare_grid(
     """
     published = list(published) if published is not None else [None] * len(comparison.variants)
     base = comparison.baseline.profile
-    checked = any(v.profile.root.crosscheck != "n/a" for v in comparison.variants)
+    checked = any(v.profile.root.crosscheck is not Verdict.NA for v in comparison.variants)
     columns = [  # a narrow terminal drops FLOPs, check, published, params ratio, in that order
         Column("variant", key="label"),
-        Column("params", "count", "params"),
-        Column("MACs", "count", "macs"),
-        Column("FLOPs", "count", "flops", priority=6),
-        Column("MACs ratio", "ratio", "macs_ratio", priority=1),
-        Column("params ratio", "ratio", "params_ratio", priority=2),
+        Column("params", ColumnKind.COUNT, "params"),
+        Column("MACs", ColumnKind.COUNT, "macs"),
+        Column("FLOPs", ColumnKind.COUNT, "flops", priority=6),
+        Column("MACs ratio", ColumnKind.RATIO, "macs_ratio", priority=1),
+        Column("params ratio", ColumnKind.RATIO, "params_ratio", priority=2),
         Column("published", key="published", priority=3, only="table"),
-        Column("published params (M)", "float", "published_params_millions", only="export"),
-        Column("published MACs (M)", "float", "published_macs_millions", only="export"),
+        Column("published params (M)", ColumnKind.FLOAT, "published_params_millions", only="export"),
+        Column("published MACs (M)", ColumnKind.FLOAT, "published_macs_millions", only="export"),
         Column("published source", key="published_source", only="export"),
     ]
     if latencies is not None:
-        columns += [Column("latency ms (IQR)", "ms", "latency_ms"), Column("latency IQR (ms)", "ms", "latency_iqr_ms", only="export")]
+        columns += [Column("latency ms (IQR)", ColumnKind.MS, "latency_ms"), Column("latency IQR (ms)", ColumnKind.MS, "latency_iqr_ms", only="export")]
     if checked:
-        columns.append(Column("check", "status", "crosscheck", priority=5))
+        columns.append(Column("check", ColumnKind.STATUS, "crosscheck", priority=5))
     rows = []
     for v, pub in zip(comparison.variants, published):
         p = v.profile
@@ -512,7 +524,7 @@ def compare_category_grid(comparison: Comparison) -> Grid:
         for cat, (_, macs) in cats.items():
             order[cat] = max(order.get(cat, 0), macs)
     categories = sorted(order, key=lambda c: -order[c])
-    columns = [Column("type", key="category")] + [Column(v.label, "count", f"macs[{v.label}]") for v in comparison.variants]
+    columns = [Column("type", key="category")] + [Column(v.label, ColumnKind.COUNT, f"macs[{v.label}]") for v in comparison.variants]
     rows = [tuple([cat] + [cats.get(cat, (0, 0))[1] for cats in per_variant]) for cat in categories if order[cat]]
     total = tuple(["total"] + [v.profile.macs for v in comparison.variants])
     return Grid("MACs by layer type", tuple(columns), tuple(rows), total)
@@ -534,10 +546,10 @@ def layer_grid(variants: LayerComparison) -> Grid:
     )
     columns = (
         Column("realisation", key="label"),
-        Column("params", "count", "params"),
-        Column("MACs", "count", "macs"),
-        Column("params ratio", "ratio", "params_ratio", priority=2),
-        Column("MACs ratio", "ratio", "macs_ratio", priority=1),
+        Column("params", ColumnKind.COUNT, "params"),
+        Column("MACs", ColumnKind.COUNT, "macs"),
+        Column("params ratio", ColumnKind.RATIO, "params_ratio", priority=2),
+        Column("MACs ratio", ColumnKind.RATIO, "macs_ratio", priority=1),
         Column("formula (MACs)", key="formula", wrap=True),
     )
     x = base.input_shape
@@ -615,11 +627,11 @@ def check_grid(results: Iterable[Any], *, problems_only: bool = False) -> Grid:
         Column("model", key="model", wrap=True, group=True),
         Column("quantity", key="quantity", wrap=True),
         Column("unit", key="unit", only="export"),
-        Column("published", "float", "published"),
-        Column("computed", "float", "computed"),
-        Column("difference", "float", "difference", priority=2),
-        Column("tolerance", "float", "tolerance", only="export"),
-        Column("status", "status", "status"),
+        Column("published", ColumnKind.FLOAT, "published"),
+        Column("computed", ColumnKind.FLOAT, "computed"),
+        Column("difference", ColumnKind.FLOAT, "difference", priority=2),
+        Column("tolerance", ColumnKind.FLOAT, "tolerance", only="export"),
+        Column("status", ColumnKind.STATUS, "status"),
         Column("rule", key="convention", priority=1),
         Column("note", key="note", only="export"),
     )

@@ -9,8 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lwprof.records import CONVENTIONS, Comparison, ModelProfile, Note, Severity
-from lwprof.render.grid import Column, Grid, _config_text, profile_title, shape_text, timing_notes
+from lwprof.records import (
+    CONVENTIONS,
+    ColumnKind,
+    Comparison,
+    ModelProfile,
+    Note,
+    Severity,
+)
+from lwprof.render.grid import (
+    Column,
+    Grid,
+    _config_text,
+    profile_title,
+    shape_text,
+    timing_notes,
+)
 from lwprof.units import human, human_bytes, human_seconds
 
 __all__ = ["expect_grid", "latency_grid", "latency_notes", "memory_grid", "sweep_grid"]
@@ -31,11 +45,11 @@ def memory_grid(profile: ModelProfile) -> Grid:
         Column("layer", key="name"),
         Column("type", key="category", priority=3),
         Column("output shape", key="output_shape", priority=6),
-        Column(f"output ({profile.dtype})", "bytes", "output_bytes", priority=4),
-        Column("read", "bytes", "read_bytes", priority=1),
-        Column("written", "bytes", "write_bytes", priority=2),
-        Column("MACs", "count", "macs", priority=5),
-        Column("MACs/byte", "float", "intensity"),
+        Column(f"output ({profile.dtype})", ColumnKind.BYTES, "output_bytes", priority=4),
+        Column("read", ColumnKind.BYTES, "read_bytes", priority=1),
+        Column("written", ColumnKind.BYTES, "write_bytes", priority=2),
+        Column("MACs", ColumnKind.COUNT, "macs", priority=5),
+        Column("MACs/byte", ColumnKind.FLOAT, "intensity"),
     )
     traffic = profile.traffic_bytes
     total = ("total", "", shape_text(profile.output_shape), None, sum(r[4] for r in rows), sum(r[5] for r in rows), profile.macs, profile.macs / traffic if traffic else None)
@@ -70,14 +84,14 @@ def latency_grid(result: Any, top: int | None = None) -> Grid:
     columns = (  # a narrow terminal drops rank by time, GMAC/s, rank by MACs, MACs, time %, type, in that order
         Column("layer", key="name"),
         Column("type", key="category", priority=2),
-        Column("MACs", "count", "macs", priority=4),
-        Column("MACs %", "share", "macs_share", priority=1),
-        Column("time ms (IQR)", "ms", "time_ms"),
-        Column("time IQR (ms)", "ms", "time_iqr_ms", only="export"),
-        Column("time %", "share", "time_share", priority=3),
-        Column("GMAC/s", "float", "gmacs_per_s", priority=6),
-        Column("rank by time", "count", "rank_time", priority=7),
-        Column("rank by MACs", "count", "rank_macs", priority=5),
+        Column("MACs", ColumnKind.COUNT, "macs", priority=4),
+        Column("MACs %", ColumnKind.SHARE, "macs_share", priority=1),
+        Column("time ms (IQR)", ColumnKind.MS, "time_ms"),
+        Column("time IQR (ms)", ColumnKind.MS, "time_iqr_ms", only="export"),
+        Column("time %", ColumnKind.SHARE, "time_share", priority=3),
+        Column("GMAC/s", ColumnKind.FLOAT, "gmacs_per_s", priority=6),
+        Column("rank by time", ColumnKind.COUNT, "rank_time", priority=7),
+        Column("rank by MACs", ColumnKind.COUNT, "rank_macs", priority=5),
     )
     what = f"the {len(layers)} slowest of {len(result.layers)} layers, slowest first" if top is not None else f"{len(layers)} layers in execution order"
     title = f"{profile_title(result.profile, 'latency on this CPU')}: {what}"
@@ -138,7 +152,7 @@ def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mappin
             return None if latencies is None else latencies.get(v.label)
         return getattr(v.profile, quantity)
 
-    kind = "ms" if quantity == "latency" else "count"
+    kind = ColumnKind.MS if quantity == "latency" else ColumnKind.COUNT
     fixed = {k: val for k, val in comparison.baseline.config.items() if k not in comparison.vary}
     title = f"{comparison.arch}: {unit} over {' x '.join(comparison.vary)} (fixed: {_config_text(fixed)})"
     notes: list[Any] = timing_notes(latencies) if latencies is not None else []
@@ -153,9 +167,9 @@ def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mappin
             cells = [value(v) for v in comparison.variants[i * len(col_values) : (i + 1) * len(col_values)]]
             rows.append((str(rv), *cells))
         return Grid(title, columns, tuple(rows), None, tuple(notes))
-    columns = [Column("variant", key="label"), Column("params", "count", "params"), Column("MACs", "count", "macs")]
+    columns = [Column("variant", key="label"), Column("params", ColumnKind.COUNT, "params"), Column("MACs", ColumnKind.COUNT, "macs")]
     if latencies is not None:
-        columns += [Column("latency ms (IQR)", "ms", "latency_ms"), Column("latency IQR (ms)", "ms", "latency_iqr_ms", only="export")]
+        columns += [Column("latency ms (IQR)", ColumnKind.MS, "latency_ms"), Column("latency IQR (ms)", ColumnKind.MS, "latency_iqr_ms", only="export")]
     rows = []
     for v in comparison.variants:
         row: list[Any] = [v.label, v.profile.params, v.profile.macs]
@@ -173,9 +187,9 @@ def expect_grid(results: Sequence[Any], path: str = "") -> Grid:
         Column("model", key="model"),
         Column("quantity", key="quantity"),
         Column("expected", key="expected"),
-        Column("measured", "count", "measured"),
-        Column("difference", "count", "difference", priority=1),
-        Column("status", "status", "status"),
+        Column("measured", ColumnKind.COUNT, "measured"),
+        Column("difference", ColumnKind.COUNT, "difference", priority=1),
+        Column("status", ColumnKind.STATUS, "status"),
     )
     failed = [r for r in results if r.status == "fail"]
     notes = [f"{len(results) - len(failed)} of {len(results)} expectations hold" + (f"; {len(failed)} FAIL" if failed else "")]

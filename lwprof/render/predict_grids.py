@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from lwprof.records import Comparison, ModelProfile, Note, Severity
+from lwprof.records import ColumnKind, Comparison, ModelProfile, Note, Severity
 from lwprof.render import grid as g
 from lwprof.render import tables as t
 from lwprof.render.console import Output
@@ -127,13 +127,13 @@ def calibration_grid(calibration: Any) -> g.Grid:
         rows.append((kind, cost.benchmarks, cost.overhead_s * 1e6, peak / 1e9 if peak else None, ops / 1e9 if ops else None, bw / 1e9 if bw else None, cost.median_error, cost.max_error))
     columns = (
         g.Column("kind", key="kind"),
-        g.Column("benchmarks", "count", "benchmarks"),
-        g.Column("overhead (us)", "float", "overhead_us"),
-        g.Column("GMAC/s", "float", "peak_gmacs"),
-        g.Column("Gop/s", "float", "gops"),
-        g.Column("GB/s", "float", "bandwidth_gbs"),
-        g.Column("fit error (median)", "share", "median_error"),
-        g.Column("(max)", "share", "max_error"),
+        g.Column("benchmarks", ColumnKind.COUNT, "benchmarks"),
+        g.Column("overhead (us)", ColumnKind.FLOAT, "overhead_us"),
+        g.Column("GMAC/s", ColumnKind.FLOAT, "peak_gmacs"),
+        g.Column("Gop/s", ColumnKind.FLOAT, "gops"),
+        g.Column("GB/s", ColumnKind.FLOAT, "bandwidth_gbs"),
+        g.Column("fit error (median)", ColumnKind.SHARE, "median_error"),
+        g.Column("(max)", ColumnKind.SHARE, "max_error"),
     )
     notes = [
         Note(Severity.INFO, f"Machine: {calibration.describe()}; {len(calibration.benchmarks)} micro-benchmarks in {calibration.seconds:.0f} s"),
@@ -177,9 +177,9 @@ def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] |
         if by_type:
             base = g.by_type_grid(profile, published)
             per = prediction.by_category()
-            return with_column(base, g.Column(PREDICTED, "float", "predicted_ms"), [_ms(per.get(row[0], 0.0)) for row in base.rows], _ms(sum(per.values())), after="macs_share", notes=notes)
+            return with_column(base, g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"), [_ms(per.get(row[0], 0.0)) for row in base.rows], _ms(sum(per.values())), after="macs_share", notes=notes)
         base = mg.memory_grid(profile) if memory else g.summary_grid(profile, depth, published)
-        return with_column(base, g.Column(PREDICTED, "float", "predicted_ms"), [_ms(prediction.seconds(row[0])) for row in base.rows], total, after="macs_share" if not memory else None, notes=notes)
+        return with_column(base, g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"), [_ms(prediction.seconds(row[0])) for row in base.rows], total, after="macs_share" if not memory else None, notes=notes)
 
     def data() -> dict[str, Any]:
         out = summary_dict(profile, published, depth)
@@ -209,8 +209,8 @@ def compare_predict_output(
     notes = [prediction_note(predictions[0], f"Predicted latency of {comparison.baseline.label}")[0]] if predictions else []
 
     def main() -> g.Grid:
-        base = with_column(g.compare_grid(comparison, published, latencies), g.Column(PREDICTED, "ms", "predicted_ms"), ms, after="params_ratio")
-        return with_column(base, g.Column("latency ratio", "ratio", "latency_ratio", priority=2), ratios, after="predicted_ms", notes=notes)
+        base = with_column(g.compare_grid(comparison, published, latencies), g.Column(PREDICTED, ColumnKind.MS, "predicted_ms"), ms, after="params_ratio")
+        return with_column(base, g.Column("latency ratio", ColumnKind.RATIO, "latency_ratio", priority=2), ratios, after="predicted_ms", notes=notes)
 
     def view() -> RenderableType:
         grid = main()
@@ -243,7 +243,7 @@ def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mappi
         base = mg.sweep_grid(comparison, "macs")
         cells = iter(_ms(by_label[v.label].total_s) for v in comparison.variants)
         rows = tuple((row[0], *(next(cells) for _ in row[1:])) for row in base.rows)
-        columns = (base.columns[0], *(dataclasses.replace(c, kind="ms") for c in base.columns[1:]))
+        columns = (base.columns[0], *(dataclasses.replace(c, kind=ColumnKind.MS) for c in base.columns[1:]))
         title = base.title.replace("MACs over", "predicted latency (ms) over", 1)
         return dataclasses.replace(base, title=title, columns=columns, rows=rows, notes=(*extra, *base.notes))
 
@@ -257,7 +257,7 @@ def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mappi
         return predicted(notes) if len(comparison.vary) == 2 and quantity == "latency" else one_axis(base) if len(comparison.vary) != 2 else base
 
     def one_axis(base: g.Grid) -> g.Grid:
-        return with_column(base, g.Column(PREDICTED, "ms", "predicted_ms"), [_ms(by_label[row[0]].total_s) for row in base.rows], notes=notes)
+        return with_column(base, g.Column(PREDICTED, ColumnKind.MS, "predicted_ms"), [_ms(by_label[row[0]].total_s) for row in base.rows], notes=notes)
 
     def view() -> RenderableType:
         pivot = len(comparison.vary) == 2
@@ -297,12 +297,12 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
     columns = (
         g.Column("layer", key="name"),
         g.Column("type", key="category"),
-        g.Column("MACs", "count", "macs"),
-        g.Column("measured (ms)", "float", "measured_ms"),
-        g.Column(PREDICTED, "float", "predicted_ms"),
-        g.Column("error", "share", "error"),
-        g.Column("rank measured", "count", "rank_measured"),
-        g.Column("rank predicted", "count", "rank_predicted"),
+        g.Column("MACs", ColumnKind.COUNT, "macs"),
+        g.Column("measured (ms)", ColumnKind.FLOAT, "measured_ms"),
+        g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"),
+        g.Column("error", ColumnKind.SHARE, "error"),
+        g.Column("rank measured", ColumnKind.COUNT, "rank_measured"),
+        g.Column("rank predicted", ColumnKind.COUNT, "rank_predicted"),
     )
     ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
     rho, rho_macs = ranks["spearman"], ranks["spearman_macs"]
@@ -378,9 +378,9 @@ def fit_grid(result: Any) -> g.Grid:
     rows = tuple((c.label, c.params, c.macs, c.latency_s * 1e3, "yes" if c.fits else "no", "best" if c is chosen else "") for c in shown)
     columns = (
         g.Column("configuration", key="label"),
-        g.Column("params", "count", "params"),
-        g.Column("MACs", "count", "macs"),
-        g.Column(PREDICTED, "float", "predicted_ms"),
+        g.Column("params", ColumnKind.COUNT, "params"),
+        g.Column("MACs", ColumnKind.COUNT, "macs"),
+        g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"),
         g.Column("within budget", key="fits"),
         g.Column("choice", key="choice"),
     )

@@ -33,7 +33,16 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
-from lwprof.records import ColumnKind, Comparison, LayerComparison, ModelProfile, Note, Severity
+from lwprof.records import (
+    CheckStatus,
+    ColumnKind,
+    Comparison,
+    LayerComparison,
+    ModelProfile,
+    Note,
+    Severity,
+    Verdict,
+)
 from lwprof.render import grid as g
 from lwprof.units import human, human_bytes
 
@@ -54,18 +63,18 @@ __all__ = [
     "summary_view",
 ]
 
-# Colours of the verdicts: cross-check (ok / by design / MISMATCH / n/a) and paper checks.
+# Colours of the verdicts: the cross-check's and the paper checks' (str enums: a cell's text finds its colour).
 STATUS_STYLES = {
-    "ok": "green",
-    "by design": "cyan",
-    "fvcore gap": "yellow",
-    "FlopCounterMode gap": "yellow",
-    "unchecked": "yellow",
-    "MISMATCH": "bold red",
-    "n/a": "dim",
-    "pass": "green",
-    "fail": "bold red",
-    "known gap": "yellow",
+    Verdict.OK: "green",
+    Verdict.BY_DESIGN: "cyan",
+    Verdict.FVCORE_GAP: "yellow",
+    Verdict.TORCH_GAP: "yellow",
+    Verdict.UNCHECKED: "yellow",
+    Verdict.MISMATCH: "bold red",
+    Verdict.NA: "dim",
+    CheckStatus.PASS: "green",
+    CheckStatus.FAIL: "bold red",
+    CheckStatus.KNOWN_GAP: "yellow",
 }
 
 WRAP_MIN = 16  # a wrapping column is not squeezed below this (unless its text is shorter)

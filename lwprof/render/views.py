@@ -10,7 +10,13 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lwprof.records import CONVENTIONS, CheckStatus, Comparison, LayerComparison, ModelProfile
+from lwprof.records import (
+    CONVENTIONS,
+    CheckStatus,
+    Comparison,
+    LayerComparison,
+    ModelProfile,
+)
 from lwprof.render import grid as g
 from lwprof.render import measure_grids as mg
 from lwprof.render import tables as t
