@@ -39,7 +39,7 @@ from typer.core import TyperGroup
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
-from lwprof.records import BYTES_PER_ELEMENT
+from lwprof.units import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "LwprofGroup", "arch_options", "emit", "exit_on", "fill_closed_fds", "handles_errors", "predictor", "progress", "targets"]

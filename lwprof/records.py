@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lwprof.units import BYTES_PER_ELEMENT, plain  # noqa: F401  (re-exported: part of the records' vocabulary)
+
 Shape = tuple[int, ...]
 
 
@@ -126,11 +128,6 @@ class Quantity(_StrEnum):
     LATENCY = "latency"
 
 
-def plain(value: Any) -> Any:
-    """An enum's value (``ConvKind.DWSEP`` -> "dwsep"); anything else as it is."""
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 @dataclass(frozen=True)
 class InputSpec:
     """One input of a model: its shape and element type (and keyword, for keyword inputs).
@@ -159,7 +156,6 @@ CONVENTIONS = (
     "bias, BatchNorm, activations, pooling, adds and shuffles are not MACs (counted as other ops)"
 )
 
-BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
-"""Human-readable numbers: 3.47 M for tables, and parsing of "300M" / "3.5k" budgets."""
+"""Human-readable numbers: 3.47 M for tables, and parsing of "300M" / "3.5k" budgets; bytes per
+element of each dtype; an option's plain value."""
 
 from __future__ import annotations
 
+import enum
 import math
+from typing import Any
 
 from lwprof.errors import LwprofError
+
+BYTES_PER_ELEMENT = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
 
 _SUFFIXES = (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3))
 
@@ -109,3 +114,8 @@ def parse_bytes(text: str) -> int:
     if unit not in _BYTE_UNITS or not math.isfinite(value) or value <= 0:
         raise LwprofError(f"cannot read {text!r} as a memory size; write e.g. 8GiB, 512MiB or 4G")
     return int(value * _BYTE_UNITS[unit])
+
+
+def plain(value: Any) -> Any:
+    """An enum's value (``ConvKind.DWSEP`` -> "dwsep"); anything else as it is."""
+    return value.value if isinstance(value, enum.Enum) else value

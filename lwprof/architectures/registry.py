@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from lwprof.errors import LwprofError, suggest
-from lwprof.records import plain
+from lwprof.units import plain
 
 
 def option(

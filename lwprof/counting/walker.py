@@ -382,19 +382,28 @@ def _gib(n: int) -> str:
     return f"{n / 2**30:.1f} GiB"
 
 
-def _meta_state(model: nn.Module, state: _Walk) -> dict[str, torch.Tensor]:
-    """Meta copies of the parameters and buffers that live elsewhere (a user's CPU model)."""
+def _meta_state(model: nn.Module, state: _Walk, stood_in: set[int]) -> dict[str, torch.Tensor]:
+    """Meta copies of the parameters and buffers that live elsewhere (a user's CPU model), for
+    the modules whose own forward runs: some check devices before dispatch (``nn.LSTM``). A
+    stand-in never reads its weights, and an op that does sees them as meta in dispatch, so
+    a model of stand-ins (the zoo) needs no copy and no ``functional_call``."""
     out = {}
-    for name, tensor in (*model.named_parameters(remove_duplicate=False), *model.named_buffers(remove_duplicate=False)):
-        if tensor is not None and tensor.device.type != "meta":
-            out[name] = state.to_meta(tensor)
+    for prefix, m in model.named_modules(remove_duplicate=False):
+        if id(m) in stood_in:
+            continue
+        for name, tensor in (*m._parameters.items(), *m._buffers.items()):
+            if tensor is not None and tensor.device.type != "meta":
+                out[f"{prefix}.{name}" if prefix else name] = state.to_meta(tensor)
     return out
 
 
 _MODULE_INTERNALS = frozenset(nn.Module().__dict__)  # _parameters, _buffers, _modules, hooks, training
+_PLAIN = frozenset({int, float, bool, str, type(None)})  # hyper-parameters: nothing a forward could leave behind
 
 
 def _holds_tensors(value: Any, depth: int = 0) -> bool:
+    if type(value) in _PLAIN:
+        return False
     if isinstance(value, torch.Tensor):
         return True
     if depth > 2:
@@ -422,7 +431,9 @@ class _ModuleState:
             attrs = m.__dict__
             self.keys.append((m, set(attrs)))
             for k, v in attrs.items():
-                if k not in _MODULE_INTERNALS and (type(v) in (list, dict) or _holds_tensors(v)):  # an empty cache may fill
+                if type(v) in _PLAIN or k in _MODULE_INTERNALS:
+                    continue
+                if type(v) in (list, dict) or _holds_tensors(v):  # an empty cache may fill
                     self.saved.append((m, k, v, list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else None))
 
     def restore(self) -> None:
@@ -514,7 +525,7 @@ def walk(
             call_kwargs = kwargs if real else tree_map(state.to_meta, kwargs)
             for t in _tensors([*call_args, *call_kwargs.values()]):
                 state.track(t)
-            swap = {} if (real or state.script) else _meta_state(model, state)
+            swap = {} if (real or state.script) else _meta_state(model, state, {id(m) for m in stand_ins})
             if swap:
                 y = torch.func.functional_call(model, swap, call_args, call_kwargs, tie_weights=True, strict=False)
             else:

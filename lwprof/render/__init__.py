@@ -11,34 +11,25 @@ Only this package and :mod:`lwprof.cli` import rich; none of it imports torch.
 
 from __future__ import annotations
 
-from lwprof.render.export import (
-    check_writable,
-    export_grid,
-    to_delimited,
-    to_json,
-    to_markdown,
-    write_atomic,
-)
-from lwprof.render.grid import (
-    Column,
-    Grid,
-    by_type_grid,
-    compare_category_grid,
-    compare_grid,
-    layer_grid,
-    summary_grid,
-)
-from lwprof.render.tables import (
-    GridView,
-    by_type_view,
-    check_view,
-    compare_view,
-    grid_table,
-    grid_view,
-    layer_view,
-    list_view,
-    summary_view,
-)
+import importlib
+from typing import Any
+
+_WHERE = {
+    **dict.fromkeys(["check_writable", "export_grid", "to_delimited", "to_json", "to_markdown", "write_atomic"], "export"),
+    **dict.fromkeys(["Column", "Grid", "by_type_grid", "compare_category_grid", "compare_grid", "layer_grid", "summary_grid"], "grid"),
+    **dict.fromkeys(
+        ["GridView", "by_type_view", "check_view", "compare_view", "grid_table", "grid_view", "layer_view", "list_view", "summary_view"],
+        "tables",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Names load their module on first use: ``lwprof --help`` needs none of them."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'lwprof.render' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"lwprof.render.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "Column",

@@ -18,12 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, RenderableType
 
-from lwprof.render.export import export_grid, to_json, write_atomic
-from lwprof.render.grid import Grid
+if TYPE_CHECKING:
+    from lwprof.render.grid import Grid
 
 __all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "deliver", "emit", "err_console", "prepare", "progress", "stdout_console"]
 
@@ -188,6 +188,8 @@ def prepare(fmt: Format, out: Output, to_file: bool) -> Any:
     """Builds the result in ``fmt``: text for a file or an export, the rich renderable for a
     table printed on stdout. Everything that can fail while building happens here, before
     anything is written."""
+    from lwprof.render.export import export_grid, to_json
+
     if fmt is Format.TABLE:
         return render_text(out.view()) if to_file else out.view()
     if fmt is Format.JSON:
@@ -202,6 +204,8 @@ def deliver(content: Any, output: str | None = None, force: bool = False) -> str
         The path written, or None when printed.
     """
     if output is not None:
+        from lwprof.render.export import write_atomic
+
         return str(write_atomic(output, content, force))
     if isinstance(content, str):
         sys.stdout.write(content)
