@@ -110,7 +110,11 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             given = {n: kwargs.pop(n) for n in _invocation_order(kwargs) if n in names}
-            kwargs["options"] = _merge_settings({k: v for k, v in given.items() if v is not None}, kwargs.pop("settings"))
+            from lwprof.resolve import key_values
+
+            values = {k: v for k, v in given.items() if v is not None}
+            values.update(key_values(kwargs.pop("settings") or (), "--set", "KEY=VALUE, e.g. --set dw_kernel=5", taken=values))
+            kwargs["options"] = values
             return fn(*args, **kwargs)
 
         sig = inspect.signature(fn, eval_str=True)
@@ -132,18 +136,6 @@ def _invocation_order(kwargs: dict[str, Any]) -> list[str]:
     except RuntimeError:  # called outside a command line
         seen = []
     return [n for n in seen if n in kwargs] + [n for n in kwargs if n not in seen]
-
-
-def _merge_settings(values: dict[str, Any], settings: Sequence[str] | None) -> dict[str, Any]:
-    for item in settings or ():
-        key, sep, value = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key or not value.strip():
-            raise LwprofError(f"--set {item!r}: write KEY=VALUE, e.g. --set dw_kernel=5")
-        if key in values:
-            raise LwprofError(f"option {key!r} is given twice (--set {item!r})")
-        values[key] = value.strip()
-    return values
 
 
 EXIT_USAGE = 2  # bad input, as click's usage errors

@@ -34,7 +34,7 @@ import os
 import stat
 import sys
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,19 +217,41 @@ def _spec_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def key_values(items: Sequence[str], flag: str, example: str, taken: Collection[str] = ()) -> dict[str, str]:
+    """Repeated ``KEY=VALUE`` options (``--set``, ``--vary``) as {key: value}, keys spelled with ``_``.
+
+    Args:
+        items: The options' texts, in order.
+        flag: The option's name for messages: "--set".
+        example: What to write, for messages: "KEY=VALUE, e.g. --set dw_kernel=5".
+        taken: Keys already given another way (the architecture's own flags).
+
+    Raises:
+        LwprofError: An item without a key or a value, or a key given twice.
+    """
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise LwprofError(f"{flag} {item!r}: write {example}")
+        if not value.strip():
+            raise LwprofError(f"{flag} {item!r}: empty value; write {example}")
+        if key in taken:
+            raise LwprofError(f"option {key!r} is given twice ({flag} {item!r} and --{key.replace('_', '-')})")
+        if key in out:
+            raise LwprofError(f"{flag} {key} is given twice; put all its values in one {flag} {key}=...")
+        out[key] = value.strip()
+    return out
+
+
 def parse_vary(items: Sequence[str]) -> dict[str, list[str]]:
     """Parses ``--vary KEY=V1,V2`` options into {key: values} (keys are checked by the architecture)."""
     out: dict[str, list[str]] = {}
-    for item in items:
-        key, sep, values = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key:
-            raise LwprofError(f"--vary {item!r}: write KEY=V1,V2,... e.g. --vary groups=1,2,3,4,8")
+    for key, values in key_values(items, "--vary", "KEY=V1,V2,... e.g. --vary groups=1,2,3,4,8").items():
         parts = [v.strip() for v in values.split(",")]
-        if not values.strip() or any(not v for v in parts):
-            raise LwprofError(f"--vary {item!r}: empty value; write KEY=V1,V2,... e.g. --vary alpha=1,0.75,0.5")
-        if key in out:
-            raise LwprofError(f"--vary {key} is given twice; put all its values in one --vary {key}=...")
+        if any(not v for v in parts):
+            raise LwprofError(f"--vary '{key}={values}': empty value; write KEY=V1,V2,... e.g. --vary alpha=1,0.75,0.5")
         out[key] = parts
     return out
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.records import LayerRecord, ModelProfile, Note, Severity, plain
+from lwprof.resolve import key_values
 
 __all__ = [
     "DEFAULT_RANGES",
@@ -101,16 +102,7 @@ def parse_vary_ranges(items: Sequence[str]) -> dict[str, str]:
     Raises:
         LwprofError: An item without ``KEY=``, or a key given twice.
     """
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key or not text.strip():
-            raise LwprofError(f"--vary {item!r}: write KEY=A:B:STEP or KEY=V1,V2,..., e.g. --vary alpha=0.25:1.0:0.05")
-        if key in out:
-            raise LwprofError(f"--vary {key} is given twice; put all its values in one --vary {key}=...")
-        out[key] = text.strip()
-    return out
+    return key_values(items, "--vary", "KEY=A:B:STEP or KEY=V1,V2,..., e.g. --vary alpha=0.25:1.0:0.05")
 
 
 def parse_range(option: Any, text: str) -> tuple[Any, ...]:
