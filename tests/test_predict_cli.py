@@ -33,19 +33,6 @@ def run(*args: str, code: int = 0) -> Any:
     return result
 
 
-def test_help_of_the_new_commands_does_not_import_torch() -> None:
-    code = (
-        "import sys\nfrom lwprof.cli import main\n"
-        "for command in (['calibrate'], ['fit']):\n"
-        "    sys.argv = ['lwprof', *command, '--help']\n"
-        "    try:\n        main()\n    except SystemExit as e:\n        assert e.code in (0, None), (command, e.code)\n"
-        "assert 'torch' not in sys.modules\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.count("Examples") == 2 and "lwprof fit mobilenet" in done.stdout
-
-
 def test_rendering_predictions_imports_neither_torch_nor_lwprof_latency() -> None:
     """Render stays torch-free: its builders use the objects they are given (stand-ins here)."""
     code = """
