@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 
-from lwprof import __version__
 from lwprof import cli_support as cs
 from lwprof.cli_predict import register as register_prediction_commands
 from lwprof.errors import LwprofError
@@ -40,14 +39,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"lwprof {__version__}")
-        raise typer.Exit()
-
-
 @app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
+def _root(version: Annotated[bool, typer.Option("--version", callback=cs.show_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
     """Profile lightweight CNNs: exact per-layer params, MACs and shapes."""
 
 
@@ -186,7 +179,7 @@ def compare(
             comparison = api.compare_models(specs, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step)
         else:
             comparison = api.compare(specs[0], axes or None, inputs=input_size or None, batch=batch, crosscheck=fvcore, dtype=dtype.value, progress=step, **(options or {}))
-    latencies = _timed(comparison, repeats) if with_bench else None
+    latencies = cs.timed(comparison, repeats) if with_bench else None
     published = [api.published(v.profile) for v in comparison.variants]
     out = pg.compare_output(comparison, published, price, by_type=by_type, latencies=latencies)
     cs.emit(fmt, out, output, force, plot, lambda path, f: plot_variants(comparison, path, force=f))
@@ -384,16 +377,8 @@ def sweep(
     price = cs.predictor(predict, calibration)
     with cs.progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)
-    latencies = _timed(comparison, repeats) if with_bench else None
+    latencies = cs.timed(comparison, repeats) if with_bench else None
     cs.emit(fmt, pg.sweep_output(comparison, quantity, latencies, price), output, force, plot, lambda path, f: plot_sweep(comparison, path, quantity, force=f))
-
-
-def _timed(comparison: Any, repeats: int) -> dict[str, Any]:
-    """Every variant timed end to end (``--bench`` of compare and sweep), with progress."""
-    from lwprof import api
-
-    with cs.progress("timing") as step:
-        return api.time_variants(comparison, repeats=repeats, progress=step)
 
 
 register_prediction_commands(app)  # lwprof calibrate and lwprof fit (lwprof/cli_predict.py)

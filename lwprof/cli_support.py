@@ -322,6 +322,23 @@ def exit_on(failures: Sequence[str]) -> None:
         raise typer.Exit(1)
 
 
+def show_version(value: bool) -> None:
+    """``lwprof --version``."""
+    if value:
+        from lwprof import __version__
+
+        typer.echo(f"lwprof {__version__}")
+        raise typer.Exit()
+
+
+def timed(comparison: Any, repeats: int) -> dict[str, Any]:
+    """Every variant timed end to end (``--bench`` of compare and sweep), with progress."""
+    from lwprof import api
+
+    with progress("timing") as step:
+        return api.time_variants(comparison, repeats=repeats, progress=step)
+
+
 def progress(what: str) -> Any:
     """Progress on stderr for long work (:func:`lwprof.render.console.progress`)."""
     from lwprof.render.console import progress as bar
