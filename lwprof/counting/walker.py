@@ -428,6 +428,8 @@ class _ModuleState:
         self.saved: list[tuple[nn.Module, str, Any, Any]] = []
         self.keys: list[tuple[nn.Module, set[str]]] = []
         for m in model.modules():
+            if type(m).__module__.startswith("torch.nn.modules."):  # PyTorch's own layers keep no state from a forward
+                continue
             attrs = m.__dict__
             self.keys.append((m, set(attrs)))
             for k, v in attrs.items():
