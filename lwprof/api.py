@@ -281,8 +281,8 @@ def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequ
 
 
 def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> Any:
-    """Measured CPU latency, end to end and per layer (:func:`lwprof.latency.measure`)."""
-    from lwprof.latency import measure as measure_latency
+    """Measured CPU latency, end to end and per layer (:func:`lwprof.latency.measure.measure`)."""
+    from lwprof.latency.measure import measure as measure_latency
 
     return measure_latency(model_or_name, input_size, **kwargs)
 
@@ -393,7 +393,7 @@ def predict(target: Any, *, calibration: Any = None, threads: int | None = None,
 
 def fit(
     arch: str,
-    vary: Mapping[str, Any] | None = None,
+    vary: Mapping[str, Any] | Sequence[str] | None = None,
     *,
     max_macs: int | str | None = None,
     max_params: int | str | None = None,
@@ -410,7 +410,8 @@ def fit(
     Args:
         arch: A registered architecture, optionally with fixed options ("mobilenet@conv=dwsep").
         vary: Searched options: ``{"alpha": "0.25:1.0:0.05", "resolution": [128, 160]}`` (a
-            range string, a comma string or a sequence); default :data:`lwprof.latency.fit.DEFAULT_RANGES`
+            range string, a comma string or a sequence), or ``--vary`` texts
+            (``["alpha=0.25:1.0:0.05"]``); default :data:`lwprof.latency.fit.DEFAULT_RANGES`
             for the options the architecture has.
         max_macs: MACs budget (an int or "300M").
         max_params: Params budget (an int or "3.5M").
@@ -442,6 +443,8 @@ def fit(
         raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
     fixed_options = {spec.option(k).name: v for k, v in {**spec_options, **given}.items()}
     spec.configure(fixed_options)  # bad fixed values fail before any search
+    if isinstance(vary, (list, tuple)):  # --vary KEY=RANGE options as given
+        vary = search.parse_vary_ranges(vary)
     texts = dict(vary) if vary else {k: v for k, v in search.DEFAULT_RANGES.items() if k in {o.name for o in spec.options()} and k not in fixed_options}
     axes = {}
     for key, value in texts.items():

@@ -99,15 +99,13 @@ def fit(
     * `lwprof fit shufflenet --max-macs 150M --objective latency --plot fit.png`: the fastest under 150 M MACs.
     """
     from lwprof import api
-    from lwprof.latency.fit import parse_vary_ranges
     from lwprof.render.predict_grids import fit_output
     from lwprof.render.predict_plots import plot_fit
 
     targets(output, force, plot)
-    ranges = parse_vary_ranges(vary or [])
     with progress("searching") as step:
         result = api.fit(
-            arch, ranges, max_macs=max_macs, max_params=max_params, max_latency=max_latency, objective=objective.value,
+            arch, vary or None, max_macs=max_macs, max_params=max_params, max_latency=max_latency, objective=objective.value,
             calibration=calibration, threads=threads, batch=batch, progress=step, **(options or {}),
         )  # fmt: skip
     emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))

@@ -42,6 +42,7 @@ from torch import nn
 
 import lwprof
 from lwprof.architectures import list_architectures
+from studies.studies import table
 
 REPORT = Path("reports") / "benchmark.md"
 PYTHON = sys.executable
@@ -274,12 +275,6 @@ def run(quick: bool = False, progress: Callable[[str], None] = print) -> str:
     return _markdown(available, rows_totals, rows_time, rss, targets, repeats, big_macs)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    from tabulate import tabulate
-
-    return tabulate(rows, headers=header, tablefmt="github", disable_numparse=True)
-
-
 def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[list[str]], rss: dict[str, float], targets: list[tuple[str, str, str, bool]], repeats: int, big_macs: int) -> str:
     versions = {"torch": torch.__version__}
     from importlib.metadata import PackageNotFoundError, version
@@ -299,7 +294,7 @@ def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[li
         "",
         "## Targets",
         "",
-        _table(["target", "goal", "measured", "met"], [[a, b, c, "yes" if ok else "**no**"] for a, b, c, ok in targets]),
+        table(["target", "goal", "measured", "met"], [[a, b, c, "yes" if ok else "**no**"] for a, b, c, ok in targets]),
         "",
         "## Totals: same model, different answers",
         "",
@@ -309,14 +304,14 @@ def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[li
         "",
         *[f"- **{k}**: {v}" for k, v in INCLUDES.items() if k in available],
         "",
-        _table(["model", "tool", "params", "total reported", "vs lwprof MACs"], totals),
+        table(["model", "tool", "params", "total reported", "vs lwprof MACs"], totals),
         "",
         "## Time per profile (ms)",
         "",
         "Same CPU model instance for every tool; 'lwprof (by name)' also builds the model (on `meta`). The speed-up is "
         "against the fastest peer that gives per-layer counts.",
         "",
-        _table(["model", "lwprof", "lwprof (by name)", *[t for t in available if t != "lwprof"], "speed-up"], times),
+        table(["model", "lwprof", "lwprof (by name)", *[t for t in available if t != "lwprof"], "speed-up"], times),
         "",
         "Why the 10x target is missed: every tool here, lwprof included, has to run the model's Python `forward` to "
         "see its graph; the arithmetic afterwards is free (peers.md: 0.1 ms over a captured graph). The peers run that "
@@ -332,7 +327,7 @@ def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[li
         "",
         "## Peak RSS profiling MobileNetV1-224 (MB, fresh process each)",
         "",
-        _table(["tool", "peak RSS (MB)"], [[k, f"{v:.0f}"] for k, v in rss.items()]),
+        table(["tool", "peak RSS (MB)"], [[k, f"{v:.0f}"] for k, v in rss.items()]),
         "",
         f"Profiling MobileNetV1 at 4096x4096 with batch 256 ({big_macs:,} MACs) runs on `meta` tensors: no activation is allocated.",
         "",

@@ -30,6 +30,9 @@ from typing import Any
 
 import torch
 
+from lwprof.render.predict_grids import rho_text
+from studies.studies import table
+
 __all__ = ["CALIBRATION_SET", "HELD_OUT", "latency_prediction"]
 
 #: The models the MACs-only baselines are fitted on: every architecture's default configuration.
@@ -135,16 +138,6 @@ def _signed(x: float) -> str:
     return f"{100 * x:+.1f}%"
 
 
-def _rho(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"{x:.3f}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    from tabulate import tabulate
-
-    return tabulate([[str(c) for c in r] for r in rows], headers=list(header), tablefmt="github", disable_numparse=True)
-
-
 def latency_prediction(out: Path) -> str:
     """Calibrates, measures the calibration and held-out sets, and writes the report's Markdown (and its PNG)."""
     from lwprof import api
@@ -180,7 +173,7 @@ def latency_prediction(out: Path) -> str:
         rho.setdefault(_family(spec), []).append((r_ours, r_macs))
         points.append((measured, pred.total_s, k * profile.macs, _family(spec)))
         rows.append(
-            [spec, f"{profile.macs / 1e6:.1f}", f"{measured * 1e3:.2f}", _pct(spread), f"{pred.total_s * 1e3:.2f}", _signed(e), f"{k * profile.macs * 1e3:.2f}", _signed(e_prop), _signed(e_aff), _rho(r_ours), _rho(r_macs)]
+            [spec, f"{profile.macs / 1e6:.1f}", f"{measured * 1e3:.2f}", _pct(spread), f"{pred.total_s * 1e3:.2f}", _signed(e), f"{k * profile.macs * 1e3:.2f}", _signed(e_prop), _signed(e_aff), rho_text(r_ours), rho_text(r_macs)]
         )
     _plot(points, rho, out / "latency_prediction.png", threads)
 
@@ -200,7 +193,7 @@ def latency_prediction(out: Path) -> str:
         target = family in SPEARMAN_TARGETS
         if target:
             spearman_met &= med_ours >= 0.9
-        family_rows.append([family, len(pairs), _rho(med_ours), _rho(min(p[0] for p in pairs)), _rho(med_macs), ("**yes**" if med_ours >= 0.9 else "no") if target else "(no target)"])
+        family_rows.append([family, len(pairs), rho_text(med_ours), rho_text(min(p[0] for p in pairs)), rho_text(med_macs), ("**yes**" if med_ours >= 0.9 else "no") if target else "(no target)"])
 
     cal_rows = []
     for kind, _, cost in cal.kind_rows():
@@ -241,11 +234,11 @@ def latency_prediction(out: Path) -> str:
             f"(the default configuration of each of the {len(CALIBRATION_SET)} architectures, measured end to end): time = k x MACs "
             f"(k = {k * 1e12:.2f} ps per MAC, i.e. {1 / k / 1e9:.1f} GMAC/s) and time = a + b x MACs (a = {a * 1e3:.2f} ms, b = {b * 1e12:.2f} ps per MAC). "
             f"The held-out set is {len(HELD_OUT)} other configurations; each is measured end to end ({PASSES} interleaved passes of "
-            f"{REPEATS} runs after {WARMUP} warm-up, pooled: the median is the measured latency) and per layer (forward hooks, as `lwprof bench`).",
+            f"{REPEATS} to {4 * REPEATS} runs after {WARMUP} warm-up, more while the spread is over 5%; pooled: the median is the measured latency) and per layer (forward hooks, as `lwprof bench`).",
             "",
             "## Targets",
             "",
-            _table(
+            table(
                 ["target", "goal", "measured", "met"],
                 [
                     ["held-out predictions within +-10% (model level)", ">= 90%", _pct(within10), met(within10 >= 0.9)],
@@ -256,26 +249,26 @@ def latency_prediction(out: Path) -> str:
             "",
             "## Model-level accuracy on the held-out set",
             "",
-            _table(["predictor", "within +-10%", "within +-20%", "median abs error", "mean error (bias)"], [summary("lwprof (calibrated cost model)", ours), summary("MACs only: k x MACs", prop), summary("MACs only: a + b x MACs", affine)]),
+            table(["predictor", "within +-10%", "within +-20%", "median abs error", "mean error (bias)"], [summary("lwprof (calibrated cost model)", ours), summary("MACs only: k x MACs", prop), summary("MACs only: a + b x MACs", affine)]),
             "",
             "Diagnostic, not a target: the same errors after dividing out one common factor (each predictor's median predicted / measured "
             "ratio). A machine that is uniformly faster or slower than at calibration (another process's load hits a long end-to-end "
             "run harder than a 2 ms micro-benchmark) moves that factor; what remains is the predictor's own error across models.",
             "",
-            _table(["predictor", "common factor", "within +-10% of it", "within +-20% of it", "median abs deviation"], [scale_free("lwprof (calibrated cost model)", ours), scale_free("MACs only: k x MACs", prop)]),
+            table(["predictor", "common factor", "within +-10% of it", "within +-20% of it", "median abs deviation"], [scale_free("lwprof (calibrated cost model)", ours), scale_free("MACs only: k x MACs", prop)]),
             "",
             "![predicted vs measured](latency_prediction.png)",
             "",
             "## Per-layer rank correlation (Spearman, predicted vs measured per-layer time)",
             "",
-            _table(["family", "models", "lwprof (median)", "lwprof (worst)", "MACs only (median)", "target >= 0.9 met"], family_rows),
+            table(["family", "models", "lwprof (median)", "lwprof (worst)", "MACs only (median)", "target >= 0.9 met"], family_rows),
             "",
             "MACs give every BatchNorm, activation, pooling and shuffle layer the same rank (zero), and put depthwise convs far below where their "
             "time puts them; the cost model prices those layers by their memory traffic and per-call overhead.",
             "",
             "## Every held-out configuration",
             "",
-            _table(["model", "MACs (M)", "measured (ms)", "spread (IQR)", "predicted (ms)", "error", "k x MACs (ms)", "error", "a + b x MACs error", "Spearman", "Spearman (MACs)"], rows),
+            table(["model", "MACs (M)", "measured (ms)", "spread (IQR)", "predicted (ms)", "error", "k x MACs (ms)", "error", "a + b x MACs error", "Spearman", "Spearman (MACs)"], rows),
             "",
             f"Noise: {noisy} of {len(HELD_OUT)} held-out measurements had an interquartile range above 10% of their median; "
             f"{cal.noisy} of {len(cal.benchmarks)} micro-benchmarks stayed noisy after their extra runs (the fit used their fastest run). "
@@ -288,15 +281,15 @@ def latency_prediction(out: Path) -> str:
             "and faults them in again on the next forward (MobileNetV1-224: about 1,900 page faults per forward in a fresh "
             "process, none once the thresholds have grown). The same models through `lwprof bench --format json` in a fresh process:",
             "",
-            _table(["model", "this process (ms)", "fresh lwprof bench (ms)", "difference", "predicted (ms)", "error vs this process", "error vs fresh bench"], fresh_rows),
+            table(["model", "this process (ms)", "fresh lwprof bench (ms)", "difference", "predicted (ms)", "error vs this process", "error vs fresh bench"], fresh_rows),
             "",
             "## The calibration set (baselines fitted here; the cost model's own error shown for reference)",
             "",
-            _table(["model", "MACs (M)", "measured (ms)", "spread (IQR)", "lwprof predicted (ms)", "error"], base_rows),
+            table(["model", "MACs (M)", "measured (ms)", "spread (IQR)", "lwprof predicted (ms)", "error"], base_rows),
             "",
             f"## What calibration found ({len(cal.benchmarks)} micro-benchmarks in {calibrated_in:.0f} s)",
             "",
-            _table(["kind", "benchmarks", "overhead (us)", "peak (GMAC/s)", "bandwidth (GB/s)", "fit error (median)", "fit error (max)"], cal_rows),
+            table(["kind", "benchmarks", "overhead (us)", "peak (GMAC/s)", "bandwidth (GB/s)", "fit error (median)", "fit error (max)"], cal_rows),
             "",
             "## `lwprof fit`: search speed",
             "",
@@ -304,7 +297,7 @@ def latency_prediction(out: Path) -> str:
             "without its resolution) is walked once and re-targeted exactly to every resolution, checked against a real walk once per combination of "
             "the discrete options.",
             "",
-            _table(["search", "grid points", "valid configurations", "models walked", "wall (s)", "target met"], fit_rows),
+            table(["search", "grid points", "valid configurations", "models walked", "wall (s)", "target met"], fit_rows),
             "",
             "## Regenerate",
             "",

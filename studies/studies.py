@@ -21,9 +21,8 @@ from typing import Any
 
 import torch
 
-from lwprof.api import compare, profile
+from lwprof.api import compare, measure, profile
 from lwprof.architectures import list_architectures
-from lwprof.api import measure
 from lwprof.units import human, human_bytes
 
 __all__ = ["expectations_example", "ghostnet_vs_standard", "latency", "mobilenet_grid", "shufflenet_groups"]
@@ -31,7 +30,8 @@ __all__ = ["expectations_example", "ghostnet_vs_standard", "latency", "mobilenet
 WARMUP, REPEATS = 3, 10
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub Markdown table of the cells as given (strings, not re-read as numbers)."""
     from tabulate import tabulate
 
     return tabulate([[str(c) for c in r] for r in rows], headers=list(header), tablefmt="github", disable_numparse=True)
@@ -68,11 +68,11 @@ def mobilenet_grid(out: Path) -> str:
             "",
             "## MACs (millions)",
             "",
-            _table(["alpha \\ resolution", *resolutions], macs_rows),
+            table(["alpha \\ resolution", *resolutions], macs_rows),
             "",
             "## Parameters (millions, BatchNorm included; any resolution)",
             "",
-            _table(["alpha", "params (M)"], param_rows),
+            table(["alpha", "params (M)"], param_rows),
             "",
             "Reproduce: `lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128`.",
             "",
@@ -124,7 +124,7 @@ def shufflenet_groups(out: Path) -> str:
             "",
             "![MACs vs latency by groups](shufflenet_groups.png)",
             "",
-            _table(["g", "shuffle", "params", "MACs", "memory traffic", "MACs/byte", "peak activations", "latency (ms)", "spread (ms)"], rows),
+            table(["g", "shuffle", "params", "MACs", "memory traffic", "MACs/byte", "peak activations", "latency (ms)", "spread (ms)"], rows),
             "",
             "Reproduce: `lwprof sweep shufflenet --groups 1,2,3,4,8 --set shuffle=true,false --bench --quantity latency`.",
             "",
@@ -169,17 +169,17 @@ def ghostnet_vs_standard(out: Path) -> str:
             "",
             "![params vs MACs](ghostnet_vs_standard.png)",
             "",
-            _table(["width", "conv", "params", "MACs", "memory traffic", "peak activations"], rows),
+            table(["width", "conv", "params", "MACs", "memory traffic", "peak activations"], rows),
             "",
             "## Ghost / standard",
             "",
-            _table(["width", "MACs ratio", "params ratio"], ratios),
+            table(["width", "MACs ratio", "params ratio"], ratios),
             "",
             traffic_note,
             "",
             "## Where the MACs go (width 1.0)",
             "",
-            _table(["layer type", "standard", "ghost"], cat_rows),
+            table(["layer type", "standard", "ghost"], cat_rows),
             "",
             "Reproduce: `lwprof compare ghostnet` and `lwprof compare ghostnet --width 1.3`.",
             "",
@@ -216,15 +216,15 @@ def latency(out: Path) -> str:
             f"{_threads()}. MACs do not decide speed: depthwise convs, BatchNorm and data movement are cheap "
             "in MACs but not in time (ShuffleNet V2, Sec. 2). Per-layer times come from forward hooks.",
             "",
-            _table(["model", "MACs (M)", "latency (ms)", "spread (ms)", "GMAC/s"], rows),
+            table(["model", "MACs (M)", "latency (ms)", "spread (ms)", "GMAC/s"], rows),
             "",
             "## Which layer type dominates: MACs vs time",
             "",
-            _table(["model", "most MACs", "most time", "depthwise: MACs / time share"], type_rows),
+            table(["model", "most MACs", "most time", "depthwise: MACs / time share"], type_rows),
             "",
             "## MobileNetV1: the ten slowest layers",
             "",
-            _table(["layer", "type", "MACs", "time (ms)", "GMAC/s", "rank by time", "rank by MACs"], top_rows),
+            table(["layer", "type", "MACs", "time (ms)", "GMAC/s", "rank by time", "rank by MACs"], top_rows),
             "",
             "![roofline](latency_roofline.png)",
             "",
@@ -275,7 +275,7 @@ def expectations_example(out: Path) -> str:
             "`lwprof check --expect reports/example_expectations.toml` (exit code "
             f"{0 if all(r.status == 'pass' for r in results) else 1}):",
             "",
-            _table(["model", "quantity", "expected", "measured", "difference", "status"], rows),
+            table(["model", "quantity", "expected", "measured", "difference", "status"], rows),
             "",
         ]
     )

@@ -56,6 +56,7 @@ def test_parse_range_all_of_a_choice_option() -> None:
         ("conv", "standard,bogus", "is not allowed"),
         ("alpha", "all", "no finite set of values"),
         ("alpha", "0.5,,1", "empty value"),
+        ("alpha", "0.25:1.0:1e-320", "more than 20,000 values"),  # (B - A) / STEP overflows to inf
     ],
 )
 def test_parse_range_errors(key: str, text: str, message: str) -> None:
@@ -234,6 +235,32 @@ def test_fit_reports_invalid_grid_points() -> None:
     result = lwprof.fit("mobilenet", {"alpha": "0.3,0.5", "conv": "grouped", "groups": "8"}, calibration=make_calibration())
     assert [c.config["alpha"] for c in result.candidates] == [0.5]
     assert result.skipped and "does not divide" in result.skipped[0][1]
+
+
+def test_the_choice_is_shown_when_a_configuration_beyond_the_budgets_dominates_it() -> None:
+    from lwprof.latency.fit import FitResult
+    from lwprof.render.predict_grids import fit_grid, fit_rows
+
+    budgets = Budgets(max_macs=100)
+    c, d = _c("c", 10, 100, 2.0, budgets), _c("d", 9, 120, 1.5, budgets)  # d: more MACs, fewer params, faster, but over the budget
+    on = pareto_front([c, d])
+    assert on == [False, True]
+    cands = [Candidate(x.label, {}, x.label, x.params, x.macs, x.latency_s, x.fits, front) for x, front in zip((c, d), on)]
+    best = choose(cands)
+    assert cands[best].label == "c"
+    result = FitResult("mobilenet_v1", {"alpha": (1.0,)}, {}, tuple(cands), best, budgets, "macs", (), 2, 0.1, {}, 1, ())
+    assert [r.label for r in fit_rows(result)] == ["d", "c"]
+    grid = fit_grid(result)
+    assert ("c", 10, 100, 2.0, "yes", "best") in grid.rows
+    assert any("not on the Pareto front" in n.text for n in grid.notes)
+
+
+def test_fit_takes_vary_texts_and_the_calibrations_dtype() -> None:
+    result = lwprof.fit("mobilenet", ["alpha=0.5,1", "resolution=128:160:32"], calibration=make_calibration(dtype="bf16"))
+    assert len(result.candidates) == 4 and not result.skipped
+    p = lwprof.profile("mobilenet@alpha=0.5,resolution=160", dtype="bf16")
+    found = next(c for c in result.candidates if c.config == {"alpha": 0.5, "resolution": 160})
+    assert found.latency_s == pytest.approx(predict_profile(p, make_calibration(dtype="bf16")).total_s, rel=1e-9)
 
 
 def test_fit_with_nothing_within_budget() -> None:

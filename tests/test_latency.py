@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lwprof.errors import LwprofError
-from lwprof.latency import measure
+from lwprof.latency.measure import measure
 from lwprof.latency.measure import latency_result
 from lwprof.latency.timing import Timing
 from lwprof.render import measure_grids

@@ -8,7 +8,7 @@ import pytest
 
 import lwprof
 from lwprof.errors import LwprofError
-from lwprof.latency import measure
+from lwprof.latency.measure import measure
 
 plots = pytest.importorskip("lwprof.render.plots")
 PNG = b"\x89PNG\r\n\x1a\n"

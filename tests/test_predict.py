@@ -264,6 +264,44 @@ def test_bad_calibration_files(tmp_path: Path, content: str, message: str) -> No
         load_calibration(path)
 
 
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"version": 1, "threads": ' + "9" * 5000 + "}", "not a calibration file"),  # past Python's int-digit limit
+        ("[" * 100_000 + "]" * 100_000, "not a calibration file"),  # nested past the recursion limit
+    ],
+)
+def test_pathological_calibration_files_are_one_line_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(LwprofError, match=message):
+        load_calibration(path)
+
+
+@pytest.mark.parametrize("field, value, message", [("threads", float("inf"), "bad field"), ("dtype", "int8", "dtype 'int8'")])
+def test_calibration_fields_out_of_range_are_refused(tmp_path: Path, field: str, value: object, message: str) -> None:
+    data = make_calibration().to_dict()
+    data[field] = value
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(data))  # Infinity: what json writes for inf
+    with pytest.raises(LwprofError, match=message):
+        load_calibration(path)
+
+
+def test_a_calibration_from_another_torch_says_so() -> None:
+    p = lwprof.profile("mobilenet")
+    assert not predict_profile(p, make_calibration()).notes
+    old = predict_profile(p, make_calibration(torch_version="1.0.0"))
+    assert any("calibrated under torch 1.0.0" in n.text and "lwprof calibrate" in n.text for n in old.notes)
+
+
+def test_a_dtype_mismatch_suggests_only_what_can_be_done() -> None:
+    with pytest.raises(LwprofError, match=r"--dtype fp32 or calibrate with --dtype fp16"):
+        predict_profile(lwprof.profile("mobilenet", dtype="fp16"), make_calibration())
+    with pytest.raises(LwprofError, match=r"profile with --dtype fp32$"):  # no int8 calibration exists
+        predict_profile(lwprof.profile("mobilenet", dtype="int8"), make_calibration())
+
+
 def test_a_calibration_missing_a_kind_is_refused(tmp_path: Path) -> None:
     data = make_calibration().to_dict()
     del data["kinds"]["dwconv"]

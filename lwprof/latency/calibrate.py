@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,13 +36,13 @@ from lwprof.latency.costmodel import (
     machine_id,
     row_keys,
 )
-from lwprof.latency.timing import NOISY_SPREAD, time_call
+from lwprof.latency.timing import NOISY_SPREAD, check_threads, time_call
 from lwprof.records import BYTES_PER_ELEMENT
 
 __all__ = ["CALIBRATION_DTYPES", "Case", "calibrate", "cases"]
 
 #: Element types a calibration can measure (int8 would need quantised kernels).
-CALIBRATION_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+CALIBRATION_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}  # the names: costmodel.CALIBRATED_DTYPES
 
 RUN_S = 0.002  # each timed run calls the module this long (several calls when it is quick)
 BUDGET_S = 45.0  # timing budget of a whole calibration (quick: a third): noisy benchmarks share what is left
@@ -259,9 +258,7 @@ def calibrate(
     """
     if dtype not in CALIBRATION_DTYPES:
         raise LwprofError(f"calibration measures {', '.join(CALIBRATION_DTYPES)}, not {dtype!r}")
-    cores = os.cpu_count() or 1
-    if threads is not None and not 1 <= threads <= 4 * cores:
-        raise LwprofError(f"threads must be between 1 and {4 * cores} (this machine has {cores} cores), got {threads}")
+    check_threads(threads)
     todo = selection if selection is not None else cases(quick)
     saved = torch.get_num_threads()
     start = time.perf_counter()

@@ -25,9 +25,9 @@ added to every leaf of every prediction.
 
 This is a roofline with the terms *added* instead of maxed: eager PyTorch on a CPU runs one
 kernel at a time and overlaps little of a kernel's arithmetic with its memory traffic or its
-Python dispatch, and the sum is linear in its coefficients, so it is fitted exactly (no
-iteration, no starting point) by non-negative least squares on the *relative* error of every
-micro-benchmark (:func:`fit`). Non-negative, so every coefficient reads as a physical rate:
+Python dispatch, and the sum is linear in its coefficients, so it is fitted without a starting point or
+a learning rate, by non-negative least squares (an active-set solver) on the *relative*
+error of every micro-benchmark (:func:`fit`; refitted once without the worst outliers). Non-negative, so every coefficient reads as a physical rate:
 1 / peak GMAC/s, 1 / bandwidth GB/s, microseconds of overhead.
 
 **The calibration file** (:class:`Calibration`) holds the fitted coefficients and every
@@ -48,10 +48,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lwprof.errors import LwprofError
+from lwprof.errors import LwprofError, first_line
 from lwprof.records import BYTES_PER_ELEMENT, LayerRecord, ModelProfile
 
 __all__ = [
+    "CALIBRATED_DTYPES",
     "CALIBRATION_VERSION",
     "FEATURES",
     "KINDS",
@@ -67,10 +68,12 @@ __all__ = [
     "load_calibration",
     "machine_id",
     "nnls",
+    "leaf_kind",
     "record_terms",
 ]
 
 CALIBRATION_VERSION = 1
+CALIBRATED_DTYPES = ("fp32", "bf16", "fp16")  # what `lwprof calibrate --dtype` measures
 
 #: The features a kind's cost may depend on: per call, per MAC, per non-MAC op, per byte of traffic.
 FEATURES = ("calls", "macs", "ops", "bytes")
@@ -137,21 +140,31 @@ def layer_kind(record: LayerRecord) -> str | None:
     return None
 
 
+_KIND_CACHE: dict[tuple[Any, ...], tuple[str, bool]] = {}
+
+
+def leaf_kind(record: LayerRecord) -> tuple[str, bool]:
+    """The kind that prices a leaf, and whether it is estimated: a leaf no micro-benchmark covers
+    (a norm, an RNN, a layer counted at the op level) is priced as a 1x1 conv when it has MACs,
+    else as an element-wise layer. Cached by what decides it."""
+    key = (record.category, record.type, tuple(record.hparams.get("kernel", ())), "kernel" in record.hparams, record.macs > 0)
+    found = _KIND_CACHE.get(key)
+    if found is None:
+        kind = layer_kind(record)
+        found = _KIND_CACHE[key] = (kind, False) if kind is not None else ("conv1x1" if record.macs else "activation", True)
+    return found
+
+
 def record_terms(record: LayerRecord, bytes_per_element: int) -> list[tuple[str, dict[str, float], bool]]:
     """The cost terms of one record: ``(kind, features, estimated)`` for each part of its own work.
 
-    A leaf is one term of its kind; a kind no micro-benchmark covers (a norm, an RNN, a layer
-    counted at the op level) is estimated as a 1x1 conv when it has MACs, else as an
-    element-wise layer, and flagged. A parent is its module call plus the functional ops of
+    A leaf is one term of its kind (:func:`leaf_kind`; an estimated kind is flagged). A parent is its module call plus the functional ops of
     its own forward. Records never called cost nothing.
     """
     if not record.calls:
         return []
     if record.is_leaf:
-        kind = layer_kind(record)
-        estimated = kind is None
-        if kind is None:
-            kind = "conv1x1" if record.macs else "activation"
+        kind, estimated = leaf_kind(record)
         feats = {"calls": float(record.calls), "macs": float(record.macs), "ops": float(record.other_ops), "bytes": float(record.traffic_elements * bytes_per_element)}
         return [(kind, feats, estimated)]
     terms: list[tuple[str, dict[str, float], bool]] = [("module", {"calls": float(record.calls)}, False)]
@@ -382,12 +395,14 @@ class Calibration:
             missing = sorted(set(KINDS) - set(kinds))
             if missing:
                 raise KeyError(", ".join(missing))
+            if data["dtype"] not in CALIBRATED_DTYPES:
+                raise ValueError(f"dtype {data['dtype']!r}, not one of {', '.join(CALIBRATED_DTYPES)}")
             return cls(
                 str(data["machine"]), str(data["cpu"]), int(data["threads"]), str(data["dtype"]), str(data["torch"]), kinds,
                 tuple(Benchmark.from_dict(b) for b in data.get("benchmarks", ())), str(data.get("created", "")),
                 float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path,
             )  # fmt: skip
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise LwprofError(f"{where}not a valid calibration file (missing or bad field: {exc}); run `lwprof calibrate` again") from None
 
 
@@ -402,8 +417,8 @@ def fit(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> dict[str, Kind
     predicted_i is linear in the coefficients (:func:`design_row`), subject to every
     coefficient >= 0. A benchmark of a block (a ``Sequential`` of layers, a residual add)
     involves several kinds, so the fit is joint. Then, to resist a benchmark spoiled by
-    another process, the worst ``trim`` fraction of benchmarks whose error is also more than
-    4x the median error is dropped and the fit repeated once.
+    another process, those of the worst ``trim`` fraction of benchmarks whose error is also
+    more than 4x the median error and more than 5% are dropped and the fit repeated once.
 
     Returns:
         The cost of every kind of :data:`KINDS` (all coefficients 0 for a kind no benchmark covers).
@@ -463,7 +478,7 @@ def nnls(a: Sequence[Sequence[float]], b: Sequence[float], *, max_iter: int | No
     Args:
         a: The matrix, one list per row.
         b: The right-hand side.
-        max_iter: Iterations at most (default 3 x columns).
+        max_iter: Iterations at most (default 3 x columns + 10).
     """
     m = len(a)
     n = len(a[0]) if m else 0
@@ -590,4 +605,6 @@ def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int
         raise LwprofError(f"cannot read calibration {str(target)!r}: {getattr(exc, 'strerror', None) or exc}") from None
     except json.JSONDecodeError as exc:
         raise LwprofError(f"{target}: not a calibration file (invalid JSON at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, arrays nested thousands deep
+        raise LwprofError(f"{target}: not a calibration file ({type(exc).__name__}: {first_line(exc)[:120]})") from None
     return Calibration.from_dict(data, str(target))

@@ -12,7 +12,9 @@ Every configuration gets its exact params and MACs and its predicted latency
   resolution tables show); params and latency are the costs;
 * **the best under the budgets**: among the configurations within every ``--max-*`` budget,
   the one with the most MACs (``objective="macs"``, ties to the faster) or the fastest
-  (``objective="latency"``, ties to more MACs). It is always on the front.
+  (``objective="latency"``, ties to more MACs). It is on the front unless a configuration
+  outside the budgets dominates it (more MACs than ``--max-macs`` allows, say); the table
+  shows it either way.
 
 Speed: a configuration is one model and one input size, and the input size changes no
 parameter. So each distinct model (the configuration without its resolution) is walked once,
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lwprof.errors import LwprofError
+from lwprof.latency.predict import ancestors
 from lwprof.records import LayerRecord, ModelProfile, Note, Severity, plain
 from lwprof.resolve import key_values
 
@@ -147,7 +150,10 @@ def parse_range(option: Any, text: str) -> tuple[Any, ...]:
             raise LwprofError(f"--vary {key}={raw}: STEP must be a positive number")
         if stop < start:
             raise LwprofError(f"--vary {key}={raw}: B must be >= A")
-        count = math.floor((stop - start) / step + 1e-9) + 1
+        ratio = (stop - start) / step
+        if not ratio < MAX_CONFIGS:  # also inf, for a step of 1e-320
+            raise LwprofError(f"--vary {key}={raw}: more than {MAX_CONFIGS:,} values; use a larger STEP")
+        count = math.floor(ratio + 1e-9) + 1
         if count > MAX_CONFIGS:
             raise LwprofError(f"--vary {key}={raw}: {count:,} values; at most {MAX_CONFIGS:,}")
         values = [round(start + i * step, 10) for i in range(count)]
@@ -433,7 +439,7 @@ def retarget(profile: ModelProfile, resolution: int, total_stride: int) -> Model
         new_records.append(_copy(r, changes))
     totals = {name: [0, 0] for name in own_work}
     for name, (m, o) in own_work.items():
-        for ancestor in _ancestors(name):
+        for ancestor in ancestors(name) or [""]:
             if ancestor in totals:
                 totals[ancestor][0] += m
                 totals[ancestor][1] += o
@@ -452,11 +458,6 @@ def _copy(record: LayerRecord, changes: Mapping[str, Any]) -> LayerRecord:
     return new
 
 
-def _ancestors(name: str) -> list[str]:
-    parts = name.split(".") if name else []
-    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)] + ([""] if name else [""])
-
-
 class Scaled:
     """A reference profile reduced to what a search needs at any resolution: params, MACs and predicted seconds.
 
@@ -473,14 +474,17 @@ class Scaled:
     """
 
     def __init__(self, profile: ModelProfile, total_stride: int, calibration: Any) -> None:
-        from lwprof.latency.predict import _rates, leaf_kind
+        from lwprof.latency.costmodel import leaf_kind
+        from lwprof.latency.predict import check_dtype
+        from lwprof.latency.predict import rates as kind_rates
 
         r0 = profile.input_shape[-1]
         if len(profile.input_shape) != 4 or profile.input_shape[-2] != r0:
             raise CannotRetarget("not a square image input")
         self.r0, self.stride, self.params = r0, total_stride, profile.params
+        check_dtype(profile.dtype, calibration)
         bpe = calibration.bytes_per_element
-        rates = _rates(calibration)
+        rates = kind_rates(calibration)
         xc, xb = rates["network"][0], rates["network"][3]
         self.seconds: dict[Any, float] = {}
         self.macs: dict[Any, int] = {}
@@ -657,7 +661,7 @@ def fit(
     """
     from lwprof import profiler
     from lwprof.architectures import get_architecture
-    from lwprof.latency.predict import predict_profile
+    from lwprof.latency.predict import calibration_notes, predict_profile
     from lwprof.resolve import resolve, spec_text
 
     start = time.perf_counter()
@@ -671,7 +675,7 @@ def fit(
         by_structure.setdefault(rest, []).append(combo)
     retargeting = "resolution" in axes and "resolution" not in fixed
     checked: dict[tuple[Any, ...], bool] = {}
-    notes: list[Note] = []
+    notes: list[Note] = list(calibration_notes(calibration))
     walked = 0
     candidates: list[Candidate] = []
 
@@ -679,7 +683,7 @@ def fit(
         nonlocal walked
         walked += 1
         with skip_init():
-            return profiler.run(resolve(spec.name, options={**fixed, **options}, check_applies=False), batch=batch)
+            return profiler.run(resolve(spec.name, options={**fixed, **options}, check_applies=False), batch=batch, dtype=calibration.dtype)
 
     defaults = {o.name: plain(o.default) for o in spec.options()}
 

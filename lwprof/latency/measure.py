@@ -10,7 +10,6 @@ rank by time can be set beside its rank by MACs.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +21,7 @@ from torch import nn
 
 from lwprof import profiler
 from lwprof.errors import LwprofError
-from lwprof.latency.timing import REMEDY, Timing, time_call
+from lwprof.latency.timing import REMEDY, Timing, check_threads, time_call
 from lwprof.records import ModelProfile
 from lwprof.resolve import resolve
 from lwprof.units import human_bytes, human_seconds
@@ -236,9 +235,7 @@ def measure(
     limit = 4 * repeats if max_repeats is None else max_repeats
     if limit < repeats:
         raise LwprofError(f"max_repeats ({max_repeats}) must be at least repeats ({repeats})")
-    cores = os.cpu_count() or 1
-    if threads is not None and not 1 <= threads <= 4 * cores:
-        raise LwprofError(f"threads must be between 1 and {4 * cores} (this machine has {cores} cores), got {threads}")
+    check_threads(threads)
     if input_size is not None and inputs is not None:
         raise LwprofError("give input_size or inputs, not both")
     resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)

@@ -13,16 +13,23 @@ a measured one.
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.latency.costmodel import FEATURES, Calibration, layer_kind
-from lwprof.records import LayerRecord, ModelProfile, Note, Severity
+from lwprof.latency.costmodel import (
+    CALIBRATED_DTYPES,
+    FEATURES,
+    Calibration,
+    record_terms,
+)
+from lwprof.records import ModelProfile, Note, Severity
 
-__all__ = ["LayerPrediction", "Prediction", "predict_profile", "spearman"]
+__all__ = ["LayerPrediction", "Prediction", "ancestors", "calibration_notes", "check_dtype", "predict_profile", "rates", "spearman"]
 
 
 @dataclass(frozen=True)
@@ -100,76 +107,84 @@ class Prediction:
 
 
 def predict_profile(profile: ModelProfile, calibration: Calibration) -> Prediction:
-    """Prices every record of ``profile`` with ``calibration``'s cost model.
+    """Prices every record of ``profile`` with ``calibration``'s cost model
+    (:func:`~lwprof.latency.costmodel.record_terms`: the terms the fit was made with).
 
     Raises:
         LwprofError: The profile counts bytes at another element type than the calibration
             measured (a fp16 profile against an fp32 calibration).
     """
-    if profile.dtype != calibration.dtype:
-        raise LwprofError(
-            f"the profile counts {profile.dtype} bytes but the calibration measured {calibration.dtype}; "
-            f"profile with --dtype {calibration.dtype} or calibrate with --dtype {profile.dtype}"
-        )
+    check_dtype(profile.dtype, calibration)
     bpe = calibration.bytes_per_element
-    rates = _rates(calibration)
-    extra_call, extra_byte = rates["network"][0], rates["network"][3]
+    kinds, network = calibration.kinds, calibration.kinds["network"]
     own: dict[str, float] = {}
     leaves: list[LayerPrediction] = []
     overhead = 0.0
     estimated: dict[str, int] = {}
     for record in profile.layers:
-        if not record.calls:
+        terms = record_terms(record, bpe)
+        if not terms:
             continue
+        seconds = sum(kinds[kind].seconds(feats) for kind, feats, _ in terms)
         if record.is_leaf:
-            kind, guess = leaf_kind(record)
-            c = rates[kind]
-            traffic = (record.read_elements + record.write_elements) * bpe
-            seconds = (c[0] + extra_call) * record.calls + c[1] * record.macs + c[2] * record.other_ops + (c[3] + extra_byte) * traffic
+            kind, feats, guess = terms[0]
+            seconds += network.seconds(feats)  # its calls and traffic inside a network
             leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess))
             if guess:
                 estimated[record.category] = estimated.get(record.category, 0) + 1
         else:
-            seconds = rates["module"][0] * record.calls
-            if record.functional_calls:
-                f = rates["functional"]
-                seconds += f[0] * record.functional_calls + f[3] * record.functional_write_elements * bpe
-            if record.functional_macs:
-                seconds += rates["conv1x1"][1] * record.functional_macs
             overhead += seconds
         own[record.name] = seconds
     by_record = dict.fromkeys(own, 0.0)
     for name, seconds in own.items():
-        for ancestor in _ancestors(name):
+        for ancestor in ancestors(name):
             by_record[ancestor] = by_record.get(ancestor, 0.0) + seconds
     total = sum(own.values())
     by_record[""] = total
-    notes = []
+    notes = list(calibration_notes(calibration))
     if estimated:
         shown = ", ".join(f"{n} {cat}" for cat, n in estimated.items())
         notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))
     return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes))
 
 
-def _rates(calibration: Calibration) -> dict[str, tuple[float, float, float, float]]:
+def check_dtype(dtype: str, calibration: Calibration) -> None:
+    """Refuses to price bytes of one element type with a calibration of another.
+
+    Raises:
+        LwprofError: The types differ.
+    """
+    if dtype != calibration.dtype:
+        fix = f"profile with --dtype {calibration.dtype}"
+        if dtype in CALIBRATED_DTYPES:
+            fix += f" or calibrate with --dtype {dtype}"
+        raise LwprofError(f"the profile counts {dtype} bytes but the calibration measured {calibration.dtype}; {fix}")
+
+
+def calibration_notes(calibration: Calibration) -> tuple[Note, ...]:
+    """A warning when the calibration was measured under another torch than this one."""
+    here = _torch_version()
+    if here and calibration.torch_version and here != calibration.torch_version:
+        return (Note(Severity.WARNING, f"calibrated under torch {calibration.torch_version}, running torch {here}: run `lwprof calibrate` again"),)
+    return ()
+
+
+def _torch_version() -> str:
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        return str(torch.__version__)
+    try:
+        return importlib.metadata.version("torch")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def rates(calibration: Calibration) -> dict[str, tuple[float, float, float, float]]:
     """Every kind's (per call, per MAC, per op, per byte) seconds, 0 for the features it does not use."""
     return {kind: tuple(cost.coefficients.get(f, 0.0) for f in FEATURES) for kind, cost in calibration.kinds.items()}  # type: ignore[misc]
 
 
-_KIND_CACHE: dict[tuple[Any, ...], tuple[str, bool]] = {}
-
-
-def leaf_kind(record: LayerRecord) -> tuple[str, bool]:
-    """The kind that prices a leaf, and whether it is a stand-in (:func:`~lwprof.latency.costmodel.record_terms`'s rule), cached."""
-    key = (record.category, record.type, tuple(record.hparams.get("kernel", ())), "kernel" in record.hparams, record.macs > 0)
-    found = _KIND_CACHE.get(key)
-    if found is None:
-        kind = layer_kind(record)
-        found = _KIND_CACHE[key] = (kind, False) if kind is not None else ("conv1x1" if record.macs else "activation", True)
-    return found
-
-
-def _ancestors(name: str) -> list[str]:
+def ancestors(name: str) -> list[str]:
     """"a.b.c" -> ["a.b.c", "a.b", "a", ""] (the record itself included; "" once, at the end)."""
     if not name:
         return []

@@ -9,15 +9,17 @@ one gets more runs and, if that does not help, a warning with the remedy.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from lwprof.errors import LwprofError
 from lwprof.units import human_seconds
 
-__all__ = ["NOISY_SPREAD", "Timing", "time_call"]
+__all__ = ["NOISY_SPREAD", "Timing", "check_threads", "time_call"]
 
 NOISY_SPREAD = 0.10  # interquartile range / median above this: the timing is flagged as noisy
 REMEDY = "more --repeats, fewer --threads, or a quieter machine"
@@ -145,12 +147,12 @@ def time_call(
             return timing
 
 
-def summarize(timings: Sequence[Timing]) -> str:
-    """"median 12.3 ms (IQR 0.4 ms)" for one timing, the range of medians for several."""
-    if not timings:
-        return "-"
-    if len(timings) == 1:
-        t = timings[0]
-        return f"median {human_seconds(t.median_s)} (IQR {human_seconds(t.iqr_s)}, {t.runs} runs)"
-    medians = sorted(t.median_s for t in timings)
-    return f"medians {human_seconds(medians[0])} to {human_seconds(medians[-1])}"
+def check_threads(threads: int | None) -> None:
+    """Refuses a thread count outside 1 .. 4 x this machine's cores (``--threads``).
+
+    Raises:
+        LwprofError: Out of range.
+    """
+    cores = os.cpu_count() or 1
+    if threads is not None and not 1 <= threads <= 4 * cores:
+        raise LwprofError(f"threads must be between 1 and {4 * cores} (this machine has {cores} cores), got {threads}")

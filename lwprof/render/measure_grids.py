@@ -70,7 +70,7 @@ def latency_grid(result: Any, top: int | None = None) -> Grid:
     time and by MACs; the notes have the end-to-end time, the per-layer sum and any warning.
 
     Args:
-        result: A :class:`lwprof.latency.LatencyResult`.
+        result: A :class:`lwprof.latency.measure.LatencyResult`.
         top: Show only the ``top`` slowest layers, slowest first (all, in execution order, when None).
     """
     layers = list(result.layers)

@@ -139,7 +139,7 @@ def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labe
     by memory traffic, not arithmetic.
 
     Args:
-        latency: A :class:`lwprof.latency.LatencyResult`.
+        latency: A :class:`lwprof.latency.measure.LatencyResult`.
         labels: Layer names to annotate (default: the five slowest).
     """
     plt = _pyplot()

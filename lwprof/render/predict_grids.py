@@ -191,11 +191,21 @@ def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] |
     return Output(lambda: t.grid_view(grid()), grid, data)
 
 
-def _variant_predictions(comparison: Comparison, predictions: Sequence[Any]) -> tuple[list[float | None], list[float | None]]:
+def _variant_predictions(predictions: Sequence[Any]) -> tuple[list[float | None], list[float | None]]:
     base = predictions[0].total_s if predictions else None
     ms = [_ms(p.total_s) for p in predictions]
     ratios = [p.total_s / base if base else None for p in predictions]
     return ms, ratios
+
+
+def _variants_notes(comparison: Comparison, predictions: Sequence[Any]) -> list[Note]:
+    """The first variant's prediction line, then every variant's own prediction notes, each once."""
+    if not predictions:
+        return []
+    notes = prediction_note(predictions[0], f"Predicted latency of {comparison.baseline.label}")[:1]
+    for p in predictions:
+        notes.extend(n for n in p.notes if n not in notes)
+    return notes
 
 
 def compare_predict_output(
@@ -205,8 +215,8 @@ def compare_predict_output(
     from lwprof.render.export import compare_dict
     from lwprof.render.views import add_latencies
 
-    ms, ratios = _variant_predictions(comparison, predictions)
-    notes = [prediction_note(predictions[0], f"Predicted latency of {comparison.baseline.label}")[0]] if predictions else []
+    ms, ratios = _variant_predictions(predictions)
+    notes = _variants_notes(comparison, predictions)
 
     def main() -> g.Grid:
         base = with_column(g.compare_grid(comparison, published, latencies), g.Column(PREDICTED, ColumnKind.MS, "predicted_ms"), ms, after="params_ratio")
@@ -236,7 +246,7 @@ def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mappi
     from lwprof.render.views import add_latencies
 
     by_label = {v.label: p for v, p in zip(comparison.variants, predictions)}
-    notes = [prediction_note(predictions[0], f"Predicted latency of {comparison.baseline.label}")[0]]
+    notes = _variants_notes(comparison, predictions)
 
     def predicted(extra: Sequence[Note]) -> g.Grid:
         """The 2-D grid of the sweep with predicted ms in its cells (the MACs grid's layout)."""
@@ -313,7 +323,7 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
             Severity.INFO if abs(error) <= 0.2 else Severity.WARNING,
             f"End to end: measured {result.median_s * 1e3:.3g} ms (median), predicted {prediction.total_s * 1e3:.3g} ms: error {100 * error:+.1f}%",
         ),
-        Note(Severity.INFO, f"Per-layer rank correlation (Spearman) with the measured times: predicted {_rho(rho)}; MACs alone {_rho(rho_macs)}"),
+        Note(Severity.INFO, f"Per-layer rank correlation (Spearman) with the measured times: predicted {rho_text(rho)}; MACs alone {rho_text(rho_macs)}"),
         Note(Severity.INFO, "Measured per-layer times come from forward hooks in separate runs and include hook overhead; the end-to-end time has none"),
     ]
     if cal.get("threads") != result.threads:
@@ -323,7 +333,8 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
     return g.Grid(g.profile_title(result.profile, "predicted vs measured latency on this CPU"), columns, rows, None, tuple(notes))
 
 
-def _rho(value: float) -> str:
+def rho_text(value: float) -> str:
+    """A rank correlation to three decimals, "n/a" where undefined."""
     return "n/a" if math.isnan(value) else f"{value:.3f}"
 
 
@@ -360,7 +371,8 @@ FIT_WITHIN, FIT_BEYOND = 15, 5  # front rows shown: the best within the budgets,
 
 def fit_rows(result: Any) -> list[Any]:
     """The front members a table shows, fastest first: the :data:`FIT_WITHIN` best within the
-    budgets (by the objective: those nearest the budget) and the :data:`FIT_BEYOND` cheapest beyond them."""
+    budgets (by the objective: those nearest the budget) and the :data:`FIT_BEYOND` cheapest
+    beyond them; and the choice, also when a configuration outside the budgets dominates it."""
     front = result.front
     within = [c for c in front if c.fits]
     if result.objective == "macs":
@@ -368,7 +380,8 @@ def fit_rows(result: Any) -> list[Any]:
     else:
         within = within[:FIT_WITHIN]
     beyond = [c for c in front if not c.fits][:FIT_BEYOND]
-    return sorted(within + beyond, key=lambda c: (c.latency_s, c.params, -c.macs))
+    chosen = [result.chosen] if result.chosen is not None and not any(c is result.chosen for c in within) else []
+    return sorted(within + beyond + chosen, key=lambda c: (c.latency_s, c.params, -c.macs))
 
 
 def fit_grid(result: Any) -> g.Grid:
@@ -404,10 +417,12 @@ def fit_grid(result: Any) -> g.Grid:
         Note(
             Severity.INFO,
             f"Searched {searched:,} configurations ({axes}{'; fixed: ' + fixed if fixed else ''}; batch {result.batch}): {len(result.candidates):,} valid, "
-            f"{fits:,} within the budgets, {len(result.front)} on the Pareto front; {result.profiled} models walked in {result.seconds:.2f} s "
-            "(each distinct model once, re-targeted exactly to every resolution)",
+            f"{fits:,} within the budgets, {len(result.front)} on the Pareto front; {result.profiled} models walked in {result.seconds:.2f} s"
+            + (" (each distinct model once, re-targeted exactly to every resolution)" if result.profiled < len(result.candidates) else ""),
         )
     )
+    if chosen is not None and not chosen.front:
+        notes.append(Note(Severity.INFO, "The best within the budgets is not on the Pareto front: a configuration outside the budgets beats it on every axis"))
     if len(shown) < len(result.front):
         notes.append(Note(Severity.INFO, f"Shown: {len(shown)} of the {len(result.front)} front configurations (the best within the budgets and the next beyond); all in --format json"))
     if result.skipped:
