@@ -159,8 +159,9 @@ def compare(
     combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     # every variant is resolved (validated) before any is profiled: a bad value fails at once
     resolved = [resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False) for overrides in combos]
-    applied = {key for r in resolved for key in fixed if _applies(spec, r, key)}
-    for key in sorted(set(fixed) - applied):
+    given = {*fixed, *axes}
+    applied = {key for r in resolved for key in given if _applies(spec, r, key)}
+    for key in sorted(given - applied):
         spec.check_applies(resolved[0].arch_config, key)  # raises: no variant uses it
     variants = []
     for i, (overrides, r) in enumerate(zip(combos, resolved)):
@@ -169,7 +170,7 @@ def compare(
             progress(label, i, len(combos))
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants))
+    return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch)
 
 
 def _applies(spec: Any, resolved: Any, key: str) -> bool:
@@ -213,7 +214,7 @@ def compare_models(
             progress(label, i, len(specs))
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants))
+    return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants), tuple(resolved), batch)
 
 
 def _axes(spec: Any, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tuple[Any, ...]]:
@@ -295,7 +296,8 @@ def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2,
     for i, v in enumerate(comparison.variants):
         if progress:
             progress(v.label, i, len(comparison.variants))
-        result = measure(v.profile.spec or comparison.arch, batch=v.profile.batch, warmup=warmup, repeats=repeats, per_layer=False)
+        built = comparison.resolved[i] if i < len(comparison.resolved) else v.profile.spec or comparison.arch
+        result = measure(built, batch=comparison.batch, warmup=warmup, repeats=repeats, per_layer=False)
         out[v.label] = result.timing
     return out
 # -- predicted latency -------------------------------------------------------------------------
@@ -451,7 +453,8 @@ def fit(
         opt = spec.option(key)
         if opt.name in fixed_options:
             raise LwprofError(f"option {opt.name!r} is both fixed and varied; drop one of them")
-        text = value if isinstance(value, str) else ",".join(str(getattr(v, "value", v)) for v in value)
+        values = value if isinstance(value, (list, tuple, set, frozenset, range)) else [value]  # one value: a list of one
+        text = value if isinstance(value, str) else ",".join(str(getattr(v, "value", v)) for v in values)
         axes[opt.name] = search.parse_range(opt, text)
     if not axes:
         raise LwprofError(f"nothing to search: give --vary KEY=RANGE (options of {spec.name}: {', '.join(o.name for o in spec.options())})")

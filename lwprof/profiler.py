@@ -31,6 +31,7 @@ from lwprof.records import (
     ModelProfile,
     Note,
     Severity,
+    inputs_text,
 )
 from lwprof.resolve import Resolved
 from lwprof.units import human_bytes, parse_bytes
@@ -130,7 +131,7 @@ def run(
         raise LwprofError(f"device {device!r} is not supported; choose from {', '.join(DEVICES)}")
     if resolved.inputs.has_tensors and batch != 1:
         raise LwprofError(f"the inputs ({resolved.inputs.source}) are tensors, which fix the batch; drop --batch")
-    check_tensors(((f"input {s.name or i}" if len(resolved.inputs.specs()) > 1 else "the input", s.shape, _itemsize(s.dtype)) for i, s in enumerate(resolved.inputs.specs(batch))), smaller(resolved))
+    check_tensors(((f"input {s.name or i}" if len(resolved.inputs.specs()) > 1 else "the input", s.shape, s.itemsize) for i, s in enumerate(resolved.inputs.specs(batch))), smaller(resolved))
     notes = list(resolved.notes)
     common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype}
     profile: ModelProfile | None = None
@@ -144,7 +145,7 @@ def run(
             if device == "meta":
                 raise LwprofError(f"the forward cannot run on meta tensors: {exc.reason}; --device auto (or cpu) counts it on real tensors") from None
             if resolved.is_zoo:
-                raise LwprofError(f"forward pass failed for input {_inputs_text(resolved, batch)}: {exc.reason}") from None
+                raise LwprofError(f"forward pass failed for input {inputs_text(resolved.inputs.specs(batch))}: {exc.reason}") from None
             _check_memory(resolved, batch, exc.peak_bytes, "its forward needs real tensors")
             dependent = True
             notes.append(
@@ -160,34 +161,23 @@ def run(
         model = resolved.build("cpu")
         real_inputs = resolved.inputs.make(batch, "cpu", seed)
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), **common)
-    profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes))
+    profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes), batch_size=resolved.inputs.batch_size(batch))
     if crosscheck:
         profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
     return profile
-
-
-def _inputs_text(resolved: Resolved, batch: int) -> str:
-    specs = resolved.inputs.specs(batch)
-    if len(specs) == 1 and specs[0].name is None and specs[0].dtype == "float32":
-        return f"shape {specs[0].shape}"
-    return ", ".join(str(s) for s in specs)
 
 
 def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) -> None:
     """Refuses a real forward pass that would not fit (its weights, inputs and activations seen so far)."""
     limit = memory_limit()
     weights = 4 * resolved.parameter_count() if resolved.is_zoo else 0  # a user model's weights exist already
-    data = resolved.inputs.element_bytes(batch) + activations
+    data = activations or resolved.inputs.element_bytes(batch)  # the walk's peak holds the inputs already
     need = weights + data
     if need > limit:
         raise LwprofError(
             f"{why}, which needs at least {human_bytes(need)} here, more than the {human_bytes(limit)} allowed "
             f"(LWPROF_MAX_MEMORY); {smaller(resolved, weights, data)}"
         )
-
-
-def _itemsize(dtype: str) -> int:
-    return {"float64": 8, "int64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2, "int16": 2}.get(dtype, 1)
 
 
 def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int) -> ModelProfile:
@@ -207,9 +197,11 @@ def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, bat
     model = resolved.build("cpu")
     if real_inputs is not None:  # the data decided the work: check on the very same inputs
         return attach_crosschecks(profile, model, real_inputs, scale=1)
-    if resolved.inputs.has_tensors:
-        return attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=1)
-    return attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=batch)
+    if batch == 1 or weights + per_sample * batch <= limit:  # the tools see the batch itself
+        return attach_crosschecks(profile, model, resolved.inputs.make(batch, "cpu", seed), scale=1)
+    checked = attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=batch)
+    scaled = f"the tools ran at batch 1 (batch {batch} would need {human_bytes(weights + per_sample * batch)}), their counts x {batch}; work that does not grow with the batch (on weights alone) may then show MISMATCH"
+    return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, scaled) if n))
 
 
 def layer_variants(

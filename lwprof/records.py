@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +149,25 @@ class InputSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {"shape": list(self.shape), "dtype": self.dtype, "name": self.name}
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (1 for bool and 8-bit types)."""
+        return _ITEMSIZE.get(self.dtype, 1)
+
+
+_ITEMSIZE = {"float64": 8, "int64": 8, "complex64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2, "int16": 2}
+
+
+def inputs_text(specs: Sequence[InputSpec]) -> str:
+    """How messages name a model's inputs: "shape (1, 3, 224, 224)" for one float image, else each spec."""
+    if len(specs) == 1 and specs[0].name is None and specs[0].dtype == "float32":
+        return f"shape {specs[0].shape}"
+    return ", ".join(str(s) for s in specs) or "(none)"
+
+
+#: fvcore's operator names whose counts are multiply-accumulates (the rest: BatchNorm, pooling, ...).
+FVCORE_MAC_OPS = frozenset({"_convolution", "conv", "addmm", "bmm", "einsum", "matmul", "mm", "linear", "baddbmm"})
 
 CONVENTIONS = (
     "MACs = multiply-accumulates (the papers' mult-adds); FLOPs = 2 x MACs; "
@@ -324,6 +343,7 @@ class ModelProfile:
         fvcore_by_op: fvcore's whole-model count per operator ("_convolution", "batch_norm",
             ...), when cross-checked: what it counts beyond MACs is named from this.
         fvcore_unsupported: The operators fvcore reported it has no handler for.
+        batch_size: The batch it was profiled at (``--batch``); None: the first input's first dimension.
     """
 
     arch: str
@@ -340,6 +360,7 @@ class ModelProfile:
     notes: tuple[Note, ...] = ()
     fvcore_by_op: Mapping[str, int] = field(default_factory=dict)
     fvcore_unsupported: tuple[str, ...] = ()
+    batch_size: int | None = None
 
     @property
     def root(self) -> LayerRecord:
@@ -347,7 +368,10 @@ class ModelProfile:
 
     @property
     def batch(self) -> int:
-        return self.input_shape[0]
+        """The batch size: as profiled (a detector's list of images: their number), else the first input's first dimension (1 for a scalar)."""
+        if self.batch_size is not None:
+            return self.batch_size
+        return self.input_shape[0] if self.input_shape else 1
 
     @property
     def params(self) -> int:
@@ -529,11 +553,16 @@ class Comparison:
         arch: Architecture name.
         vary: The options that vary and their values, e.g. {"conv": ["standard", "dwsep"]}.
         variants: One per combination, in order; ratios are taken to the first.
+        resolved: How each variant was built (its :class:`lwprof.resolve.Resolved`: spec,
+            options, inputs), so that it can be timed as it was profiled.
+        batch: The batch size of every variant.
     """
 
     arch: str
     vary: Mapping[str, tuple[Any, ...]]
     variants: tuple[Variant, ...]
+    resolved: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    batch: int = 1
 
     @property
     def baseline(self) -> Variant:

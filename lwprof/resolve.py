@@ -24,7 +24,6 @@ when a model is loaded or built.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
 import importlib.util
 import inspect
@@ -72,7 +71,6 @@ DTYPES = {
     "bool": "bool",
 }  # fmt: skip
 
-INPUT_HELP = "C,H,W of one sample (the batch is prepended), optionally with an element type: long:128; a keyword input as name=long:128"
 
 
 # -- specs -------------------------------------------------------------------------------------
@@ -117,10 +115,14 @@ def parse_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _split_pairs(raw: str) -> list[str]:
-    """Splits ``a=1,b=[1,2],c=x`` at the commas outside brackets."""
-    parts, depth, start = [], 0, 0
+    """Splits ``a=1,b=[1,2],c="x,y"`` at the commas outside brackets and quotes."""
+    parts, depth, start, quoted = [], 0, 0, False
     for i, ch in enumerate(raw):
-        if ch in "[{":
+        if ch == '"' and (i == 0 or raw[i - 1] != "\\"):
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch in "[{":
             depth += 1
         elif ch in "]}":
             depth -= 1
@@ -211,8 +213,10 @@ def spec_text(name: str, options: Mapping[str, Any]) -> str:
 
 
 def _spec_value(value: Any) -> str:
+    """A value as a spec writes it: bare where it reads back as the same string, else JSON
+    ("relu,gelu" and "1" are quoted, so that they stay one string)."""
     value = plain(value)
-    if isinstance(value, str):
+    if isinstance(value, str) and not any(c in value for c in ',"[]{}') and _value(value) == value:
         return value
     return json.dumps(value)
 
@@ -296,6 +300,14 @@ class Inputs:
         """Some input is a ready tensor or a list of images: the batch is fixed by the inputs."""
         return any(not isinstance(v, InputSpec) for v in (*self.args, *self.kwargs.values()))
 
+    def batch_size(self, batch: int = 1) -> int | None:
+        """The batch a forward on these inputs sees: ``batch`` for shapes, the number of images
+        of a list, None for a tensor (its first dimension)."""
+        if not self.has_tensors:
+            return batch
+        first = next(iter((*self.args, *self.kwargs.values())), None)
+        return len(first) if isinstance(first, list) else None
+
     def specs(self, batch: int = 1) -> tuple[InputSpec, ...]:
         """Every input with its full shape at ``batch`` (tensors as they are)."""
         out = []
@@ -309,7 +321,7 @@ class Inputs:
 
     def element_bytes(self, batch: int = 1) -> int:
         """Bytes of all inputs at ``batch``."""
-        return sum(math.prod(s.shape) * _itemsize(s.dtype) for s in self.specs(batch))
+        return sum(math.prod(s.shape) * s.itemsize for s in self.specs(batch))
 
     def make(self, batch: int = 1, device: str = "meta", seed: int = 0) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """The forward's arguments: ``meta`` tensors (shapes only) or seeded CPU tensors.
@@ -337,10 +349,6 @@ class Inputs:
             return torch.zeros(shape, dtype=dtype)
 
         return tuple(one(a) for a in self.args), {k: one(v) for k, v in self.kwargs.items()}
-
-
-def _itemsize(dtype: str) -> int:
-    return {"float64": 8, "int64": 8, "float32": 4, "int32": 4, "float16": 2, "bfloat16": 2, "int16": 2}.get(dtype, 1)
 
 
 def parse_input(text: str) -> tuple[str | None, InputSpec]:
@@ -514,7 +522,8 @@ def resolve(
     """Turns a spec or a module plus an inputs description into one :class:`Resolved`.
 
     Args:
-        target: A zoo name or spec, a user spec, or an ``nn.Module``.
+        target: A zoo name or spec, a user spec, an ``nn.Module``, or a :class:`Resolved`
+            (returned as it is).
         inputs: The inputs (see :func:`inputs_from`); None for the model's own.
         options: Architecture options (zoo models), merged with the spec's; None values are
             "not given".
@@ -526,6 +535,8 @@ def resolve(
         LwprofError: An unknown architecture or option, an invalid value, a user model that
             does not load, inputs that do not fit.
     """
+    if isinstance(target, Resolved) and inputs is None and not options and kwargs is None:
+        return target  # resolved once already (a variant of a comparison, timed after it was profiled)
     given = inputs_from(inputs, "inputs") if inputs is not None else None
     options = {k: v for k, v in (options or {}).items() if v is not None}
     if not isinstance(target, str):
@@ -747,6 +758,3 @@ def _show(args: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in args.items())
 
 
-def with_inputs(resolved: Resolved, inputs: Inputs) -> Resolved:
-    """The same model with other inputs."""
-    return dataclasses.replace(resolved, inputs=inputs)

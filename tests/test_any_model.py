@@ -311,3 +311,128 @@ def test_a_real_mismatch_is_the_same_in_the_table_the_footer_and_the_api() -> No
     assert g.total is not None and g.total[-1] == Verdict.MISMATCH
     assert [row[0] for row in g.rows if row[-1] == Verdict.MISMATCH] == ["1", "1.0"]  # the parent shows the worst below it
     assert "MISMATCH in 1 layer(s): 1.0: lwprof 9 vs fvcore 8 vs FlopCounterMode 8" in [n.text for n in g.notes][-2]
+
+
+# -- patterns found by reviewing the walker against odd models -----------------------------------------
+
+
+def test_a_subclass_of_a_pooling_layer_gets_its_base_class_formula() -> None:
+    class Pool(nn.MaxPool2d):
+        pass
+
+    class GAP(nn.AdaptiveAvgPool2d):
+        pass
+
+    p = lwprof.profile(nn.Sequential(nn.Conv2d(3, 4, 3), Pool(2), GAP(1)), (3, 8, 8))
+    # conv: 4 x 6 x 6 outputs x 3 x 3 x 3 = 3,888 MACs; pool 2x2 on 4x6x6 -> 4x3x3: 36 x 4 ops; GAP reads 36 elements
+    assert p.macs == 3888 and [r.status for r in p.leaves()] == [Status.FORMULA] * 3
+    assert [r.other_ops for r in p.leaves()][1:] == [144, 36] and p.layers[2].output_shape == (1, 4, 3, 3)
+
+
+def test_matrix_vector_dot_and_bilinear_products_are_macs() -> None:
+    class Products(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(16, 32))
+            self.b = nn.Parameter(torch.randn(16))
+            self.bilinear = nn.Bilinear(5, 6, 7, bias=False)
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor, z: torch.Tensor) -> Any:
+            v = self.w @ x  # mv: 16 x 32 = 512
+            d = torch.dot(x, x)  # dot: 32
+            a = torch.addmv(self.b, self.w, x)  # addmv: 512, +16 bias adds
+            return v, d, a, self.bilinear(y, z)  # bilinear: 4 x 7 x 5 x 6 = 840
+
+    p = lwprof.profile(Products(), inputs=[torch.randn(32), torch.randn(4, 5), torch.randn(4, 6)])  # tensors: no batch prepended
+    assert p.macs == 512 + 32 + 512 + 840
+    assert p.layers[1].macs == 840 and p.layers[1].status is Status.UNSUPPORTED  # no formula: counted from its ops, exactly
+
+
+def test_functional_and_module_norms_count_the_same_ops() -> None:
+    class FunctionalNorms(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.nn.functional.group_norm(torch.nn.functional.layer_norm(x, (8,)), 2)
+
+    # 5 ops per element (mean, variance, normalise, scale, shift), whichever way the norm is called
+    f = lwprof.profile(FunctionalNorms(), (4, 8))
+    m = lwprof.profile(nn.Sequential(nn.LayerNorm(8), nn.GroupNorm(2, 4)), (4, 8))
+    assert f.other_ops == m.other_ops == 2 * 5 * 32
+
+
+def test_a_forward_that_replaces_a_cached_list_entry_is_restored() -> None:
+    class ListCache(nn.Module):  # a per-device cache kept in a list (== on tensors would compare values)
+        def __init__(self) -> None:
+            super().__init__()
+            self.cache = [torch.zeros(2)]
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.cache[0] = torch.ones(2, device=x.device)
+            return self.fc(x)
+
+    model = ListCache()
+    before = model.cache[0]
+    assert lwprof.profile(model, (4,)).macs == 16
+    assert model.cache[0] is before and before.device.type == "cpu"
+
+
+def test_integer_reductions_keep_the_meta_walk() -> None:
+    class CountThenEmbed(nn.Module):  # a mask's count as an index: sum of bools is int64
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = nn.Embedding(10, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.emb((x > 0).sum(1)) + (x.long() // 2).float().mean()
+
+    p = lwprof.profile(CountThenEmbed(), (3, 5))
+    assert p.device == "meta" and not p.input_dependent and not p.notes
+
+
+def test_strict_refuses_only_layers_without_a_formula() -> None:
+    p = lwprof.profile(am.Conv2dSame(3, 4, 3), (3, 8, 8), strict=True)  # a Conv2d subclass counted from its ops
+    assert p.macs > 0
+    with pytest.raises(LwprofError, match="no formula for 1 leaf"):
+        lwprof.profile(nn.Sequential(nn.Bilinear(2, 2, 2)), inputs=[(2,), (2,)], strict=True)
+
+
+def test_the_cross_check_runs_at_the_batch_itself() -> None:
+    class LowRank(nn.Module):  # LoRA: a @ b on the weights alone, then the input: only the second grows with the batch
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Parameter(torch.randn(32, 4)), nn.Parameter(torch.randn(4, 32))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x @ (self.a @ self.b)
+
+    one, four = (lwprof.profile(LowRank(), (32,), batch=b, crosscheck=True) for b in (1, 4))
+    # a @ b: 32 x 4 x 32 = 4,096 once; x @ W: batch x 32 x 32
+    assert (one.macs, four.macs) == (4096 + 1024, 4096 + 4 * 1024)
+    assert four.verdict is Verdict.OK and four.torch_macs == four.macs
+
+
+def test_a_users_string_kwargs_round_trip_through_the_spec() -> None:
+    from lwprof.resolve import parse_spec, spec_text
+
+    for kwargs in ({"act": "relu,gelu"}, {"n": "1"}, {"flag": "true"}, {"width": 2, "name": "tiny"}, {"sizes": [1, 2]}):
+        assert parse_spec(spec_text("net.py:Net", kwargs))[1] == kwargs
+
+
+def test_compare_refuses_a_varied_option_that_changes_no_variant() -> None:
+    with pytest.raises(LwprofError, match="groups has no effect on mobilenet_v1 unless conv=grouped"):
+        lwprof.compare("mobilenet", vary={"groups": [2, 4]})
+    assert len(lwprof.compare("mobilenet", vary={"conv": ["standard", "grouped"], "groups": [2, 4]}).variants) == 4  # applies to some
+
+
+def test_variants_are_timed_on_the_inputs_they_were_profiled_with() -> None:
+    spec = "tests/data/user_net.py:OddNet"
+    comparison = lwprof.compare_models([spec, f"{spec}@width=24"], inputs=(6, 40, 24))  # user models, a non-square input
+    timings = lwprof.api.time_variants(comparison, repeats=1, warmup=0)
+    assert set(timings) == {v.label for v in comparison.variants} and all(t.median_s > 0 for t in timings.values())
+    assert [r.inputs.specs(1)[0].shape for r in comparison.resolved] == [(1, 6, 40, 24)] * 2
+
+
+def test_batch_of_a_list_of_images_and_of_tensors() -> None:
+    assert lwprof.profile(am.ImageList(), inputs=[[(3, 16, 16), (3, 8, 12)]]).batch == 2  # two images
+    assert lwprof.profile(nn.Linear(4, 2), inputs=[torch.randn(5, 4)]).batch == 5  # a tensor fixes the batch
+    assert lwprof.profile("mobilenet@resolution=64", batch=3).batch == 3

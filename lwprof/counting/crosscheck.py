@@ -38,12 +38,11 @@ from torch import nn
 
 from lwprof.counting.walker import reference_kernels
 from lwprof.errors import first_line
-from lwprof.records import ModelProfile, Verdict
+from lwprof.records import FVCORE_MAC_OPS, ModelProfile, Verdict
 
 __all__ = ["FVCORE_MAC_OPS", "attach_crosschecks", "fvcore_counts", "judge", "torch_by_module"]
 
 # fvcore's handles that count multiply-accumulates (its names, "aten::" dropped).
-FVCORE_MAC_OPS = frozenset({"_convolution", "conv", "addmm", "bmm", "einsum", "matmul", "mm", "linear", "baddbmm"})
 
 Inputs = tuple[Sequence[Any], Mapping[str, Any]]
 

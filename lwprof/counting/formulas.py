@@ -26,6 +26,7 @@ from typing import Any
 from torch import nn
 
 from lwprof.counting import ops
+from lwprof.errors import LwprofError
 from lwprof.records import Shape
 
 __all__ = [
@@ -69,7 +70,7 @@ Formula = Callable[[Any, Shape], LayerCost]
 _FORMULAS: dict[type, Formula] = {}
 
 
-def register_formula(*targets: Any, macs: bool = False) -> Callable[[Any], Any]:
+def register_formula(*targets: Any) -> Callable[[Any], Any]:
     """Registers a formula for layer types, or a cost handler for aten ops.
 
     Args:
@@ -77,8 +78,6 @@ def register_formula(*targets: Any, macs: bool = False) -> Callable[[Any], Any]:
             returns a :class:`LayerCost`), or torch ops such as ``torch.ops.aten.mm`` (the
             handler gets ``(args, kwargs, out)`` and returns an
             :class:`~lwprof.counting.ops.OpCost`; see :func:`~lwprof.counting.ops.register_op_formula`).
-        macs: For ops: the handler counts multiply-accumulates (checked against fvcore and
-            FlopCounterMode).
 
     Raises:
         RuntimeError: A target already has a formula (as torch's flop_registry does).
@@ -86,7 +85,7 @@ def register_formula(*targets: Any, macs: bool = False) -> Callable[[Any], Any]:
             types and ops are mixed.
     """
     if targets and all(ops._is_op(t) for t in targets):
-        return ops.register_op_formula(*targets, macs=macs)
+        return ops.register_op_formula(*targets)
 
     def deco(fn: Formula) -> Formula:
         for t in targets:
@@ -262,9 +261,18 @@ def prelu_formula(module: nn.PReLU, in_shape: Shape) -> LayerCost:
     return LayerCost(in_shape, module.num_parameters, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
 
 
+def _spatial_dims(module: nn.Module) -> int:
+    """1, 2 or 3: from PyTorch's own class in the module's ancestry (``MaxPool2d``), so that a
+    subclass (``class Pool(nn.MaxPool2d)``) gets its base class's formula."""
+    for cls in type(module).__mro__:
+        if cls.__module__.startswith("torch.nn.modules.") and cls.__name__[-2:] in ("1d", "2d", "3d"):
+            return int(cls.__name__[-2])
+    raise LwprofError(f"{type(module).__name__}: not a 1d, 2d or 3d pooling layer")
+
+
 @register_formula(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
 def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    n = int(type(module).__name__[-2])
+    n = _spatial_dims(module)
     kernel = _tuple(module.kernel_size, n)
     stride = _tuple(module.stride or module.kernel_size, n)
     padding = _tuple(module.padding, n)
@@ -281,7 +289,7 @@ def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
 
 @register_formula(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
 def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    n = int(type(module).__name__[-2])
+    n = _spatial_dims(module)
     target = _tuple(module.output_size, n)
     spatial = tuple(s if t is None else t for s, t in zip(in_shape[-n:], target))
     out_shape = (*in_shape[:-n], *spatial)

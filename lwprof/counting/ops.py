@@ -24,8 +24,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import torch
+from torch.utils._pytree import tree_flatten
 
-__all__ = ["OpCost", "find_op_formula", "is_mac_op", "op_cost", "register_op_formula"]
+__all__ = ["OpCost", "find_op_formula", "first_tensor", "op_cost", "register_op_formula"]
 
 aten = torch.ops.aten
 
@@ -39,20 +40,18 @@ class OpCost(NamedTuple):
 
 OpFormula = Callable[[tuple[Any, ...], Mapping[str, Any], Any], OpCost]
 _OP_FORMULAS: dict[Any, OpFormula] = {}
-_MAC_OPS: set[Any] = set()  # packets whose handler counts MACs (matmul-class work)
 
 
 def _is_op(target: Any) -> bool:
     return isinstance(target, (torch._ops.OpOverloadPacket, torch._ops.OpOverload))
 
 
-def register_op_formula(*ops: Any, macs: bool = False) -> Callable[[OpFormula], OpFormula]:
+def register_op_formula(*ops: Any) -> Callable[[OpFormula], OpFormula]:
     """Registers a cost handler for aten ops (packets such as ``aten.mm`` or overloads).
 
     Args:
-        *ops: The ops.
-        macs: The handler counts multiply-accumulates (matmul-class work); the cross-check
-            compares only such work.
+        *ops: The ops. The handler's :class:`OpCost` splits multiply-accumulates (what the
+            cross-check compares with fvcore's and FlopCounterMode's) from other ops.
 
     Raises:
         RuntimeError: An op already has a handler (as torch's flop_registry does).
@@ -66,8 +65,6 @@ def register_op_formula(*ops: Any, macs: bool = False) -> Callable[[OpFormula], 
             if op in _OP_FORMULAS:
                 raise RuntimeError(f"a formula for {op} is already registered")
             _OP_FORMULAS[op] = fn
-            if macs:
-                _MAC_OPS.add(op)
         find_op_formula.cache_clear()
         return fn
 
@@ -78,11 +75,6 @@ def register_op_formula(*ops: Any, macs: bool = False) -> Callable[[OpFormula], 
 def find_op_formula(func: Any) -> OpFormula | None:
     """The handler of an op overload (its own, else its packet's), or None."""
     return _OP_FORMULAS.get(func) or _OP_FORMULAS.get(getattr(func, "overloadpacket", None))
-
-
-def is_mac_op(func: Any) -> bool:
-    """Whether an op does multiply-accumulate-class work (its handler counts MACs)."""
-    return func in _MAC_OPS or getattr(func, "overloadpacket", None) in _MAC_OPS
 
 
 def op_cost(func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
@@ -98,19 +90,25 @@ def op_cost(func: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any], out: An
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _first_tensor(value: Any) -> torch.Tensor | None:
+def first_tensor(value: Any) -> torch.Tensor | None:
+    """The first tensor in an argument or output (a tensor, a nested tuple/list/dict), or None."""
     if isinstance(value, torch.Tensor):
         return value
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, (tuple, list)):  # the common case, without pytree's overhead
         for v in value:
-            found = _first_tensor(v)
-            if found is not None:
-                return found
-    return None
+            if isinstance(v, torch.Tensor):
+                return v
+            if isinstance(v, (tuple, list, dict)):
+                found = first_tensor(v)
+                if found is not None:
+                    return found
+        return None
+    leaves, _ = tree_flatten(value)
+    return next((v for v in leaves if isinstance(v, torch.Tensor)), None)
 
 
 def _numel(out: Any) -> int:
-    t = _first_tensor(out)
+    t = first_tensor(out)
     return t.numel() if t is not None else 0
 
 
@@ -137,7 +135,7 @@ def _moves_data(func: Any) -> bool:
 # -- matmul-class ops: multiply-accumulates -------------------------------------------------------
 
 
-@register_op_formula(aten.convolution, aten._convolution, macs=True)
+@register_op_formula(aten.convolution, aten._convolution)
 def _convolution(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
     x, weight, bias = args[0], args[1], args[2]
     transposed = args[6] if len(args) > 6 else kwargs.get("transposed", False)
@@ -148,16 +146,41 @@ def _convolution(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> 
     return OpCost(macs, out_elems if bias is not None else 0)
 
 
-@register_op_formula(aten.mm, aten.bmm, macs=True)
+@register_op_formula(aten.mm, aten.bmm)
 def _mm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
     # (.., n, m) @ (.., m, p): every one of the n*m*p products, per batch element.
     return OpCost(args[0].numel() * args[1].shape[-1], 0)
 
 
-@register_op_formula(aten.addmm, aten.baddbmm, aten.addbmm, macs=True)
+@register_op_formula(aten.addmm, aten.baddbmm, aten.addbmm)
 def _addmm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
     # bias + (.., n, m) @ (.., m, p); addbmm also sums the batch of products: same MACs.
     return OpCost(args[1].numel() * args[2].shape[-1], _numel(out))
+
+
+@register_op_formula(aten.mv, aten.dot, aten.vdot)
+def _mv(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    # (n, m) @ (m,) and (m,) . (m,): one product per element of the first operand
+    return OpCost(args[0].numel(), 0)
+
+
+@register_op_formula(aten.addmv)
+def _addmv(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    return OpCost(args[1].numel(), _numel(out))
+
+
+@register_op_formula(aten._trilinear)
+def _trilinear(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """``nn.Bilinear``'s x1^T W x2 (and other three-way products): one MAC per element of the
+    three operands broadcast together, sum dimensions included (batch x out x in1 x in2)."""
+    dims = len(args[0].shape) + len(args[3])
+    sizes = [1] * dims
+    for tensor, expand in zip(args[:3], args[3:6]):
+        kept = iter(tensor.shape)
+        for d in range(dims):
+            if d not in expand:
+                sizes[d] = max(sizes[d], next(kept))
+    return OpCost(math.prod(sizes), 0)
 
 
 def _attention(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
@@ -179,7 +202,7 @@ _FUSED_ATTENTION = [
     )
     if hasattr(aten, name)
 ]
-register_op_formula(*_FUSED_ATTENTION, macs=True)(_attention)
+register_op_formula(*_FUSED_ATTENTION)(_attention)
 
 
 def _unpack(packed: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -190,8 +213,9 @@ def _unpack(packed: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 
 def _quantized_conv(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
-    """An int8 conv (``quantized::conv2d`` and friends): the packed weight gives C_in/g and the kernel."""
-    weight, bias = _unpack(args[1])
+    """An int8 conv (``quantized::conv2d`` and friends): the packed weight gives C_in/g and the
+    kernel. It follows the input (``conv2d_add`` takes the tensor to add second)."""
+    weight, bias = _unpack(next(a for a in args[1:] if not isinstance(a, torch.Tensor)))
     out_elems = _numel(out)
     return OpCost(out_elems * weight.shape[1] * math.prod(weight.shape[2:]), out_elems if bias is not None else 0)
 
@@ -207,8 +231,8 @@ _QUANTIZED = getattr(torch.ops, "quantized", None)
 if _QUANTIZED is not None:
     _convs = [getattr(_QUANTIZED, n) for n in ("conv1d", "conv2d", "conv3d", "conv1d_relu", "conv2d_relu", "conv3d_relu", "conv2d_add", "conv2d_add_relu") if hasattr(_QUANTIZED, n)]
     _linears = [getattr(_QUANTIZED, n) for n in ("linear", "linear_relu", "linear_dynamic", "linear_relu_dynamic", "linear_dynamic_fp16") if hasattr(_QUANTIZED, n)]
-    register_op_formula(*_convs, macs=True)(_quantized_conv)
-    register_op_formula(*_linears, macs=True)(_quantized_linear)
+    register_op_formula(*_convs)(_quantized_conv)
+    register_op_formula(*_linears)(_quantized_linear)
 
 
 # -- element-wise, reductions, pooling: other ops --------------------------------------------------
@@ -237,6 +261,11 @@ def _adaptive_pool(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -
     return OpCost(0, max(args[0].numel(), _numel(out)))
 
 
-@register_op_formula(aten.native_batch_norm, aten._native_batch_norm_legit, aten._native_batch_norm_legit_no_training, aten.native_layer_norm, aten.native_group_norm)
-def _normalisation(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
-    return OpCost(0, 2 * args[0].numel())  # scale and shift per element at inference
+@register_op_formula(aten.native_batch_norm, aten._native_batch_norm_legit, aten._native_batch_norm_legit_no_training)
+def _batch_norm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    return OpCost(0, 2 * args[0].numel())  # scale and shift per element at inference (as formulas.batchnorm_formula)
+
+
+@register_op_formula(aten.native_layer_norm, aten.native_group_norm)
+def _feature_norm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    return OpCost(0, 5 * args[0].numel())  # mean, variance, normalise, scale, shift (as formulas.norm_formula)

@@ -26,7 +26,7 @@ _BATCHNORM_OPS = {
     aten._native_batch_norm_legit.default,
     aten._native_batch_norm_legit.no_stats,
 }
-# Element-wise ops whose output has the shape and dtype of their single tensor argument.
+# Element-wise ops whose output has the shape and dtype of their single (floating) tensor argument.
 SAME_SHAPE_OPS = frozenset({
     "relu", "relu_", "relu6", "hardtanh", "hardtanh_", "hardswish", "hardswish_", "hardsigmoid", "hardsigmoid_",
     "sigmoid", "sigmoid_", "silu", "silu_", "gelu", "gelu_", "tanh", "tanh_", "leaky_relu", "leaky_relu_",
@@ -107,14 +107,16 @@ def _adaptive_pool_shape(x: torch.Tensor, output_size: Any) -> Any:
 
 
 def _reduce_shape(x: torch.Tensor, dims: Any = None, keepdim: bool = False, **kwargs: Any) -> Any:
+    if not x.is_floating_point() or kwargs.get("dtype") is not None:
+        return None  # sum of bools is int64, mean(dtype=...) casts: PyTorch's own rules
     rank = x.dim()
     reduced = {d % rank for d in dims} if dims else set(range(rank))
     return empty(x, [1 if i in reduced else s for i, s in enumerate(x.shape) if keepdim or i not in reduced])
 
 
 def _binary_shape(a: Any, b: Any, *args: Any, **kwargs: Any) -> Any:
-    if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.dtype != b.dtype:
-        return None
+    if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)) or a.dtype != b.dtype or not a.is_floating_point():
+        return None  # integer division gives floats: PyTorch's own type promotion
     return empty(a, torch.broadcast_shapes(a.shape, b.shape))
 
 

@@ -54,7 +54,7 @@ from lwprof.counting.formulas import (
     registered_type,
     stands_in,
 )
-from lwprof.counting.ops import op_cost
+from lwprof.counting.ops import first_tensor, op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
 from lwprof.records import (
@@ -65,6 +65,7 @@ from lwprof.records import (
     Severity,
     Shape,
     Status,
+    inputs_text,
 )
 
 __all__ = ["MemoryLimitExceeded", "NeedsRealTensors", "reference_kernels", "walk"]
@@ -107,22 +108,6 @@ class _Acc:
     op_level: bool = False
     note: str = ""
     calls_ops: list[list[int]] = field(default_factory=list)  # per running call of a formula leaf: [MACs, other ops] of its ops
-
-
-def _first_tensor(value: Any) -> torch.Tensor | None:
-    if isinstance(value, torch.Tensor):
-        return value
-    if isinstance(value, (tuple, list)):  # the common case, without pytree's overhead
-        for v in value:
-            if isinstance(v, torch.Tensor):
-                return v
-            if isinstance(v, (tuple, list, dict)):
-                found = _first_tensor(v)
-                if found is not None:
-                    return found
-        return None
-    leaves, _ = tree_flatten(value)
-    return next((v for v in leaves if isinstance(v, torch.Tensor)), None)
 
 
 def _tensors(value: Any) -> list[torch.Tensor]:
@@ -273,7 +258,7 @@ class _Walk(TorchDispatchMode):
         self.stack.append(key)
         acc = self.acc[key]
         acc.calls += 1
-        x = _first_tensor(args)
+        x = first_tensor(args)
         acc.in_shape = tuple(x.shape) if x is not None else None
         if self.formula[key] is not None:
             acc.calls_ops.append([0, 0])
@@ -284,7 +269,7 @@ class _Walk(TorchDispatchMode):
             return
         self.stack.pop()
         acc = self.acc[key]
-        y = _first_tensor(output)
+        y = first_tensor(output)
         acc.out_shape = tuple(y.shape) if y is not None else None
         if y is not None:
             acc.write += y.numel()
@@ -368,7 +353,7 @@ class _Walk(TorchDispatchMode):
             if out is not None:
                 return out
         name = func._schema.name.split("::")[-1]
-        if name in SAME_SHAPE_OPS:
+        if name in SAME_SHAPE_OPS and args[0].is_floating_point():  # exp of an int tensor is a float one
             x = args[0]
             return x if name.endswith("_") else empty(x, x.shape)
         return func(*args, **kwargs)
@@ -442,7 +427,7 @@ class _ModuleState:
         for m, k, value, contents in self.saved:
             if m.__dict__.get(k) is not value:
                 m.__dict__[k] = value
-            if isinstance(value, list) and value != contents:
+            if isinstance(value, list) and (len(value) != len(contents) or any(a is not b for a, b in zip(value, contents))):  # by identity: == on tensors compares values
                 value[:] = contents
             elif isinstance(value, dict) and (value.keys() != contents.keys() or any(value[x] is not contents[x] for x in contents)):
                 value.clear()
@@ -501,7 +486,8 @@ def walk(
     real = device == "cpu"
     state = _Walk(model, verify=verify, real=real, memory_limit=memory_limit if real else None)
     if strict:
-        missing = sorted(state.names[i] or "(model)" for i, f in state.formula.items() if state.leaf[i] and f is None)
+        # a layer type without a formula; a subclass whose own forward is counted from its ops has one
+        missing = sorted(state.names[i] or "(model)" for i, m in state.modules.items() if state.leaf[i] and (state.script or find_formula(m) is None))
         if missing:
             raise LwprofError(f"no formula for {len(missing)} leaf module(s): {', '.join(missing[:5])} (drop --strict to count them at the op level)")
     if real and any(t.device.type == "meta" for t in (*model.parameters(), *model.buffers())):
@@ -541,7 +527,7 @@ def walk(
         message = first_line(exc)
         if not real:
             raise NeedsRealTensors(_meta_reason(exc, state.failed_op), state.peak_bytes) from exc
-        raise LwprofError(f"forward pass failed for input {_inputs_text(specs)}: {type(exc).__name__}: {message}") from exc
+        raise LwprofError(f"forward pass failed for input {inputs_text(specs)}: {type(exc).__name__}: {message}") from exc
     finally:
         for m in stand_ins:  # leave every module exactly as it was
             if id(m) in shadowed:
@@ -596,12 +582,6 @@ def _input_specs(args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[InputS
         for t in _tensors(value):
             out.append(InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."), name))
     return tuple(out)
-
-
-def _inputs_text(specs: Sequence[InputSpec]) -> str:
-    if len(specs) == 1 and specs[0].name is None and specs[0].dtype == "float32":
-        return f"shape {specs[0].shape}"
-    return ", ".join(str(s) for s in specs) or "(none)"
 
 
 def _packed_weights(module: nn.Module) -> dict[Any, torch.Tensor]:

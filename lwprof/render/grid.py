@@ -16,6 +16,7 @@ from typing import Any
 
 from lwprof.records import (
     CONVENTIONS,
+    FVCORE_MAC_OPS,
     ColumnKind,
     Comparison,
     LayerComparison,
@@ -365,7 +366,7 @@ def _crosscheck_lines(profile: ModelProfile) -> list[Note]:
     if fv is not None:
         diff = fv - macs
         why = "equal to lwprof" if diff == 0 else f"{diff:+,} vs lwprof"
-        extra = {op: n for op, n in profile.fvcore_by_op.items() if op not in _FVCORE_MAC_OPS and n}
+        extra = {op: n for op, n in profile.fvcore_by_op.items() if op not in FVCORE_MAC_OPS and n}
         if extra:
             why += "; fvcore also counts " + ", ".join(f"{op} {n:,}" for op, n in extra.items()) + ", which lwprof reports as other ops"
         gaps = [r for r in profile.layers if r.crosscheck_own is Verdict.FVCORE_GAP]
@@ -392,7 +393,6 @@ def _count(n: int | None) -> str:
 
 
 # fvcore's handles that count multiply-accumulates (the rest is "other ops" work).
-_FVCORE_MAC_OPS = frozenset({"_convolution", "conv", "addmm", "bmm", "einsum", "matmul", "mm", "linear", "baddbmm"})
 
 
 # --------------------------------------------------------------------------------------------
