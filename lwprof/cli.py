@@ -80,8 +80,8 @@ def summary(
     fvcore: cs.Fvcore = True,
     strict: Annotated[bool, typer.Option("--strict", help="Fail when a layer has no formula instead of counting it from its ops.", rich_help_panel=cs.RUN_PANEL)] = False,
     memory: Annotated[bool, typer.Option("--memory", help="Per-layer memory instead: output bytes, bytes read and written, MACs per byte.", rich_help_panel=cs.OUT_PANEL)] = False,
-    max_macs: Annotated[str | None, typer.Option("--max-macs", help="Budget: exit 1 when MACs exceed it (k, M, G accepted: 300M).", rich_help_panel=cs.RUN_PANEL, show_default=False)] = None,
-    max_params: Annotated[str | None, typer.Option("--max-params", help="Budget: exit 1 when params exceed it (e.g. 3.5M).", rich_help_panel=cs.RUN_PANEL, show_default=False)] = None,
+    max_macs: cs.MaxMacs = None,
+    max_params: cs.MaxParams = None,
     dtype: cs.DtypeOpt = cs.Dtype.FP32,
     predict: cs.PredictOpt = False, calibration: cs.CalibrationOpt = None,  # fmt: skip
     plot: cs.PlotOpt = None,
@@ -341,7 +341,7 @@ def bench(
 def sweep(
     arch: cs.ArchArg,
     batch: cs.Batch = 1,
-    quantity: Annotated[str, typer.Option("--quantity", help="What the grid shows: macs, params or latency (needs --bench).")] = "macs",
+    quantity: Annotated[str, typer.Option("--quantity", help="What the grid shows: macs, params or latency (measured with --bench, or --predict).")] = "macs",
     with_bench: Annotated[bool, typer.Option("--bench", help="Also measure each variant's latency on this CPU (slow).")] = False,
     repeats: Annotated[int, typer.Option("--repeats", min=1, max=100_000, help="Timed runs per variant with --bench.")] = 10,
     predict: cs.PredictOpt = False, calibration: cs.CalibrationOpt = None,  # fmt: skip

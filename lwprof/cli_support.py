@@ -32,6 +32,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -65,19 +66,19 @@ Kwargs = Annotated[str | None, typer.Option("--kwargs", help="Arguments for a us
 PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a chart to this file: .png, .svg or .pdf (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
 OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout (- is stdout).", rich_help_panel=OUT_PANEL, show_default=False)]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing --output and --plot files.", rich_help_panel=OUT_PANEL)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing output files (--output, and --plot where there is one).", rich_help_panel=OUT_PANEL)]
 PredictOpt = Annotated[bool, typer.Option("--predict", help="Add predicted latency on this CPU (from `lwprof calibrate`; nothing is run for it).", rich_help_panel=RUN_PANEL)]
 CalibrationOpt = Annotated[
     str | None,
     typer.Option("--calibration", help="Calibration file for predictions (default: this machine's, from `lwprof calibrate`, in ~/.cache/lwprof).", rich_help_panel=RUN_PANEL, show_default=False),
 ]
 ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="torch threads: what to calibrate, or which calibration to predict with (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)]
-MaxMacs = Annotated[str | None, typer.Option("--max-macs", help="Budget: MACs at most (k, M, G accepted: 300M).", rich_help_panel=RUN_PANEL, show_default=False)]
-MaxParams = Annotated[str | None, typer.Option("--max-params", help="Budget: params at most (e.g. 3.5M).", rich_help_panel=RUN_PANEL, show_default=False)]
+MaxMacs = Annotated[str | None, typer.Option("--max-macs", help="Budget: MACs at most (k, M, G accepted: 300M); summary exits 1 above it.", rich_help_panel=RUN_PANEL, show_default=False)]
+MaxParams = Annotated[str | None, typer.Option("--max-params", help="Budget: params at most (e.g. 3.5M); summary exits 1 above it.", rich_help_panel=RUN_PANEL, show_default=False)]
 MaxLatency = Annotated[str | None, typer.Option("--max-latency", help="Budget: predicted latency at most, in ms (15, 15ms or 0.015s).", rich_help_panel=RUN_PANEL, show_default=False)]
 VaryRange = Annotated[
     list[str] | None,
-    typer.Option("--vary", help="KEY=A:B:STEP (inclusive), KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: alpha/width, resolution, scale, groups, conv.", rich_help_panel=RUN_PANEL, show_default=False),
+    typer.Option("--vary", help="KEY=FIRST:LAST:STEP (inclusive), KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: alpha/width, resolution, scale, groups, conv.", rich_help_panel=RUN_PANEL, show_default=False),
 ]
 Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)  # type: ignore[misc]
 ObjectiveOpt = Annotated[Objective, typer.Option("--objective", help="macs: the configuration with the most MACs within the budgets; latency: the fastest.", rich_help_panel=RUN_PANEL)]
@@ -101,7 +102,8 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
             else:
                 decl, kind = opt.flag, str | None
                 help_text = f"Comma list: {opt.help}" if lists else opt.help
-            info = typer.Option(decl, help=help_text, rich_help_panel=ARCH_PANEL, show_default=False, metavar=f"{opt.metavar},..." if lists else opt.metavar)
+            metavar = f"{opt.metavar},..." if lists else None if kind is not str | None else opt.metavar  # a --x/--no-x switch takes no value
+            info = typer.Option(decl, help=help_text, rich_help_panel=ARCH_PANEL, show_default=False, metavar=metavar)
             params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, info]))
         settings = typer.Option("--set", help="KEY=VALUE: an architecture option by name, e.g. --set dw_kernel=5 (repeatable).", rich_help_panel=ARCH_PANEL, show_default=False)
         params.append(inspect.Parameter("settings", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[list[str] | None, settings]))
@@ -257,7 +259,7 @@ def emit(
 
     The result is built first (anything that fails there fails before a file is touched),
     then the plot is drawn, then the result written; if that last step fails, a plot file this
-    call created is removed again.
+    call created is removed again, and one it replaced (``--force``) is put back.
 
     Raises:
         LwprofError: A file or stdout refuses the write (a full disk, a closed stdout).
@@ -268,9 +270,13 @@ def emit(
     content = prepare(fmt, out, output is not None)
     drawn = None
     created = False
+    before: bytes | None = None  # the plot file --force replaces, to put back if the result fails
     if plot is not None:
         assert draw is not None, "emit(plot=...) needs draw"
         existed = os.path.lexists(plot)
+        if existed and force and os.path.isfile(plot):
+            with contextlib.suppress(OSError):
+                before = Path(plot).read_bytes()
         drawn = draw(plot, force)
         created = not existed
     try:
@@ -295,6 +301,11 @@ def emit(
         if created and drawn is not None:
             with contextlib.suppress(OSError):
                 os.unlink(drawn)
+        elif before is not None and drawn is not None:
+            from lwprof.render.export import write_atomic
+
+            with contextlib.suppress(LwprofError):
+                write_atomic(drawn, before, force=True)
         raise
     if path:
         typer.echo(f"wrote {path}", err=True)
@@ -353,6 +364,10 @@ def predictor(predict: bool, calibration: str | None, threads: int | None = None
     if not predict and calibration is None:
         return None
     from lwprof import api
+    from lwprof.latency.costmodel import CALIBRATED_DTYPES
+
+    if dtype not in CALIBRATED_DTYPES:
+        raise LwprofError(f"--predict prices {', '.join(CALIBRATED_DTYPES)} (what lwprof calibrate measures), not --dtype {dtype}")
 
     cal = api.load_calibration(calibration, threads=threads, dtype=dtype)
     return lambda profile: api.predict(profile, calibration=cal)

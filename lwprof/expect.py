@@ -139,7 +139,7 @@ def parse_bound(value: Any, tolerance: Any = None) -> Bound:
                 percent = float(tol_str[:-1])
             except ValueError:
                 percent = float("nan")
-            if not math.isfinite(percent) or percent < 0:
+            if not math.isfinite(percent) or percent < 0 or not math.isfinite(number * percent):
                 raise LwprofError(f"cannot read tolerance {tol_text!r}: write a percentage such as 1% or a count such as 2M")
             tol = round(number * percent / 100)
         else:
@@ -297,15 +297,6 @@ def _header_line(text: str) -> int:
         if re.match(r"\s*\[\s*model\s*\]", line):
             return i
     return 1
-
-
-def measure_spec(spec: str, input_size: Sequence[int] | None = None, batch: int = 1) -> dict[str, int]:
-    """Profiles one spec (``name@options`` or ``file.py:Class@kwargs``); every pinnable quantity."""
-    from lwprof import profiler
-    from lwprof.resolve import resolve
-
-    p = profiler.run(resolve(spec, inputs=input_size), batch=batch)
-    return quantities_of(p)
 
 
 def _resolve_all(items: Sequence[tuple[str, Sequence[int] | None, str]]) -> list[Any]:
@@ -501,14 +492,6 @@ def _entry_text(spec: str, size: tuple[int, ...] | None, values: dict[str, int])
         comment = f"  # {human(value)}" if value >= 1000 else ""
         lines.append(f"{key} = {_toml(value)}{comment}")
     return "\n".join(lines) + "\n\n"
-
-
-def _bound_to_toml(bound: Bound) -> Any:
-    if bound.op == "==" and not bound.tolerance:
-        return bound.value
-    if bound.op == "==":
-        return {"value": bound.value, "tolerance": bound.tolerance}
-    return bound.text
 
 
 def _toml(value: Any) -> str:

@@ -113,6 +113,7 @@ CATALOGUE = [
     case("set-no-key", ["summary", "mobilenet", "--set", "=1", *R32], r"--set '=1': write KEY=VALUE"),
     case("set-no-value", ["summary", "mobilenet", "--set", "alpha=", *R32], r"--set 'alpha=': empty value; write KEY=VALUE"),
     case("set-and-flag", ["summary", "mobilenet", "--alpha", "0.5", "--set", "alpha=0.5", *R32], r"option 'alpha' is given twice"),
+    case("predict-int8", ["summary", "mobilenet", "--predict", "--dtype", "int8", *R32], r"--predict prices fp32, bf16, fp16 .*not --dtype int8"),
     case("set-twice", ["summary", "ghostnet", "--set", "dw_kernel=3", "--set", "dw-kernel=5", *R32], r"--set dw_kernel is given twice"),
     case("set-bad-value", ["summary", "mobilenet", "--set", "alpha=big", *R32], r"option 'alpha': cannot read 'big'"),
     case("kwargs-for-zoo", ["summary", "mobilenet", "--kwargs", "width=2", *R32], r"--kwargs is for user models"),

@@ -70,6 +70,7 @@ def test_help_does_not_import_torch() -> None:
     assert done.returncode == 0, done.stderr
     assert len(commands) >= 10 and done.stdout.count("Usage") == len(commands) + 1
     assert done.stdout.count("Examples") == len(commands) and "lwprof fit mobilenet" in done.stdout
+    assert not [c for c in done.stdout if 0x1F000 <= ord(c) <= 0x1FAFF]  # no ":b:" read as an emoji by rich's Markdown
 
 
 def test_help_lists_every_command() -> None:

@@ -30,6 +30,12 @@ def test_parse_bound_in_every_unit(text, op, value, tol):
     assert (b.op, b.value, b.tolerance) == (op, value, tol)
 
 
+@pytest.mark.parametrize("text", ["3.5M ± 1e308%", "3.5M ± -1%", "3.5M ± nan%"])
+def test_a_tolerance_that_is_no_number_of_percent_is_refused(text):
+    with pytest.raises(LwprofError, match="cannot read tolerance"):
+        parse_bound(text)
+
+
 def test_bound_holds():
     assert Bound("<=", 10).holds(10) and not Bound("<", 10).holds(10)
     assert Bound("==", 100, 5).holds(95) and not Bound("==", 100, 5).holds(94)

@@ -173,11 +173,6 @@ class Option:
             return [str(plain(c)) for c in self.choices]
         return [str(plain(c)) for c in typing.cast(Any, self.type)]
 
-    @property
-    def choice_names(self) -> list[str]:
-        """The allowed values as the CLI spells them (empty when any value of the type goes)."""
-        return self._choice_names() if self.choices is not None or issubclass_enum(self.type) else []
-
 
 @dataclass(frozen=True)
 class ArchSpec:

@@ -1,10 +1,11 @@
-"""Where results go: the consoles, progress on long work, and one ``emit`` for every format.
+"""Where results go: the consoles, progress on long work, and one way to build and deliver a result in every format.
 
 * stdout carries the result only (a table, Markdown, CSV, TSV or JSON); everything else,
   progress and messages, goes to stderr.
 * Progress: a rich bar on a terminal; without one (a CI log, a pipe) one plain line to stderr
   every few seconds while the work runs.
-* :func:`emit` prints a result or writes it atomically (:func:`~lwprof.render.export.write_atomic`).
+* :func:`prepare` builds a result in a format, :func:`deliver` prints it or writes it atomically
+  (:func:`~lwprof.render.export.write_atomic`); ``lwprof.cli_support.emit`` uses both.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.console import Console, RenderableType
 if TYPE_CHECKING:
     from lwprof.render.grid import Grid
 
-__all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "deliver", "emit", "err_console", "prepare", "progress", "stdout_console"]
+__all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "deliver", "err_console", "prepare", "progress", "stdout_console"]
 
 PLAIN_PROGRESS_EVERY_S = 5.0  # without a terminal: one progress line this often, after this long
 MAX_WIDTH = 1000  # the widest console; a larger COLUMNS is taken as this
@@ -213,12 +214,3 @@ def deliver(content: Any, output: str | None = None, force: bool = False) -> str
         stdout_console().print(content)
     sys.stdout.flush()
     return None
-
-
-def emit(fmt: Format, out: Output, output: str | None = None, force: bool = False) -> str | None:
-    """Prints a result on stdout, or writes it atomically to ``output``.
-
-    Returns:
-        The path written, or None when printed.
-    """
-    return deliver(prepare(fmt, out, output is not None), output, force)
