@@ -557,14 +557,21 @@ def cache_dir() -> Path:
 
 def cpu_name() -> str:
     """The CPU's model name ("AMD EPYC", "Intel(R) Xeon(R) ..."), or the architecture when unknown."""
+    fields: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
             for line in fh:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, sep, value = line.partition(":")
+                if sep and key.strip().lower() not in fields:
+                    fields[key.strip().lower()] = value.strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine() or "unknown CPU"
+    if fields.get("model name"):
+        return fields["model name"]
+    # ARM: no model name; the SoC ("Hardware") or the core's implementer and part numbers
+    arm = fields.get("hardware") or " ".join(f"{k} {fields[k]}" for k in ("cpu implementer", "cpu part") if fields.get(k))
+    machine = platform.machine() or "unknown CPU"
+    return f"{machine} {arm}" if arm else platform.processor() or machine
 
 
 def machine_id() -> str:
