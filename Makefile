@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,plot]'
 	touch $(STAMP)
 
-# A short tour (about 250 lines at 120 columns, plus the calibration's progress): each command trimmed to what shows its point; every table
+# A short tour (about 250 lines at 120 columns, 350 at 80): each command trimmed to what shows its point; every table
 # fits the terminal (try COLUMNS=80 make demo).
 demo: install
 	@printf '%b\n' "\n\$$ lwprof --help"
