@@ -18,6 +18,8 @@ per window element.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from torch import nn
 
 from lwprof.counting import ops
 from lwprof.errors import LwprofError
-from lwprof.records import Shape
+from lwprof.records import ConvSpec, LayerKind, Shape, layer_label
 
 __all__ = [
     "LayerCost",
@@ -52,25 +54,37 @@ class LayerCost:
         params: Parameter elements, from the hyper-parameters.
         macs: Multiply-accumulates.
         other_ops: Non-MAC operations (bias adds, normalisation, activation, pooling).
-        category: Layer type as in MobileNetV1's Table 2, e.g. "Conv DW 3x3".
+        category: A display label of its own; empty (the default): derived from ``kind`` and
+            ``conv`` (:func:`~lwprof.records.layer_label`). Display only: no rule reads it.
         formula: The MAC formula in words with the numbers filled in.
         hparams: Key hyper-parameters for tables.
+        kind: What the layer is; :class:`~lwprof.records.LayerKind.OTHER` (the default): the kind
+            its formula was registered with (``register_formula(..., kind=...)``).
+        conv: A convolution's structure (kernel, stride, groups, depthwise).
     """
 
     out_shape: Shape
     params: int
     macs: int
     other_ops: int
-    category: str
+    category: str = ""
     formula: str = ""
     hparams: dict[str, Any] = field(default_factory=dict)
+    kind: LayerKind = LayerKind.OTHER
+    conv: ConvSpec | None = None
+
+    def label(self) -> str:
+        """The display label: ``category`` when the formula gave one, else derived from the kind."""
+        return self.category or layer_label(self.kind, self.conv)
 
 
 Formula = Callable[[Any, Shape], LayerCost]
 _FORMULAS: dict[type, Formula] = {}
+# Layer types registered with ``fresh_output=True``: the walker may stand the formula's output in for the real call.
+_FRESH_OUTPUT: set[type] = set()
 
 
-def register_formula(*targets: Any) -> Callable[[Any], Any]:
+def register_formula(*targets: Any, kind: LayerKind = LayerKind.OTHER, fresh_output: bool = False) -> Callable[[Any], Any]:
     """Registers a formula for layer types, or a cost handler for aten ops.
 
     Args:
@@ -78,6 +92,12 @@ def register_formula(*targets: Any) -> Callable[[Any], Any]:
             returns a :class:`LayerCost`), or torch ops such as ``torch.ops.aten.mm`` (the
             handler gets ``(args, kwargs, out)`` and returns an
             :class:`~lwprof.counting.ops.OpCost`; see :func:`~lwprof.counting.ops.register_op_formula`).
+        kind: What the layers are (:class:`~lwprof.records.LayerKind`): the cost model prices
+            them by it, the paper check and plots read it. A cost that names its own kind keeps it.
+        fresh_output: The layers' forward allocates one new output tensor of the formula's shape
+            (or, with ``inplace=True``, returns its input): a shape-only walk may stand the
+            formula's output in for the real call (:func:`stands_in`). Not for views, shuffles,
+            or layers whose output aliases their input.
 
     Raises:
         RuntimeError: A target already has a formula (as torch's flop_registry does).
@@ -93,10 +113,27 @@ def register_formula(*targets: Any) -> Callable[[Any], Any]:
                 raise ValueError(f"register_formula expects nn.Module subclasses or torch ops, got {t!r}")
             if t in _FORMULAS:
                 raise RuntimeError(f"a formula for {t.__name__} is already registered")
-            _FORMULAS[t] = fn
+        declared = _declaring(fn, LayerKind(kind))
+        for t in targets:
+            _FORMULAS[t] = declared
+            if fresh_output:
+                _FRESH_OUTPUT.add(t)
         return fn
 
     return deco
+
+
+def _declaring(fn: Formula, kind: LayerKind) -> Formula:
+    """``fn`` whose costs carry ``kind`` unless they name their own."""
+    if kind is LayerKind.OTHER:
+        return fn
+
+    @functools.wraps(fn)
+    def formula(module: Any, shape: Shape) -> LayerCost:
+        cost = fn(module, shape)
+        return cost if cost.kind is not LayerKind.OTHER else dataclasses.replace(cost, kind=kind)
+
+    return formula
 
 
 def registered_type(module: nn.Module) -> type | None:
@@ -125,12 +162,6 @@ def formula_applies(module: nn.Module) -> bool:
         return False
     own = module.__dict__.get("forward")
     return own is None or getattr(own, "__func__", None) is cls.forward
-
-
-# Layer types whose forward allocates one new output tensor of the formula's shape (or, with
-# ``inplace=True``, returns its input): the walker may stand the formula's output in for the
-# real call. View-like layers (Flatten, Identity, Dropout) and shuffles are not listed.
-_FRESH_OUTPUT: set[type] = set()
 
 
 def accepts(module: nn.Module, shape: Shape) -> bool:
@@ -192,7 +223,7 @@ def _conv_padding(module: nn.modules.conv._ConvNd, n: int, spatial: Shape, kerne
     return _tuple(module.padding, n)
 
 
-@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d)
+@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d, kind=LayerKind.CONV, fresh_output=True)
 def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
     n = len(module.kernel_size)
     kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
@@ -212,22 +243,18 @@ def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
     params = weights + (module.out_channels if has_bias else 0)
 
     ksize = "x".join(map(str, kernel))
-    if module.groups == 1:
-        category = f"Conv {ksize}"
-    elif module.groups == module.in_channels and module.out_channels % module.in_channels == 0:
-        category = f"Conv DW {ksize}"
-    else:
-        category = f"Conv {ksize} group"
+    depthwise = module.groups > 1 and module.groups == module.in_channels and module.out_channels % module.in_channels == 0
+    conv = ConvSpec(tuple(kernel), tuple(stride), module.groups, depthwise)
     spatial_txt = "x".join(map(str, spatial_out))
     formula = (
         f"{batch} x {module.out_channels} x {spatial_txt} outputs x {cin_per_group} (C_in/g = {module.in_channels}/{module.groups})"
         f" x {ksize} kernel = {macs:,} MACs"
     )
     hparams = {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation), "groups": module.groups}
-    return LayerCost(out_shape, params, macs, out_elements if has_bias else 0, category, formula, hparams)
+    return LayerCost(out_shape, params, macs, out_elements if has_bias else 0, formula=formula, hparams=hparams, conv=conv)
 
 
-@register_formula(nn.Linear)
+@register_formula(nn.Linear, kind=LayerKind.LINEAR, fresh_output=True)
 def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
     rows = prod(in_shape[:-1])
     out_shape = (*in_shape[:-1], module.out_features)
@@ -235,14 +262,15 @@ def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
     has_bias = module.bias is not None
     params = module.in_features * module.out_features + (module.out_features if has_bias else 0)
     formula = f"{rows} rows x {module.in_features} in x {module.out_features} out = {macs:,} MACs"
-    return LayerCost(out_shape, params, macs, rows * module.out_features if has_bias else 0, "FC", formula, {})
+    return LayerCost(out_shape, params, macs, rows * module.out_features if has_bias else 0, formula=formula)
 
 
-@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, kind=LayerKind.BATCHNORM, fresh_output=True)
+@register_formula(nn.SyncBatchNorm, kind=LayerKind.BATCHNORM)
 def batchnorm_formula(module: nn.modules.batchnorm._BatchNorm, in_shape: Shape) -> LayerCost:
     params = 2 * module.num_features if module.affine else 0
     elements = prod(in_shape)
-    return LayerCost(in_shape, params, 0, 2 * elements, "BatchNorm", "normalisation: 2 ops per element, 0 MACs", {})
+    return LayerCost(in_shape, params, 0, 2 * elements, formula="normalisation: 2 ops per element, 0 MACs")
 
 
 _ACTIVATIONS = (
@@ -251,14 +279,14 @@ _ACTIVATIONS = (
 )
 
 
-@register_formula(*_ACTIVATIONS)
+@register_formula(*_ACTIVATIONS, kind=LayerKind.ACTIVATION, fresh_output=True)
 def activation_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, 0, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
+    return LayerCost(in_shape, 0, 0, prod(in_shape), formula="1 op per element, 0 MACs")
 
 
-@register_formula(nn.PReLU)
+@register_formula(nn.PReLU, kind=LayerKind.ACTIVATION)
 def prelu_formula(module: nn.PReLU, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, module.num_parameters, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
+    return LayerCost(in_shape, module.num_parameters, 0, prod(in_shape), formula="1 op per element, 0 MACs")
 
 
 def _spatial_dims(module: nn.Module) -> int:
@@ -270,7 +298,7 @@ def _spatial_dims(module: nn.Module) -> int:
     raise LwprofError(f"{type(module).__name__}: not a 1d, 2d or 3d pooling layer")
 
 
-@register_formula(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+@register_formula(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, kind=LayerKind.POOLING, fresh_output=True)
 def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     n = _spatial_dims(module)
     kernel = _tuple(module.kernel_size, n)
@@ -284,10 +312,13 @@ def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     ops = prod(out_shape) * prod(kernel)
     ksize = "x".join(map(str, kernel))
     hparams = {"kernel": kernel, "stride": stride, "padding": padding}
-    return LayerCost(out_shape, 0, 0, ops, "Pooling", f"{ksize} window: {prod(kernel)} ops per output, 0 MACs", hparams)
+    return LayerCost(out_shape, 0, 0, ops, formula=f"{ksize} window: {prod(kernel)} ops per output, 0 MACs", hparams=hparams)
 
 
-@register_formula(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+@register_formula(
+    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+    kind=LayerKind.ADAPTIVE_POOLING, fresh_output=True,
+)  # fmt: skip
 def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     n = _spatial_dims(module)
     target = _tuple(module.output_size, n)
@@ -295,28 +326,28 @@ def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     out_shape = (*in_shape[:-n], *spatial)
     # Each input element is read into exactly one window when the input divides the output.
     ops = max(prod(in_shape), prod(out_shape))
-    return LayerCost(out_shape, 0, 0, ops, "Pooling", "1 op per input element, 0 MACs", {"output_size": spatial})
+    return LayerCost(out_shape, 0, 0, ops, formula="1 op per input element, 0 MACs", hparams={"output_size": spatial})
 
 
-@register_formula(nn.ChannelShuffle)  # lwprof.architectures.blocks.ChannelShuffle subclasses it
+@register_formula(nn.ChannelShuffle, kind=LayerKind.SHUFFLE)  # lwprof.architectures.blocks.ChannelShuffle subclasses it
 def shuffle_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, 0, 0, 0, "Shuffle", "data movement only: 0 ops", {"groups": module.groups})
+    return LayerCost(in_shape, 0, 0, 0, formula="data movement only: 0 ops", hparams={"groups": module.groups})
 
 
-@register_formula(nn.Flatten)
+@register_formula(nn.Flatten, kind=LayerKind.RESHAPE)
 def flatten_formula(module: nn.Flatten, in_shape: Shape) -> LayerCost:
     start = module.start_dim % len(in_shape)
     end = module.end_dim % len(in_shape)
     out_shape = (*in_shape[:start], prod(in_shape[start : end + 1]), *in_shape[end + 1 :])
-    return LayerCost(out_shape, 0, 0, 0, "Reshape", "view: 0 ops", {})
+    return LayerCost(out_shape, 0, 0, 0, formula="view: 0 ops")
 
 
-@register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)
+@register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, kind=LayerKind.IDENTITY)
 def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, 0, 0, 0, "Identity", "identity at inference: 0 ops", {})
+    return LayerCost(in_shape, 0, 0, 0, formula="identity at inference: 0 ops")
 
 
-@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, kind=LayerKind.CONV_TRANSPOSE, fresh_output=True)
 def conv_transpose_formula(module: nn.modules.conv._ConvTransposeNd, in_shape: Shape) -> LayerCost:
     n = len(module.kernel_size)
     kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
@@ -333,14 +364,14 @@ def conv_transpose_formula(module: nn.modules.conv._ConvTransposeNd, in_shape: S
     ksize = "x".join(map(str, kernel))
     formula = f"{prod(in_shape):,} input elements x {cout_per_group} (C_out/g = {module.out_channels}/{module.groups}) x {ksize} kernel = {macs:,} MACs"
     hparams = {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation), "groups": module.groups}
-    category = f"ConvT {ksize}" if module.groups == 1 else f"ConvT {ksize} group"
-    return LayerCost(out_shape, params, macs, prod(out_shape) if has_bias else 0, category, formula, hparams)
+    conv = ConvSpec(tuple(kernel), tuple(stride), module.groups)
+    return LayerCost(out_shape, params, macs, prod(out_shape) if has_bias else 0, formula=formula, hparams=hparams, conv=conv)
 
 
 _GATES = {nn.RNN: 1, nn.GRU: 3, nn.LSTM: 4}
 
 
-@register_formula(nn.RNN, nn.GRU, nn.LSTM)
+@register_formula(nn.RNN, nn.GRU, nn.LSTM, kind=LayerKind.RNN)
 def rnn_formula(module: nn.RNNBase, in_shape: Shape) -> LayerCost:
     """Per time step, layer and direction: gates x hidden x (input + state) MACs (+ the LSTM projection).
 
@@ -365,25 +396,19 @@ def rnn_formula(module: nn.RNNBase, in_shape: Shape) -> LayerCost:
     other_per_step = module.num_layers * directions * hidden * (gates * (2 if module.bias else 0) + gates + update)
     out_shape = (*in_shape[:-1], directions * state)
     formula = f"{steps} steps x {batch} x {gates} gate(s) x {hidden} hidden x (input + {state} state), {module.num_layers} layer(s) x {directions} direction(s) = {macs:,} MACs"
-    return LayerCost(out_shape, params, macs, steps * batch * other_per_step, "RNN", formula, {})
+    return LayerCost(out_shape, params, macs, steps * batch * other_per_step, formula=formula)
 
 
-@register_formula(nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm)
+@register_formula(nn.LayerNorm, kind=LayerKind.NORM, fresh_output=True)
+@register_formula(nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm, kind=LayerKind.NORM)
 def norm_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     """Normalisation over features: 5 ops per element (mean, variance, normalise, scale, shift), 0 MACs."""
     params = sum(p.numel() for p in module.parameters(recurse=False))
-    return LayerCost(in_shape, params, 0, 5 * prod(in_shape), "Norm", "normalisation: 5 ops per element, 0 MACs", {})
+    return LayerCost(in_shape, params, 0, 5 * prod(in_shape), formula="normalisation: 5 ops per element, 0 MACs")
 
 
-@register_formula(nn.Embedding)
+@register_formula(nn.Embedding, kind=LayerKind.EMBEDDING)
 def embedding_formula(module: nn.Embedding, in_shape: Shape) -> LayerCost:
     out_shape = (*in_shape, module.embedding_dim)
-    return LayerCost(out_shape, module.num_embeddings * module.embedding_dim, 0, 0, "Embedding", "table lookup: 0 ops", {})
+    return LayerCost(out_shape, module.num_embeddings * module.embedding_dim, 0, 0, formula="table lookup: 0 ops")
 
-
-_FRESH_OUTPUT.update(
-    (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear, nn.LayerNorm)
-    + (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, *_ACTIVATIONS)
-    + (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
-    + (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
-)

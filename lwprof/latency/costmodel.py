@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError, first_line
-from lwprof.records import BYTES_PER_ELEMENT, LayerRecord, ModelProfile
+from lwprof.records import BYTES_PER_ELEMENT, LayerKind, LayerRecord, ModelProfile
 
 __all__ = [
     "CALIBRATED_DTYPES",
@@ -99,12 +99,14 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "network": ("what a layer costs more inside a network than alone: per leaf call and byte of traffic", ("calls", "bytes")),
 }
 
-_CATEGORY_KINDS = {
-    "FC": "linear",
-    "BatchNorm": "batchnorm",
-    "Shuffle": "shuffle",
-    "Reshape": "view",
-    "Identity": "view",
+#: Cost-model kinds of the layer kinds that need nothing more to decide.
+_DIRECT_KINDS = {
+    LayerKind.LINEAR: "linear",
+    LayerKind.BATCHNORM: "batchnorm",
+    LayerKind.SHUFFLE: "shuffle",
+    LayerKind.RESHAPE: "view",
+    LayerKind.IDENTITY: "view",
+    LayerKind.ADAPTIVE_POOLING: "global_pool",
 }
 _HARD = frozenset({"Hardswish", "Hardsigmoid"})
 _EXP = frozenset({"Sigmoid", "SiLU", "GELU", "Tanh", "ELU", "Mish", "Softmax", "LogSoftmax", "CELU", "SELU", "Softplus"})
@@ -113,30 +115,26 @@ _EXP = frozenset({"Sigmoid", "SiLU", "GELU", "Tanh", "ELU", "Mish", "Softmax", "
 def layer_kind(record: LayerRecord) -> str | None:
     """The cost-model kind of a leaf record, or None when no micro-benchmark covers it.
 
-    From the record's category (the walker's "Conv 1x1", "Conv DW 3x3", "Conv 3x3 group",
-    "FC", ...); a conv's kernel and groups decide between 1x1, k x k, depthwise and grouped,
-    an activation's type between piecewise-linear, "hard" and transcendental (sigmoid costs
-    about ten ReLUs per element), a pool's window between windowed and global.
+    From the record's :class:`~lwprof.records.LayerKind` (never its display label): a conv's
+    structure (:class:`~lwprof.records.ConvSpec`) decides between 1x1, k x k, depthwise and
+    grouped, an activation's type between piecewise-linear, "hard" and transcendental (sigmoid
+    costs about ten ReLUs per element), a pool's type between max and average.
     """
-    category = record.category
-    kind = _CATEGORY_KINDS.get(category)
-    if kind is not None:
-        return kind
-    if category == "Activation":
+    kind = record.kind
+    direct = _DIRECT_KINDS.get(kind)
+    if direct is not None:
+        return direct
+    if kind is LayerKind.ACTIVATION:
         return "hard_activation" if record.type in _HARD else "exp_activation" if record.type in _EXP else "activation"
-    if category == "Pooling":
-        if "kernel" not in record.hparams:
-            return "global_pool"
+    if kind is LayerKind.POOLING:
         return "max_pool" if "Max" in record.type else "avg_pool"
-    if category.startswith("Conv DW"):
-        return "dwconv"
-    if category.startswith("Conv ") or category.startswith("ConvT "):
-        if category.endswith(" group"):
+    conv = record.conv
+    if conv is not None and kind in (LayerKind.CONV, LayerKind.CONV_TRANSPOSE):
+        if kind is LayerKind.CONV and conv.depthwise:
+            return "dwconv"
+        if conv.groups > 1:
             return "gconv"
-        kernel = record.hparams.get("kernel", ())
-        if category.startswith("Conv ") and kernel and all(k == 1 for k in kernel):
-            return "conv1x1"
-        return "conv"
+        return "conv1x1" if kind is LayerKind.CONV and conv.pointwise else "conv"
     return None
 
 
@@ -147,7 +145,7 @@ def leaf_kind(record: LayerRecord) -> tuple[str, bool]:
     """The kind that prices a leaf, and whether it is estimated: a leaf no micro-benchmark covers
     (a norm, an RNN, a layer counted at the op level) is priced as a 1x1 conv when it has MACs,
     else as an element-wise layer. Cached by what decides it."""
-    key = (record.category, record.type, tuple(record.hparams.get("kernel", ())), "kernel" in record.hparams, record.macs > 0)
+    key = (record.kind, record.type, record.conv, record.macs > 0)
     found = _KIND_CACHE.get(key)
     if found is None:
         kind = layer_kind(record)

@@ -41,7 +41,7 @@ from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.latency.predict import ancestors
-from lwprof.records import LayerRecord, ModelProfile, Note, Severity, plain
+from lwprof.records import LayerKind, LayerRecord, ModelProfile, Note, Severity, plain
 from lwprof.resolve import key_values
 
 __all__ = [
@@ -423,7 +423,7 @@ def retarget(profile: ModelProfile, resolution: int, total_stride: int) -> Model
         o_old, o_new = positions(r.output_shape)
         if r.is_leaf:
             i_old, i_new = positions(r.input_shape)
-            global_pool = r.category == "Pooling" and "kernel" not in r.hparams
+            global_pool = r.kind is LayerKind.ADAPTIVE_POOLING
             macs = scaled(r.macs, o_old, o_new)
             other = scaled(r.other_ops, i_old, i_new) if global_pool else scaled(r.other_ops, o_old, o_new)
             weights = r.params * r.calls
@@ -516,7 +516,7 @@ class Scaled:
                 c = rates[leaf_kind(r)[0]]
                 byte = c[3] + xb
                 weights = r.params * r.calls
-                global_pool = r.category == "Pooling" and "kernel" not in r.hparams
+                global_pool = r.kind is LayerKind.ADAPTIVE_POOLING
                 add((), (c[0] + xc) * r.calls + byte * weights * bpe)
                 add(k_in, byte * (r.read_elements - weights) * bpe + (c[2] * r.other_ops if global_pool else 0.0))
                 add(k_out, c[1] * r.macs + (0.0 if global_pool else c[2] * r.other_ops) + byte * r.write_elements * bpe, r.macs)
