@@ -82,9 +82,13 @@ Formula = Callable[[Any, Shape], LayerCost]
 _FORMULAS: dict[type, Formula] = {}
 # Layer types registered with ``fresh_output=True``: the walker may stand the formula's output in for the real call.
 _FRESH_OUTPUT: set[type] = set()
+# ``accepts`` of the types registered with one (the rest take any input of rank >= 1).
+_ACCEPTS: dict[type, Callable[[Any, Shape], bool]] = {}
 
 
-def register_formula(*targets: Any, kind: LayerKind = LayerKind.OTHER, fresh_output: bool = False) -> Callable[[Any], Any]:
+def register_formula(
+    *targets: Any, kind: LayerKind = LayerKind.OTHER, fresh_output: bool = False, accepts: Callable[[Any, Shape], bool] | None = None
+) -> Callable[[Any], Any]:
     """Registers a formula for layer types, or a cost handler for aten ops.
 
     Args:
@@ -98,6 +102,9 @@ def register_formula(*targets: Any, kind: LayerKind = LayerKind.OTHER, fresh_out
             (or, with ``inplace=True``, returns its input): a shape-only walk may stand the
             formula's output in for the real call (:func:`stands_in`). Not for views, shuffles,
             or layers whose output aliases their input.
+        accepts: ``accepts(module, input_shape)``: whether the module can take that input (its
+            channels match); when it cannot, a stand-in is not used and the real forward runs,
+            so the user sees PyTorch's own error. Default: any input of rank >= 1.
 
     Raises:
         RuntimeError: A target already has a formula (as torch's flop_registry does).
@@ -118,6 +125,8 @@ def register_formula(*targets: Any, kind: LayerKind = LayerKind.OTHER, fresh_out
             _FORMULAS[t] = declared
             if fresh_output:
                 _FRESH_OUTPUT.add(t)
+            if accepts is not None:
+                _ACCEPTS[t] = accepts
         return fn
 
     return deco
@@ -165,24 +174,39 @@ def formula_applies(module: nn.Module) -> bool:
 
 
 def accepts(module: nn.Module, shape: Shape) -> bool:
-    """Whether ``module`` can take an input of ``shape`` (channels match, rank is right).
+    """Whether ``module`` can take an input of ``shape`` (channels match, rank is right): the
+    ``accepts`` of the nearest class in its MRO registered with one (:func:`register_formula`), else rank >= 1.
 
     Used before standing a formula in for a forward: on a mismatch the real forward runs, so
     the user sees PyTorch's own error.
     """
-    if isinstance(module, nn.modules.conv._ConvNd):
-        n = len(module.kernel_size)
-        return len(shape) in (n + 1, n + 2) and shape[-n - 1] == module.in_channels
-    if isinstance(module, nn.Linear):
-        return len(shape) >= 1 and shape[-1] == module.in_features
-    if isinstance(module, nn.modules.batchnorm._BatchNorm):
-        return len(shape) >= 2 and shape[1] == module.num_features
-    if isinstance(module, nn.LayerNorm):
-        n = len(module.normalized_shape)
-        return len(shape) >= n and tuple(shape[-n:]) == tuple(module.normalized_shape)
-    if isinstance(module, (nn.Softmax, nn.LogSoftmax)):
-        return module.dim is not None
+    for cls in type(module).__mro__:  # a subclass registered without one keeps its base's check
+        check = _ACCEPTS.get(cls)
+        if check is not None:
+            return check(module, shape)
     return len(shape) >= 1
+
+
+def _conv_accepts(module: nn.modules.conv._ConvNd, shape: Shape) -> bool:
+    n = len(module.kernel_size)
+    return len(shape) in (n + 1, n + 2) and shape[-n - 1] == module.in_channels
+
+
+def _linear_accepts(module: nn.Linear, shape: Shape) -> bool:
+    return len(shape) >= 1 and shape[-1] == module.in_features
+
+
+def _batchnorm_accepts(module: nn.modules.batchnorm._BatchNorm, shape: Shape) -> bool:
+    return len(shape) >= 2 and shape[1] == module.num_features
+
+
+def _layernorm_accepts(module: nn.LayerNorm, shape: Shape) -> bool:
+    n = len(module.normalized_shape)
+    return len(shape) >= n and tuple(shape[-n:]) == tuple(module.normalized_shape)
+
+
+def _softmax_accepts(module: nn.Softmax | nn.LogSoftmax, shape: Shape) -> bool:
+    return module.dim is not None
 
 
 def stands_in(module: nn.Module) -> bool:
@@ -223,7 +247,7 @@ def _conv_padding(module: nn.modules.conv._ConvNd, n: int, spatial: Shape, kerne
     return _tuple(module.padding, n)
 
 
-@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d, kind=LayerKind.CONV, fresh_output=True)
+@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d, kind=LayerKind.CONV, fresh_output=True, accepts=_conv_accepts)
 def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
     n = len(module.kernel_size)
     kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
@@ -254,7 +278,7 @@ def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
     return LayerCost(out_shape, params, macs, out_elements if has_bias else 0, formula=formula, hparams=hparams, conv=conv)
 
 
-@register_formula(nn.Linear, kind=LayerKind.LINEAR, fresh_output=True)
+@register_formula(nn.Linear, kind=LayerKind.LINEAR, fresh_output=True, accepts=_linear_accepts)
 def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
     rows = prod(in_shape[:-1])
     out_shape = (*in_shape[:-1], module.out_features)
@@ -265,21 +289,19 @@ def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
     return LayerCost(out_shape, params, macs, rows * module.out_features if has_bias else 0, formula=formula)
 
 
-@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, kind=LayerKind.BATCHNORM, fresh_output=True)
-@register_formula(nn.SyncBatchNorm, kind=LayerKind.BATCHNORM)
+@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, kind=LayerKind.BATCHNORM, fresh_output=True, accepts=_batchnorm_accepts)
+@register_formula(nn.SyncBatchNorm, kind=LayerKind.BATCHNORM, accepts=_batchnorm_accepts)
 def batchnorm_formula(module: nn.modules.batchnorm._BatchNorm, in_shape: Shape) -> LayerCost:
     params = 2 * module.num_features if module.affine else 0
     elements = prod(in_shape)
     return LayerCost(in_shape, params, 0, 2 * elements, formula="normalisation: 2 ops per element, 0 MACs")
 
 
-_ACTIVATIONS = (
-    nn.ReLU, nn.ReLU6, nn.SiLU, nn.Sigmoid, nn.Hardswish, nn.Hardsigmoid, nn.GELU, nn.Tanh,
-    nn.LeakyReLU, nn.ELU, nn.Mish, nn.Hardtanh, nn.Softmax, nn.LogSoftmax,
-)
+_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Sigmoid, nn.Hardswish, nn.Hardsigmoid, nn.GELU, nn.Tanh, nn.LeakyReLU, nn.ELU, nn.Mish, nn.Hardtanh)
 
 
 @register_formula(*_ACTIVATIONS, kind=LayerKind.ACTIVATION, fresh_output=True)
+@register_formula(nn.Softmax, nn.LogSoftmax, kind=LayerKind.ACTIVATION, fresh_output=True, accepts=_softmax_accepts)
 def activation_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     return LayerCost(in_shape, 0, 0, prod(in_shape), formula="1 op per element, 0 MACs")
 
@@ -347,7 +369,7 @@ def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     return LayerCost(in_shape, 0, 0, 0, formula="identity at inference: 0 ops")
 
 
-@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, kind=LayerKind.CONV_TRANSPOSE, fresh_output=True)
+@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, kind=LayerKind.CONV_TRANSPOSE, fresh_output=True, accepts=_conv_accepts)
 def conv_transpose_formula(module: nn.modules.conv._ConvTransposeNd, in_shape: Shape) -> LayerCost:
     n = len(module.kernel_size)
     kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
@@ -399,7 +421,7 @@ def rnn_formula(module: nn.RNNBase, in_shape: Shape) -> LayerCost:
     return LayerCost(out_shape, params, macs, steps * batch * other_per_step, formula=formula)
 
 
-@register_formula(nn.LayerNorm, kind=LayerKind.NORM, fresh_output=True)
+@register_formula(nn.LayerNorm, kind=LayerKind.NORM, fresh_output=True, accepts=_layernorm_accepts)
 @register_formula(nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm, kind=LayerKind.NORM)
 def norm_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     """Normalisation over features: 5 ops per element (mean, variance, normalise, scale, shift), 0 MACs."""

@@ -1,8 +1,8 @@
 """``lwprof fit``: the best configuration of an architecture under MACs, params and latency budgets.
 
 The search space is a grid over the architecture's options (:func:`parse_range`: ``KEY=A:B:STEP``
-or ``KEY=V1,V2``; by default width/alpha, resolution, scale, groups and conv kind, see
-:data:`DEFAULT_RANGES`), every value checked against the option's declared choices and bounds.
+or ``KEY=V1,V2``; by default what each option declares with ``option(search=...)``:
+:meth:`~lwprof.architectures.registry.ArchSpec.default_search`), every value checked against the option's declared choices and bounds.
 Every configuration gets its exact params and MACs and its predicted latency
 (:mod:`lwprof.latency.predict`), then:
 
@@ -46,7 +46,6 @@ from lwprof.records import LayerKind, LayerRecord, ModelProfile, Note, Severity,
 from lwprof.resolve import key_values
 
 __all__ = [
-    "DEFAULT_RANGES",
     "Budgets",
     "Candidate",
     "FitResult",
@@ -60,16 +59,6 @@ __all__ = [
     "retarget",
 ]
 
-#: Searched when no --vary is given, for the options an architecture has.
-DEFAULT_RANGES = {
-    "alpha": "0.25:1.0:0.05",
-    "width": "0.25:1.5:0.05",
-    "resolution": "96:256:32",
-    "scale": "all",
-    "groups": "all",
-    "conv": "all",
-}
-DEFAULT_GROUPS = (2, 4, 8)  # groups of an option without declared choices (MobileNetV1's grouped conv)
 MAX_CONFIGS = 20000
 REFERENCE_STRIDES = 7  # the reference resolution is 7 x the network's total stride (224 for 32)
 OBJECTIVES = ("macs", "latency")
@@ -133,8 +122,8 @@ def parse_range(option: Any, text: str) -> tuple[Any, ...]:
             values = list(option.type)
         elif option.type is bool:
             values = [False, True]
-        elif key == "groups":
-            values = list(DEFAULT_GROUPS)
+        elif option.search and ":" not in option.search and option.search.strip().lower() not in ("all", "*"):
+            return parse_range(option, option.search)  # the option's declared list of values (MobileNetV1's groups: 2,4,8)
         else:
             raise LwprofError(f"--vary {key}=all: {key} has no finite set of values; give a range such as {key}=A:B:STEP")
     elif ":" in raw:
