@@ -16,7 +16,9 @@ from lwprof.architectures.registry import (
     get_architecture,
     list_architectures,
     register_architecture,
+    scoped_architectures,
     shared_options,
+    unregister_architecture,
 )
 from lwprof.architectures.rules import ConvKind, make_divisible
 
@@ -38,7 +40,9 @@ __all__ = [
     "list_architectures",
     "make_divisible",
     "register_architecture",
+    "scoped_architectures",
     "shared_options",
+    "unregister_architecture",
 ]
 
 

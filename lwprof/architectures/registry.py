@@ -18,11 +18,12 @@ torch either): look them up through that package.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import math
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -339,6 +340,32 @@ def register_architecture(
         return builder
 
     return deco
+
+
+def unregister_architecture(name: str) -> None:
+    """Removes an architecture (by its name or an alias) and its aliases.
+
+    Raises:
+        LwprofError: Unknown name.
+    """
+    spec = get_architecture(name)
+    del _REGISTRY[spec.name]
+    for key in (spec.name, *spec.aliases):
+        _ALIASES.pop(key, None)
+
+
+@contextlib.contextmanager
+def scoped_architectures() -> Iterator[None]:
+    """Every architecture registered or removed inside the block is undone on exit (for tests and
+    notebooks; the CLI's flags are generated once, from the architectures registered at import)."""
+    saved = (dict(_REGISTRY), dict(_ALIASES))
+    try:
+        yield
+    finally:
+        _REGISTRY.clear()
+        _REGISTRY.update(saved[0])
+        _ALIASES.clear()
+        _ALIASES.update(saved[1])
 
 
 def get_architecture(name: str) -> ArchSpec:

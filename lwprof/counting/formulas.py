@@ -18,10 +18,11 @@ per window element.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,10 +37,13 @@ __all__ = [
     "conv_output_size",
     "find_formula",
     "formula_applies",
+    "override_formula",
     "pool_output_size",
     "register_formula",
     "registered_type",
+    "scoped_formulas",
     "stands_in",
+    "unregister_formula",
 ]
 
 prod = math.prod
@@ -130,6 +134,67 @@ def register_formula(
         return fn
 
     return deco
+
+
+def unregister_formula(*targets: Any) -> None:
+    """Removes the formulas of layer types (or the handlers of aten ops); a target without one is an error.
+
+    Raises:
+        KeyError: A target has no formula of its own (a subclass that inherits its base's has none).
+    """
+    if targets and all(ops._is_op(t) for t in targets):
+        ops.unregister_op_formula(*targets)
+        return
+    missing = [t for t in targets if t not in _FORMULAS]
+    if missing:
+        raise KeyError(f"no formula registered for {', '.join(getattr(t, '__name__', repr(t)) for t in missing)}")
+    for t in targets:
+        del _FORMULAS[t]
+        _FRESH_OUTPUT.discard(t)
+        _ACCEPTS.pop(t, None)
+
+
+@contextlib.contextmanager
+def scoped_formulas() -> Iterator[None]:
+    """Every formula and op handler registered, replaced or removed inside the block is undone on exit.
+
+    For tests and for trying a formula out (as fvcore's ``set_op_handle`` is per counter, this is per block)::
+
+        with scoped_formulas():
+            @register_formula(MyLayer, kind=LayerKind.CONV)
+            def my_layer(module, shape): ...
+            lwprof.profile(model)  # MyLayer counted by my_layer
+        # MyLayer has no formula again
+    """
+    saved = (dict(_FORMULAS), set(_FRESH_OUTPUT), dict(_ACCEPTS))
+    with ops.scoped_op_formulas():
+        try:
+            yield
+        finally:
+            _FORMULAS.clear()
+            _FORMULAS.update(saved[0])
+            _FRESH_OUTPUT.clear()
+            _FRESH_OUTPUT.update(saved[1])
+            _ACCEPTS.clear()
+            _ACCEPTS.update(saved[2])
+
+
+@contextlib.contextmanager
+def override_formula(
+    *targets: Any, formula: Formula, kind: LayerKind = LayerKind.OTHER, fresh_output: bool = False, accepts: Callable[[Any, Shape], bool] | None = None
+) -> Iterator[Formula]:
+    """``formula`` counts ``targets`` (layer types) inside the block, in place of their own (if any); restored on exit.
+
+    Args:
+        *targets: Layer types, as for :func:`register_formula`.
+        formula: The formula to use.
+        kind, fresh_output, accepts: As for :func:`register_formula`.
+    """
+    with scoped_formulas():
+        own = [t for t in targets if t in _FORMULAS]
+        if own:
+            unregister_formula(*own)
+        yield register_formula(*targets, kind=kind, fresh_output=fresh_output, accepts=accepts)(formula)
 
 
 def _declaring(fn: Formula, kind: LayerKind) -> Formula:
