@@ -413,7 +413,7 @@ def fit(
         arch: A registered architecture, optionally with fixed options ("mobilenet@conv=dwsep").
         vary: Searched options: ``{"alpha": "0.25:1.0:0.05", "resolution": [128, 160]}`` (a
             range string, a comma string or a sequence), or ``--vary`` texts
-            (``["alpha=0.25:1.0:0.05"]``); default :data:`lwprof.latency.fit.DEFAULT_RANGES`
+            (``["alpha=0.25:1.0:0.05"]``); default :meth:`ArchSpec.default_search <lwprof.architectures.registry.ArchSpec.default_search>` (each option's ``search``)
             for the options the architecture has.
         max_macs: MACs budget (an int or "300M").
         max_params: Params budget (an int or "3.5M").
@@ -447,7 +447,7 @@ def fit(
     spec.configure(fixed_options)  # bad fixed values fail before any search
     if isinstance(vary, (list, tuple)):  # --vary KEY=RANGE options as given
         vary = search.parse_vary_ranges(vary)
-    texts = dict(vary) if vary else {k: v for k, v in search.DEFAULT_RANGES.items() if k in {o.name for o in spec.options()} and k not in fixed_options}
+    texts = dict(vary) if vary else {k: v for k, v in spec.default_search().items() if k not in fixed_options}
     axes = {}
     for key, value in texts.items():
         opt = spec.option(key)

@@ -41,7 +41,6 @@ __all__ = ["CROSSCHECK_LIMIT", "DEVICES", "MAX_TENSOR_BYTES", "check_tensors", "
 DEVICES = ("auto", "meta", "cpu")
 CROSSCHECK_LIMIT = 2 * 2**30  # bytes of weights + activations the cross-check's real forward may use
 MAX_TENSOR_BYTES = 2**63 - 1  # the most bytes PyTorch can address in one tensor, meta included
-_WIDTH_OPTIONS = ("alpha", "width", "scale", "num_classes")  # zoo options that set the weights' size
 
 
 def check_tensors(tensors: Iterable[tuple[str, tuple[int, ...], int]], remedy: str) -> None:
@@ -70,7 +69,10 @@ def smaller(resolved: Resolved, weights: int = 0, activations: int = 0) -> str:
         activations: Bytes of its inputs and activations.
     """
     if resolved.is_zoo and weights > activations:
-        flags = [f"--{k.replace('_', '-')}" for k in _WIDTH_OPTIONS if k in resolved.config]
+        from lwprof.architectures.registry import Role
+
+        sizing = resolved.arch.with_role(Role.WIDTH, Role.CLASSES) if resolved.arch else ()  # the options that set the weights' size
+        flags = [f"--{o.name.replace('_', '-')}" for o in sizing]
         return f"the weights take {human_bytes(weights)}: use a smaller {' or '.join(flags)}"
     if resolved.is_zoo:
         return "use a smaller --resolution (or --input-size) or --batch"

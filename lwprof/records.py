@@ -128,6 +128,103 @@ class Quantity(_StrEnum):
     LATENCY = "latency"
 
 
+class LayerKind(_StrEnum):
+    """What a record is, for every rule that depends on it: the cost model's kinds, the paper
+    check's conventions, re-targeting, plot colours. A formula declares it
+    (``@register_formula(nn.Foo, kind=LayerKind.X)``); the display label
+    (:attr:`LayerRecord.category`) is derived from it and never parsed.
+    """
+
+    CONV = "conv"  #: a convolution (see :class:`ConvSpec` for its kernel, groups, depthwise)
+    CONV_TRANSPOSE = "conv transpose"  #: a transposed convolution
+    LINEAR = "linear"  #: a fully connected layer
+    BATCHNORM = "batchnorm"
+    ACTIVATION = "activation"  #: element-wise non-linearities, softmax
+    POOLING = "pooling"  #: max or average pooling over k x k windows
+    ADAPTIVE_POOLING = "adaptive pooling"  #: adaptive (global) pooling: its work follows its input
+    SHUFFLE = "shuffle"  #: a channel shuffle (data movement only)
+    RESHAPE = "reshape"  #: Flatten: a view
+    IDENTITY = "identity"  #: Identity, Dropout at inference
+    NORM = "norm"  #: layer, group, instance and local response norms
+    RNN = "rnn"  #: RNN, GRU, LSTM
+    EMBEDDING = "embedding"
+    BLOCK = "block"  #: a parent module
+    OP_LEVEL = "op level"  #: a leaf counted from its ops, with no formula's result
+    TORCHSCRIPT = "torchscript"  #: a TorchScript module, counted from its ops as one block
+    UNUSED = "unused"  #: a leaf the forward never called
+    UNSUPPORTED = "unsupported"  #: a leaf with no formula
+    OTHER = "other"  #: a hand-built record that says nothing more
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """The structure of a convolution, for the rules that depend on it (never its label).
+
+    Attributes:
+        kernel: Kernel size per spatial dimension.
+        stride: Stride per spatial dimension.
+        groups: Groups (1: a full convolution).
+        depthwise: One group per input channel (groups == C_in, C_out a multiple of C_in).
+    """
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...] = ()
+    groups: int = 1
+    depthwise: bool = False
+
+    @property
+    def pointwise(self) -> bool:
+        """A 1 x 1 (x 1) kernel."""
+        return bool(self.kernel) and all(k == 1 for k in self.kernel)
+
+    @property
+    def grouped(self) -> bool:
+        """More than one group, and not depthwise."""
+        return self.groups > 1 and not self.depthwise
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kernel": list(self.kernel), "stride": list(self.stride), "groups": self.groups, "depthwise": self.depthwise, "pointwise": self.pointwise}
+
+
+#: The display label of every kind (a convolution's also names its kernel and groups: :func:`layer_label`).
+#: Display only: nothing reads a label back. Labels follow MobileNetV1's Table 2 ("Conv DW 3x3", "FC").
+LABELS: dict[LayerKind, str] = {
+    LayerKind.CONV: "Conv {kernel}",
+    LayerKind.CONV_TRANSPOSE: "ConvT {kernel}",
+    LayerKind.LINEAR: "FC",
+    LayerKind.BATCHNORM: "BatchNorm",
+    LayerKind.ACTIVATION: "Activation",
+    LayerKind.POOLING: "Pooling",
+    LayerKind.ADAPTIVE_POOLING: "Pooling",
+    LayerKind.SHUFFLE: "Shuffle",
+    LayerKind.RESHAPE: "Reshape",
+    LayerKind.IDENTITY: "Identity",
+    LayerKind.NORM: "Norm",
+    LayerKind.RNN: "RNN",
+    LayerKind.EMBEDDING: "Embedding",
+    LayerKind.BLOCK: "Block",
+    LayerKind.OP_LEVEL: "Op level",
+    LayerKind.TORCHSCRIPT: "TorchScript",
+    LayerKind.UNUSED: "Unused",
+    LayerKind.UNSUPPORTED: "Unsupported",
+    LayerKind.OTHER: "Other",
+}
+#: How a convolution's label shows its groups: {label} is the kind's label with the kernel filled in.
+CONV_LABELS = {"depthwise": "Conv DW {kernel}", "grouped": "{label} group"}
+
+
+def layer_label(kind: LayerKind, conv: ConvSpec | None = None) -> str:
+    """The display label of a record: "Conv 1x1", "Conv DW 3x3", "Conv 3x3 group", "ConvT 2x2", "FC", ..."""
+    text = LABELS[kind]
+    if conv is None:
+        return text.replace(" {kernel}", "")
+    kernel = "x".join(map(str, conv.kernel))
+    if conv.depthwise and kind is LayerKind.CONV:
+        return CONV_LABELS["depthwise"].format(kernel=kernel)
+    label = text.format(kernel=kernel)
+    return CONV_LABELS["grouped"].format(label=label) if conv.groups > 1 else label
+
+
 @dataclass(frozen=True)
 class InputSpec:
     """One input of a model: its shape and element type (and keyword, for keyword inputs).
@@ -189,8 +286,9 @@ class LayerRecord:
         status: How it was counted (:class:`Status`): by its formula, at the op level (a
             known type with its own forward or parameters), unsupported (no formula: op level,
             flagged) or as a parent.
-        category: Layer type in the sense of MobileNetV1's Table 2 ("Conv 1x1", "Conv DW 3x3",
-            "Conv 3x3", "FC", "BatchNorm", "Activation", "Pooling", ...).
+        category: The display label (:func:`layer_label` of ``kind`` and ``conv``), in the sense
+            of MobileNetV1's Table 2 ("Conv 1x1", "Conv DW 3x3", "Conv 3x3", "FC", "BatchNorm",
+            "Activation", "Pooling", ...). For display only: rules read ``kind`` and ``conv``.
         input_shape: Shape of the first tensor input of the (last) call, batch included.
         output_shape: Shape of the output of the (last) call.
         params: Parameter elements in this module and its children (each counted once).
@@ -219,6 +317,8 @@ class LayerRecord:
             lists the records whose own verdict is MISMATCH.
         note: Why the record was counted the way it was, when that needs saying (an op-level
             fallback, extra parameters a formula does not know).
+        kind: What the record is (:class:`LayerKind`), declared by its formula; what every rule reads.
+        conv: A convolution's structure (kernel, stride, groups, depthwise), else None.
     """
 
     name: str
@@ -248,8 +348,12 @@ class LayerRecord:
     crosscheck: Verdict = Verdict.NA
     crosscheck_own: Verdict = Verdict.NA
     note: str = ""
+    kind: LayerKind = LayerKind.OTHER
+    conv: ConvSpec | None = None
 
     def __post_init__(self) -> None:
+        if type(self.kind) is not LayerKind:
+            object.__setattr__(self, "kind", LayerKind(self.kind))
         # Hand-built records may spell status and verdicts as strings: store the enums.
         if type(self.status) is not Status:
             object.__setattr__(self, "status", Status(self.status))
@@ -291,6 +395,8 @@ class LayerRecord:
             "is_leaf": self.is_leaf,
             "status": str(self.status),
             "category": self.category,
+            "kind": str(self.kind),
+            "conv": self.conv.to_dict() if self.conv else None,
             "input_shape": list(self.input_shape) if self.input_shape else None,
             "output_shape": list(self.output_shape) if self.output_shape else None,
             "params": self.params,

@@ -296,15 +296,12 @@ def test_profiling_leaves_no_meta_tensor_in_the_model() -> None:
 
 
 def test_a_real_mismatch_is_the_same_in_the_table_the_footer_and_the_api() -> None:
-    @formulas.register_formula(am.MismatchingLinear)
     def off_by_one(module: nn.Linear, shape: tuple[int, ...]) -> formulas.LayerCost:
         cost = formulas.linear_formula(module, shape)
         return formulas.LayerCost(cost.out_shape, cost.params, cost.macs + 1, cost.other_ops, cost.category)
 
-    try:
+    with formulas.override_formula(am.MismatchingLinear, formula=off_by_one):
         p = lwprof.profile(nn.Sequential(nn.Linear(4, 4), nn.Sequential(am.MismatchingLinear(4, 2))), (4,), crosscheck=True)
-    finally:
-        del formulas._FORMULAS[am.MismatchingLinear]
     bad = [r for r in p.layers if r.name == "1.0"]
     assert p.mismatches == tuple(bad) and p.verdict is Verdict.MISMATCH
     g = grid.summary_grid(p)

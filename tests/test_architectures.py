@@ -271,7 +271,7 @@ def test_unknown_architecture_suggests_the_closest() -> None:
 
 @pytest.mark.parametrize("taken", ["shufflenet", "mobilenet_v1", "ghostnet_v1"])
 def test_duplicate_registration_raises(taken: str) -> None:
-    before = (dict(registry._REGISTRY), dict(registry._ALIASES))
+    before = [(s.name, s.aliases) for s in registry.list_architectures()]
 
     @dataclasses.dataclass(frozen=True)
     class DummyConfig(ArchConfig):
@@ -281,7 +281,9 @@ def test_duplicate_registration_raises(taken: str) -> None:
         register_architecture("brand_new_net", config=DummyConfig, paper="-", aliases=(taken,), compare_axis=("resolution", (224,)))(
             lambda cfg: nn.Identity()
         )
-    assert (registry._REGISTRY, registry._ALIASES) == before  # nothing half-registered
+    assert [(s.name, s.aliases) for s in registry.list_architectures()] == before  # nothing half-registered
+    with pytest.raises(LwprofError):
+        get_architecture("brand_new_net")
 
 
 @pytest.mark.parametrize(

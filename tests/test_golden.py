@@ -55,7 +55,7 @@ CASES = {
 
 def _layer_seconds(record: Any) -> float:
     """A fixed, plausible time for a leaf: 20 us plus its MACs at 10 GMAC/s (depthwise at 2)."""
-    rate = 2e9 if "DW" in record.category else 10e9
+    rate = 2e9 if record.conv is not None and record.conv.depthwise else 10e9
     return 20e-6 + record.macs / rate
 
 

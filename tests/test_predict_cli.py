@@ -40,8 +40,8 @@ import sys
 from types import SimpleNamespace as NS
 from lwprof.render.predict_grids import calibration_grid, fit_grid
 from lwprof.render.export import export_grid
-cost = NS(peak_macs_per_s=3e10, ops_per_s=None, bandwidth_bytes_per_s=2e10, overhead_s=5e-6, benchmarks=3, median_error=0.02, max_error=0.05)
-cal = NS(kind_rows=lambda: [("conv1x1", "1x1 conv", cost)], describe=lambda: "Test CPU", benchmarks=(), seconds=1.0, noisy=0, path="", cpu="Test CPU", threads=2, dtype="fp32")
+cost = NS(shown_rates=lambda: (5.0, 30.0, None, 20.0), benchmarks=3, median_error=0.02, max_error=0.05)
+cal = NS(kind_rows=lambda: [("conv1x1", "1x1 conv", cost)], rate_columns=lambda: (("overhead (us)", "overhead_us"), ("GMAC/s", "peak_gmacs"), ("Gop/s", "gops"), ("GB/s", "bandwidth_gbs")), describe=lambda: "Test CPU", benchmarks=(), seconds=1.0, noisy=0, path="", cpu="Test CPU", threads=2, dtype="fp32")
 assert "conv1x1" in export_grid(calibration_grid(cal), "csv")
 best = NS(label="alpha=1", params=10, macs=100, latency_s=0.002, fits=True, front=True, spec="mobilenet_v1")
 result = NS(chosen=best, front=[best], candidates=(best,), skipped=(), axes={"alpha": (1.0,)}, fixed={}, objective="macs", budgets=NS(text=lambda: "none"),

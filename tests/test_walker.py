@@ -143,14 +143,13 @@ def test_verify_mismatch_falls_back_to_the_ops_with_a_note():
         def forward(self, x):
             return torch.cat([x, x], 1)
 
-    @formulas.register_formula(Doubler)
-    def wrong(module, shape):
-        return formulas.LayerCost(shape, 0, 0, 0, "Doubler")
+    with formulas.scoped_formulas():
 
-    try:
+        @formulas.register_formula(Doubler)
+        def wrong(module, shape):
+            return formulas.LayerCost(shape, 0, 0, 0, "Doubler")
+
         p = lwprof.profile(Doubler(), (2, 3), verify=True)
-    finally:
-        del formulas._FORMULAS[Doubler]
     assert p.root.status == "op level" and "its formula gives output shape (1, 2, 3), PyTorch gives (1, 4, 3)" in p.root.note
 
 

@@ -23,6 +23,7 @@ from lwprof.architectures.rules import (
 )
 from lwprof.counting.formulas import register_formula, shuffle_formula
 from lwprof.errors import LwprofError
+from lwprof.records import LayerKind
 
 __all__ = [
     "ChannelShuffle",
@@ -68,7 +69,7 @@ class ChannelShuffle(nn.ChannelShuffle):
         return channel_shuffle(x, self.groups)
 
 
-register_formula(ChannelShuffle)(shuffle_formula)
+register_formula(ChannelShuffle, kind=LayerKind.SHUFFLE)(shuffle_formula)
 
 
 def conv_bn_act(

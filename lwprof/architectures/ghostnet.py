@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lwprof.architectures.registry import ArchConfig, option, register_architecture
+from lwprof.architectures.registry import ArchConfig, Role, option, register_architecture
 from lwprof.architectures.rules import ConvKind, make_divisible
 from lwprof.errors import LwprofError
 
@@ -32,7 +32,7 @@ class GhostNetConfig(ArchConfig):
     LABEL = "GhostNet"
     TOTAL_STRIDE = TOTAL_STRIDE
 
-    width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 4 (0.5, 1.0, 1.3 in the paper)", above=0, maximum=1000)
+    width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 4 (0.5, 1.0, 1.3 in the paper)", above=0, maximum=1000, role=Role.WIDTH, search="0.25:1.5:0.05")
     ratio: int = option(2, "ghost ratio s: a primary conv makes 1/s of the outputs, cheap ops the rest (Sec. 3.1)", minimum=2, maximum=1024, applies={"conv": ConvKind.GHOST})
     dw_kernel: int = option(3, "kernel d of the ghost module's cheap depthwise op (Table 2)", minimum=1, maximum=1023, applies={"conv": ConvKind.GHOST})
     se: bool = option(True, "squeeze-and-excite in the bottlenecks marked SE in Table 1")
@@ -40,6 +40,7 @@ class GhostNetConfig(ArchConfig):
         ConvKind.GHOST,
         "ghost = the paper's GhostNet; standard = every ghost module replaced by one ordinary conv (the baseline)",
         choices=(ConvKind.GHOST, ConvKind.STANDARD),
+        search="all",
     )
 
     def validate(self) -> None:

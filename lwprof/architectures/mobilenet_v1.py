@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lwprof.architectures.registry import ArchConfig, option, register_architecture
+from lwprof.architectures.registry import ArchConfig, Role, option, register_architecture
 from lwprof.architectures.rules import ConvKind
 
 if TYPE_CHECKING:
@@ -28,13 +28,14 @@ class MobileNetV1Config(ArchConfig):
     LABEL = "MobileNetV1"
     TOTAL_STRIDE = TOTAL_STRIDE
 
-    alpha: float = option(1.0, "width multiplier: every layer's channels x alpha (paper Sec. 4.2)", above=0, maximum=1000)
+    alpha: float = option(1.0, "width multiplier: every layer's channels x alpha (paper Sec. 4.2)", above=0, maximum=1000, role=Role.WIDTH, search="0.25:1.0:0.05")
     conv: ConvKind = option(
         ConvKind.DWSEP,
         "dwsep = the paper's MobileNet; standard = 'Conv MobileNet' (Table 4); grouped = 3x3 group conv + channel shuffle",
         choices=(ConvKind.STANDARD, ConvKind.GROUPED, ConvKind.DWSEP),
+        search="all",
     )
-    groups: int = option(4, "groups of the 3x3 convs (only with conv=grouped)", minimum=1, maximum=2**20, applies={"conv": ConvKind.GROUPED})
+    groups: int = option(4, "groups of the 3x3 convs (only with conv=grouped)", minimum=1, maximum=2**20, applies={"conv": ConvKind.GROUPED}, search="2,4,8")
     shallow: bool = option(False, "drop the five 14x14x512 separable layers (Table 5's shallow MobileNet)")
 
 

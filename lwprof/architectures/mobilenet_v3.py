@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from lwprof.architectures.registry import ArchConfig, option, register_architecture
+from lwprof.architectures.registry import ArchConfig, Role, option, register_architecture
 from lwprof.architectures.rules import ConvKind, make_divisible
 
 if TYPE_CHECKING:
@@ -37,11 +37,12 @@ class MobileNetV3Config(ArchConfig):
     LABEL = "MobileNetV3"
     TOTAL_STRIDE = TOTAL_STRIDE
 
-    width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 8 (0.75 and 1.0 in the paper)", above=0, maximum=1000)
+    width: float = option(1.0, "width multiplier: channels x width, rounded to a multiple of 8 (0.75 and 1.0 in the paper)", above=0, maximum=1000, role=Role.WIDTH, search="0.25:1.5:0.05")
     conv: ConvKind = option(
         ConvKind.DWSEP,
         "dwsep = the paper's bottleneck (k x k depthwise); standard = a full k x k conv on the expanded channels instead",
         choices=CONV_CHOICES,
+        search="all",
     )
 
 

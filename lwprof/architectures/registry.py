@@ -18,16 +18,25 @@ torch either): look them up through that package.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import math
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from lwprof.errors import LwprofError, suggest
 from lwprof.units import plain
+
+
+class Role(str, enum.Enum):
+    """What an option does to the model, for the code that must know without reading its name."""
+
+    WIDTH = "width"  #: a channel multiplier (alpha, width, scale): it sets the weights' size; memory advice names it
+    RESOLUTION = "resolution"  #: the input's height and width
+    CLASSES = "classes"  #: the classifier's size: it sets the weights' size too
 
 
 def option(
@@ -39,6 +48,8 @@ def option(
     above: float | None = None,
     maximum: float | None = None,
     applies: Mapping[str, Any] | None = None,
+    role: Role | None = None,
+    search: str | None = None,
 ) -> Any:
     """Declares one configuration field: its default, help text and what values it allows.
 
@@ -51,8 +62,16 @@ def option(
         maximum: The largest allowed value (inclusive).
         applies: The option has an effect only when these other options have these values
             (``{"conv": ConvKind.GROUPED}``); giving it otherwise is an error.
+        role: What the option does (:class:`Role`), for code that must know: the memory advice
+            names the options that set the weights' size.
+        search: What ``lwprof fit`` searches by default, as ``--vary``'s text ("0.25:1.0:0.05",
+            "2,4,8", "all"); None: not searched unless asked. A list of values is also what
+            ``--vary KEY=all`` means for an option without declared choices.
     """
-    meta = {"help": help, "choices": tuple(choices) if choices else None, "minimum": minimum, "above": above, "maximum": maximum, "applies": dict(applies or {})}
+    meta = {
+        "help": help, "choices": tuple(choices) if choices else None, "minimum": minimum, "above": above, "maximum": maximum,
+        "applies": dict(applies or {}), "role": role, "search": search,
+    }  # fmt: skip
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -68,8 +87,8 @@ class ArchConfig:
     LABEL: ClassVar[str] = "this network"
     TOTAL_STRIDE: ClassVar[int] = 1
 
-    resolution: int = option(224, "input height and width in pixels (the papers' rho)", minimum=1, maximum=2**20)
-    num_classes: int = option(1000, "classifier outputs", minimum=1, maximum=2**40)
+    resolution: int = option(224, "input height and width in pixels (the papers' rho)", minimum=1, maximum=2**20, role=Role.RESOLUTION, search="96:256:32")
+    num_classes: int = option(1000, "classifier outputs", minimum=1, maximum=2**40, role=Role.CLASSES)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -131,6 +150,8 @@ class Option:
     above: float | None = None
     maximum: float | None = None
     applies: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    role: Role | None = None
+    search: str | None = None
 
     def coerce(self, value: Any) -> Any:
         """Converts a CLI string (or a Python value) to this option's type.
@@ -202,9 +223,33 @@ class ArchSpec:
             Option(
                 f.name, hints[f.name], f.default, f.metadata.get("help", ""), f.metadata.get("choices"),
                 f.metadata.get("minimum"), f.metadata.get("above"), f.metadata.get("maximum"), f.metadata.get("applies") or {},
+                f.metadata.get("role"), f.metadata.get("search"),
             )
             for f in dataclasses.fields(self.config_cls)
         )  # fmt: skip
+
+    def with_role(self, *roles: Role) -> tuple[Option, ...]:
+        """The options of these roles: role by role, each in declaration order."""
+        options = self.options()
+        return tuple(o for role in roles for o in options if o.role is role)
+
+    def default_search(self) -> dict[str, str]:
+        """What ``lwprof fit`` searches when no ``--vary`` is given: every option's declared ``search``.
+
+        In the order the search labels read: the ranged multipliers (role width with a range),
+        the resolution, then the discrete options (numbers, then kinds), each group in declaration order.
+        """
+        searched = [(i, o) for i, o in enumerate(self.options()) if o.search]
+
+        def rank(item: tuple[int, Option]) -> tuple[int, int]:
+            i, o = item
+            if o.role is Role.WIDTH and ":" in (o.search or ""):
+                return (0, i)
+            if o.role is Role.RESOLUTION:
+                return (1, i)
+            return (2 if o.type is float else 3 if o.type is int else 4, i)
+
+        return {o.name: o.search or "" for _, o in sorted(searched, key=rank)}
 
     def option(self, name: str) -> Option:
         """Looks up an option by name ("-" and "_" are interchangeable)."""
@@ -295,6 +340,32 @@ def register_architecture(
         return builder
 
     return deco
+
+
+def unregister_architecture(name: str) -> None:
+    """Removes an architecture (by its name or an alias) and its aliases.
+
+    Raises:
+        LwprofError: Unknown name.
+    """
+    spec = get_architecture(name)
+    del _REGISTRY[spec.name]
+    for key in (spec.name, *spec.aliases):
+        _ALIASES.pop(key, None)
+
+
+@contextlib.contextmanager
+def scoped_architectures() -> Iterator[None]:
+    """Every architecture registered or removed inside the block is undone on exit (for tests and
+    notebooks; the CLI's flags are generated once, from the architectures registered at import)."""
+    saved = (dict(_REGISTRY), dict(_ALIASES))
+    try:
+        yield
+    finally:
+        _REGISTRY.clear()
+        _REGISTRY.update(saved[0])
+        _ALIASES.clear()
+        _ALIASES.update(saved[1])
 
 
 def get_architecture(name: str) -> ArchSpec:

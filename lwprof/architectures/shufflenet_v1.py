@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lwprof.architectures.registry import ArchConfig, option, register_architecture
+from lwprof.architectures.registry import ArchConfig, Role, option, register_architecture
 from lwprof.architectures.rules import make_divisible
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ class ShuffleNetV1Config(ArchConfig):
     LABEL = "ShuffleNet v1"
     TOTAL_STRIDE = TOTAL_STRIDE
 
-    groups: int = option(3, "groups g of the 1x1 group convs (Table 1)", choices=tuple(STAGE_CHANNELS))
-    scale: float = option(1.0, "scale factor s: multiplies the number of filters (Table 2)", choices=tuple(STEM_BY_SCALE))
+    groups: int = option(3, "groups g of the 1x1 group convs (Table 1)", choices=tuple(STAGE_CHANNELS), search="all")
+    scale: float = option(1.0, "scale factor s: multiplies the number of filters (Table 2)", choices=tuple(STEM_BY_SCALE), role=Role.WIDTH, search="all")
     shuffle: bool = option(True, "channel shuffle after the first group conv of each unit (off = Table 3's ablation)")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lwprof.architectures.registry import ArchConfig, option, register_architecture
+from lwprof.architectures.registry import ArchConfig, Role, option, register_architecture
 from lwprof.architectures.rules import ConvKind
 
 if TYPE_CHECKING:
@@ -40,11 +40,12 @@ class ShuffleNetV2Config(ArchConfig):
     LABEL = "ShuffleNet V2"
     TOTAL_STRIDE = TOTAL_STRIDE
 
-    scale: float = option(1.0, "channel scale of Table 5 (0.5x, 1x, 1.5x, 2x)", choices=tuple(STAGE_CHANNELS))
+    scale: float = option(1.0, "channel scale of Table 5 (0.5x, 1x, 1.5x, 2x)", choices=tuple(STAGE_CHANNELS), role=Role.WIDTH, search="all")
     conv: ConvKind = option(
         ConvKind.DWSEP,
         "dwsep = the paper's units (3x3 depthwise); standard = every 3x3 depthwise conv replaced by a full 3x3 conv",
         choices=CONV_CHOICES,
+        search="all",
     )
 
 

@@ -18,8 +18,11 @@ per window element.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,17 +30,20 @@ from torch import nn
 
 from lwprof.counting import ops
 from lwprof.errors import LwprofError
-from lwprof.records import Shape
+from lwprof.records import ConvSpec, LayerKind, Shape, layer_label
 
 __all__ = [
     "LayerCost",
     "conv_output_size",
     "find_formula",
     "formula_applies",
+    "override_formula",
     "pool_output_size",
     "register_formula",
     "registered_type",
+    "scoped_formulas",
     "stands_in",
+    "unregister_formula",
 ]
 
 prod = math.prod
@@ -52,25 +58,41 @@ class LayerCost:
         params: Parameter elements, from the hyper-parameters.
         macs: Multiply-accumulates.
         other_ops: Non-MAC operations (bias adds, normalisation, activation, pooling).
-        category: Layer type as in MobileNetV1's Table 2, e.g. "Conv DW 3x3".
+        category: A display label of its own; empty (the default): derived from ``kind`` and
+            ``conv`` (:func:`~lwprof.records.layer_label`). Display only: no rule reads it.
         formula: The MAC formula in words with the numbers filled in.
         hparams: Key hyper-parameters for tables.
+        kind: What the layer is; :class:`~lwprof.records.LayerKind.OTHER` (the default): the kind
+            its formula was registered with (``register_formula(..., kind=...)``).
+        conv: A convolution's structure (kernel, stride, groups, depthwise).
     """
 
     out_shape: Shape
     params: int
     macs: int
     other_ops: int
-    category: str
+    category: str = ""
     formula: str = ""
     hparams: dict[str, Any] = field(default_factory=dict)
+    kind: LayerKind = LayerKind.OTHER
+    conv: ConvSpec | None = None
+
+    def label(self) -> str:
+        """The display label: ``category`` when the formula gave one, else derived from the kind."""
+        return self.category or layer_label(self.kind, self.conv)
 
 
 Formula = Callable[[Any, Shape], LayerCost]
 _FORMULAS: dict[type, Formula] = {}
+# Layer types registered with ``fresh_output=True``: the walker may stand the formula's output in for the real call.
+_FRESH_OUTPUT: set[type] = set()
+# ``accepts`` of the types registered with one (the rest take any input of rank >= 1).
+_ACCEPTS: dict[type, Callable[[Any, Shape], bool]] = {}
 
 
-def register_formula(*targets: Any) -> Callable[[Any], Any]:
+def register_formula(
+    *targets: Any, kind: LayerKind = LayerKind.OTHER, fresh_output: bool = False, accepts: Callable[[Any, Shape], bool] | None = None
+) -> Callable[[Any], Any]:
     """Registers a formula for layer types, or a cost handler for aten ops.
 
     Args:
@@ -78,6 +100,15 @@ def register_formula(*targets: Any) -> Callable[[Any], Any]:
             returns a :class:`LayerCost`), or torch ops such as ``torch.ops.aten.mm`` (the
             handler gets ``(args, kwargs, out)`` and returns an
             :class:`~lwprof.counting.ops.OpCost`; see :func:`~lwprof.counting.ops.register_op_formula`).
+        kind: What the layers are (:class:`~lwprof.records.LayerKind`): the cost model prices
+            them by it, the paper check and plots read it. A cost that names its own kind keeps it.
+        fresh_output: The layers' forward allocates one new output tensor of the formula's shape
+            (or, with ``inplace=True``, returns its input): a shape-only walk may stand the
+            formula's output in for the real call (:func:`stands_in`). Not for views, shuffles,
+            or layers whose output aliases their input.
+        accepts: ``accepts(module, input_shape)``: whether the module can take that input (its
+            channels match); when it cannot, a stand-in is not used and the real forward runs,
+            so the user sees PyTorch's own error. Default: any input of rank >= 1.
 
     Raises:
         RuntimeError: A target already has a formula (as torch's flop_registry does).
@@ -93,10 +124,90 @@ def register_formula(*targets: Any) -> Callable[[Any], Any]:
                 raise ValueError(f"register_formula expects nn.Module subclasses or torch ops, got {t!r}")
             if t in _FORMULAS:
                 raise RuntimeError(f"a formula for {t.__name__} is already registered")
-            _FORMULAS[t] = fn
+        declared = _declaring(fn, LayerKind(kind))
+        for t in targets:
+            _FORMULAS[t] = declared
+            if fresh_output:
+                _FRESH_OUTPUT.add(t)
+            if accepts is not None:
+                _ACCEPTS[t] = accepts
         return fn
 
     return deco
+
+
+def unregister_formula(*targets: Any) -> None:
+    """Removes the formulas of layer types (or the handlers of aten ops); a target without one is an error.
+
+    Raises:
+        KeyError: A target has no formula of its own (a subclass that inherits its base's has none).
+    """
+    if targets and all(ops._is_op(t) for t in targets):
+        ops.unregister_op_formula(*targets)
+        return
+    missing = [t for t in targets if t not in _FORMULAS]
+    if missing:
+        raise KeyError(f"no formula registered for {', '.join(getattr(t, '__name__', repr(t)) for t in missing)}")
+    for t in targets:
+        del _FORMULAS[t]
+        _FRESH_OUTPUT.discard(t)
+        _ACCEPTS.pop(t, None)
+
+
+@contextlib.contextmanager
+def scoped_formulas() -> Iterator[None]:
+    """Every formula and op handler registered, replaced or removed inside the block is undone on exit.
+
+    For tests and for trying a formula out (as fvcore's ``set_op_handle`` is per counter, this is per block)::
+
+        with scoped_formulas():
+            @register_formula(MyLayer, kind=LayerKind.CONV)
+            def my_layer(module, shape): ...
+            lwprof.profile(model)  # MyLayer counted by my_layer
+        # MyLayer has no formula again
+    """
+    saved = (dict(_FORMULAS), set(_FRESH_OUTPUT), dict(_ACCEPTS))
+    with ops.scoped_op_formulas():
+        try:
+            yield
+        finally:
+            _FORMULAS.clear()
+            _FORMULAS.update(saved[0])
+            _FRESH_OUTPUT.clear()
+            _FRESH_OUTPUT.update(saved[1])
+            _ACCEPTS.clear()
+            _ACCEPTS.update(saved[2])
+
+
+@contextlib.contextmanager
+def override_formula(
+    *targets: Any, formula: Formula, kind: LayerKind = LayerKind.OTHER, fresh_output: bool = False, accepts: Callable[[Any, Shape], bool] | None = None
+) -> Iterator[Formula]:
+    """``formula`` counts ``targets`` (layer types) inside the block, in place of their own (if any); restored on exit.
+
+    Args:
+        *targets: Layer types, as for :func:`register_formula`.
+        formula: The formula to use.
+        kind, fresh_output, accepts: As for :func:`register_formula`.
+    """
+    with scoped_formulas():
+        own = [t for t in targets if t in _FORMULAS]
+        if own:
+            unregister_formula(*own)
+        yield register_formula(*targets, kind=kind, fresh_output=fresh_output, accepts=accepts)(formula)
+
+
+def _declaring(fn: Formula, kind: LayerKind) -> Formula:
+    """``fn`` whose costs carry ``kind`` unless they name their own."""
+    if kind is LayerKind.OTHER:
+        return fn
+
+    @functools.wraps(fn)
+    def formula(module: Any, shape: Shape) -> LayerCost:
+        cost = fn(module, shape)
+        return cost if cost.kind is not LayerKind.OTHER else dataclasses.replace(cost, kind=kind)
+
+    return formula
 
 
 def registered_type(module: nn.Module) -> type | None:
@@ -127,31 +238,40 @@ def formula_applies(module: nn.Module) -> bool:
     return own is None or getattr(own, "__func__", None) is cls.forward
 
 
-# Layer types whose forward allocates one new output tensor of the formula's shape (or, with
-# ``inplace=True``, returns its input): the walker may stand the formula's output in for the
-# real call. View-like layers (Flatten, Identity, Dropout) and shuffles are not listed.
-_FRESH_OUTPUT: set[type] = set()
-
-
 def accepts(module: nn.Module, shape: Shape) -> bool:
-    """Whether ``module`` can take an input of ``shape`` (channels match, rank is right).
+    """Whether ``module`` can take an input of ``shape`` (channels match, rank is right): the
+    ``accepts`` of the nearest class in its MRO registered with one (:func:`register_formula`), else rank >= 1.
 
     Used before standing a formula in for a forward: on a mismatch the real forward runs, so
     the user sees PyTorch's own error.
     """
-    if isinstance(module, nn.modules.conv._ConvNd):
-        n = len(module.kernel_size)
-        return len(shape) in (n + 1, n + 2) and shape[-n - 1] == module.in_channels
-    if isinstance(module, nn.Linear):
-        return len(shape) >= 1 and shape[-1] == module.in_features
-    if isinstance(module, nn.modules.batchnorm._BatchNorm):
-        return len(shape) >= 2 and shape[1] == module.num_features
-    if isinstance(module, nn.LayerNorm):
-        n = len(module.normalized_shape)
-        return len(shape) >= n and tuple(shape[-n:]) == tuple(module.normalized_shape)
-    if isinstance(module, (nn.Softmax, nn.LogSoftmax)):
-        return module.dim is not None
+    for cls in type(module).__mro__:  # a subclass registered without one keeps its base's check
+        check = _ACCEPTS.get(cls)
+        if check is not None:
+            return check(module, shape)
     return len(shape) >= 1
+
+
+def _conv_accepts(module: nn.modules.conv._ConvNd, shape: Shape) -> bool:
+    n = len(module.kernel_size)
+    return len(shape) in (n + 1, n + 2) and shape[-n - 1] == module.in_channels
+
+
+def _linear_accepts(module: nn.Linear, shape: Shape) -> bool:
+    return len(shape) >= 1 and shape[-1] == module.in_features
+
+
+def _batchnorm_accepts(module: nn.modules.batchnorm._BatchNorm, shape: Shape) -> bool:
+    return len(shape) >= 2 and shape[1] == module.num_features
+
+
+def _layernorm_accepts(module: nn.LayerNorm, shape: Shape) -> bool:
+    n = len(module.normalized_shape)
+    return len(shape) >= n and tuple(shape[-n:]) == tuple(module.normalized_shape)
+
+
+def _softmax_accepts(module: nn.Softmax | nn.LogSoftmax, shape: Shape) -> bool:
+    return module.dim is not None
 
 
 def stands_in(module: nn.Module) -> bool:
@@ -192,7 +312,7 @@ def _conv_padding(module: nn.modules.conv._ConvNd, n: int, spatial: Shape, kerne
     return _tuple(module.padding, n)
 
 
-@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d)
+@register_formula(nn.Conv1d, nn.Conv2d, nn.Conv3d, kind=LayerKind.CONV, fresh_output=True, accepts=_conv_accepts)
 def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
     n = len(module.kernel_size)
     kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
@@ -212,22 +332,18 @@ def conv_formula(module: nn.modules.conv._ConvNd, in_shape: Shape) -> LayerCost:
     params = weights + (module.out_channels if has_bias else 0)
 
     ksize = "x".join(map(str, kernel))
-    if module.groups == 1:
-        category = f"Conv {ksize}"
-    elif module.groups == module.in_channels and module.out_channels % module.in_channels == 0:
-        category = f"Conv DW {ksize}"
-    else:
-        category = f"Conv {ksize} group"
+    depthwise = module.groups > 1 and module.groups == module.in_channels and module.out_channels % module.in_channels == 0
+    conv = ConvSpec(tuple(kernel), tuple(stride), module.groups, depthwise)
     spatial_txt = "x".join(map(str, spatial_out))
     formula = (
         f"{batch} x {module.out_channels} x {spatial_txt} outputs x {cin_per_group} (C_in/g = {module.in_channels}/{module.groups})"
         f" x {ksize} kernel = {macs:,} MACs"
     )
     hparams = {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation), "groups": module.groups}
-    return LayerCost(out_shape, params, macs, out_elements if has_bias else 0, category, formula, hparams)
+    return LayerCost(out_shape, params, macs, out_elements if has_bias else 0, formula=formula, hparams=hparams, conv=conv)
 
 
-@register_formula(nn.Linear)
+@register_formula(nn.Linear, kind=LayerKind.LINEAR, fresh_output=True, accepts=_linear_accepts)
 def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
     rows = prod(in_shape[:-1])
     out_shape = (*in_shape[:-1], module.out_features)
@@ -235,30 +351,29 @@ def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
     has_bias = module.bias is not None
     params = module.in_features * module.out_features + (module.out_features if has_bias else 0)
     formula = f"{rows} rows x {module.in_features} in x {module.out_features} out = {macs:,} MACs"
-    return LayerCost(out_shape, params, macs, rows * module.out_features if has_bias else 0, "FC", formula, {})
+    return LayerCost(out_shape, params, macs, rows * module.out_features if has_bias else 0, formula=formula)
 
 
-@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
+@register_formula(nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, kind=LayerKind.BATCHNORM, fresh_output=True, accepts=_batchnorm_accepts)
+@register_formula(nn.SyncBatchNorm, kind=LayerKind.BATCHNORM, accepts=_batchnorm_accepts)
 def batchnorm_formula(module: nn.modules.batchnorm._BatchNorm, in_shape: Shape) -> LayerCost:
     params = 2 * module.num_features if module.affine else 0
     elements = prod(in_shape)
-    return LayerCost(in_shape, params, 0, 2 * elements, "BatchNorm", "normalisation: 2 ops per element, 0 MACs", {})
+    return LayerCost(in_shape, params, 0, 2 * elements, formula="normalisation: 2 ops per element, 0 MACs")
 
 
-_ACTIVATIONS = (
-    nn.ReLU, nn.ReLU6, nn.SiLU, nn.Sigmoid, nn.Hardswish, nn.Hardsigmoid, nn.GELU, nn.Tanh,
-    nn.LeakyReLU, nn.ELU, nn.Mish, nn.Hardtanh, nn.Softmax, nn.LogSoftmax,
-)
+_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Sigmoid, nn.Hardswish, nn.Hardsigmoid, nn.GELU, nn.Tanh, nn.LeakyReLU, nn.ELU, nn.Mish, nn.Hardtanh)
 
 
-@register_formula(*_ACTIVATIONS)
+@register_formula(*_ACTIVATIONS, kind=LayerKind.ACTIVATION, fresh_output=True)
+@register_formula(nn.Softmax, nn.LogSoftmax, kind=LayerKind.ACTIVATION, fresh_output=True, accepts=_softmax_accepts)
 def activation_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, 0, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
+    return LayerCost(in_shape, 0, 0, prod(in_shape), formula="1 op per element, 0 MACs")
 
 
-@register_formula(nn.PReLU)
+@register_formula(nn.PReLU, kind=LayerKind.ACTIVATION)
 def prelu_formula(module: nn.PReLU, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, module.num_parameters, 0, prod(in_shape), "Activation", "1 op per element, 0 MACs", {})
+    return LayerCost(in_shape, module.num_parameters, 0, prod(in_shape), formula="1 op per element, 0 MACs")
 
 
 def _spatial_dims(module: nn.Module) -> int:
@@ -270,7 +385,7 @@ def _spatial_dims(module: nn.Module) -> int:
     raise LwprofError(f"{type(module).__name__}: not a 1d, 2d or 3d pooling layer")
 
 
-@register_formula(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
+@register_formula(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d, kind=LayerKind.POOLING, fresh_output=True)
 def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     n = _spatial_dims(module)
     kernel = _tuple(module.kernel_size, n)
@@ -284,10 +399,13 @@ def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     ops = prod(out_shape) * prod(kernel)
     ksize = "x".join(map(str, kernel))
     hparams = {"kernel": kernel, "stride": stride, "padding": padding}
-    return LayerCost(out_shape, 0, 0, ops, "Pooling", f"{ksize} window: {prod(kernel)} ops per output, 0 MACs", hparams)
+    return LayerCost(out_shape, 0, 0, ops, formula=f"{ksize} window: {prod(kernel)} ops per output, 0 MACs", hparams=hparams)
 
 
-@register_formula(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
+@register_formula(
+    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d,
+    kind=LayerKind.ADAPTIVE_POOLING, fresh_output=True,
+)  # fmt: skip
 def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     n = _spatial_dims(module)
     target = _tuple(module.output_size, n)
@@ -295,28 +413,28 @@ def adaptive_pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     out_shape = (*in_shape[:-n], *spatial)
     # Each input element is read into exactly one window when the input divides the output.
     ops = max(prod(in_shape), prod(out_shape))
-    return LayerCost(out_shape, 0, 0, ops, "Pooling", "1 op per input element, 0 MACs", {"output_size": spatial})
+    return LayerCost(out_shape, 0, 0, ops, formula="1 op per input element, 0 MACs", hparams={"output_size": spatial})
 
 
-@register_formula(nn.ChannelShuffle)  # lwprof.architectures.blocks.ChannelShuffle subclasses it
+@register_formula(nn.ChannelShuffle, kind=LayerKind.SHUFFLE)  # lwprof.architectures.blocks.ChannelShuffle subclasses it
 def shuffle_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, 0, 0, 0, "Shuffle", "data movement only: 0 ops", {"groups": module.groups})
+    return LayerCost(in_shape, 0, 0, 0, formula="data movement only: 0 ops", hparams={"groups": module.groups})
 
 
-@register_formula(nn.Flatten)
+@register_formula(nn.Flatten, kind=LayerKind.RESHAPE)
 def flatten_formula(module: nn.Flatten, in_shape: Shape) -> LayerCost:
     start = module.start_dim % len(in_shape)
     end = module.end_dim % len(in_shape)
     out_shape = (*in_shape[:start], prod(in_shape[start : end + 1]), *in_shape[end + 1 :])
-    return LayerCost(out_shape, 0, 0, 0, "Reshape", "view: 0 ops", {})
+    return LayerCost(out_shape, 0, 0, 0, formula="view: 0 ops")
 
 
-@register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)
+@register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, kind=LayerKind.IDENTITY)
 def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
-    return LayerCost(in_shape, 0, 0, 0, "Identity", "identity at inference: 0 ops", {})
+    return LayerCost(in_shape, 0, 0, 0, formula="identity at inference: 0 ops")
 
 
-@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+@register_formula(nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, kind=LayerKind.CONV_TRANSPOSE, fresh_output=True, accepts=_conv_accepts)
 def conv_transpose_formula(module: nn.modules.conv._ConvTransposeNd, in_shape: Shape) -> LayerCost:
     n = len(module.kernel_size)
     kernel, stride, dilation = module.kernel_size, _tuple(module.stride, n), _tuple(module.dilation, n)
@@ -333,14 +451,14 @@ def conv_transpose_formula(module: nn.modules.conv._ConvTransposeNd, in_shape: S
     ksize = "x".join(map(str, kernel))
     formula = f"{prod(in_shape):,} input elements x {cout_per_group} (C_out/g = {module.out_channels}/{module.groups}) x {ksize} kernel = {macs:,} MACs"
     hparams = {"kernel": tuple(kernel), "stride": tuple(stride), "padding": tuple(padding), "dilation": tuple(dilation), "groups": module.groups}
-    category = f"ConvT {ksize}" if module.groups == 1 else f"ConvT {ksize} group"
-    return LayerCost(out_shape, params, macs, prod(out_shape) if has_bias else 0, category, formula, hparams)
+    conv = ConvSpec(tuple(kernel), tuple(stride), module.groups)
+    return LayerCost(out_shape, params, macs, prod(out_shape) if has_bias else 0, formula=formula, hparams=hparams, conv=conv)
 
 
 _GATES = {nn.RNN: 1, nn.GRU: 3, nn.LSTM: 4}
 
 
-@register_formula(nn.RNN, nn.GRU, nn.LSTM)
+@register_formula(nn.RNN, nn.GRU, nn.LSTM, kind=LayerKind.RNN)
 def rnn_formula(module: nn.RNNBase, in_shape: Shape) -> LayerCost:
     """Per time step, layer and direction: gates x hidden x (input + state) MACs (+ the LSTM projection).
 
@@ -365,25 +483,19 @@ def rnn_formula(module: nn.RNNBase, in_shape: Shape) -> LayerCost:
     other_per_step = module.num_layers * directions * hidden * (gates * (2 if module.bias else 0) + gates + update)
     out_shape = (*in_shape[:-1], directions * state)
     formula = f"{steps} steps x {batch} x {gates} gate(s) x {hidden} hidden x (input + {state} state), {module.num_layers} layer(s) x {directions} direction(s) = {macs:,} MACs"
-    return LayerCost(out_shape, params, macs, steps * batch * other_per_step, "RNN", formula, {})
+    return LayerCost(out_shape, params, macs, steps * batch * other_per_step, formula=formula)
 
 
-@register_formula(nn.LayerNorm, nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm)
+@register_formula(nn.LayerNorm, kind=LayerKind.NORM, fresh_output=True, accepts=_layernorm_accepts)
+@register_formula(nn.GroupNorm, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d, nn.LocalResponseNorm, kind=LayerKind.NORM)
 def norm_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     """Normalisation over features: 5 ops per element (mean, variance, normalise, scale, shift), 0 MACs."""
     params = sum(p.numel() for p in module.parameters(recurse=False))
-    return LayerCost(in_shape, params, 0, 5 * prod(in_shape), "Norm", "normalisation: 5 ops per element, 0 MACs", {})
+    return LayerCost(in_shape, params, 0, 5 * prod(in_shape), formula="normalisation: 5 ops per element, 0 MACs")
 
 
-@register_formula(nn.Embedding)
+@register_formula(nn.Embedding, kind=LayerKind.EMBEDDING)
 def embedding_formula(module: nn.Embedding, in_shape: Shape) -> LayerCost:
     out_shape = (*in_shape, module.embedding_dim)
-    return LayerCost(out_shape, module.num_embeddings * module.embedding_dim, 0, 0, "Embedding", "table lookup: 0 ops", {})
+    return LayerCost(out_shape, module.num_embeddings * module.embedding_dim, 0, 0, formula="table lookup: 0 ops")
 
-
-_FRESH_OUTPUT.update(
-    (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear, nn.LayerNorm)
-    + (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, *_ACTIVATIONS)
-    + (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)
-    + (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
-)

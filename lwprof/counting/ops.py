@@ -18,15 +18,19 @@ products; everything else is other ops.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import torch
 from torch.utils._pytree import tree_flatten
 
-__all__ = ["OpCost", "find_op_formula", "first_tensor", "op_cost", "register_op_formula"]
+__all__ = [
+    "OpCost", "find_op_formula", "first_tensor", "op_cost", "override_op_formula", "register_op_formula", "scoped_op_formulas",
+    "unregister_op_formula",
+]  # fmt: skip
 
 aten = torch.ops.aten
 
@@ -69,6 +73,42 @@ def register_op_formula(*ops: Any) -> Callable[[OpFormula], OpFormula]:
         return fn
 
     return deco
+
+
+def unregister_op_formula(*ops: Any) -> None:
+    """Removes the handlers of aten ops.
+
+    Raises:
+        KeyError: An op has no handler of its own.
+    """
+    missing = [op for op in ops if op not in _OP_FORMULAS]
+    if missing:
+        raise KeyError(f"no handler registered for {', '.join(map(str, missing))}")
+    for op in ops:
+        del _OP_FORMULAS[op]
+    find_op_formula.cache_clear()
+
+
+@contextlib.contextmanager
+def scoped_op_formulas() -> Iterator[None]:
+    """Every op handler registered or removed inside the block is undone on exit."""
+    saved = dict(_OP_FORMULAS)
+    try:
+        yield
+    finally:
+        _OP_FORMULAS.clear()
+        _OP_FORMULAS.update(saved)
+        find_op_formula.cache_clear()
+
+
+@contextlib.contextmanager
+def override_op_formula(*ops: Any, handler: OpFormula) -> Iterator[OpFormula]:
+    """``handler`` costs ``ops`` inside the block, in place of their own handlers; restored on exit."""
+    with scoped_op_formulas():
+        own = [op for op in ops if op in _OP_FORMULAS]
+        if own:
+            unregister_op_formula(*own)
+        yield register_op_formula(*ops)(handler)
 
 
 @functools.lru_cache(maxsize=None)

@@ -59,6 +59,7 @@ from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
 from lwprof.records import (
     InputSpec,
+    LayerKind,
     LayerRecord,
     ModelProfile,
     Note,
@@ -66,6 +67,7 @@ from lwprof.records import (
     Shape,
     Status,
     inputs_text,
+    layer_label,
 )
 
 __all__ = ["MemoryLimitExceeded", "NeedsRealTensors", "reference_kernels", "walk"]
@@ -633,24 +635,27 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         ids = subtree[key]
         leaf = state.leaf[key]
         note = acc.note
+        conv = None
         if state.script:
-            status, category = Status.OP_LEVEL, "TorchScript"
+            status, kind = Status.OP_LEVEL, LayerKind.TORCHSCRIPT
             note = "a TorchScript module runs no module hooks: all its work is counted from its ops, as one block (profile the original nn.Module for a per-layer table)"
         elif not leaf:
-            status, category = Status.PARENT, "Block"
+            status, kind = Status.PARENT, LayerKind.BLOCK
         elif acc.op_level or (state.formula[key] is None and registered_type(module) is not None):
-            status, category = Status.OP_LEVEL, "Op level"
+            status, kind = Status.OP_LEVEL, LayerKind.OP_LEVEL
             if not note:
                 base = registered_type(module)
                 note = f"counted from its ops: its forward differs from {base.__name__ if base else 'its type'}'s, so the formula does not apply"
-            if acc.cost is not None:
-                category = acc.cost.category
         elif acc.cost is not None:
-            status, category = Status.FORMULA, acc.cost.category
+            status = Status.FORMULA
         elif acc.calls == 0:
-            status, category = Status.UNUSED, "Unused"
+            status, kind = Status.UNUSED, LayerKind.UNUSED
         else:
-            status, category = Status.UNSUPPORTED, "Unsupported"
+            status, kind = Status.UNSUPPORTED, LayerKind.UNSUPPORTED
+        if leaf and not state.script and acc.cost is not None:  # counted by its formula, or at the op level with one
+            kind, conv, category = acc.cost.kind, acc.cost.conv, acc.cost.label()
+        else:
+            category = layer_label(kind)
         ps = params[key].values()
         trainable = sum(p.numel() for k, p in params[key].items() if not isinstance(k, tuple) and p.requires_grad)
         records.append(
@@ -661,6 +666,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
                 is_leaf=leaf,
                 status=status,
                 category=category,
+                kind=kind,
+                conv=conv,
                 input_shape=acc.in_shape,
                 output_shape=acc.out_shape,
                 params=sum(p.numel() for p in ps),

@@ -1,6 +1,8 @@
 """The latency cost model: layer kinds, their features, the fit, and the calibration file.
 
-Torch-free: a profile's records go in, seconds come out.
+Torch-free: a profile's records go in, seconds come out. The model's structure is data in
+:mod:`lwprof.latency.terms` (the kinds, the features and what they sum, a parent's terms, how every
+count scales with the resolution); this module fits it and reads and writes the calibration file.
 
 **The model.** Every layer of a profile belongs to one *kind* (:data:`KINDS`: 1x1 conv,
 full k x k conv, depthwise conv, grouped conv, linear, BatchNorm, activation, pooling,
@@ -49,6 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError, first_line
+from lwprof.latency import terms
+from lwprof.latency.terms import FEATURES as TERM_FEATURES
+from lwprof.latency.terms import KINDS, Term, feature, layer_kind, leaf_kind
 from lwprof.records import BYTES_PER_ELEMENT, LayerRecord, ModelProfile
 
 __all__ = [
@@ -75,104 +80,13 @@ __all__ = [
 CALIBRATION_VERSION = 1
 CALIBRATED_DTYPES = ("fp32", "bf16", "fp16")  # what `lwprof calibrate --dtype` measures
 
-#: The features a kind's cost may depend on: per call, per MAC, per non-MAC op, per byte of traffic.
-FEATURES = ("calls", "macs", "ops", "bytes")
-
-#: Every kind: what it covers and the features its cost uses.
-KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "conv1x1": ("1x1 conv, one group (pointwise)", ("calls", "macs", "bytes")),
-    "conv": ("k x k conv (k > 1), one group: stems, 'standard' convs", ("calls", "macs", "bytes")),
-    "dwconv": ("depthwise k x k conv", ("calls", "macs", "bytes")),
-    "gconv": ("grouped conv (1x1 or k x k), not depthwise", ("calls", "macs", "bytes")),
-    "linear": ("fully connected layer", ("calls", "macs", "bytes")),
-    "batchnorm": ("BatchNorm at inference", ("calls", "bytes")),
-    "activation": ("piecewise-linear activation: ReLU, ReLU6, LeakyReLU, Hardtanh", ("calls", "bytes")),
-    "hard_activation": ("hard-swish, hard-sigmoid", ("calls", "bytes")),
-    "exp_activation": ("activation with exp/tanh/erf: sigmoid, SiLU, GELU, tanh, softmax", ("calls", "bytes")),
-    "max_pool": ("max pooling over k x k windows", ("calls", "ops", "bytes")),
-    "avg_pool": ("average pooling over k x k windows", ("calls", "ops", "bytes")),
-    "global_pool": ("adaptive (global) pooling", ("calls", "bytes")),
-    "shuffle": ("channel shuffle (a strided copy)", ("calls", "bytes")),
-    "view": ("Flatten, Identity, Dropout at inference: the call only", ("calls",)),
-    "module": ("calling a parent module (Sequential, a block)", ("calls",)),
-    "functional": ("aten ops in a parent's own forward: adds, concats, the SE scale", ("calls", "bytes")),
-    "network": ("what a layer costs more inside a network than alone: per leaf call and byte of traffic", ("calls", "bytes")),
-}
-
-_CATEGORY_KINDS = {
-    "FC": "linear",
-    "BatchNorm": "batchnorm",
-    "Shuffle": "shuffle",
-    "Reshape": "view",
-    "Identity": "view",
-}
-_HARD = frozenset({"Hardswish", "Hardsigmoid"})
-_EXP = frozenset({"Sigmoid", "SiLU", "GELU", "Tanh", "ELU", "Mish", "Softmax", "LogSoftmax", "CELU", "SELU", "Softplus"})
+#: The names of the features a kind's cost may depend on (the table: :data:`lwprof.latency.terms.FEATURES`).
+FEATURES = tuple(f.name for f in TERM_FEATURES)
 
 
-def layer_kind(record: LayerRecord) -> str | None:
-    """The cost-model kind of a leaf record, or None when no micro-benchmark covers it.
-
-    From the record's category (the walker's "Conv 1x1", "Conv DW 3x3", "Conv 3x3 group",
-    "FC", ...); a conv's kernel and groups decide between 1x1, k x k, depthwise and grouped,
-    an activation's type between piecewise-linear, "hard" and transcendental (sigmoid costs
-    about ten ReLUs per element), a pool's window between windowed and global.
-    """
-    category = record.category
-    kind = _CATEGORY_KINDS.get(category)
-    if kind is not None:
-        return kind
-    if category == "Activation":
-        return "hard_activation" if record.type in _HARD else "exp_activation" if record.type in _EXP else "activation"
-    if category == "Pooling":
-        if "kernel" not in record.hparams:
-            return "global_pool"
-        return "max_pool" if "Max" in record.type else "avg_pool"
-    if category.startswith("Conv DW"):
-        return "dwconv"
-    if category.startswith("Conv ") or category.startswith("ConvT "):
-        if category.endswith(" group"):
-            return "gconv"
-        kernel = record.hparams.get("kernel", ())
-        if category.startswith("Conv ") and kernel and all(k == 1 for k in kernel):
-            return "conv1x1"
-        return "conv"
-    return None
-
-
-_KIND_CACHE: dict[tuple[Any, ...], tuple[str, bool]] = {}
-
-
-def leaf_kind(record: LayerRecord) -> tuple[str, bool]:
-    """The kind that prices a leaf, and whether it is estimated: a leaf no micro-benchmark covers
-    (a norm, an RNN, a layer counted at the op level) is priced as a 1x1 conv when it has MACs,
-    else as an element-wise layer. Cached by what decides it."""
-    key = (record.category, record.type, tuple(record.hparams.get("kernel", ())), "kernel" in record.hparams, record.macs > 0)
-    found = _KIND_CACHE.get(key)
-    if found is None:
-        kind = layer_kind(record)
-        found = _KIND_CACHE[key] = (kind, False) if kind is not None else ("conv1x1" if record.macs else "activation", True)
-    return found
-
-
-def record_terms(record: LayerRecord, bytes_per_element: int) -> list[tuple[str, dict[str, float], bool]]:
-    """The cost terms of one record: ``(kind, features, estimated)`` for each part of its own work.
-
-    A leaf is one term of its kind (:func:`leaf_kind`; an estimated kind is flagged). A parent is its module call plus the functional ops of
-    its own forward. Records never called cost nothing.
-    """
-    if not record.calls:
-        return []
-    if record.is_leaf:
-        kind, estimated = leaf_kind(record)
-        feats = {"calls": float(record.calls), "macs": float(record.macs), "ops": float(record.other_ops), "bytes": float(record.traffic_elements * bytes_per_element)}
-        return [(kind, feats, estimated)]
-    terms: list[tuple[str, dict[str, float], bool]] = [("module", {"calls": float(record.calls)}, False)]
-    if record.functional_calls:
-        terms.append(("functional", {"calls": float(record.functional_calls), "bytes": float(record.functional_write_elements * bytes_per_element)}, False))
-    if record.functional_macs:  # an F.conv2d / matmul in a forward: priced as a 1x1 conv
-        terms.append(("conv1x1", {"macs": float(record.functional_macs)}, True))
-    return terms
+def record_terms(record: LayerRecord, bytes_per_element: int) -> list[Term]:
+    """The cost terms of one record, ``(kind, features, estimated)`` each (:func:`lwprof.latency.terms.record_terms`)."""
+    return terms.record_terms(record, bytes_per_element)
 
 
 def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool = True) -> dict[tuple[str, str], float]:
@@ -185,18 +99,7 @@ def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool =
             for a model, false for an isolated micro-benchmark, which by design measures a
             layer alone (the same module called again and again).
     """
-    row: dict[tuple[str, str], float] = {}
-    for record in profile.layers:
-        for kind, feats, _ in record_terms(record, bytes_per_element):
-            for name in KINDS[kind][1]:
-                value = feats.get(name, 0.0)
-                if value:
-                    row[kind, name] = row.get((kind, name), 0.0) + value
-            if in_network and record.is_leaf:
-                for name in ("calls", "bytes"):
-                    if feats.get(name):
-                        row["network", name] = row.get(("network", name), 0.0) + feats[name]
-    return row
+    return terms.design_row(profile, bytes_per_element, in_network)
 
 
 @dataclass(frozen=True)
@@ -219,6 +122,10 @@ class KindCost:
     def seconds(self, features: Mapping[str, float]) -> float:
         return sum(c * features.get(name, 0.0) for name, c in self.coefficients.items())
 
+    def rate(self, name: str) -> float | None:
+        """A feature's fitted coefficient as the file writes it (:meth:`lwprof.latency.terms.Feature.rate`)."""
+        return feature(name).rate(self.coefficients.get(name, 0.0))
+
     @property
     def overhead_s(self) -> float:
         return self.coefficients.get("calls", 0.0)
@@ -226,26 +133,24 @@ class KindCost:
     @property
     def peak_macs_per_s(self) -> float | None:
         """1 / (seconds per MAC): the kind's arithmetic roof; None when the fit found it free."""
-        c = self.coefficients.get("macs", 0.0)
-        return 1 / c if c > 0 else None
+        return self.rate("macs")
 
     @property
     def ops_per_s(self) -> float | None:
-        c = self.coefficients.get("ops", 0.0)
-        return 1 / c if c > 0 else None
+        return self.rate("ops")
 
     @property
     def bandwidth_bytes_per_s(self) -> float | None:
-        c = self.coefficients.get("bytes", 0.0)
-        return 1 / c if c > 0 else None
+        return self.rate("bytes")
+
+    def shown_rates(self) -> tuple[float | None, ...]:
+        """Every feature's coefficient as the calibration table shows it, in :data:`FEATURES` order."""
+        return tuple(f.shown(self.coefficients.get(f.name, 0.0)) for f in TERM_FEATURES)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "coefficients": dict(self.coefficients),
-            "overhead_s": self.overhead_s,
-            "peak_macs_per_s": self.peak_macs_per_s,
-            "ops_per_s": self.ops_per_s,
-            "bandwidth_bytes_per_s": self.bandwidth_bytes_per_s,
+            **{f.file_key: f.rate(self.coefficients.get(f.name, 0.0)) for f in TERM_FEATURES},
             "benchmarks": self.benchmarks,
             "median_error": self.median_error,
             "max_error": self.max_error,
@@ -354,6 +259,11 @@ class Calibration:
     def noisy(self) -> int:
         """How many micro-benchmarks stayed noisy after their extra runs."""
         return sum(b.noisy for b in self.benchmarks)
+
+    @staticmethod
+    def rate_columns() -> tuple[tuple[str, str], ...]:
+        """(header, key) of every feature's column in the calibration table, in :data:`FEATURES` order."""
+        return tuple((f.column, f.key) for f in TERM_FEATURES)
 
     def kind_rows(self) -> list[tuple[str, str, KindCost]]:
         """(kind, what it covers, its fitted cost) for every kind, in :data:`KINDS` order."""

@@ -1,8 +1,8 @@
 """``lwprof fit``: the best configuration of an architecture under MACs, params and latency budgets.
 
 The search space is a grid over the architecture's options (:func:`parse_range`: ``KEY=A:B:STEP``
-or ``KEY=V1,V2``; by default width/alpha, resolution, scale, groups and conv kind, see
-:data:`DEFAULT_RANGES`), every value checked against the option's declared choices and bounds.
+or ``KEY=V1,V2``; by default what each option declares with ``option(search=...)``:
+:meth:`~lwprof.architectures.registry.ArchSpec.default_search`), every value checked against the option's declared choices and bounds.
 Every configuration gets its exact params and MACs and its predicted latency
 (:mod:`lwprof.latency.predict`), then:
 
@@ -41,11 +41,11 @@ from typing import Any
 
 from lwprof.errors import LwprofError
 from lwprof.latency.predict import ancestors
-from lwprof.records import LayerRecord, ModelProfile, Note, Severity, plain
+from lwprof.latency.terms import LEAF_COUNTS, PARENT_COUNTS, Scale, count_parts, priced_counts
+from lwprof.records import LayerKind, LayerRecord, ModelProfile, Note, Severity, plain
 from lwprof.resolve import key_values
 
 __all__ = [
-    "DEFAULT_RANGES",
     "Budgets",
     "Candidate",
     "FitResult",
@@ -59,16 +59,6 @@ __all__ = [
     "retarget",
 ]
 
-#: Searched when no --vary is given, for the options an architecture has.
-DEFAULT_RANGES = {
-    "alpha": "0.25:1.0:0.05",
-    "width": "0.25:1.5:0.05",
-    "resolution": "96:256:32",
-    "scale": "all",
-    "groups": "all",
-    "conv": "all",
-}
-DEFAULT_GROUPS = (2, 4, 8)  # groups of an option without declared choices (MobileNetV1's grouped conv)
 MAX_CONFIGS = 20000
 REFERENCE_STRIDES = 7  # the reference resolution is 7 x the network's total stride (224 for 32)
 OBJECTIVES = ("macs", "latency")
@@ -132,8 +122,8 @@ def parse_range(option: Any, text: str) -> tuple[Any, ...]:
             values = list(option.type)
         elif option.type is bool:
             values = [False, True]
-        elif key == "groups":
-            values = list(DEFAULT_GROUPS)
+        elif option.search and ":" not in option.search and option.search.strip().lower() not in ("all", "*"):
+            return parse_range(option, option.search)  # the option's declared list of values (MobileNetV1's groups: 2,4,8)
         else:
             raise LwprofError(f"--vary {key}=all: {key} has no finite set of values; give a range such as {key}=A:B:STEP")
     elif ":" in raw:
@@ -384,31 +374,26 @@ def retarget(profile: ModelProfile, resolution: int, total_stride: int) -> Model
     Raises:
         CannotRetarget: A map that is not such a size, or a count that does not divide evenly.
     """
-    r0 = profile.input_shape[-1]
-    if len(profile.input_shape) != 4 or profile.input_shape[-2] != r0:
-        raise CannotRetarget("not a square image input")
+    r0 = _square_side(profile)
+    keys: dict[Any, tuple[int, ...]] = {}
+    counts: dict[tuple[int, ...], tuple[int, int]] = {}
 
-    def size(h: int) -> int:
-        if h == 1 and r0 > total_stride:
-            return 1
-        if r0 % h:
-            raise CannotRetarget(f"map of {h} at {r0}")
-        return -(-resolution // (r0 // h))
+    def key(s: tuple[int, ...] | None) -> tuple[int, ...]:
+        found = keys.get(s)
+        if found is None:
+            found = keys[s] = _map_key(s, r0, total_stride)
+        return found
 
-    shapes: dict[Any, Any] = {None: None}
-    counts: dict[Any, tuple[int, int]] = {None: (1, 1)}
+    def positions(k: tuple[int, ...]) -> tuple[int, int]:
+        found = counts.get(k)
+        if found is None:
+            found = counts[k] = _positions(k, r0, resolution)
+        return found
 
     def shape(s: tuple[int, ...] | None) -> tuple[int, ...] | None:
-        found = shapes.get(s, False)
-        if found is False:
-            found = shapes[s] = s if len(s) < 3 else (*s[:2], *(size(h) for h in s[2:]))  # type: ignore[arg-type]
-        return found  # type: ignore[return-value]
-
-    def positions(s: tuple[int, ...] | None) -> tuple[int, int]:
-        found = counts.get(s)
-        if found is None:
-            found = counts[s] = (1, 1) if len(s) < 3 else (math.prod(s[2:]), math.prod(shape(s)[2:]))  # type: ignore[arg-type, index]
-        return found
+        if s is None or len(s) < 3:
+            return s
+        return (*s[:2], *(-(-resolution // d) if d else 1 for d in key(s)))
 
     def scaled(value: int, old: int, new: int) -> int:
         if old == new or value == 0:
@@ -420,21 +405,13 @@ def retarget(profile: ModelProfile, resolution: int, total_stride: int) -> Model
     new_records: list[LayerRecord] = []
     own_work: dict[str, tuple[int, int]] = {}
     for r in profile.layers:
-        o_old, o_new = positions(r.output_shape)
+        where = {Scale.CONSTANT: (1, 1), Scale.OUTPUT: positions(key(r.output_shape))}
         if r.is_leaf:
-            i_old, i_new = positions(r.input_shape)
-            global_pool = r.category == "Pooling" and "kernel" not in r.hparams
-            macs = scaled(r.macs, o_old, o_new)
-            other = scaled(r.other_ops, i_old, i_new) if global_pool else scaled(r.other_ops, o_old, o_new)
-            weights = r.params * r.calls
-            read = scaled(r.read_elements - weights, i_old, i_new) + weights
-            write = scaled(r.write_elements, o_old, o_new)
-            own_work[r.name] = (macs, other)
-            changes = {"macs": macs, "other_ops": other, "read_elements": read, "write_elements": write}
-        else:
-            fm = scaled(r.functional_macs, o_old, o_new)
-            own_work[r.name] = (fm, scaled(r.functional_other_ops, o_old, o_new))
-            changes = {"functional_macs": fm, "functional_other_ops": own_work[r.name][1], "functional_write_elements": scaled(r.functional_write_elements, o_old, o_new)}
+            where[Scale.INPUT] = positions(key(r.input_shape))
+        changes: dict[str, Any] = {}
+        for count in LEAF_COUNTS if r.is_leaf else PARENT_COUNTS:
+            changes[count] = sum(scaled(value, *where[scale]) for scale, value in count_parts(r, count))
+        own_work[r.name] = (changes["macs"], changes["other_ops"]) if r.is_leaf else (changes["functional_macs"], changes["functional_other_ops"])
         changes["input_shape"], changes["output_shape"] = shape(r.input_shape), shape(r.output_shape)
         new_records.append(_copy(r, changes))
     totals = {name: [0, 0] for name in own_work}
@@ -449,6 +426,40 @@ def retarget(profile: ModelProfile, resolution: int, total_stride: int) -> Model
     return dataclasses.replace(profile, layers=tuple(out), input_shape=shape(profile.input_shape) or profile.input_shape, config=config, inputs=inputs, peak_activation_elements=None)
 
 
+def _square_side(profile: ModelProfile) -> int:
+    """R0 of a profile at R0 x R0 (re-targeting's and :class:`Scaled`'s precondition)."""
+    r0 = profile.input_shape[-1]
+    if len(profile.input_shape) != 4 or profile.input_shape[-2] != r0:
+        raise CannotRetarget("not a square image input")
+    return r0
+
+
+def _map_key(shape: tuple[int, ...] | None, r0: int, total_stride: int) -> tuple[int, ...]:
+    """The downsampling D = R0 / h of each spatial dimension of a map (0: a 1 x 1 map after global
+    pooling, which stays 1 x 1); () for a shape without spatial dimensions."""
+    if shape is None or len(shape) < 3:
+        return ()
+    out = []
+    for h in shape[2:]:
+        if h == 1 and r0 > total_stride:
+            out.append(0)
+        elif r0 % h:
+            raise CannotRetarget(f"map of {h} at {r0}")
+        else:
+            out.append(r0 // h)
+    return tuple(out)
+
+
+def _positions(key: tuple[int, ...], r0: int, resolution: int) -> tuple[int, int]:
+    """The positions of a map of downsampling ``key`` at R0 and at ``resolution``: ceil(R / D) per dimension."""
+    old = new = 1
+    for d in key:
+        if d:
+            old *= r0 // d
+            new *= -(-resolution // d)
+    return old, new
+
+
 def _copy(record: LayerRecord, changes: Mapping[str, Any]) -> LayerRecord:
     """``dataclasses.replace`` without re-running ``__init__`` (its enum checks), for speed: the
     fields changed here are plain integers and shapes."""
@@ -461,9 +472,10 @@ def _copy(record: LayerRecord, changes: Mapping[str, Any]) -> LayerRecord:
 class Scaled:
     """A reference profile reduced to what a search needs at any resolution: params, MACs and predicted seconds.
 
-    The cost model is linear in each record's features, and each feature is a constant
-    (calls, weights) plus terms proportional to the positions of the record's input or output
-    map (:func:`retarget`'s rules). So the whole model folds into one sum per downsampling
+    The cost model is linear in each record's features (:func:`lwprof.latency.terms.priced_counts`),
+    and each count is a constant (calls, weights) plus terms proportional to the positions of the
+    record's input or output map (:func:`lwprof.latency.terms.count_parts`: the rules
+    :func:`retarget` applies too). So the whole model folds into one sum per downsampling
     factor D, and pricing a resolution R is one multiplication per factor by
     positions(ceil(R / D)) / positions(at R0). MACs stay exact integers (each record's MACs are
     a multiple of its output positions). Equal to ``predict_profile(retarget(profile, R))``
@@ -474,73 +486,42 @@ class Scaled:
     """
 
     def __init__(self, profile: ModelProfile, total_stride: int, calibration: Any) -> None:
-        from lwprof.latency.costmodel import leaf_kind
         from lwprof.latency.predict import check_dtype
-        from lwprof.latency.predict import rates as kind_rates
 
-        r0 = profile.input_shape[-1]
-        if len(profile.input_shape) != 4 or profile.input_shape[-2] != r0:
-            raise CannotRetarget("not a square image input")
-        self.r0, self.stride, self.params = r0, total_stride, profile.params
+        r0 = self.r0 = _square_side(profile)
+        self.stride, self.params = total_stride, profile.params
         check_dtype(profile.dtype, calibration)
         bpe = calibration.bytes_per_element
-        rates = kind_rates(calibration)
-        xc, xb = rates["network"][0], rates["network"][3]
-        self.seconds: dict[Any, float] = {}
-        self.macs: dict[Any, int] = {}
-
-        def key(shape: tuple[int, ...] | None) -> Any:
-            if shape is None or len(shape) < 3:
-                return ()
-            out = []
-            for h in shape[2:]:
-                if h == 1 and r0 > total_stride:
-                    out.append(0)  # a 1 x 1 map after global pooling: constant
-                elif r0 % h:
-                    raise CannotRetarget(f"map of {h} at {r0}")
-                else:
-                    out.append(r0 // h)
-            return tuple(out)
-
-        def add(k: Any, seconds: float, macs: int = 0) -> None:
-            self.seconds[k] = self.seconds.get(k, 0.0) + seconds
-            if macs:
-                self.macs[k] = self.macs.get(k, 0) + macs
-
+        coefficients = {kind: cost.coefficients for kind, cost in calibration.kinds.items()}
+        network = coefficients["network"]
+        self.seconds: dict[tuple[int, ...], float] = {}
+        self.macs: dict[tuple[int, ...], int] = {}
         for r in profile.layers:
             if not r.calls:
                 continue
-            k_out = key(r.output_shape)
+            keys = {Scale.CONSTANT: (), Scale.OUTPUT: _map_key(r.output_shape, r0, total_stride)}
             if r.is_leaf:
-                k_in = key(r.input_shape)
-                c = rates[leaf_kind(r)[0]]
-                byte = c[3] + xb
-                weights = r.params * r.calls
-                global_pool = r.category == "Pooling" and "kernel" not in r.hparams
-                add((), (c[0] + xc) * r.calls + byte * weights * bpe)
-                add(k_in, byte * (r.read_elements - weights) * bpe + (c[2] * r.other_ops if global_pool else 0.0))
-                add(k_out, c[1] * r.macs + (0.0 if global_pool else c[2] * r.other_ops) + byte * r.write_elements * bpe, r.macs)
-            else:
-                add((), rates["module"][0] * r.calls + rates["functional"][0] * r.functional_calls)
-                add(k_out, rates["functional"][3] * r.functional_write_elements * bpe + rates["conv1x1"][1] * r.functional_macs, r.functional_macs)
-
-    def _positions(self, k: Any, resolution: int) -> tuple[int, int]:
-        old = new = 1
-        for d in k:
-            if d:
-                old *= self.r0 // d
-                new *= -(-resolution // d)
-        return old, new
+                keys[Scale.INPUT] = _map_key(r.input_shape, r0, total_stride)
+            for kind, feature, count, leaf in priced_counts(r):
+                name = feature.name
+                rate = coefficients[kind].get(name, 0.0) + (network.get(name, 0.0) if leaf else 0.0)
+                size = bpe if feature.per_byte else 1
+                for scale, value in count_parts(r, count):
+                    if value:
+                        k = keys[scale]
+                        self.seconds[k] = self.seconds.get(k, 0.0) + rate * value * size
+                        if name == "macs":
+                            self.macs[k] = self.macs.get(k, 0) + value
 
     def at(self, resolution: int) -> tuple[int, int, float]:
         """(params, MACs, predicted seconds) at ``resolution`` x ``resolution``."""
         seconds = 0.0
         for k, value in self.seconds.items():
-            old, new = self._positions(k, resolution)
+            old, new = _positions(k, self.r0, resolution)
             seconds += value * new / old
         macs = 0
         for k, value in self.macs.items():
-            old, new = self._positions(k, resolution)
+            old, new = _positions(k, self.r0, resolution)
             macs += value * new // old
         return self.params, macs, seconds
 

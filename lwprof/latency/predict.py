@@ -23,13 +23,12 @@ from typing import Any
 from lwprof.errors import LwprofError
 from lwprof.latency.costmodel import (
     CALIBRATED_DTYPES,
-    FEATURES,
     Calibration,
     record_terms,
 )
 from lwprof.records import ModelProfile, Note, Severity
 
-__all__ = ["LayerPrediction", "Prediction", "ancestors", "calibration_notes", "check_dtype", "predict_profile", "rates", "spearman"]
+__all__ = ["LayerPrediction", "Prediction", "ancestors", "calibration_notes", "check_dtype", "predict_profile", "spearman"]
 
 
 @dataclass(frozen=True)
@@ -177,11 +176,6 @@ def _torch_version() -> str:
         return importlib.metadata.version("torch")
     except importlib.metadata.PackageNotFoundError:
         return ""
-
-
-def rates(calibration: Calibration) -> dict[str, tuple[float, float, float, float]]:
-    """Every kind's (per call, per MAC, per op, per byte) seconds, 0 for the features it does not use."""
-    return {kind: tuple(cost.coefficients.get(f, 0.0) for f in FEATURES) for kind, cost in calibration.kinds.items()}  # type: ignore[misc]
 
 
 def ancestors(name: str) -> list[str]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
-from lwprof.records import CheckStatus, plain
+from lwprof.records import CheckStatus, LayerKind, plain
 from lwprof.reference.published import CONVENTIONS, REFERENCES, Reference
 
 if TYPE_CHECKING:
@@ -211,9 +211,10 @@ def measure(profile: ModelProfile, quantity: str, convention: str, unit: str = "
 
     Args:
         profile: The model's profile.
-        quantity: "params", "MACs", "params share <category>" or "MACs share <category>".
+        quantity: "params", "MACs", "params share <row>" or "MACs share <row>", where <row> is
+            a row of MobileNetV1's Table 2 (:data:`TABLE_ROWS`).
         convention: A key of :data:`~lwprof.reference.published.CONVENTIONS`.
-        unit: "M" for millions; "%" for a share (then ``quantity`` names the category).
+        unit: "M" for millions; "%" for a share (then ``quantity`` names the row).
 
     Returns:
         The value in ``unit``.
@@ -236,9 +237,13 @@ def measure(profile: ModelProfile, quantity: str, convention: str, unit: str = "
         return total / 1e6
     if unit != "%":
         raise ValueError(f"quantity {quantity!r} is a share: its unit is '%', not {unit!r}")
-    part = sum(rule(r, profile) for r in leaves if r.category == category)
-    if not any(r.category == category for r in leaves):
-        raise ValueError(f"the model has no layers of category {category!r}")
+    selects = TABLE_ROWS.get(category)
+    if selects is None:
+        raise ValueError(f"no layer selector for the row {category!r} (known: {', '.join(TABLE_ROWS)})")
+    mine = [r for r in leaves if selects(r)]
+    if not mine:
+        raise ValueError(f"the model has no layers of the row {category!r}")
+    part = sum(rule(r, profile) for r in mine)
     return 100.0 * part / total
 
 
@@ -305,24 +310,41 @@ def _weights(r: LayerRecord) -> int:
     """Weight elements of a conv or linear leaf (its bias left out)."""
     if r.input_shape is None or r.output_shape is None:
         return 0
-    if r.category == "FC" or r.type == "Linear":
+    if r.kind is LayerKind.LINEAR or r.type == "Linear":
         return r.input_shape[-1] * r.output_shape[-1]
-    if r.type.startswith("Conv"):
-        kernel = r.hparams.get("kernel", ())
-        k = 1
-        for d in kernel if isinstance(kernel, tuple) else (kernel,):
-            k *= d
-        groups = int(r.hparams.get("groups", 1))
-        return r.output_shape[1] * (r.input_shape[1] // groups) * k
+    if r.conv is not None:
+        return r.output_shape[1] * (r.input_shape[1] // r.conv.groups) * math.prod(r.conv.kernel)
     return 0
 
 
 def _is_bn(r: LayerRecord) -> bool:
-    return r.category == "BatchNorm" or r.type.startswith("BatchNorm")
+    return r.kind is LayerKind.BATCHNORM or r.type.startswith("BatchNorm")  # its type too: a BatchNorm counted at the op level
+
+
+def _is_fc(r: LayerRecord) -> bool:
+    return r.kind is LayerKind.LINEAR
+
+
+def _conv_row(kernel: tuple[int, int], *, depthwise: bool = False) -> Callable[[LayerRecord], bool]:
+    def selects(r: LayerRecord) -> bool:
+        c = r.conv
+        return r.kind is LayerKind.CONV and c is not None and c.kernel == kernel and (c.depthwise if depthwise else c.groups == 1)
+
+    return selects
+
+
+#: The rows of MobileNetV1's Table 2 ("Resource per layer type") that published shares name,
+#: as the layers they cover: chosen by kind and conv structure, never by a display label.
+TABLE_ROWS: dict[str, Callable[[LayerRecord], bool]] = {
+    "Conv 1x1": _conv_row((1, 1)),
+    "Conv DW 3x3": _conv_row((3, 3), depthwise=True),
+    "Conv 3x3": _conv_row((3, 3)),
+    "FC": _is_fc,
+}
 
 
 def _rho2(r: LayerRecord, profile: ModelProfile) -> float:
-    if r.category != "FC":
+    if not _is_fc(r):
         return r.macs
     resolution = profile.config.get("resolution", BASE_RESOLUTION)
     return r.macs * (resolution / BASE_RESOLUTION) ** 2
@@ -332,9 +354,9 @@ _RULES: dict[str, Callable[[LayerRecord, ModelProfile], float]] = {
     "params/all": lambda r, p: r.params,
     "params/no-bn": lambda r, p: 0 if _is_bn(r) else r.params,
     "params/weights": lambda r, p: _weights(r) if r.params else 0,
-    "params/all-but-fc-bias": lambda r, p: _weights(r) if r.category == "FC" else r.params,
+    "params/all-but-fc-bias": lambda r, p: _weights(r) if _is_fc(r) else r.params,
     "macs/conv+fc": lambda r, p: r.macs,
-    "macs/conv": lambda r, p: 0 if r.category == "FC" else r.macs,
+    "macs/conv": lambda r, p: 0 if _is_fc(r) else r.macs,
     # Conv MACs scale exactly with rho^2 when the resolution is a multiple of 32, so this is
     # the 224 count x rho^2 while still profiling the model at its own resolution.
     "macs/rho2": _rho2,

@@ -145,7 +145,8 @@ class Reference:
         layer: For one-layer entries: ``in``, ``out``, ``kernel``, ``size`` (input height and
             width), ``conv`` ("standard" or "dwsep") and ``bias``; None for a whole model.
         quantity: "params", "MACs", "MACs share <category>" or "params share <category>",
-            where <category> is a lwprof layer category ("Conv 1x1", "FC", ...).
+            where <category> is a row of MobileNetV1's Table 2 that
+            :data:`lwprof.reference.check.TABLE_ROWS` selects layers for ("Conv 1x1", "FC", ...).
         published: The value as printed (in ``unit``).
         decimals: Decimals as printed in ``unit``; sets the default tolerance.
         unit: "M" (millions) or "%" (share of the total, same convention).

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.records import Comparison, ModelProfile
+from lwprof.records import Comparison, LayerKind, LayerRecord, ModelProfile
 from lwprof.render.export import check_targets, write_atomic
 
 __all__ = ["check_plot_path", "plot_grid", "plot_layers", "plot_roofline", "plot_sweep", "plot_variants", "save_figure"]
 
-_COLORS = {"Conv 1x1": "#1f77b4", "Conv 1x1 group": "#6baed6", "Conv DW 3x3": "#ff7f0e", "Conv 3x3": "#2ca02c", "FC": "#9467bd"}
+_GREY = "#7f7f7f"
 
 
 def _pyplot() -> Any:
@@ -61,8 +61,19 @@ def save_figure(fig: Any, path: str | Path, force: bool = False) -> Path:
     return write_atomic(target, buffer.getvalue(), force=force)
 
 
-def _color(category: str) -> str:
-    return _COLORS.get(category, "#7f7f7f")
+def _color(r: LayerRecord) -> str:
+    """A layer's colour from its kind and conv structure: 1x1 blue (grouped: light blue), depthwise 3x3 orange,
+    full 3x3 green, FC purple, the rest grey."""
+    if r.kind is LayerKind.LINEAR:
+        return "#9467bd"
+    c = r.conv
+    if r.kind is not LayerKind.CONV or c is None:
+        return _GREY
+    if c.depthwise:
+        return "#ff7f0e" if c.kernel == (3, 3) else _GREY
+    if c.pointwise and len(c.kernel) == 2:
+        return "#1f77b4" if c.groups == 1 else "#6baed6"
+    return "#2ca02c" if c.kernel == (3, 3) and c.groups == 1 else _GREY
 
 
 def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = None, force: bool = False) -> Path:
@@ -73,7 +84,7 @@ def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = Non
         raise LwprofError("nothing to plot: no layer has MACs")
     x = range(len(leaves))
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(8, 0.22 * len(leaves) + 3), 7), sharex=True)
-    colors = [_color(r.category) for r in leaves]
+    colors = [_color(r) for r in leaves]
     ax1.bar(x, [r.macs / 1e6 for r in leaves], color=colors)
     ax1.set_ylabel("MACs (millions)")
     bpe = profile.bytes_per_element
@@ -82,7 +93,7 @@ def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = Non
     ax2.set_xlabel("layer (execution order)")
     ax2.set_xticks(list(x))
     ax2.set_xticklabels([r.name for r in leaves], rotation=90, fontsize=6)
-    handles = {r.category: plt.Rectangle((0, 0), 1, 1, color=_color(r.category)) for r in leaves}
+    handles = {r.category: plt.Rectangle((0, 0), 1, 1, color=_color(r)) for r in leaves}
     ax1.legend(handles.values(), handles.keys(), fontsize=8, loc="upper right")
     ax1.set_title(title or f"{profile.arch}: per-layer MACs and memory traffic (batch {profile.batch})")
     for ax in (ax1, ax2):
@@ -152,7 +163,7 @@ def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labe
     fig, ax = plt.subplots(figsize=(8, 5.5))
     seen = set()
     for t, r in points:
-        ax.scatter(r.intensity(bpe), t.macs_per_s / 1e9, color=_color(r.category), s=30, zorder=3, label=None if r.category in seen else r.category)
+        ax.scatter(r.intensity(bpe), t.macs_per_s / 1e9, color=_color(r), s=30, zorder=3, label=None if r.category in seen else r.category)
         seen.add(r.category)
     peak = max(t.macs_per_s for t, _ in points) / 1e9
     bandwidth = max(t.macs_per_s / r.intensity(bpe) for t, r in points) / 1e9  # GB/s

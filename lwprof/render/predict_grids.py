@@ -121,17 +121,11 @@ def bench_output(result: Any, top: int | None, price: Price) -> Output:
 
 def calibration_grid(calibration: Any) -> g.Grid:
     """One row per kind: benchmarks, fitted overhead, peak GMAC/s, op rate, bandwidth, and fit error (|predicted - measured| / measured)."""
-    rows = []
-    for kind, _, cost in calibration.kind_rows():
-        peak, ops, bw = cost.peak_macs_per_s, cost.ops_per_s, cost.bandwidth_bytes_per_s
-        rows.append((kind, cost.benchmarks, cost.overhead_s * 1e6, peak / 1e9 if peak else None, ops / 1e9 if ops else None, bw / 1e9 if bw else None, cost.median_error, cost.max_error))
+    rows = [(kind, cost.benchmarks, *cost.shown_rates(), cost.median_error, cost.max_error) for kind, _, cost in calibration.kind_rows()]
     columns = (
         g.Column("kind", key="kind"),
         g.Column("benchmarks", ColumnKind.COUNT, "benchmarks"),
-        g.Column("overhead (us)", ColumnKind.FLOAT, "overhead_us"),
-        g.Column("GMAC/s", ColumnKind.FLOAT, "peak_gmacs"),
-        g.Column("Gop/s", ColumnKind.FLOAT, "gops"),
-        g.Column("GB/s", ColumnKind.FLOAT, "bandwidth_gbs"),
+        *(g.Column(header, ColumnKind.FLOAT, key) for header, key in calibration.rate_columns()),
         g.Column("fit error (median)", ColumnKind.SHARE, "median_error"),
         g.Column("(max)", ColumnKind.SHARE, "max_error"),
     )
