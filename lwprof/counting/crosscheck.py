@@ -36,7 +36,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lwprof.counting.walker import reference_kernels
+from lwprof.counting.walker import ModuleState, has_lazy, reference_kernels
 from lwprof.errors import first_line
 from lwprof.records import FVCORE_MAC_OPS, ModelProfile, Verdict
 
@@ -127,7 +127,12 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     """
     args, kwargs = tuple(inputs[0]), dict(inputs[1])
     notes = []
+    if has_lazy(model):  # the tools' forward would materialise the user's lazy modules: they run on a copy
+        import copy
+
+        model = copy.deepcopy(model)
     was_training = [(m, m.training) for m in model.modules()]
+    kept = ModuleState(model, buffers=True)  # the tools run real forwards: caches, counters, buffers put back after
     model.eval()
     fv: FvcoreCounts | None = None
     tc: dict[str, int] | None = None
@@ -146,6 +151,7 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     finally:
         for m, training in was_training:
             m.training = training
+        kept.restore()
     if fv is None and tc is None:
         return dataclasses.replace(profile, crosscheck_note="; ".join(notes))
 
