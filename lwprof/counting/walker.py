@@ -72,7 +72,7 @@ from lwprof.records import (
     tensor_paths,
 )
 
-__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "has_lazy", "reference_kernels", "walk"]
+__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "copy_model", "has_lazy", "reference_kernels", "walk"]
 
 
 class NeedsRealTensors(LwprofError):
@@ -189,6 +189,8 @@ class _Walk(TorchDispatchMode):
         self._pending: dict[int, LayerCost] = {}
         self.failed_op: Any = None  # the op that raised, when the forward fails
         self.foreign: dict[int, nn.Module] = {}  # modules outside the model's tree that ran (created in forward)
+        self.on_done: Any = None  # called when the model's own forward returns (before functional_call puts weights back)
+        self.replaced: list[tuple[nn.Module, str]] = []
         if self.script:
             self.acc[id(model)].op_level = True
 
@@ -286,6 +288,8 @@ class _Walk(TorchDispatchMode):
         if key not in self.modules:
             return
         self.stack.pop()
+        if not self.stack and self.on_done is not None:
+            self.replaced = self.on_done()
         acc = self.acc[key]
         y = first_tensor(output)
         acc.out_shape = tuple(y.shape) if y is not None else None
@@ -573,13 +577,15 @@ def walk(
             for t in _tensors([*call_args, *call_kwargs.values()]):
                 state.track(t)
             swap = {} if (real or state.script) else _meta_state(model, state, {id(m) for m in stand_ins})
+            swapped = {id(t) for t in swap.values()}
+            state.on_done = lambda: [(m, k) for m, k in kept.replaced_parameters() if id(m._parameters[k]) not in swapped]
             with devices:
                 if swap:
                     y = torch.func.functional_call(model, swap, call_args, call_kwargs, tie_weights=True, strict=False)
                 else:
                     y = model(*call_args, **call_kwargs)
             outputs = tuple(InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."), path) for path, t in tensor_paths(y))
-            replaced = kept.replaced_parameters()
+            replaced = state.replaced
             del y, call_args, call_kwargs
     except LwprofError:
         raise
@@ -631,16 +637,25 @@ def has_lazy(model: nn.Module) -> bool:
     return any(_uninitialized(t) for t in (*model.parameters(), *model.buffers()))
 
 
+def copy_model(model: nn.Module) -> nn.Module:
+    """A deep copy of a model, lazy buffers included (``nn.UninitializedBuffer`` refuses ``deepcopy``)."""
+    import copy
+
+    memo: dict[int, Any] = {}
+    for t in model.buffers():
+        if isinstance(t, nn.UninitializedBuffer):
+            memo[id(t)] = nn.UninitializedBuffer(requires_grad=t.requires_grad, device=t.device, dtype=t.dtype)
+    return copy.deepcopy(model, memo)
+
+
 def _materialised(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any], real: bool) -> nn.Module:
     """A copy of a model with lazy modules (``nn.LazyLinear``, ``nn.LazyConv2d``, an
     ``nn.UninitializedParameter`` its forward replaces) whose parameters one forward on these
     inputs has given their shapes; the model itself is not touched. The shaping forward runs on
     real CPU zeros of the inputs' shapes (at batch 1 when every input has the same batch):
     PyTorch's lazy modules materialise on their parameters' device, not on ``meta``."""
-    import copy
-
     try:
-        twin = copy.deepcopy(model)
+        twin = copy_model(model)
     except Exception as exc:
         raise LwprofError(f"the model has uninitialised (lazy) parameters and cannot be copied to count them ({type(exc).__name__}: {first_line(exc)}); run one forward on it first") from None
     kept = ModuleState(twin)
