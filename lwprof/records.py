@@ -16,6 +16,7 @@ Counting conventions (shown to users in every summary footer and JSON export):
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -263,6 +264,45 @@ def inputs_text(specs: Sequence[InputSpec]) -> str:
     return ", ".join(str(s) for s in specs) or "(none)"
 
 
+def _is_tensor(value: Any) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, type)
+
+
+def tensor_paths(value: Any, path: str = "", depth: int = 0) -> list[tuple[str, Any]]:
+    """Every tensor inside a value, with where it is: ``[0][2]``, ``logits``, ``[1].mask``.
+
+    Walks tuples, lists, dicts (a Hugging Face ``ModelOutput`` too), namedtuples and
+    dataclasses; anything else (numbers, strings, numpy arrays) holds no tensor. A bare tensor's
+    path is "". Torch-free: a tensor is recognised by its type's module and its shape and dtype.
+    """
+    if _is_tensor(value):
+        return [(path, value)]
+    if depth > 32 or isinstance(value, (str, bytes, int, float, complex, type(None))):
+        return []
+    out: list[tuple[str, Any]] = []
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            out.extend(tensor_paths(v, f"{path}.{k}" if path else str(k), depth + 1))
+    elif isinstance(value, tuple) and hasattr(value, "_fields"):  # a namedtuple
+        for k in value._fields:
+            out.extend(tensor_paths(getattr(value, k), f"{path}.{k}" if path else k, depth + 1))
+    elif isinstance(value, (tuple, list)):
+        for i, v in enumerate(value):
+            out.extend(tensor_paths(v, f"{path}[{i}]", depth + 1))
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            out.extend(tensor_paths(getattr(value, f.name), f"{path}.{f.name}" if path else f.name, depth + 1))
+    return out
+
+
+def outputs_text(outputs: Sequence[InputSpec], width: int = 24) -> str:
+    """A model's outputs in a table cell: one shape, or the first and how many more ("1x40x28x28 +3")."""
+    if not outputs:
+        return "-"
+    first = "x".join(str(s) for s in outputs[0].shape) or "scalar"
+    return first if len(outputs) == 1 else f"{first} +{len(outputs) - 1}"[: max(width, 8)]
+
+
 #: fvcore's operator names whose counts are multiply-accumulates (the rest: BatchNorm, pooling, ...).
 FVCORE_MAC_OPS = frozenset({"_convolution", "conv", "addmm", "bmm", "einsum", "matmul", "mm", "linear", "baddbmm"})
 
@@ -450,6 +490,10 @@ class ModelProfile:
             ...), when cross-checked: what it counts beyond MACs is named from this.
         fvcore_unsupported: The operators fvcore reported it has no handler for.
         batch_size: The batch it was profiled at (``--batch``); None: the first input's first dimension.
+        outputs: Every tensor the forward returned, its ``name`` the path to it in the output
+            ("" for a bare tensor, ``[0][2]``, ``logits``).
+        created_params: Parameters of modules created during the forward (or held outside the
+            model) that ran: counted apart, not in ``params``.
     """
 
     arch: str
@@ -467,6 +511,8 @@ class ModelProfile:
     fvcore_by_op: Mapping[str, int] = field(default_factory=dict)
     fvcore_unsupported: tuple[str, ...] = ()
     batch_size: int | None = None
+    outputs: tuple[InputSpec, ...] = ()
+    created_params: int = 0
 
     @property
     def root(self) -> LayerRecord:
@@ -606,6 +652,8 @@ class ModelProfile:
             "crosscheck_note": self.crosscheck_note,
             "spec": self.spec,
             "inputs": [i.to_dict() for i in self.inputs],
+            "outputs": [{"path": o.name or "", "shape": list(o.shape), "dtype": o.dtype} for o in self.outputs],
+            "created_in_forward_params": self.created_params,
             "device": self.device,
             "input_dependent": self.input_dependent,
             "notes": [n.text for n in self.notes],

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError, first_line, suggest
-from lwprof.records import InputSpec, Note, Severity, plain
+from lwprof.records import InputSpec, Note, Severity, plain, tensor_paths
 
 if TYPE_CHECKING:
     from torch import nn
@@ -285,8 +285,11 @@ class Inputs:
 
     Attributes:
         args: One entry per positional input: an :class:`InputSpec` (the shape of one sample),
-            a ready tensor (batch included, used as given), or a list of them (one input that
-            is a list: a detector's images, each shape complete, no batch prepended).
+            a ready tensor (batch included, used as given), a list of them (one input that
+            is a list: a detector's images, each shape complete, no batch prepended), or any
+            other Python value (a number, ``None``, a string, an enum, a numpy array, a nested
+            list / tuple / dict / namedtuple / dataclass of tensors), passed to the forward as
+            it is: tensors inside are seen as ``meta`` by the walk, nothing else is touched.
         kwargs: Keyword inputs, likewise.
         source: Where they came from, for messages ("--input-size", "example_inputs", ...).
     """
@@ -297,8 +300,8 @@ class Inputs:
 
     @property
     def has_tensors(self) -> bool:
-        """Some input is a ready tensor or a list of images: the batch is fixed by the inputs."""
-        return any(not isinstance(v, InputSpec) for v in (*self.args, *self.kwargs.values()))
+        """Some input is or holds a ready tensor, or is a list of images: the batch is fixed by the inputs."""
+        return any(_is_images(v) or tensor_paths(v) for v in (*self.args, *self.kwargs.values()))
 
     def batch_size(self, batch: int = 1) -> int | None:
         """The batch a forward on these inputs sees: ``batch`` for shapes, the number of images
@@ -312,11 +315,14 @@ class Inputs:
         """Every input with its full shape at ``batch`` (tensors as they are)."""
         out = []
         for name, v in [*((None, a) for a in self.args), *self.kwargs.items()]:
-            for item in v if isinstance(v, list) else [v]:
+            if isinstance(v, InputSpec):
+                out.append(InputSpec((batch, *v.shape), v.dtype, name))
+                continue
+            for item in v if _is_images(v) else [v]:
                 if isinstance(item, InputSpec):
-                    out.append(InputSpec(item.shape if isinstance(v, list) else (batch, *item.shape), item.dtype, name))
-                else:
-                    out.append(InputSpec(tuple(item.shape), str(item.dtype).removeprefix("torch."), name))
+                    out.append(InputSpec(item.shape, item.dtype, name))
+                else:  # a tensor, or a value holding some (none: a number, a string)
+                    out.extend(InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."), name) for _, t in tensor_paths(item))
         return tuple(out)
 
     def element_bytes(self, batch: int = 1) -> int:
@@ -334,7 +340,7 @@ class Inputs:
         generator = torch.Generator().manual_seed(seed)
 
         def one(v: Any, batched: bool = True) -> Any:
-            if isinstance(v, list):  # a list of images (a detector's input): each as it is
+            if _is_images(v):  # a list of images (a detector's input): each as it is
                 return [one(item, batched=False) for item in v]
             if not isinstance(v, InputSpec):
                 return v
@@ -386,10 +392,14 @@ def parse_input(text: str) -> tuple[str | None, InputSpec]:
 
 def inputs_from(value: Any, source: str) -> Inputs:
     """Reads inputs given in Python: a tensor, a shape, a tuple/list of them, a dict of keyword
-    inputs, ``(args, kwargs)``, ``--input-size`` strings, or :class:`Inputs` itself.
+    inputs, ``(args, kwargs)``, or :class:`Inputs` itself; any other value is an argument passed
+    as it is (a number, ``None``, a string, a numpy array, a namedtuple or dataclass of tensors).
+
+    Strings are values, never shapes, except in the command line's own form: ``value`` itself an
+    ``--input-size`` string ("long:1,128") or a list of nothing but such strings.
 
     Raises:
-        LwprofError: Anything else, named.
+        LwprofError: A bad shape or ``--input-size`` string, named.
     """
     if isinstance(value, Inputs):
         return value
@@ -397,14 +407,15 @@ def inputs_from(value: Any, source: str) -> Inputs:
         return Inputs((), {str(k): _one_input(v, f"{source}[{k!r}]") for k, v in value.items()}, source)
     if _is_shape(value) or _is_tensor(value) or isinstance(value, (InputSpec, str)):
         value = (value,)
-    if isinstance(value, (tuple, list)):
-        items = list(value)
-        if len(items) == 2 and isinstance(items[1], Mapping) and isinstance(items[0], (tuple, list)) and not _is_shape(items[0]):
-            args = tuple(_one_input(v, f"{source}[0][{i}]") for i, v in enumerate(items[0]))
-            return Inputs(args, {str(k): _one_input(v, f"{source}[1][{k!r}]") for k, v in items[1].items()}, source)
+    if not isinstance(value, (tuple, list)) or hasattr(value, "_fields"):  # one value (a namedtuple is one argument)
+        value = (value,)
+    items = list(value)
+    if len(items) == 2 and isinstance(items[1], Mapping) and isinstance(items[0], (tuple, list)) and not _is_shape(items[0]) and not hasattr(items[0], "_fields"):
+        args = tuple(_one_input(v, f"{source}[0][{i}]") for i, v in enumerate(items[0]))
+        return Inputs(args, {str(k): _one_input(v, f"{source}[1][{k!r}]") for k, v in items[1].items()}, source)
+    if items and all(isinstance(v, str) for v in items):  # the command line's form: --input-size strings
         args, kwargs = [], {}
-        for i, v in enumerate(items):
-            if isinstance(v, str):
+        for v in items:
                 key, spec = parse_input(v)
                 if key is None:
                     if kwargs:
@@ -414,10 +425,8 @@ def inputs_from(value: Any, source: str) -> Inputs:
                     raise LwprofError(f"{source}: keyword input {key!r} is given twice")
                 else:
                     kwargs[key] = spec
-            else:
-                args.append(_one_input(v, f"{source}[{i}]"))
         return Inputs(tuple(args), kwargs, source)
-    raise LwprofError(f"{source}: give a shape such as (3, 224, 224), a tensor, a tuple of them or a dict of keyword inputs, not {type(value).__name__}")
+    return Inputs(tuple(_one_input(v, f"{source}[{i}]") for i, v in enumerate(items)), {}, source)
 
 
 def _is_tensor(value: Any) -> bool:
@@ -428,24 +437,26 @@ def _is_shape(value: Any) -> bool:
     return isinstance(value, (tuple, list)) and bool(value) and all(isinstance(s, int) and not isinstance(s, bool) for s in value)
 
 
+def _is_images(value: Any) -> bool:
+    """A list of tensors or shapes: one input that is a list of images (a detector's)."""
+    return type(value) is list and bool(value) and all(isinstance(v, InputSpec) or _is_tensor(v) for v in value)
+
+
 def _one_input(value: Any, where: str) -> Any:
-    if isinstance(value, InputSpec):
+    """One argument: a shape becomes an :class:`InputSpec`, a list of shapes or tensors a list of
+    images; anything else (a tensor, a number, a string, a nested value) is passed as it is."""
+    if isinstance(value, InputSpec) or _is_tensor(value):
         return value
-    if _is_tensor(value):
-        return value
-    if isinstance(value, str):
-        key, spec = parse_input(value)
-        if key is not None:
-            raise LwprofError(f"{where}: {value!r} names a keyword; give keyword inputs as a dict")
-        return spec
     if _is_shape(value):
         if any(s < 1 for s in value):
             raise LwprofError(f"{where}: a shape must be positive integers, got {tuple(value)}")
         return InputSpec(tuple(value))
-    if isinstance(value, (list, tuple)) and value and all(_is_tensor(v) or _is_shape(v) for v in value):
-        # One input that is a list of tensors (a detector's images, each C x H x W, sizes may differ).
+    shapes = isinstance(value, (list, tuple)) and not hasattr(value, "_fields") and bool(value) and all(_is_tensor(v) or _is_shape(v) for v in value)
+    if shapes and (type(value) is list or not all(_is_tensor(v) for v in value)):
+        # One input that is a list of images (a detector's, each C x H x W, sizes may differ); a
+        # tuple of tensors stays the tuple it is.
         return [v if _is_tensor(v) else _one_input(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise LwprofError(f"{where}: expected a shape such as (3, 224, 224), a tensor or a list of them, got {value!r}"[:300])
+    return value
 
 
 # -- the resolved model ---------------------------------------------------------------------
@@ -575,7 +586,7 @@ def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check
     cfg_cls = arch.config_cls
     shown_resolution: Any = None
     if given is not None:
-        if given.kwargs or len(given.args) != 1 or given.has_tensors or given.args[0].dtype != "float32":
+        if given.kwargs or len(given.args) != 1 or not isinstance(given.args[0], InputSpec) or given.args[0].dtype != "float32":
             raise LwprofError(f"{arch.name} takes one image input: give --input-size C,H,W (e.g. 3,224,224)")
         shape = given.args[0].shape
         if len(shape) != 3:

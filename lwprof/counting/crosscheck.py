@@ -36,7 +36,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lwprof.counting.walker import reference_kernels
+from lwprof.counting.walker import ModuleState, copy_model, has_lazy, reference_kernels
 from lwprof.errors import first_line
 from lwprof.records import FVCORE_MAC_OPS, ModelProfile, Verdict
 
@@ -127,7 +127,10 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     """
     args, kwargs = tuple(inputs[0]), dict(inputs[1])
     notes = []
+    if has_lazy(model):  # the tools' forward would materialise the user's lazy modules: they run on a copy
+        model = copy_model(model)
     was_training = [(m, m.training) for m in model.modules()]
+    kept = ModuleState(model, buffers=True)  # the tools run real forwards: caches, counters, buffers put back after
     model.eval()
     fv: FvcoreCounts | None = None
     tc: dict[str, int] | None = None
@@ -146,14 +149,30 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     finally:
         for m, training in was_training:
             m.training = training
+        kept.restore()
     if fv is None and tc is None:
         return dataclasses.replace(profile, crosscheck_note="; ".join(notes))
+
+    # A shared module has several names (the tools may use any); its parents' rows hold the share
+    # that ran beneath them, so their own work is judged on their totals.
+    first: dict[int, str] = {}
+    aliases: dict[str, str] = {}
+    for name, m in ([] if isinstance(model, torch.jit.ScriptModule) else model.named_modules(remove_duplicate=False)):
+        aliases[name] = first.setdefault(id(m), name)
+    around_shared = {".".join(n.split(".")[:i]) for n, canon in aliases.items() if n != canon for i in range(n.count(".") + 1)}
+    around_shared |= {".".join(canon.split(".")[:i]) for n, canon in aliases.items() if n != canon for i in range(canon.count(".") + 1)}
+    if fv:
+        fv = dataclasses.replace(fv, by_module_op={aliases.get(k, k): v for k, v in fv.by_module_op.items()})
+    if tc is not None:
+        tc = {aliases.get(k, k): v for k, v in tc.items()}
 
     children: dict[str, list[str]] = {}
     for r in profile.layers[1:]:
         children.setdefault(r.name.rsplit(".", 1)[0] if "." in r.name else "", []).append(r.name)
 
     def own(counts: Mapping[str, int], name: str) -> int:
+        if name in around_shared:
+            return counts.get(name, 0)
         return counts.get(name, 0) - sum(counts.get(c, 0) for c in children.get(name, ()))
 
     # A container that is never called (a ModuleList, a Sequential iterated by its parent) gets
@@ -171,7 +190,7 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     tc_macs = cumulative({name: n * scale for name, n in tc.items()}) if tc is not None else {}
     own_verdicts: dict[str, Verdict] = {}
     for r in profile.layers:
-        mine = r.macs if r.is_leaf else r.functional_macs
+        mine = r.macs if r.is_leaf or r.name in around_shared else r.functional_macs
         own_verdicts[r.name] = judge(
             mine,
             own(fv_macs, r.name) if fv else None,

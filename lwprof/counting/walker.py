@@ -35,14 +35,17 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import sys
 import warnings
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_map
 
@@ -68,9 +71,10 @@ from lwprof.records import (
     Status,
     inputs_text,
     layer_label,
+    tensor_paths,
 )
 
-__all__ = ["MemoryLimitExceeded", "NeedsRealTensors", "reference_kernels", "walk"]
+__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "copy_model", "has_lazy", "reference_kernels", "walk"]
 
 
 class NeedsRealTensors(LwprofError):
@@ -109,6 +113,8 @@ class _Acc:
     write: int = 0
     op_level: bool = False
     note: str = ""
+    incl_macs: int = 0  # MACs of all work that ran while this module was on the call stack
+    incl_ops: int = 0
     calls_ops: list[list[int]] = field(default_factory=list)  # per running call of a formula leaf: [MACs, other ops] of its ops
 
 
@@ -184,6 +190,9 @@ class _Walk(TorchDispatchMode):
         self._meta: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self._pending: dict[int, LayerCost] = {}
         self.failed_op: Any = None  # the op that raised, when the forward fails
+        self.foreign: dict[int, nn.Module] = {}  # modules outside the model's tree that ran (created in forward)
+        self.on_done: Any = None  # called when the model's own forward returns (before functional_call puts weights back)
+        self.replaced: list[tuple[nn.Module, str]] = []
         if self.script:
             self.acc[id(model)].op_level = True
 
@@ -253,9 +262,20 @@ class _Walk(TorchDispatchMode):
         self.live_bytes -= size
 
     # -- module hooks --------------------------------------------------------------------
+    def credit(self, macs: int, ops: int, *also: int) -> None:
+        """Credits work to every module on the call stack (each once, even when it recurses) and to ``also``."""
+        if not (macs or ops):
+            return
+        stack = self.stack
+        for k in {*stack, *also} if len(stack) > 1 or also else stack:
+            acc = self.acc[k]
+            acc.incl_macs += macs
+            acc.incl_ops += ops
+
     def pre_hook(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         key = id(module)
         if key not in self.modules:
+            self.foreign.setdefault(key, module)
             return
         self.stack.append(key)
         acc = self.acc[key]
@@ -270,6 +290,8 @@ class _Walk(TorchDispatchMode):
         if key not in self.modules:
             return
         self.stack.pop()
+        if not self.stack and self.on_done is not None:
+            self.replaced = self.on_done()
         acc = self.acc[key]
         y = first_tensor(output)
         acc.out_shape = tuple(y.shape) if y is not None else None
@@ -297,10 +319,12 @@ class _Walk(TorchDispatchMode):
             acc.note = acc.note or f"counted from its ops: {why}"
             acc.macs += ops_macs
             acc.other_ops += ops_other
+            self.credit(ops_macs, ops_other, key)
             return
         acc.cost = cost
         acc.macs += cost.macs  # type: ignore[union-attr]
         acc.other_ops += cost.other_ops  # type: ignore[union-attr]
+        self.credit(cost.macs, cost.other_ops, key)  # type: ignore[union-attr]
 
     # -- dispatch ------------------------------------------------------------------------
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
@@ -322,6 +346,7 @@ class _Walk(TorchDispatchMode):
                 acc.fn_macs += macs
                 acc.fn_ops += ops
                 acc.fn_calls += 1
+                self.credit(macs, ops)
                 if not _aliases_input(func):
                     acc.fn_write += sum(t.numel() for t in _tensors(out))
             elif acc.calls_ops:
@@ -338,9 +363,9 @@ class _Walk(TorchDispatchMode):
         for a in args:
             if isinstance(a, torch.Tensor):
                 out.append(a if a.device.type == "meta" else self.to_meta(a))
-            elif isinstance(a, (list, tuple)) and any(isinstance(v, torch.Tensor) for v in a):
+            elif type(a) in (list, tuple) and all(isinstance(v, torch.Tensor) for v in a):
                 out.append(type(a)(self.to_meta(v) for v in a))
-            elif isinstance(a, dict):
+            elif isinstance(a, (dict, list, tuple)):  # nested, a namedtuple: pytree-style, everything but tensors untouched
                 out.append(tree_map(self.to_meta, a))
             else:
                 out.append(a)
@@ -362,7 +387,7 @@ class _Walk(TorchDispatchMode):
 
 
 def _own_params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module._parameters.values() if p is not None)
+    return sum(p.numel() for p in module._parameters.values() if p is not None and not _uninitialized(p))
 
 
 def _gib(n: int) -> str:
@@ -384,60 +409,92 @@ def _meta_state(model: nn.Module, state: _Walk, stood_in: set[int]) -> dict[str,
     return out
 
 
+_MISSING = object()
 _MODULE_INTERNALS = frozenset(nn.Module().__dict__)  # _parameters, _buffers, _modules, hooks, training
-_PLAIN = frozenset({int, float, bool, str, type(None)})  # hyper-parameters: nothing a forward could leave behind
 
 
-def _holds_tensors(value: Any, depth: int = 0) -> bool:
-    if type(value) in _PLAIN:
-        return False
-    if isinstance(value, torch.Tensor):
-        return True
-    if depth > 2:
-        return False
+def _contents(value: Any) -> Any:
+    """A shallow copy of a mutable container attribute (a list, dict or set: caches, hooks,
+    ``_parameters``), to put its items back by identity; None for anything else."""
+    if isinstance(value, list):
+        return list(value)
     if isinstance(value, dict):
-        return any(_holds_tensors(v, depth + 1) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_holds_tensors(v, depth + 1) for v in value)
-    return False
+        return dict(value)
+    if isinstance(value, set):
+        return set(value)
+    return None
 
 
-class _ModuleState:
-    """What a forward may change in a module besides its parameters and buffers: plain
-    attributes holding tensors (torchvision's ``AnchorGenerator.cell_anchors``, moved to the
-    input's device in forward) and caches (timm's ``attention_bias_cache``, keyed by device).
+class ModuleState:
+    """Everything a forward (or a counting tool) may change in a model, taken before and put back after.
 
-    Taken before the walk and put back after it, so that a meta walk leaves no meta tensor
-    behind and the model runs as before.
+    Every attribute of every module, whatever its value (``None``, a number, a list, a dict, a
+    cache, a hook table, ``_parameters``, ``_buffers``, ``_modules``, ``training``): attributes
+    the forward added are removed, replaced ones put back, containers refilled with their items
+    (by identity; ``==`` on tensors compares values). Parameters keep their ``requires_grad``.
+    With ``buffers=True`` (a walk on real tensors) buffer values are saved and copied back, since
+    an in-place update on a real buffer (a call counter) would otherwise stay.
     """
 
-    def __init__(self, model: nn.Module) -> None:
-        self.saved: list[tuple[nn.Module, str, Any, Any]] = []
-        self.keys: list[tuple[nn.Module, set[str]]] = []
+    def __init__(self, model: nn.Module, *, buffers: bool = False) -> None:
+        self.saved: list[tuple[nn.Module, dict[str, Any], dict[str, Any]]] = []
         for m in model.modules():
-            if type(m).__module__.startswith("torch.nn.modules."):  # PyTorch's own layers keep no state from a forward
-                continue
-            attrs = m.__dict__
-            self.keys.append((m, set(attrs)))
+            attrs = dict(m.__dict__)
+            contents = {}
             for k, v in attrs.items():
-                if type(v) in _PLAIN or k in _MODULE_INTERNALS:
-                    continue
-                if type(v) in (list, dict) or _holds_tensors(v):  # an empty cache may fill
-                    self.saved.append((m, k, v, list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else None))
+                c = _contents(v)
+                if c is not None:
+                    contents[k] = c
+            self.saved.append((m, attrs, contents))
+        self.grads = [(p, p.requires_grad) for p in model.parameters()]
+        self.values: list[tuple[torch.Tensor, torch.Tensor]] = []
+        if buffers:
+            with torch.no_grad():
+                self.values = [(b, b.clone()) for b in model.buffers() if b.device.type != "meta" and not _uninitialized(b)]
 
-    def restore(self) -> None:
-        for m, k, value, contents in self.saved:
-            if m.__dict__.get(k) is not value:
-                m.__dict__[k] = value
-            if isinstance(value, list) and (len(value) != len(contents) or any(a is not b for a, b in zip(value, contents))):  # by identity: == on tensors compares values
-                value[:] = contents
-            elif isinstance(value, dict) and (value.keys() != contents.keys() or any(value[x] is not contents[x] for x in contents)):
-                value.clear()
-                value.update(contents)
-        for m, keys in self.keys:  # attributes the forward added (a cache it filled): gone again
-            for k in set(m.__dict__) - keys:
-                if _holds_tensors(m.__dict__[k]):
-                    del m.__dict__[k]
+    def replaced_parameters(self) -> list[tuple[nn.Module, str]]:
+        """Parameters the forward replaced (a new ``nn.Parameter`` assigned in ``forward``): (module, name) each."""
+        out = []
+        for m, _, contents in self.saved:
+            before = contents.get("_parameters", {})
+            out.extend((m, k) for k, p in m._parameters.items() if k in before and before[k] is not p)
+        return out
+
+    def restore(self, keep: Collection[str] = ()) -> None:
+        """Puts everything back (but the attributes named in ``keep``)."""
+        for m, attrs, contents in self.saved:
+            d = m.__dict__
+            for k in [k for k in d if k not in attrs and k not in keep]:  # added by the forward (a cache it filled, a flag)
+                del d[k]
+            for k, v in attrs.items():
+                if k not in keep and d.get(k, _MISSING) is not v:
+                    d[k] = v
+            for k, c in contents.items():
+                if k in keep:
+                    continue
+                v = attrs[k]
+                if isinstance(v, list):
+                    if len(v) != len(c) or any(a is not b for a, b in zip(v, c)):
+                        v[:] = c
+                elif isinstance(v, dict):
+                    if v.keys() != c.keys() or any(v[x] is not c[x] for x in c):
+                        v.clear()
+                        v.update(c)
+                elif v != c:
+                    v.clear()
+                    v.update(c)
+        if keep:
+            return
+        for p, grad in self.grads:
+            if p.requires_grad != grad:
+                p.requires_grad_(grad)
+        with torch.no_grad():
+            for b, value in self.values:
+                b.copy_(value)
+
+
+def _uninitialized(t: Any) -> bool:
+    return isinstance(t, nn.parameter.UninitializedTensorMixin)
 
 
 def _placeholder(shape: Shape, real: bool) -> torch.Tensor:
@@ -486,6 +543,14 @@ def walk(
     if device not in ("meta", "cpu"):
         raise LwprofError(f"device must be 'meta' or 'cpu', got {device!r}")
     real = device == "cpu"
+    if inputs is None:
+        if input_shape is None:
+            raise LwprofError("give an input shape or inputs")
+        inputs = ((_placeholder(tuple(input_shape), real),), {})
+    args, kwargs = tuple(inputs[0]), dict(inputs[1])
+    lazy = has_lazy(model)
+    if lazy:  # counted on a materialised copy; the user's model stays uninitialised
+        model = _materialised(model, args, kwargs, real)
     state = _Walk(model, verify=verify, real=real, memory_limit=memory_limit if real else None)
     if strict:
         # a layer type without a formula; a subclass whose own forward is counted from its ops has one
@@ -494,18 +559,16 @@ def walk(
             raise LwprofError(f"no formula for {len(missing)} leaf module(s): {', '.join(missing[:5])} (drop --strict to count them at the op level)")
     if real and any(t.device.type == "meta" for t in (*model.parameters(), *model.buffers())):
         raise LwprofError("the forward pass needs real tensors, but the model's weights are on the meta device; build it on the CPU")
-    if inputs is None:
-        if input_shape is None:
-            raise LwprofError("give an input shape or inputs")
-        inputs = ((_placeholder(tuple(input_shape), real),), {})
-    args, kwargs = tuple(inputs[0]), dict(inputs[1])
     specs = _input_specs(args, kwargs)
     stand_ins = [] if (verify or real) else [m for i, m in state.modules.items() if state.leaf[i] and state.formula[i] is not None and stands_in(m)]
     shadowed = {id(m): m.__dict__["forward"] for m in stand_ins if "forward" in m.__dict__}
     pre = nn.modules.module.register_module_forward_pre_hook(state.pre_hook)
     post = nn.modules.module.register_module_forward_hook(state.post_hook)
     modes = [(m, m.training) for m in model.modules()]
-    kept = _ModuleState(model)
+    kept = ModuleState(model, buffers=real)
+    devices = _DeviceReads() if not (real or state.script) else contextlib.nullcontext()
+    outputs: tuple[InputSpec, ...] = ()
+    replaced: list[tuple[nn.Module, str]] = []
     try:
         for m in stand_ins:
             m.forward = state.stand_in(m)
@@ -516,10 +579,15 @@ def walk(
             for t in _tensors([*call_args, *call_kwargs.values()]):
                 state.track(t)
             swap = {} if (real or state.script) else _meta_state(model, state, {id(m) for m in stand_ins})
-            if swap:
-                y = torch.func.functional_call(model, swap, call_args, call_kwargs, tie_weights=True, strict=False)
-            else:
-                y = model(*call_args, **call_kwargs)
+            swapped = {id(t) for t in swap.values()}
+            state.on_done = lambda: [(m, k) for m, k in kept.replaced_parameters() if id(m._parameters[k]) not in swapped]
+            with devices:
+                if swap:
+                    y = torch.func.functional_call(model, swap, call_args, call_kwargs, tie_weights=True, strict=False)
+                else:
+                    y = model(*call_args, **call_kwargs)
+            outputs = tuple(InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."), path) for path, t in tensor_paths(y))
+            replaced = state.replaced
             del y, call_args, call_kwargs
     except LwprofError:
         raise
@@ -543,7 +611,7 @@ def walk(
         kept.restore()
     records = _records(model, state)
     first = next((s.shape for s in specs), ())
-    notes = []
+    notes = _forward_notes(state, replaced, devices, outputs, lazy)
     quantized = sum(1 for m in state.modules.values() if _packed_weights(m))
     if quantized:
         notes.append(
@@ -553,7 +621,134 @@ def walk(
                 "has its BatchNorm folded into the conv biases, so it holds fewer parameters than its float version",
             )
         )
-    return ModelProfile(arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes))
+    created = sum(_numel(p) for p in {id(p): p for m in state.foreign.values() for p in m.parameters()}.values())
+    state.foreign.clear()
+    return ModelProfile(
+        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs, created_params=created
+    )
+
+
+def _numel(t: torch.Tensor) -> int:
+    return 0 if _uninitialized(t) else t.numel()
+
+
+def has_lazy(model: nn.Module) -> bool:
+    """Whether a model holds uninitialised (lazy) parameters or buffers."""
+    if isinstance(model, torch.jit.ScriptModule):
+        return False
+    return any(_uninitialized(t) for t in (*model.parameters(), *model.buffers()))
+
+
+def copy_model(model: nn.Module) -> nn.Module:
+    """A deep copy of a model, lazy buffers included (``nn.UninitializedBuffer`` refuses ``deepcopy``)."""
+    import copy
+
+    memo: dict[int, Any] = {}
+    for t in model.buffers():
+        if isinstance(t, nn.UninitializedBuffer):
+            memo[id(t)] = nn.UninitializedBuffer(requires_grad=t.requires_grad, device=t.device, dtype=t.dtype)
+    return copy.deepcopy(model, memo)
+
+
+def _materialised(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any], real: bool) -> nn.Module:
+    """A copy of a model with lazy modules (``nn.LazyLinear``, ``nn.LazyConv2d``, an
+    ``nn.UninitializedParameter`` its forward replaces) whose parameters one forward on these
+    inputs has given their shapes; the model itself is not touched. The shaping forward runs on
+    real CPU zeros of the inputs' shapes (at batch 1 when every input has the same batch):
+    PyTorch's lazy modules materialise on their parameters' device, not on ``meta``."""
+    try:
+        twin = copy_model(model)
+    except Exception as exc:
+        raise LwprofError(f"the model has uninitialised (lazy) parameters and cannot be copied to count them ({type(exc).__name__}: {first_line(exc)}); run one forward on it first") from None
+    kept = ModuleState(twin)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Lazy modules are a new feature"
+            twin.eval()
+            probe_args, probe_kwargs = _zeros_like((tuple(args), dict(kwargs)))
+            twin(*probe_args, **probe_kwargs)
+    except Exception as exc:
+        raise LwprofError(f"the forward pass failed while materialising the model's lazy parameters: {type(exc).__name__}: {first_line(exc)}") from exc
+    finally:  # keep the materialised parameters (and the lazy hooks gone); put back what else the forward left (a cache)
+        kept.restore(keep=_MODULE_INTERNALS - {"training"} | {"_initialize_hook", "_load_hook"})
+    return twin
+
+
+def _zeros_like(value: Any) -> Any:
+    """The same arguments with every tensor replaced by CPU zeros of its shape (batch 1 when all share one batch)."""
+    tensors = [t for _, t in tensor_paths(value)]
+    batches = {t.shape[0] if t.dim() else None for t in tensors}
+    cut = len(batches) == 1 and None not in batches
+
+    def zeros(t: Any) -> Any:
+        if not isinstance(t, torch.Tensor):
+            return t
+        if t.device.type != "meta":
+            return t[:1] if cut else t
+        return torch.zeros((1, *t.shape[1:]) if cut else tuple(t.shape), dtype=t.dtype)
+
+    return tree_map(zeros, value)
+
+
+class _DeviceReads(TorchFunctionMode):
+    """Counts the model's own reads of ``tensor.device`` / ``is_cuda`` / ``get_device()`` during a
+    meta walk (where they answer "meta"): a forward that branches on them may take a path a CPU
+    or GPU run would not. PyTorch's own code (its layers' fast-path checks) is not counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads: dict[str, int] = {}
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
+        if func in _DEVICE_GETTERS:
+            code = sys._getframe(1).f_code
+            if not code.co_filename.startswith(_SKIPPED_DIRS):
+                where = f"{os.path.basename(code.co_filename)}:{code.co_name}"
+                self.reads[where] = self.reads.get(where, 0) + 1
+        return func(*args, **(kwargs or {}))
+
+
+_DEVICE_GETTERS = frozenset({torch.Tensor.device.__get__, torch.Tensor.is_cuda.__get__, torch.Tensor.get_device})  # type: ignore[attr-defined]
+_SKIPPED_DIRS = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # PyTorch's own code and lwprof's
+
+
+def _forward_notes(state: _Walk, replaced: Sequence[tuple[nn.Module, str]], devices: Any, outputs: Sequence[InputSpec], lazy: bool) -> list[Note]:
+    """What the forward did that the reader should know: modules it created, parameters it
+    replaced, device reads on meta, several outputs, lazy parameters."""
+    notes = []
+    if lazy:
+        notes.append(Note(Severity.INFO, "the model has lazy (uninitialised) parameters: counted on a copy materialised by one forward on these inputs; the model itself is left uninitialised"))
+    if state.foreign:
+        kinds: dict[str, int] = {}
+        for m in state.foreign.values():
+            kinds[type(m).__name__] = kinds.get(type(m).__name__, 0) + 1
+        held = sum(_numel(p) for p in {id(p): p for m in state.foreign.values() for p in m.parameters()}.values())
+        what = ", ".join(f"{n} {k}" for k, n in kinds.items())
+        notes.append(
+            Note(
+                Severity.WARNING,
+                f"{len(state.foreign)} module(s) not in the model's tree ran during the forward ({what}): created in forward (or held outside the model); "
+                f"their work is counted in the module that called them, their {held:,} parameters as 'created in forward', not as the model's",
+            )
+        )
+    if replaced:
+        names = ", ".join(f"{state.names.get(id(m)) or '(model)'}.{k}" for m, k in replaced[:6])
+        notes.append(Note(Severity.WARNING, f"the forward replaced {len(replaced)} parameter(s) ({names}); the work is counted with the new ones, the parameter counts are the model's own (put back after the walk)"))
+    reads = getattr(devices, "reads", None)
+    if reads:
+        where = ", ".join(f"{k} ({n}x)" for k, n in list(reads.items())[:4])
+        notes.append(
+            Note(
+                Severity.WARNING,
+                f"the forward read tensor.device / is_cuda {sum(reads.values())} time(s) ({where}), which answer 'meta' here: a branch on the device may have "
+                "taken a path a CPU run would not; --device cpu (device='cpu') counts the CPU branch",
+            )
+        )
+    if len(outputs) > 1:
+        shown = ", ".join(f"{o.name} {'x'.join(map(str, o.shape)) or 'scalar'}" for o in outputs[:12])
+        more = f" and {len(outputs) - 12} more" if len(outputs) > 12 else ""
+        notes.append(Note(Severity.INFO, f"{len(outputs)} outputs: {shown}{more}"))
+    return notes
 
 
 
@@ -581,7 +776,7 @@ def _meta_reason(exc: BaseException, op: Any) -> str:
 def _input_specs(args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[InputSpec, ...]:
     out = []
     for name, value in [*((None, a) for a in args), *kwargs.items()]:
-        for t in _tensors(value):
+        for _, t in tensor_paths(value):
             out.append(InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."), name))
     return tuple(out)
 
@@ -614,7 +809,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         if key in subtree:
             return
         ids = {key}
-        ps: dict[Any, torch.Tensor] = {id(p): p for p in module._parameters.values() if p is not None}
+        ps: dict[Any, torch.Tensor] = {id(p): p for p in module._parameters.values() if p is not None and not _uninitialized(p)}
         ps.update(_packed_weights(module))
         bs = {id(b): b for b in module._buffers.values() if b is not None}
         for child in module.children():
@@ -626,13 +821,30 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         subtree[key], params[key], buffers[key] = ids, ps, bs
 
     visit(model)
-    own = {key: (acc.macs + acc.fn_macs, acc.other_ops + acc.fn_ops) for key, acc in state.acc.items()}
+    # A row is what ran while its module was on the call stack: a shared module's parents each
+    # get the share that ran beneath them, the module itself its every call. A container that
+    # is never called (a Sequential its parent iterates) holds what its children did.
+    inclusive: dict[int, tuple[int, int]] = {}
+
+    def work(module: nn.Module) -> tuple[int, int]:
+        key = id(module)
+        if key not in inclusive:
+            acc = state.acc.get(key)
+            if acc is None:
+                inclusive[key] = (0, 0)
+            elif acc.calls or state.leaf[key]:
+                inclusive[key] = (acc.incl_macs, acc.incl_ops)
+            else:
+                inclusive[key] = (0, 0)  # a module that contains itself is not counted twice
+                kids = [work(c) for c in dict.fromkeys(module.children())]
+                inclusive[key] = (sum(k[0] for k in kids), sum(k[1] for k in kids))
+        return inclusive[key]
+
     records = []
     pairs = [("", model)] if state.script else list(model.named_modules())
     for name, module in pairs:
         key = id(module)
         acc = state.acc[key]
-        ids = subtree[key]
         leaf = state.leaf[key]
         note = acc.note
         conv = None
@@ -673,8 +885,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
                 params=sum(p.numel() for p in ps),
                 trainable_params=trainable,
                 buffers=sum(b.numel() for b in buffers[key].values() if b.is_floating_point()),
-                macs=sum(own[k][0] for k in ids),
-                other_ops=sum(own[k][1] for k in ids),
+                macs=work(module)[0],
+                other_ops=work(module)[1],
                 functional_macs=acc.fn_macs if not leaf else 0,
                 functional_other_ops=acc.fn_ops if not leaf else 0,
                 functional_calls=acc.fn_calls if not leaf else 0,

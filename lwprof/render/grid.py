@@ -26,6 +26,7 @@ from lwprof.records import (
     Severity,
     Status,
     Verdict,
+    outputs_text,
     plain,
 )
 from lwprof.units import human, human_bytes
@@ -265,7 +266,8 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
         rows.append(tuple(row))
         display.append("  " * (r.depth - 1) + r.name.rsplit(".", 1)[-1])
     root = profile.root
-    total: list[Any] = ["total", root.type, "", shape_text(root.output_shape), root.params, root.macs, _fraction(root.macs, total_macs)]
+    shown = outputs_text(profile.outputs) if len(profile.outputs) > 1 else shape_text(root.output_shape)
+    total: list[Any] = ["total", root.type, "", shown, root.params, root.macs, _fraction(root.macs, total_macs)]
     if checked:
         total.append(crosscheck_verdict(profile))
     title = profile_title(profile)

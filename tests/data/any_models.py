@@ -151,8 +151,8 @@ class KeywordTokens(nn.Module):
 class WithExampleInputs(KeywordTokens):
     """The same, telling lwprof its inputs through ``example_inputs`` (shapes of one sample)."""
 
-    def example_inputs(self) -> dict[str, str]:
-        return {"input_ids": "long:12", "attention_mask": "bool:12"}
+    def example_inputs(self) -> list[str]:
+        return ["input_ids=long:12", "attention_mask=bool:12"]  # the command line's --input-size form
 
 
 class RecurrentNet(nn.Module):
