@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lwprof.errors import LwprofError, first_line, suggest
+from lwprof.errors import LwprofError, first_line, os_error_text, suggest
+from lwprof.guards import exit_text
 from lwprof.records import InputSpec, Note, Severity, plain
 
 if TYPE_CHECKING:
@@ -645,7 +646,7 @@ def _own_inputs(model: Any, factory: Any, label: str) -> Inputs | None:
             try:
                 value = hook() if callable(hook) and not _is_tensor(hook) else hook
             except (Exception, SystemExit) as exc:
-                raise LwprofError(f"{label}.example_inputs() failed: {type(exc).__name__}: {first_line(exc)}") from None
+                raise LwprofError(f"{label}.example_inputs() failed: {_describe(exc)}") from None
             return inputs_from(value, f"{label}.example_inputs")
     for owner in (model, factory):
         size = getattr(owner, "input_size", None) if owner is not None else None
@@ -749,7 +750,7 @@ def _import(target: str) -> Any:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
-        return f"it called sys.exit({exc.code!r})"
+        return f"it called {exit_text(exc)}"
     return f"{type(exc).__name__}: {first_line(exc)}"
 
 
