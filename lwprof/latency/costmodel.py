@@ -641,6 +641,10 @@ def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int
         shown = str(target)
     else:
         target, shown = Path(path), os.fspath(path)
-        if not os.path.lexists(target):
-            raise LwprofError(f"calibration file {shown!r} does not exist (make one with `lwprof calibrate --save {shown}`)")
+        try:
+            target.stat()
+        except FileNotFoundError:  # only a missing file is "does not exist"; permission denied is said by read_document
+            raise LwprofError(f"calibration file {shown!r} does not exist (make one with `lwprof calibrate --save {shown}`)") from None
+        except OSError:
+            pass
     return Calibration.from_dict(read_document(target, shown), shown)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import errno
 import io
 import json
 import os
@@ -242,6 +243,8 @@ def check_writable(path: str | os.PathLike[str], force: bool = False, what: str 
         blocking = next((p for p in target.parents if os.path.lexists(p) and not p.is_dir()), target.parent)
         raise LwprofError(f"cannot write {shown}: directory {str(blocking)!r} is not a directory; {remedy or f'give {what} another path'}") from None
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG and target.parent.is_dir():
+            raise LwprofError(f"cannot write {shown}: the file name is longer than the {_name_max(target.parent)} bytes this file system allows; {remedy or f'give {what} a shorter name'}") from None
         raise LwprofError(f"cannot write {shown}: {os_error_text(exc)}; {fix}") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise LwprofError(f"cannot write {shown}: it is a directory; {remedy or f'give {what} a file name'}")
