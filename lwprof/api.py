@@ -27,6 +27,7 @@ model) and :func:`lwprof.profiler.run` (meta first, real tensors when the forwar
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -331,19 +332,24 @@ def calibrate(
     import dataclasses
 
     from lwprof.latency.calibrate import calibrate as run
-    from lwprof.latency.costmodel import calibration_file
-    from lwprof.render.export import check_writable, to_json, write_atomic
+    from lwprof.latency.costmodel import calibration_file, check_cache_target
+    from lwprof.latency.timing import check_threads
+    from lwprof.render.export import probe_writable, to_json, write_atomic
 
-    target = path if path is not None else None
+    target = path
     if save and target is not None:
-        check_writable(target, force, what="--save")
+        probe_writable(target, force, what="--save")
+    elif save:  # this machine's file in the cache: checked before a benchmark runs, not after
+        import torch
+
+        check_threads(threads)
+        target, force = str(check_cache_target(calibration_file(threads or torch.get_num_threads(), dtype))), True
     calibration = run(threads=threads, dtype=dtype, quick=quick, progress=progress)
     if not save:
         return calibration
-    if target is None:
-        default = calibration_file(calibration.threads, dtype)
-        default.parent.mkdir(parents=True, exist_ok=True)
-        target, force = str(default), True
+    if path is None:
+        target = str(calibration_file(calibration.threads, dtype))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
     written = write_atomic(target, to_json(calibration.to_dict()), force=force)
     return dataclasses.replace(calibration, path=str(written))
 

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lwprof.errors import LwprofError, first_line, suggest
+from lwprof.errors import LwprofError, first_line, os_error_text, suggest
+from lwprof.guards import exit_text
 from lwprof.records import InputSpec, Note, Severity, plain, tensor_paths
 
 if TYPE_CHECKING:
@@ -149,11 +150,11 @@ def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
     Raises:
         LwprofError: No name, a malformed user spec, or options that are not ``key=value``.
     """
-    name, _, rest = text.partition("@")
+    name, _, rest = _split_options(text)
     name = name.strip()
     if not name:
         raise LwprofError(f"model spec {text!r} has no name")
-    if name.count(":") > 1:
+    if name.count(":") > 1 and _file_split(text) is None:
         raise LwprofError(f"model spec {text!r}: one ':' separates the file or module from the name, e.g. net.py:Net")
     try:
         return name, parse_kwargs(rest) if rest else {}
@@ -161,9 +162,33 @@ def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
         raise LwprofError(f"model spec {text!r}: write options as name@key=value,key=value ({exc})") from None
 
 
+def _split_options(text: str) -> tuple[str, str, str]:
+    """``(name, "@", options)``: at the first ``@``, or for a model file at the first ``@`` after
+    its ``:Name``, so that folders may hold ``@`` and ``:`` (``runs/v@2/net.py:Net@width=8``)."""
+    at = _file_split(text)
+    if at is None:
+        return text.partition("@")
+    head, sep, rest = text[at:].partition("@")
+    return text[:at] + head, sep, rest
+
+
+def _file_split(text: str) -> int | None:
+    """Where a ``file.py:Name`` spec's ``:`` is, or None: the first ``.py:`` followed by a
+    Python name (up to ``@`` or the end), preferring one whose file exists."""
+    found = []
+    start = 0
+    while (i := text.find(".py:", start)) != -1:
+        start = i + 1
+        colon = i + 3
+        if text[colon + 1 :].partition("@")[0].strip().isidentifier():
+            found.append(colon)
+    existing = [c for c in found if os.path.isfile(text[:c].strip())]
+    return (existing or found or [None])[0]
+
+
 def _file_target(spec: str) -> tuple[str, str, str] | None:
     """(file path, ":Name", "@options" or "") of a spec naming a user model by its .py file; else None."""
-    name, at, rest = spec.partition("@")
+    name, at, rest = _split_options(spec)
     target, colon, obj = name.strip().rpartition(":")
     if not colon or not target or not _is_file(target):
         return None
@@ -586,8 +611,10 @@ def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check
     cfg_cls = arch.config_cls
     shown_resolution: Any = None
     if given is not None:
-        if given.kwargs or len(given.args) != 1 or not isinstance(given.args[0], InputSpec) or given.args[0].dtype != "float32":
+        if given.kwargs or len(given.args) != 1 or not isinstance(given.args[0], InputSpec):
             raise LwprofError(f"{arch.name} takes one image input: give --input-size C,H,W (e.g. 3,224,224)")
+        if given.args[0].dtype != "float32":
+            raise LwprofError(_element_type_message(arch.name, given.args[0]))
         shape = given.args[0].shape
         if len(shape) != 3:
             raise LwprofError(f"--input-size '{','.join(map(str, shape))}': give C,H,W (an image) for {arch.name}, e.g. 3,224,224")
@@ -612,6 +639,18 @@ def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check
     inputs = given or Inputs((InputSpec(arch.input_shape(cfg)),), source="architecture")
     return Resolved("zoo", arch.name, config, inputs, spec_text(arch.name, non_default), arch, cfg)
 
+
+
+def _element_type_message(arch: str, spec: InputSpec) -> str:
+    """A zoo model given ``--input-size long:3,32,32`` (or bool:, fp16:): the element type is what is wrong."""
+    dims = ",".join(map(str, spec.shape))
+    flag = {"float16": "fp16", "bfloat16": "bf16", "int8": "int8", "uint8": "int8"}.get(spec.dtype)
+    text = f"--input-size {spec.dtype}:{dims}: {arch} takes a float32 image, not {spec.dtype} elements; give --input-size {dims}"
+    if flag in ("fp16", "bf16"):
+        return f"{text} with --dtype {flag} to count sizes and memory in {spec.dtype}"
+    if flag == "int8":
+        return f"{text} (with --dtype int8 for an int8 model's sizes)"
+    return text
 
 
 def _resolve_module(model: Any, given: Inputs | None) -> Resolved:
@@ -656,7 +695,7 @@ def _own_inputs(model: Any, factory: Any, label: str) -> Inputs | None:
             try:
                 value = hook() if callable(hook) and not _is_tensor(hook) else hook
             except (Exception, SystemExit) as exc:
-                raise LwprofError(f"{label}.example_inputs() failed: {type(exc).__name__}: {first_line(exc)}") from None
+                raise LwprofError(f"{label}.example_inputs() failed: {_describe(exc)}") from None
             return inputs_from(value, f"{label}.example_inputs")
     for owner in (model, factory):
         size = getattr(owner, "input_size", None) if owner is not None else None
@@ -723,14 +762,16 @@ def _import(target: str) -> Any:
         path = Path(target)
         try:
             mode = path.stat().st_mode
-        except OSError:
+        except FileNotFoundError:
             raise LwprofError(f"model file {target!r} does not exist") from None
+        except OSError as exc:  # a folder on the way one may not enter is permission denied, not missing
+            raise LwprofError(f"cannot read model file {target!r}: {os_error_text(exc)}") from None
         if stat.S_ISDIR(mode):
             raise LwprofError(f"model file {target!r} is a directory; name a .py file in it, e.g. {target.rstrip('/')}/net.py:Net")
         if not stat.S_ISREG(mode):
             raise LwprofError(f"model file {target!r} is not a regular file")
         if not os.access(path, os.R_OK):
-            raise LwprofError(f"model file {target!r} is not readable")
+            raise LwprofError(f"cannot read model file {target!r}: permission denied")
         module_name = f"lwprof_user_{abs(hash(str(path.resolve())))}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
@@ -760,7 +801,7 @@ def _import(target: str) -> Any:
 
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
-        return f"it called sys.exit({exc.code!r})"
+        return f"it called {exit_text(exc)}"
     return f"{type(exc).__name__}: {first_line(exc)}"
 
 

@@ -19,6 +19,7 @@ Paths: ``{tmp}`` in an argv is the test's scratch directory, which holds ``exist
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -82,6 +83,68 @@ TOML_FILES = {
     "deep_arrays.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = ' + "[" * 5000 + "]" * 5000 + "\n",
     "second_bad_spec.toml": '[[model]]\nspec = "mobilenet@resolution=32"\nparams = 1\n\n[[model]]\nspec = "mobilnet@resolution=32"\nparams = 1\n',
     "missing_model_file.toml": '[[model]]\nspec = "nowhere/net.py:Net"\nparams = 1\n',
+    # issue 25
+    "os_exit.toml": '[[model]]\nspec = "tests/data/hostile.py:OsExitInForward"\nparams = 1\n',
+}
+
+
+def _edited(edit: Any) -> Any:
+    """A calibration lwprof wrote (the tests' fake one), edited as a person might."""
+
+    def make() -> bytes:
+        from tests.data.fake_calibration import make_calibration
+
+        data = make_calibration().to_dict()
+        data["benchmarks"] = [{"kind": "conv1x1", "label": "conv1x1 8->16", "row": {"conv1x1.calls": 1.0, "conv1x1.macs": 100.0}, "median_s": 1e-5, "min_s": 1e-5, "iqr_s": 0.0, "runs": 5, "noisy": False, "seconds": 1e-5}]
+        edit(data)
+        return json.dumps(data).encode()
+
+    return make
+
+
+def _set(path: str, value: Any) -> Any:
+    """An edit: the field at a dotted path (a number indexes a list) set to ``value``; ``None`` removes it."""
+
+    def edit(data: Any) -> None:
+        *parents, last = [int(k) if k.isdigit() else k for k in path.split(".")]
+        for key in parents:
+            data = data[key]
+        if value is _REMOVE:
+            del data[last]
+        else:
+            data[last] = value
+
+    return edit
+
+
+_REMOVE = object()
+
+# Calibration files placed in the scratch directory (bytes, or a function making them).
+CAL_FILES: dict[str, Any] = {
+    "cal_negative.json": _edited(_set("kinds.conv1x1.coefficients.macs", -1e-10)),
+    "cal_nan.json": _edited(_set("kinds.conv1x1.coefficients.macs", float("nan"))),
+    "cal_infinity.json": _edited(_set("kinds.dwconv.coefficients.calls", float("inf"))),
+    "cal_true.json": _edited(_set("kinds.conv1x1.coefficients.macs", True)),
+    "cal_text_number.json": _edited(_set("kinds.linear.coefficients.bytes", "1e-10")),
+    "cal_huge_number.json": _edited(_set("kinds.conv.coefficients.macs", 10**400)),
+    "cal_threads_0.json": _edited(_set("threads", 0)),
+    "cal_threads_frac.json": _edited(_set("threads", 1.9)),
+    "cal_threads_true.json": _edited(_set("threads", True)),
+    "cal_unknown_kind.json": _edited(lambda d: d["kinds"].__setitem__("conv3d", d["kinds"]["conv"])),
+    "cal_unknown_feature.json": _edited(_set("kinds.view.coefficients.macs", 1e-10)),
+    "cal_unknown_field.json": _edited(_set("colour", "red")),
+    "cal_missing_kind.json": _edited(_set("kinds.network", _REMOVE)),
+    "cal_missing_threads.json": _edited(_set("threads", _REMOVE)),
+    "cal_version_2.json": _edited(_set("version", 2)),
+    "cal_dtype.json": _edited(_set("dtype", "int8")),
+    "cal_bench_negative.json": _edited(_set("benchmarks.0.median_s", -1.0)),
+    "cal_bench_row.json": _edited(lambda d: d["benchmarks"][0]["row"].__setitem__("conv1x1.flops", 2.0)),
+    "cal_array.json": b"[1, 2, 3]",
+    "cal_empty.json": b"",
+    "cal_truncated.json": b'{"version": 1, "machine": "x"',
+    "cal_binary.json": bytes(range(255, 0, -1)),
+    "cal_deep.json": b"[" * 100_000 + b"]" * 100_000,
+    "cal_digits.json": b'{"version": 1, "threads": ' + b"9" * 100_000 + b"}",
 }
 
 # Files that are not text: written as bytes.
@@ -91,8 +154,13 @@ BYTE_FILES = {
     "bad_utf16.toml": b"\xff\xfe[\x00[",  # a UTF-16 BOM, then half a character
 }
 
-def case(id: str, argv: list[str], message: str, kind: str = "error", marks: Any = ()) -> Any:  # noqa: A002
-    return pytest.param(argv, message, kind, id=id, marks=marks)
+def case(id: str, argv: list[str], message: str, kind: str = "error", marks: Any = (), env: dict[str, str | None] | None = None) -> Any:  # noqa: A002
+    return pytest.param(argv, message, kind, env or {}, id=id, marks=marks)
+
+
+CAL = ["summary", "mobilenet", *R32, "--calibration"]  # a calibration file given by name: {tmp}/cal_*.json
+NO_CACHE_VARS: dict[str, str | None] = {"LWPROF_CACHE_DIR": None, "XDG_CACHE_HOME": None}
+CAL_ONE = ["calibrate", "--quick", "--threads", "1"]  # nothing may run: every case fails before the first benchmark
 
 
 CATALOGUE = [
@@ -337,7 +405,7 @@ CATALOGUE = [
     case("user-exit-in-forward", ["summary", f"{HOSTILE}:ExitInForward", "--no-fvcore"], r"the model's forward called sys\.exit\(5\)"),
     case("user-exit-in-forward-bench", ["bench", f"{HOSTILE}:ExitInForward", *BENCH1], r"sys\.exit\(5\)"),
     case("user-exit-in-forward-pin", ["pin", f"{HOSTILE}:ExitInForward", "-o", "{tmp}/p.toml"], r"sys\.exit\(5\)"),
-    case("user-exit-in-example-inputs", ["summary", f"{HOSTILE}:ExitInExampleInputs", "--no-fvcore"], r"ExitInExampleInputs\.example_inputs\(\) failed: SystemExit"),
+    case("user-exit-in-example-inputs", ["summary", f"{HOSTILE}:ExitInExampleInputs", "--no-fvcore"], r"ExitInExampleInputs\.example_inputs\(\) failed: it called sys\.exit\(6\)"),
     case("input-size-attr-text", ["summary", f"{HOSTILE}:SizeText", "--no-fvcore"], r"SizeText\.input_size must be a sequence of positive integers such as \(3, 224, 224\), got '3,8,8'"),
     case("input-size-attr-int", ["summary", f"{HOSTILE}:SizeInt", "--no-fvcore"], r"SizeInt\.input_size must be a sequence of positive integers.*got 8"),
     case("input-size-attr-letter", ["summary", f"{HOSTILE}:SizeLetter", "--no-fvcore"], r"got \(3, 'a', 8\)"),
@@ -393,6 +461,95 @@ CATALOGUE = [
     case("model-spec-two-colons", ["summary", f"{USER}:OddNet:Extra", "--no-fvcore"], r"one ':' separates the file or module from the name"),
     case("groups-with-default-conv", ["summary", "mobilenet", "--groups", "3", *R32], r"groups has no effect on mobilenet_v1 unless conv=grouped \(here conv=dwsep\); add --conv grouped or drop --groups"),
     case("empty-spec", ["summary", "", "--no-fvcore"], r"model spec '' has no name"),
+    # ================================================================ issue 25: the calibration, the cache and user code under attack
+    # ---------------------------------------------------------------- calibration files edited by hand, truncated, or not files at all
+    case("cal-negative", [*CAL, "{tmp}/cal_negative.json"], r"calibration '.*cal_negative\.json': kinds\.conv1x1\.coefficients\.macs must not be negative, got -1e-10; run `lwprof calibrate` again"),
+    case("cal-nan", [*CAL, "{tmp}/cal_nan.json"], r"cal_nan\.json': kinds\.conv1x1\.coefficients\.macs must be a finite number, got NaN; run `lwprof calibrate` again"),
+    case("cal-infinity", [*CAL, "{tmp}/cal_infinity.json"], r"kinds\.dwconv\.coefficients\.calls must be a finite number, got Infinity"),
+    case("cal-true", [*CAL, "{tmp}/cal_true.json"], r"kinds\.conv1x1\.coefficients\.macs must be a number, got true"),
+    case("cal-text-number", [*CAL, "{tmp}/cal_text_number.json"], r"kinds\.linear\.coefficients\.bytes must be a number, got \"1e-10\""),
+    case("cal-huge-number", [*CAL, "{tmp}/cal_huge_number.json"], r"kinds\.conv\.coefficients\.macs is too large"),
+    case("cal-threads-0", [*CAL, "{tmp}/cal_threads_0.json"], r"cal_threads_0\.json': threads must be a positive whole number of threads, got 0; run `lwprof calibrate` again"),
+    case("cal-threads-1.9", [*CAL, "{tmp}/cal_threads_frac.json"], r"threads must be a positive whole number of threads, got 1\.9"),
+    case("cal-threads-true", [*CAL, "{tmp}/cal_threads_true.json"], r"threads must be a positive whole number of threads, got true"),
+    case("cal-unknown-kind", [*CAL, "{tmp}/cal_unknown_kind.json"], r"kinds\.conv3d is not a kind lwprof knows \(known: conv1x1, conv, "),
+    case("cal-unknown-feature", [*CAL, "{tmp}/cal_unknown_feature.json"], r"kinds\.view\.coefficients\.macs is not a feature the view kind uses \(its features: calls\)"),
+    case("cal-unknown-field", [*CAL, "{tmp}/cal_unknown_field.json"], r"colour is not a field lwprof knows"),
+    case("cal-missing-kind", [*CAL, "{tmp}/cal_missing_kind.json"], r"kinds\.network is missing; run `lwprof calibrate` again"),
+    case("cal-missing-threads", [*CAL, "{tmp}/cal_missing_threads.json"], r"threads is missing"),
+    case("cal-other-version", [*CAL, "{tmp}/cal_version_2.json"], r"version is the calibration format; this lwprof reads 1, got 2; run `lwprof calibrate` again"),
+    case("cal-bad-dtype", [*CAL, "{tmp}/cal_dtype.json"], r"dtype must be one of fp32, bf16, fp16, got \"int8\""),
+    case("cal-benchmark-negative", [*CAL, "{tmp}/cal_bench_negative.json"], r"benchmarks\[0\]\.median_s must not be negative"),
+    case("cal-benchmark-row-key", [*CAL, "{tmp}/cal_bench_row.json"], r"benchmarks\[0\]\.row has an unknown key 'conv1x1\.flops'"),
+    case("cal-array", [*CAL, "{tmp}/cal_array.json"], r"not a calibration file \(expected a JSON object, got an array\); run `lwprof calibrate` again"),
+    case("cal-empty", [*CAL, "{tmp}/cal_empty.json"], r"calibration '.*cal_empty\.json' is empty; run `lwprof calibrate` again"),
+    case("cal-truncated", [*CAL, "{tmp}/cal_truncated.json"], r"cal_truncated\.json' is not valid JSON \(.* at line 1, column \d+\); run `lwprof calibrate` again"),
+    case("cal-binary", [*CAL, "{tmp}/cal_binary.json"], r"cal_binary\.json' is not UTF-8 text \(byte 0xff at offset 0\); run `lwprof calibrate` again"),
+    case("cal-deep", [*CAL, "{tmp}/cal_deep.json"], r"cal_deep\.json': arrays or objects nested too deeply"),
+    case("cal-100000-digits", [*CAL, "{tmp}/cal_digits.json"], r"cal_digits\.json' is not usable JSON .*; run `lwprof calibrate` again"),
+    case("cal-directory", [*CAL, "{tmp}/subdir"], r"calibration '.*subdir' is a directory, not a calibration file"),
+    case("cal-fifo", [*CAL, "{tmp}/fifo"], r"calibration '.*fifo' is not a regular file \(a FIFO, device or socket\)"),
+    case("cal-dev-null", [*CAL, "/dev/null"], r"calibration '/dev/null' is not a regular file"),
+    case("cal-missing", [*CAL, "{tmp}/nope.json"], r"calibration file '.*nope\.json' does not exist \(make one with `lwprof calibrate --save"),
+    case("cal-parent-is-a-file", [*CAL, "{tmp}/exists.json/cal.json"], r"cannot read calibration '.*exists\.json/cal\.json': a part of the path is not a folder"),
+    case("cal-negative-fit", ["fit", "mobilenet", "--vary", "alpha=0.5,1", "--objective", "latency", "--calibration", "{tmp}/cal_negative.json"], r"coefficients\.macs must not be negative"),
+    case("cal-negative-bench", ["bench", "mobilenet", "--resolution", "32", *BENCH1, "--calibration", "{tmp}/cal_negative.json"], r"must not be negative"),
+    case("cal-negative-sweep", ["sweep", "mobilenet", "--alpha", "1,0.5", "--predict", "--calibration", "{tmp}/cal_negative.json"], r"must not be negative"),
+    case("cal-negative-compare", ["compare", "mobilenet", *R32, "--predict", "--calibration", "{tmp}/cal_negative.json"], r"must not be negative"),
+    case("cal-cache-negative", ["summary", "mobilenet", *R32, "--predict"], r"calibration '.*badcache/calibration-.*\.json': kinds\.conv1x1\.coefficients\.macs must not be negative", env={"LWPROF_CACHE_DIR": "{tmp}/badcache"}),
+    case("cal-cache-is-a-file", ["summary", "mobilenet", *R32, "--predict"], r"'.*exists\.json' is a file, not a folder; the cache is \$XDG_CACHE_HOME/lwprof: set XDG_CACHE_HOME", env={**NO_CACHE_VARS, "XDG_CACHE_HOME": "{tmp}/exists.json"}),
+    case("cal-cache-file-is-a-directory", ["summary", "mobilenet", *R32, "--predict"], r"this machine's calibration '.*dircache/calibration-.*' is a directory, not a file; remove it", env={"LWPROF_CACHE_DIR": "{tmp}/dircache"}),
+    # ---------------------------------------------------------------- the cache and --save: checked before the first benchmark
+    case("cache-xdg-is-a-file", CAL_ONE, r"cannot use '.*exists\.json/lwprof' for the calibration cache: '.*exists\.json' is a file, not a folder; the cache is \$XDG_CACHE_HOME/lwprof: set XDG_CACHE_HOME, or LWPROF_CACHE_DIR", env={**NO_CACHE_VARS, "XDG_CACHE_HOME": "{tmp}/exists.json"}),
+    case("cache-dir-dev-null", CAL_ONE, r"cannot use '/dev/null' for the calibration cache: it is a device, pipe or socket, not a folder; set LWPROF_CACHE_DIR to a folder you can write \(or give --save FILE\)", env={"LWPROF_CACHE_DIR": "/dev/null"}),
+    case("cache-dir-is-a-file", CAL_ONE, r"cannot use '.*exists\.json' for the calibration cache: it is a file, not a folder; set LWPROF_CACHE_DIR", env={"LWPROF_CACHE_DIR": "{tmp}/exists.json"}),
+    case("cache-dir-read-only", CAL_ONE, r"cannot write '/sys/fs/calibration-.*-1t-fp32\.json': (permission denied|not permitted); set LWPROF_CACHE_DIR", env={"LWPROF_CACHE_DIR": "/sys/fs"}),
+    case("cache-home-read-only", CAL_ONE, r"cannot create '/sys/\.cache/lwprof' for the calibration cache: '/sys' refuses new folders: (permission denied|not permitted); the cache is ~/\.cache/lwprof: set LWPROF_CACHE_DIR \(or XDG_CACHE_HOME\)", env={**NO_CACHE_VARS, "HOME": "/sys"}),
+    case("cache-file-name-is-a-directory", CAL_ONE, r"cannot write '.*dircache/calibration-.*-1t-fp32\.json': it is a directory; set LWPROF_CACHE_DIR", env={"LWPROF_CACHE_DIR": "{tmp}/dircache"}),
+    case("cache-dir-in-proc", CAL_ONE, r"calibration cache", env={"LWPROF_CACHE_DIR": "/proc/lwprof-test"}),
+    case("calibrate-threads-before-cache", ["calibrate", "--quick", "--threads", "100000"], r"threads must be between 1 and", env={"LWPROF_CACHE_DIR": "/dev/null"}),
+    case("save-read-only", ["calibrate", "--quick", "--save", "/sys/fs/cal.json"], r"cannot write '/sys/fs/cal\.json': (permission denied|not permitted); give --save a path in a folder you can write"),
+    case("save-exists", ["calibrate", "--quick", "--save", "{tmp}/exists.json"], r"'.*exists\.json' already exists; pass --force"),
+    case("save-directory", ["calibrate", "--quick", "--save", "{tmp}/subdir", "--force"], r"cannot write '.*subdir': it is a directory; give --save a file name"),
+    case("save-missing-dir", ["calibrate", "--quick", "--save", "{tmp}/no/cal.json"], r"directory '.*no' does not exist; create it first, or give --save another path"),
+    case("calibrate-output-read-only", ["calibrate", "--quick", "-o", "/sys/fs/c.txt"], r"cannot write '/sys/fs/c\.txt': (permission denied|not permitted); give --output a path in a folder you can write"),
+    case("output-read-only", ["summary", "mobilenet", *R32, "-o", "/sys/fs/s.txt"], r"cannot write '/sys/fs/s\.txt': (permission denied|not permitted); give --output a path"),
+    case("plot-read-only", ["summary", "mobilenet", *R32, "--plot", "/sys/fs/p.png"], r"cannot write '/sys/fs/p\.png': (permission denied|not permitted); give --plot a path"),
+    case("pin-read-only", ["pin", "mobilenet@resolution=32", "-o", "/sys/fs/p.toml"], r"cannot write '/sys/fs/p\.toml': (permission denied|not permitted)"),
+    case("output-parent-missing-names-flag", ["list", "-o", "{tmp}/no/l.txt"], r"directory '.*no' does not exist; create it first, or give --output another path"),
+    # ---------------------------------------------------------------- user code: os._exit anywhere
+    case("user-os-exit-at-import", ["summary", "tests/data/os_exits_at_import.py:Net", "--no-fvcore"], r"importing tests/data/os_exits_at_import\.py failed: it called os\._exit\(7\)"),
+    case("user-os-exit-in-factory", ["summary", f"{HOSTILE}:os_exit_factory", "--no-fvcore"], r"os_exit_factory\(\) failed: it called os\._exit\(8\)"),
+    case("user-os-exit-in-forward", ["summary", f"{HOSTILE}:OsExitInForward", "--no-fvcore"], r"the model's forward called os\._exit\(9\)"),
+    case("user-os-exit-in-forward-fvcore", ["summary", f"{HOSTILE}:OsExitInForward"], r"os\._exit\(9\)"),
+    case("user-os-exit-in-forward-bench", ["bench", f"{HOSTILE}:OsExitInForward", *BENCH1, "-o", "{tmp}/b.txt"], r"os\._exit\(9\)"),
+    case("user-os-exit-in-forward-pin", ["pin", f"{HOSTILE}:OsExitInForward", "-o", "{tmp}/p.toml"], r"os\._exit\(9\)"),
+    case("user-os-exit-in-forward-pin-existing", ["pin", f"{HOSTILE}:OsExitInForward", "-o", "{tmp}/empty.toml"], r"os\._exit\(9\)"),
+    case("user-os-exit-in-forward-compare", ["compare", "mobilenet", f"{HOSTILE}:OsExitInForward", "--no-fvcore"], r"os\._exit\(9\)"),
+    case("user-os-exit-in-example-inputs", ["summary", f"{HOSTILE}:OsExitInExampleInputs", "--no-fvcore"], r"OsExitInExampleInputs\.example_inputs\(\) failed: it called os\._exit\(10\)"),
+    case("user-os-exit-in-timed-runs", ["bench", f"{HOSTILE}:OsExitAfterProfiling", *BENCH1, "-f", "json", "-o", "{tmp}/b.json", "--plot", "{tmp}/b.png"], r"the model called os\._exit\(11\); lwprof stopped it and wrote nothing"),
+    case("user-os-exit-in-checked-expectation", ["check", "--expect", "{tmp}/os_exit.toml"], r"os\._exit\(9\)"),
+    case("user-dict-for-a-tensor", ["summary", f"{HOSTILE}:DictToConv", "--no-fvcore"], r"forward pass failed for input shape \(1, 3, 8, 8\): TypeError: conv2d\(\) received an invalid combination of arguments - got \(dict, .*\)$"),
+    case("user-dict-for-a-tensor-fvcore", ["summary", f"{HOSTILE}:DictToConv"], r"TypeError: conv2d\(\) received an invalid combination of arguments - got \(dict"),
+    case("user-dict-for-a-tensor-bench", ["bench", f"{HOSTILE}:DictToConv", *BENCH1], r"got \(dict"),
+    case("user-dict-example-input", ["summary", f"{HOSTILE}:DictExampleInput", "--no-fvcore"], r"DictExampleInput\.example_inputs\[0\]: expected a shape such as \(3, 224, 224\), a tensor or a list of them, got \{'a'"),
+    # ---------------------------------------------------------------- paths with @ and : in folder names
+    case("user-missing-file-at-folder", ["summary", "nowhere/v@2/net.py:Net", "--no-fvcore"], r"model file 'nowhere/v@2/net\.py' does not exist"),
+    case("user-missing-file-at-folder-kwargs", ["summary", "nowhere/v@2/net.py:Net@width=8", "--no-fvcore"], r"model file 'nowhere/v@2/net\.py' does not exist"),
+    case("user-missing-file-colon-folder", ["summary", "nowhere/a:b/net.py:Net@width=8", "--no-fvcore"], r"model file 'nowhere/a:b/net\.py' does not exist"),
+    case("user-file-parent-is-a-file", ["summary", "tests/data/user_net.py/net.py:Net", "--no-fvcore"], r"cannot read model file 'tests/data/user_net\.py/net\.py': a part of the path is not a folder"),
+    # ---------------------------------------------------------------- --input-size element types a zoo model cannot take
+    case("input-size-long-zoo", ["summary", "mobilenet", "--input-size", "long:3,32,32", "--no-fvcore"], r"--input-size int64:3,32,32: mobilenet_v1 takes a float32 image, not int64 elements; give --input-size 3,32,32$"),
+    case("input-size-bool-zoo", ["summary", "mobilenet", "--input-size", "bool:3,32,32", "--no-fvcore"], r"not bool elements; give --input-size 3,32,32$"),
+    case("input-size-fp16-zoo", ["summary", "mobilenet", "--input-size", "fp16:3,32,32", "--no-fvcore"], r"not float16 elements; give --input-size 3,32,32 with --dtype fp16"),
+    case("input-size-bf16-zoo-bench", ["bench", "shufflenet", "--input-size", "bf16:3,32,32", *BENCH1], r"not bfloat16 elements; give --input-size 3,32,32 with --dtype bf16"),
+    # ---------------------------------------------------------------- thread variables torch's libraries cannot read
+    case("omp-num-threads-abc", ["summary", "mobilenet", *R32], r"environment variable OMP_NUM_THREADS='abc' is not a positive whole number \(or a comma list of them\); unset it", env={"OMP_NUM_THREADS": "abc"}),
+    case("omp-num-threads-0", ["bench", "mobilenet", "--resolution", "32", *BENCH1], r"OMP_NUM_THREADS='0' is not a positive whole number", env={"OMP_NUM_THREADS": "0"}),
+    case("omp-num-threads-empty", ["summary", "mobilenet", *R32, "--predict"], r"OMP_NUM_THREADS='' is not", env={"OMP_NUM_THREADS": ""}),
+    case("omp-num-threads-fraction", ["calibrate", "--quick"], r"OMP_NUM_THREADS='1\.5' is not", env={"OMP_NUM_THREADS": "1.5"}),
+    case("mkl-num-threads-abc", ["summary", "mobilenet", *R32], r"environment variable MKL_NUM_THREADS='abc' is not a positive whole number; unset it", env={"MKL_NUM_THREADS": "abc"}),
+    case("mkl-num-threads-list", ["summary", "mobilenet", *R32], r"MKL_NUM_THREADS='4,2' is not a positive whole number", env={"MKL_NUM_THREADS": "4,2"}),
     case("usage-missing-arch-one-line", ["bench"], r"Missing argument", kind="usage"),
     case("usage-unknown-command-one-line", ["summarise"], r"No such command 'summarise'", kind="usage"),
     case("usage-bad-choice", ["summary", "mobilenet", "--device", "gpu"], r"Invalid value for '--device'", kind="usage"),
@@ -413,6 +570,18 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (tmp_path / name).write_text(text)
     for name, data in BYTE_FILES.items():
         (tmp_path / name).write_bytes(data)
+    for name, data in CAL_FILES.items():
+        (tmp_path / name).write_bytes(data() if callable(data) else data)
+    # a cache holding this machine's calibration with a negative coefficient, and one where a
+    # folder has taken the file's name (for 1 thread, what the calibrate cases ask for, and torch's)
+    import torch
+
+    from lwprof.latency.costmodel import calibration_file
+
+    for threads in {1, torch.get_num_threads()}:
+        calibration_file(threads, "fp32", tmp_path / "badcache").parent.mkdir(exist_ok=True)
+        calibration_file(threads, "fp32", tmp_path / "badcache").write_bytes(CAL_FILES["cal_negative.json"]())
+        calibration_file(threads, "fp32", tmp_path / "dircache").mkdir(parents=True, exist_ok=True)
     return tmp_path
 
 
@@ -450,11 +619,12 @@ def warnings_as_in_the_cli() -> Iterator[None]:
         yield
 
 
-@pytest.mark.parametrize(("argv", "message", "kind"), CATALOGUE)
-def test_bad_input(argv: list[str], message: str, kind: str, scratch: Path, warnings_as_in_the_cli: None) -> None:
+@pytest.mark.parametrize(("argv", "message", "kind", "env"), CATALOGUE)
+def test_bad_input(argv: list[str], message: str, kind: str, env: dict[str, str | None], scratch: Path, warnings_as_in_the_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
     args = [a.replace("{tmp}", str(scratch)) for a in argv]
     before = _snapshot(scratch)
-    result = runner.invoke(cli.app, args)
+    _no_calibration_runs(monkeypatch)
+    result = runner.invoke(cli.app, args, env={k: v if v is None else v.replace("{tmp}", str(scratch)) for k, v in env.items()})
     stdout, stderr = result.stdout, result.stderr
     where = f"lwprof {' '.join(args)}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
 
@@ -472,6 +642,16 @@ def test_bad_input(argv: list[str], message: str, kind: str, scratch: Path, warn
         assert len(lines) == 1 and lines[0].startswith("error: ") and re.search(r"\(see 'lwprof( \w+)? --help'\)$", lines[0]), f"want one 'error:' line\n{where}"
         assert re.search(message, lines[0]), f"{message!r} not in the usage error\n{where}"
     assert _snapshot(scratch) == before, f"the scratch directory changed\n{where}"
+
+
+def _no_calibration_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case fails before work starts: a micro-benchmark that runs is a failure of its own."""
+    from lwprof.latency import calibrate
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a calibration benchmark ran before the bad input was refused")
+
+    monkeypatch.setattr(calibrate, "_run", never)
 
 
 def test_catalogue_ids_are_unique() -> None:

@@ -10,7 +10,9 @@
   exit 2 (not click's boxed usage text); Ctrl-C is ``error: interrupted`` and exit 130; a
   closed pipe on stdout (``lwprof check -f csv | head -1``) exits quietly with 141, the code
   of a process ended by SIGPIPE; anything unexpected is one ``error:`` line and exit 2
-  (``LWPROF_DEBUG=1`` shows the traceback). Streams that cannot encode a character ('…',
+  (``LWPROF_DEBUG=1`` shows the traceback). ``os._exit`` in user code is one line and exit 2
+  too (:func:`lwprof.guards.no_os_exit`); an unreadable OMP_NUM_THREADS or MKL_NUM_THREADS is
+  refused by name before torch is imported. Streams that cannot encode a character ('…',
   '±', box drawing) print an ASCII stand-in instead of failing.
 * :func:`handles_errors`: an :class:`~lwprof.errors.LwprofError` becomes ``error: <message>``
   on stderr and exit code 2; while a command runs, anything printed (a user model's
@@ -40,6 +42,7 @@ from typer.core import TyperGroup
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
+from lwprof.guards import UserExit, check_thread_variables, exit_text, no_os_exit
 from lwprof.units import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output
 
@@ -328,9 +331,13 @@ def handles_errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            with _stdout_to_stderr() as result:  # a print() in user code must not corrupt --format json
+            check_thread_variables()  # before torch is imported: libgomp would print its own line
+            with _stdout_to_stderr() as result, no_os_exit():  # a print() in user code must not corrupt --format json
                 _RESULT_STREAM.append(result)
                 return fn(*args, **kwargs)
+        except UserExit as exc:  # os._exit in user code where nothing turned it into an error yet
+            _say(f"error: the model called {exit_text(exc)}; lwprof stopped it and wrote nothing")
+            raise typer.Exit(EXIT_USAGE) from None
         except LwprofError as exc:
             _say(f"error: {exc}")
             raise typer.Exit(EXIT_USAGE) from None

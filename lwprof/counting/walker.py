@@ -60,6 +60,7 @@ from lwprof.counting.formulas import (
 from lwprof.counting.ops import first_tensor, op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
+from lwprof.guards import exit_text
 from lwprof.records import (
     InputSpec,
     LayerKind,
@@ -592,7 +593,7 @@ def walk(
     except LwprofError:
         raise
     except SystemExit as exc:
-        raise LwprofError(f"the model's forward called sys.exit({exc.code!r})") from None
+        raise LwprofError(f"the model's forward called {exit_text(exc)}") from None
     except Exception as exc:  # the forward failed on this input
         message = first_line(exc)
         if not real:

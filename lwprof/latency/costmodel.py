@@ -40,17 +40,17 @@ cache (:func:`cache_dir`): ``$LWPROF_CACHE_DIR``, else ``$XDG_CACHE_HOME/lwprof`
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
 import re
+import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lwprof.errors import LwprofError, first_line
+from lwprof.errors import LwprofError, first_line, os_error_text
 from lwprof.latency import terms
 from lwprof.latency.terms import FEATURES as TERM_FEATURES
 from lwprof.latency.terms import KINDS, Term, feature, layer_kind, leaf_kind
@@ -65,6 +65,8 @@ __all__ = [
     "Calibration",
     "KindCost",
     "cache_dir",
+    "cache_remedy",
+    "check_cache_target",
     "calibration_file",
     "cpu_name",
     "design_row",
@@ -290,30 +292,22 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "") -> Calibration:
-        """Reads :meth:`to_dict`'s shape.
+        """Reads :meth:`to_dict`'s shape, every field checked (:func:`lwprof.latency.calfile.check_document`).
 
         Raises:
-            LwprofError: Another version, or a field missing or of the wrong type.
+            LwprofError: Another version, or a field missing, unknown, of the wrong type or out
+                of range (a negative, NaN or bool coefficient, threads that are not a positive
+                integer), named.
         """
-        where = f"{path}: " if path else ""
-        if not isinstance(data, Mapping):
-            raise LwprofError(f"{where}not a calibration file (expected a JSON object)")
-        if data.get("version") != CALIBRATION_VERSION:
-            raise LwprofError(f"{where}calibration format version {data.get('version')!r}, this lwprof reads {CALIBRATION_VERSION}; run `lwprof calibrate` again")
-        try:
-            kinds = {str(k): KindCost.from_dict(v) for k, v in data["kinds"].items()}
-            missing = sorted(set(KINDS) - set(kinds))
-            if missing:
-                raise KeyError(", ".join(missing))
-            if data["dtype"] not in CALIBRATED_DTYPES:
-                raise ValueError(f"dtype {data['dtype']!r}, not one of {', '.join(CALIBRATED_DTYPES)}")
-            return cls(
-                str(data["machine"]), str(data["cpu"]), int(data["threads"]), str(data["dtype"]), str(data["torch"]), kinds,
-                tuple(Benchmark.from_dict(b) for b in data.get("benchmarks", ())), str(data.get("created", "")),
-                float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path,
-            )  # fmt: skip
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            raise LwprofError(f"{where}not a valid calibration file (missing or bad field: {exc}); run `lwprof calibrate` again") from None
+        from lwprof.latency.calfile import check_document
+
+        check_document(dict(data) if isinstance(data, Mapping) else data, f"calibration {path!r}" if path else "calibration", kinds=KINDS, features=FEATURES, version=CALIBRATION_VERSION, dtypes=CALIBRATED_DTYPES)
+        kinds = {str(k): KindCost.from_dict(v) for k, v in data["kinds"].items()}
+        return cls(
+            data["machine"], data["cpu"], data["threads"], data["dtype"], data["torch"], kinds,
+            tuple(Benchmark.from_dict(b) for b in data.get("benchmarks", ())), data.get("created", ""),
+            float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path,
+        )  # fmt: skip
 
 
 # -- the fit -------------------------------------------------------------------------------------
@@ -495,33 +489,72 @@ def calibration_file(threads: int, dtype: str = "fp32", directory: Path | None =
     return (directory or cache_dir()) / f"calibration-{machine_id()}-{threads}t-{dtype}.json"
 
 
+def cache_remedy(flag: str = "--save") -> str:
+    """What changes where calibrations are kept, for messages: the variable that chose the
+    folder, or ``flag`` FILE (``--save`` to write one, ``--calibration`` to read one)."""
+    if os.environ.get("LWPROF_CACHE_DIR"):
+        return f"set LWPROF_CACHE_DIR to a folder you can write (or give {flag} FILE)"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return f"the cache is $XDG_CACHE_HOME/lwprof: set XDG_CACHE_HOME, or LWPROF_CACHE_DIR, to a folder you can write (or give {flag} FILE)"
+    return f"the cache is ~/.cache/lwprof: set LWPROF_CACHE_DIR (or XDG_CACHE_HOME) to a folder you can write (or give {flag} FILE)"
+
+
+def check_cache_target(target: Path) -> Path:
+    """Checks, before any benchmark runs, that the cache file ``target`` can be written: its
+    folder exists and takes files or can be created, and nothing but a file is in its place.
+
+    Raises:
+        LwprofError: The path, what is wrong with it and the variable or flag that changes it.
+    """
+    from lwprof.render.export import probe_folder, probe_writable
+
+    probe_folder(target.parent, what="the calibration cache", remedy=cache_remedy())
+    return probe_writable(target, force=True, what="the calibration cache", remedy=cache_remedy())
+
+
 def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int = 1, dtype: str = "fp32") -> Calibration:
     """Reads a calibration: the file given, else this machine's for ``threads`` and ``dtype``.
 
+    Every field is checked (:mod:`lwprof.latency.calfile`); a calibration made on another
+    machine is used as it is (:func:`lwprof.latency.predict.calibration_notes` says so).
+
     Raises:
         LwprofError: No calibration yet (the message says to run ``lwprof calibrate``), or a
-            file that is not a calibration.
+            file that is not a calibration (the message names the file and the field).
     """
+    from lwprof.latency.calfile import read_document
+
     if path is None:
         target = calibration_file(threads, dtype)
-        if not target.is_file():
+        try:
+            info: os.stat_result | None = target.stat()
+        except FileNotFoundError:
+            info = None
+        except NotADirectoryError:
+            blocking = next((p for p in target.parents if os.path.lexists(p) and not p.is_dir()), target.parent)
+            raise LwprofError(f"cannot read this machine's calibration {str(target)!r}: {str(blocking)!r} is a file, not a folder; {cache_remedy('--calibration')}") from None
+        except OSError as exc:
+            raise LwprofError(f"cannot read this machine's calibration {str(target)!r}: {os_error_text(exc)}; {cache_remedy('--calibration')}") from None
+        if info is None:
             flags = f" --threads {threads}" + (f" --dtype {dtype}" if dtype != "fp32" else "")
-            others = sorted(p.name for p in target.parent.glob(f"calibration-{machine_id()}-*.json")) if target.parent.is_dir() else []
+            try:
+                others = sorted(p.name for p in target.parent.glob(f"calibration-{machine_id()}-*.json")) if target.parent.is_dir() else []
+            except OSError:
+                others = []
             found = f" (this folder has {', '.join(others)}: give one with --calibration)" if others else ""
             raise LwprofError(
                 f"no latency calibration for this machine ({cpu_name()}, {threads} thread(s), {dtype}) in {target.parent}{found}: "
                 f"run `lwprof calibrate{flags}` once (under a minute)"
             )
+        if stat.S_ISDIR(info.st_mode):
+            raise LwprofError(f"this machine's calibration {str(target)!r} is a directory, not a file; remove it, then run `lwprof calibrate{' --threads ' + str(threads)}`")
+        shown = str(target)
     else:
-        target = Path(path)
-        if not target.is_file():
-            raise LwprofError(f"calibration file {str(path)!r} does not exist (make one with `lwprof calibrate --save {path}`)")
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LwprofError(f"cannot read calibration {str(target)!r}: {getattr(exc, 'strerror', None) or exc}") from None
-    except json.JSONDecodeError as exc:
-        raise LwprofError(f"{target}: not a calibration file (invalid JSON at line {exc.lineno})") from None
-    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, arrays nested thousands deep
-        raise LwprofError(f"{target}: not a calibration file ({type(exc).__name__}: {first_line(exc)[:120]})") from None
-    return Calibration.from_dict(data, str(target))
+        target, shown = Path(path), os.fspath(path)
+        try:
+            target.stat()
+        except FileNotFoundError:  # only a missing file is "does not exist"; permission denied is said by read_document
+            raise LwprofError(f"calibration file {shown!r} does not exist (make one with `lwprof calibrate --save {shown}`)") from None
+        except OSError:
+            pass
+    return Calibration.from_dict(read_document(target, shown), shown)

@@ -24,6 +24,7 @@ from lwprof.errors import LwprofError
 from lwprof.latency.costmodel import (
     CALIBRATED_DTYPES,
     Calibration,
+    machine_id,
     record_terms,
 )
 from lwprof.records import ModelProfile, Note, Severity
@@ -161,11 +162,16 @@ def check_dtype(dtype: str, calibration: Calibration) -> None:
 
 
 def calibration_notes(calibration: Calibration) -> tuple[Note, ...]:
-    """A warning when the calibration was measured under another torch than this one."""
+    """A note when the calibration was made on another machine (used as given: that is what
+    ``--calibration FILE`` is for), a warning when under another torch than this one."""
+    notes = []
+    if calibration.machine and calibration.machine != machine_id():
+        where = f" ({calibration.path})" if calibration.path else ""
+        notes.append(Note(Severity.INFO, f"calibration made on another machine: {calibration.cpu} ({calibration.machine}){where}; these are predictions for that machine, not this one ({machine_id()})"))
     here = _torch_version()
     if here and calibration.torch_version and here != calibration.torch_version:
-        return (Note(Severity.WARNING, f"calibrated under torch {calibration.torch_version}, running torch {here}: run `lwprof calibrate` again"),)
-    return ()
+        notes.append(Note(Severity.WARNING, f"calibrated under torch {calibration.torch_version}, running torch {here}: run `lwprof calibrate` again"))
+    return tuple(notes)
 
 
 def _torch_version() -> str:

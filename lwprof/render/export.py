@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import errno
 import io
 import json
 import os
@@ -19,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from lwprof.errors import LwprofError
+from lwprof.errors import LwprofError, os_error_text
 from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison
 from lwprof.render import grid as g
 
@@ -36,6 +37,7 @@ __all__ = [
     "to_markdown",
     "check_writable",
     "file_lock",
+    "probe_folder",
     "probe_writable",
     "write_atomic",
 ]
@@ -212,12 +214,13 @@ def check_dict(results: Sequence[Any]) -> dict[str, Any]:
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def check_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output") -> Path:
+def check_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output", remedy: str | None = None) -> Path:
     """Fails early when ``path`` cannot be written by :func:`write_atomic`; returns the file to write.
 
     A symbolic link is followed (the file it points to is replaced, the link kept). Only a
     regular file is ever replaced: a device, a pipe or a socket in its place is refused, with
-    ``force`` too.
+    ``force`` too. Every message names the path, what is wrong, and what to change (``remedy``,
+    by default: give ``what`` another path).
 
     Raises:
         LwprofError: An empty name, a name ending in '/', a directory, a missing folder, a
@@ -228,6 +231,7 @@ def check_writable(path: str | os.PathLike[str], force: bool = False, what: str 
     if not raw:
         raise LwprofError(f"{what} needs a file name")
     shown = repr(raw)
+    fix = remedy or f"give {what} another path"
     if raw.endswith(("/", os.sep)) or (os.altsep and raw.endswith(os.altsep)):
         raise LwprofError(f"cannot write {shown}: a name ending in '/' is a directory; give a file name, e.g. {raw.rstrip('/' + os.sep)}/out.json")
     target = Path(os.path.realpath(raw)) if os.path.islink(raw) else Path(raw)
@@ -235,18 +239,23 @@ def check_writable(path: str | os.PathLike[str], force: bool = False, what: str 
         info: os.stat_result | None = target.stat()
     except FileNotFoundError:
         info = None
+    except NotADirectoryError:
+        blocking = next((p for p in target.parents if os.path.lexists(p) and not p.is_dir()), target.parent)
+        raise LwprofError(f"cannot write {shown}: directory {str(blocking)!r} is not a directory; {remedy or f'give {what} another path'}") from None
     except OSError as exc:
-        raise LwprofError(f"cannot write {shown}: {exc.strerror or exc}") from None
+        if exc.errno == errno.ENAMETOOLONG and target.parent.is_dir():
+            raise LwprofError(f"cannot write {shown}: the file name is longer than the {_name_max(target.parent)} bytes this file system allows; {remedy or f'give {what} a shorter name'}") from None
+        raise LwprofError(f"cannot write {shown}: {os_error_text(exc)}; {fix}") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise LwprofError(f"cannot write {shown}: it is a directory")
+        raise LwprofError(f"cannot write {shown}: it is a directory; {remedy or f'give {what} a file name'}")
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise LwprofError(f"cannot write {shown}: it is not a regular file (a device, pipe or socket); lwprof only replaces files, so print to stdout and redirect instead")
+        raise LwprofError(f"cannot write {shown}: it is not a regular file (a device, pipe or socket); lwprof only replaces files, so {remedy or 'print to stdout and redirect instead'}")
     parent = target.parent
     if not parent.is_dir():
         missing = "is not a directory" if parent.exists() else "does not exist"
-        raise LwprofError(f"cannot write {shown}: directory {str(parent)!r} {missing}")
+        raise LwprofError(f"cannot write {shown}: directory {str(parent)!r} {missing}; {remedy or f'create it first, or give {what} another path'}")
     if len(os.fsencode(target.name)) > _name_max(parent):
-        raise LwprofError(f"cannot write {shown}: the file name is longer than the {_name_max(parent)} bytes this file system allows")
+        raise LwprofError(f"cannot write {shown}: the file name is longer than the {_name_max(parent)} bytes this file system allows; {remedy or f'give {what} a shorter name'}")
     if info is not None and not force:
         raise LwprofError(f"{shown} already exists; pass --force to overwrite it")
     return target
@@ -259,22 +268,53 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
-def probe_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output") -> Path:
+def probe_writable(path: str | os.PathLike[str], force: bool = False, what: str = "--output", remedy: str | None = None) -> Path:
     """:func:`check_writable`, then creates and removes a scratch file beside ``path``: the
     folder really takes new files (a read-only mount, ``/proc``, no permission).
 
     Raises:
         LwprofError: As :func:`check_writable`, or the folder refuses a new file.
     """
-    target = check_writable(path, force, what)
+    target = check_writable(path, force, what, remedy)
     scratch = _temp_name(target)
     try:
         os.close(os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:
-        raise LwprofError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None
+        raise LwprofError(f"cannot write {os.fspath(path)!r}: {os_error_text(exc)}; {remedy or f'give {what} a path in a folder you can write'}") from None
     with contextlib.suppress(OSError):
         os.unlink(scratch)
     return target
+
+
+def probe_folder(folder: str | os.PathLike[str], what: str, remedy: str) -> None:
+    """Checks that ``folder`` is a folder that takes files, or can be created (a cache's
+    folder, made when first written): the nearest part of it that exists must be a folder
+    that takes a new entry. Creates nothing that stays.
+
+    Raises:
+        LwprofError: ``folder`` (or a part of it) is a file or a device, or refuses new entries.
+    """
+    shown = os.fspath(folder)
+    here = Path(os.path.abspath(shown))
+    while not os.path.lexists(here) and here.parent != here:
+        here = here.parent
+    try:
+        info = here.stat()
+    except OSError as exc:
+        raise LwprofError(f"cannot use {shown!r} for {what}: {str(here)!r}: {os_error_text(exc)}; {remedy}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "a file" if stat.S_ISREG(info.st_mode) else "a device, pipe or socket"
+        which = "it is" if str(here) == os.path.abspath(shown) else f"{str(here)!r} is"
+        raise LwprofError(f"cannot use {shown!r} for {what}: {which} {kind}, not a folder; {remedy}")
+    if str(here) == os.path.abspath(shown):
+        return  # it exists: probe_writable tries a file in it
+    scratch = here / f".lwprof-probe-{secrets.token_hex(4)}"
+    try:
+        os.mkdir(scratch)
+    except OSError as exc:
+        raise LwprofError(f"cannot create {shown!r} for {what}: {str(here)!r} refuses new folders: {os_error_text(exc)}; {remedy}") from None
+    with contextlib.suppress(OSError):
+        os.rmdir(scratch)
 
 
 def check_targets(output: str | None, plot: str | None = None, force: bool = False) -> None:

@@ -15,6 +15,7 @@ returns the path.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ _GREY = "#7f7f7f"
 
 
 def _pyplot() -> Any:
+    _matplotlib_dirs()
     try:
         import matplotlib
 
@@ -37,6 +39,47 @@ def _pyplot() -> Any:
     except ImportError:
         raise LwprofError("plots need matplotlib: pip install 'lwprof[plot]'") from None
     return plt
+
+
+def _matplotlib_dirs() -> None:
+    """Before matplotlib is first imported: when its config or cache folder (``~/.config/matplotlib``,
+    ``~/.cache/matplotlib`` or their ``$XDG_*`` homes) cannot be written (a read-only home), point
+    ``MPLCONFIGDIR`` at a temporary folder of our own, removed at exit, instead of letting
+    matplotlib print two lines of warnings on stderr. ``MPLCONFIGDIR`` given by the user is kept.
+
+    Raises:
+        LwprofError: No writable temporary folder either.
+    """
+    import sys
+
+    if "matplotlib" in sys.modules or os.environ.get("MPLCONFIGDIR") or not sys.platform.startswith(("linux", "freebsd")):
+        return
+    try:
+        home = Path.home()
+    except RuntimeError:
+        home = None
+    bases = [os.environ.get("XDG_CONFIG_HOME") or (home and home / ".config"), os.environ.get("XDG_CACHE_HOME") or (home and home / ".cache")]
+    if all(base and _usable(Path(base) / "matplotlib") for base in bases):
+        return
+    import atexit
+    import shutil
+    import tempfile
+
+    try:
+        folder = tempfile.mkdtemp(prefix="lwprof-matplotlib-")
+    except OSError as exc:
+        raise LwprofError(f"plots need a folder matplotlib can write its cache to, and neither the home nor a temporary folder can be written ({exc.strerror or exc}); set MPLCONFIGDIR to a writable folder") from None
+    os.environ["MPLCONFIGDIR"] = folder
+    atexit.register(shutil.rmtree, folder, True)
+
+
+def _usable(folder: Path) -> bool:
+    """The folder exists as a writable folder, or can be made (as matplotlib would make it)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return folder.is_dir() and os.access(folder, os.W_OK)
 
 
 def check_plot_path(path: str | Path, force: bool = False) -> Path:

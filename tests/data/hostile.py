@@ -1,5 +1,5 @@
 """Models that misbehave on purpose: the user-code cases of the bad-input catalogue and of
-tests/test_hardening.py (sys.exit, Ctrl-C, bad ``input_size`` attributes, prints)."""
+tests/test_hardening.py (sys.exit and os._exit, Ctrl-C, bad ``input_size`` attributes, prints)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,44 @@ def exit_factory() -> nn.Module:
 class ExitInExampleInputs(_Conv):
     def example_inputs(self) -> torch.Tensor:
         sys.exit(6)
+
+
+class OsExitInForward(_Conv):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        os._exit(9)
+
+
+def os_exit_factory() -> nn.Module:
+    os._exit(8)
+
+
+class OsExitInExampleInputs(_Conv):
+    def example_inputs(self) -> torch.Tensor:
+        os._exit(10)
+
+
+class OsExitAfterProfiling(_Conv):
+    """Runs once (the profile's forward), then ends the process from the timed runs on."""
+
+    calls = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        OsExitAfterProfiling.calls += 1
+        if OsExitAfterProfiling.calls > 1:
+            os._exit(11)
+        return self.conv(x)
+
+
+class DictToConv(_Conv):
+    """Passes a dict where its conv expects a tensor (torch's message for it is many lines)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv({"x": x})
+
+
+class DictExampleInput(_Conv):
+    def example_inputs(self) -> tuple:
+        return ({"a": torch.zeros(1, 3, 8, 8)},)
 
 
 class InterruptInForward(_Conv):
