@@ -5,6 +5,10 @@ conventions differ from lwprof's, and are converted before comparing:
 
 * Conv, ConvTranspose and Gemm: onnx-tool adds the bias, one per output element, to the MACs;
   lwprof counts that as an other op. The bias adds are taken off onnx-tool's count.
+* ConvTranspose: onnx-tool counts output elements x C_out/group x kernel (as for a conv);
+  PyTorch's convention (lwprof, fvcore, FlopCounterMode) is input elements x C_out/group x
+  kernel, every input spread over a kernel. onnx-tool's count is scaled by input / output
+  elements.
 * Every other node (activations, BatchNormalization, pooling, element-wise ops, Resize):
   onnx-tool gives it a cost in its own per-op weights (1 per element for Add and Relu, 4 for a
   division, 24 for a square root, 32 for an exponential, ...); lwprof counts these as other ops,
@@ -68,10 +72,12 @@ def onnx_tool_counts(model: Any, shapes: Mapping[str, Shape], dtypes: Mapping[st
 
 
 def _converted(c: NodeCount, macs: int) -> int:
-    """onnx-tool's MACs of a conv / matrix-product node without its bias adds."""
+    """onnx-tool's MACs of a conv / matrix-product node in lwprof's convention: its bias adds
+    taken off; a ConvTranspose's scaled from its output elements to its input elements."""
     if c.op_type in BIAS_IN_MACS and c.cost is not None and c.cost.other_ops and c.out_shape is not None:
-        bias = math.prod(c.out_shape)
-        return macs - bias
+        macs -= math.prod(c.out_shape)
+    if c.op_type == "ConvTranspose" and c.in_shape and c.out_shape and macs % math.prod(c.out_shape) == 0:
+        macs = macs // math.prod(c.out_shape) * math.prod(c.in_shape)
     return macs
 
 

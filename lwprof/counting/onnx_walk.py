@@ -403,20 +403,43 @@ def _fold_shape_arithmetic(onnx: Any, m: Any, inferred: Any, shapes: Mapping[str
                 out = np.take(ins[0], ins[1], axis=a.get("axis", 0))
             elif node.op_type == "Concat":
                 out = np.concatenate([np.atleast_1d(v) for v in ins], axis=0)
-            elif node.op_type in ("Unsqueeze", "Squeeze", "Cast", "Identity"):
-                out = np.reshape(ins[0], (-1,)) if node.op_type == "Unsqueeze" else ins[0].reshape(()) if node.op_type == "Squeeze" and ins[0].size == 1 else ins[0]
-            elif node.op_type == "Slice" and len(ins) >= 3 and ins[0].ndim == 1:
-                out = ins[0][int(ins[1][0]) : int(ins[2][0])]
+            elif node.op_type in ("Cast", "Identity"):
+                out = ins[0]
+            elif node.op_type == "Unsqueeze":
+                out = np.expand_dims(ins[0], tuple(int(x) for x in (ins[1] if len(ins) > 1 else a["axes"])))
+            elif node.op_type == "Squeeze":
+                axes = ins[1] if len(ins) > 1 and ins[1] is not None else a.get("axes")
+                out = np.squeeze(ins[0], tuple(int(x) for x in axes) if axes is not None else None)
+            elif node.op_type == "Reshape":
+                target = [int(d) if d != 0 else ins[0].shape[j] for j, d in enumerate(ins[1])]
+                out = np.reshape(ins[0], target)
+            elif node.op_type == "Transpose":
+                out = np.transpose(ins[0], a.get("perm"))
+            elif node.op_type == "ConstantOfShape":
+                t = next((x.t for x in node.attribute if x.name == "value"), None)
+                fill = numpy_helper.to_array(t).reshape(-1)[0] if t is not None else 0
+                if int(np.prod(ins[0])) > 4096:
+                    continue
+                out = np.full(tuple(int(d) for d in ins[0]), fill)
+            elif node.op_type == "Slice" and len(ins) >= 3:
+                axes = [int(x) for x in ins[3]] if len(ins) > 3 and ins[3] is not None else list(range(len(ins[1])))
+                steps = [int(x) for x in ins[4]] if len(ins) > 4 and ins[4] is not None else [1] * len(axes)
+                index = [slice(None)] * ins[0].ndim
+                for ax, start, end, step in zip(axes, ins[1], ins[2], steps):
+                    index[ax] = slice(int(start), int(end), step)
+                out = ins[0][tuple(index)]
             else:
                 continue
-        except (ValueError, IndexError, TypeError, ZeroDivisionError):
+        except (ValueError, IndexError, TypeError, ZeroDivisionError, KeyError, OverflowError):
+            continue
+        if np.asarray(out).size > 4096:  # a shape computation is small; anything bigger is data
             continue
         values[node.output[0]] = np.asarray(out).astype(np.int64)
         produced.add(node.output[0])
     changed = False
     folded: dict[str, str] = {}
     for node in m.graph.node:
-        if node.op_type in ("Constant", "Shape", *binary, "Gather", "Concat", "Unsqueeze", "Squeeze", "Cast", "Identity"):
+        if node.output and node.output[0] in produced:  # folded itself
             continue
         for i, name in enumerate(node.input):
             if i >= 1 and name in produced:  # a size, start, end or shape input (never the data)
