@@ -384,3 +384,15 @@ def test_compare_pin_and_check_expect(keras_file: Path, tmp_path: Path) -> None:
     assert "618" in pins.read_text()
     checked = runner.invoke(cli.app, ["check", "--expect", str(pins)])
     assert checked.exit_code == 0, checked.output
+
+
+def test_the_docs_list_every_op_with_a_formula() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "onnx.md").read_text()
+    table = text.split("| ONNX ops |", 1)[1].split("\n\n", 1)[0]
+    missing = [op for _, op in registered_onnx_ops() if op not in table.replace(",", " ").split()]
+    assert not missing, missing
+
+
+def test_bench_refuses_an_onnx_graph_in_one_line(keras_file: Path) -> None:
+    result = runner.invoke(cli.app, ["bench", str(keras_file)])
+    assert result.exit_code == 2 and "an ONNX graph is counted (lwprof summary), not timed" in result.stderr

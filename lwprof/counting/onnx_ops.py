@@ -392,7 +392,7 @@ def elementwise(node: OnnxNode) -> NodeCost:
 
 _ACTIVATIONS = (
     "Relu", "Sigmoid", "HardSwish", "HardSigmoid", "Gelu", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "Softplus",
-    "Softsign", "Mish", "ThresholdedRelu", "Softmax", "LogSoftmax", "Hardmax", "PRelu", "Shrink", "FastGelu",
+    "Softsign", "Mish", "ThresholdedRelu", "Softmax", "LogSoftmax", "Hardmax", "PRelu", "Shrink",
 )  # fmt: skip
 
 
@@ -411,18 +411,20 @@ def clip(node: OnnxNode) -> NodeCost:
 # -- data movement: no ops -------------------------------------------------------------------
 
 
-def _moves(category: str) -> NodeFormula:
-    def formula(node: OnnxNode) -> NodeCost:
-        return NodeCost(0, 0, category, "data movement only: 0 ops")
-
-    return formula
+_RESHAPES = frozenset({"Reshape", "Squeeze", "Unsqueeze", "Flatten"})
+_CONSTANTS = frozenset({"Constant", "Shape", "Size", "ConstantOfShape", "Range"})
 
 
-register_onnx_op("Reshape", "Squeeze", "Unsqueeze", non_weights=(1,))(_moves("Reshape"))
-register_onnx_op("Flatten")(_moves("Reshape"))
-register_onnx_op("Concat", "Transpose", "Identity", "DepthToSpace", "SpaceToDepth", "Cast", "CastLike", "Gather", "GatherElements", "GatherND")(_moves("Data movement"))
-register_onnx_op("Split", "Expand", "Tile", "Dropout", non_weights=(1, 2))(_moves("Data movement"))
-register_onnx_op("Slice", non_weights=(1, 2, 3, 4))(_moves("Data movement"))
-register_onnx_op("Pad", non_weights=(1, 2, 3))(_moves("Data movement"))
-register_onnx_op("Constant", "Shape", "Size")(_moves("Constant"))
-register_onnx_op("ConstantOfShape", "Range", non_weights=(0, 1, 2))(_moves("Constant"))
+@register_onnx_op("Reshape", "Squeeze", "Unsqueeze", non_weights=(1,))
+@register_onnx_op("Flatten", "Concat", "Transpose", "Identity", "DepthToSpace", "SpaceToDepth", "Cast", "CastLike", "Gather", "GatherElements", "GatherND")
+@register_onnx_op("Split", "Expand", "Tile", "Dropout", non_weights=(1, 2))
+@register_onnx_op("Slice", non_weights=(1, 2, 3, 4))
+@register_onnx_op("Pad", non_weights=(1, 2, 3))
+@register_onnx_op("Constant", "Shape", "Size")
+@register_onnx_op("ConstantOfShape", "Range", non_weights=(0, 1, 2))
+def data_movement(node: OnnxNode) -> NodeCost:
+    """Views, copies, gathers and constants (Dropout at inference too): 0 ops, as PyTorch's
+    view, cat, split and slice. A Gather from a float initializer is an embedding: its table
+    is a parameter."""
+    category = "Reshape" if node.op_type in _RESHAPES else "Constant" if node.op_type in _CONSTANTS else "Data movement"
+    return NodeCost(0, 0, category, "data movement only: 0 ops")

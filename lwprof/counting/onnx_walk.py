@@ -86,7 +86,9 @@ class GraphInput:
     dims: tuple[int | str | None, ...]
 
     def shown(self) -> str:
-        return "x".join("?" if d is None else str(d) for d in self.dims)
+        """1x3x224x224, or batch x 3 x height x width when some dimension is symbolic."""
+        sep = "x" if all(isinstance(d, int) for d in self.dims) else " x "
+        return sep.join("?" if d is None else str(d) for d in self.dims)
 
 
 def graph_inputs(model: Any) -> list[GraphInput]:
