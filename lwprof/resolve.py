@@ -567,7 +567,8 @@ def resolve(
     options = {k: v for k, v in (options or {}).items() if v is not None}
     if type(target).__name__ == "ModelProto" or (isinstance(target, str) and is_onnx_spec(target)):
         if options or kwargs is not None:
-            raise LwprofError(f"architecture options and --kwargs do not apply to an ONNX graph ({sorted(options) or '--kwargs'}); it is profiled as it is")
+            given_flags = ", ".join(f"--{k.replace('_', '-')}" for k in sorted(options)) or "--kwargs"
+            raise LwprofError(f"{given_flags} do(es) not apply to an ONNX graph: it is profiled as it is (give input sizes with --input-size)")
         return _resolve_onnx(target, given)
     if not isinstance(target, str):
         if options or kwargs:

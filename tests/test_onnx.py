@@ -370,6 +370,10 @@ def test_cli_summary_table_json_csv_depth(keras_file: Path) -> None:
     assert lines[0].startswith("name,") and lines[1:] == ["model,scope,,1x10,618,26784,100.00,by design"]  # the one depth-1 scope
     bad = runner.invoke(cli.app, ["summary", str(keras_file.with_name("missing.onnx"))])
     assert bad.exit_code == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.output
+    garbage = keras_file.with_name("garbage.onnx")
+    garbage.write_bytes(b"\xff" * 64)
+    bad = runner.invoke(cli.app, ["summary", str(garbage)])
+    assert bad.exit_code == 2 and "is not a readable ONNX model" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_compare_pin_and_check_expect(keras_file: Path, tmp_path: Path) -> None:
@@ -396,3 +400,20 @@ def test_the_docs_list_every_op_with_a_formula() -> None:
 def test_bench_refuses_an_onnx_graph_in_one_line(keras_file: Path) -> None:
     result = runner.invoke(cli.app, ["bench", str(keras_file)])
     assert result.exit_code == 2 and "an ONNX graph is counted (lwprof summary), not timed" in result.stderr
+
+
+def test_unnamed_and_repeated_node_names_are_rows_of_their_own(tmp_path: Path) -> None:
+    # Two Gemms named alike and one unnamed: 4x8 @ 8x8 twice = 2 x 256 MACs, then 4x8 @ 8x2 = 64.
+    np = __import__("numpy")
+    w = [numpy_helper.from_array(np.full(shape, i + 1, "float32"), f"w{i}") for i, shape in enumerate([(8, 8), (8, 8), (8, 2)])]
+    nodes = [
+        helper.make_node("Gemm", ["x", "w0"], ["a"], "fc"),
+        helper.make_node("Gemm", ["a", "w1"], ["b"], "fc"),
+        helper.make_node("Gemm", ["b", "w2"], ["y"]),
+    ]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], w)
+    path = tmp_path / "names.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    p = api.profile(str(path), crosscheck=True)
+    assert [(r.name, r.macs, r.params) for r in p.layers[1:]] == [("fc", 256, 64), ("fc_", 256, 64), ("Gemm_2", 64, 16)]
+    assert p.mismatches == () and p.root.onnx_tool_macs == 576

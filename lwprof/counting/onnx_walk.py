@@ -235,7 +235,8 @@ def _attrs(onnx: Any, node: Any) -> dict[str, Any]:
 
 
 def prepared(onnx: Any, model: Any, shapes: Mapping[str, Shape]) -> Any:
-    """A copy of the model (the caller's is never changed) with its inputs set and every node named."""
+    """A copy of the model (the caller's is never changed) with its inputs set and every node
+    named, uniquely (a repeated name gets a trailing "_")."""
     m = onnx.ModelProto()
     m.CopyFrom(model)
     for value in m.graph.input:
@@ -244,14 +245,13 @@ def prepared(onnx: Any, model: Any, shapes: Mapping[str, Shape]) -> Any:
             del dims[:]
             for d in shapes[value.name]:
                 dims.add().dim_value = d
-    taken = {n.name for n in m.graph.node if n.name}
-    for i, node in enumerate(m.graph.node):
-        if not node.name:
-            name = f"{node.op_type}_{i}"
-            while name in taken:
-                name += "_"
-            node.name = name
-            taken.add(name)
+    taken: set[str] = set()
+    for i, node in enumerate(m.graph.node):  # every node named, each name once (onnx-tool keys its counts by name)
+        name = node.name or f"{node.op_type}_{i}"
+        while name in taken:
+            name += "_"
+        node.name = name
+        taken.add(name)
     return m
 
 
