@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) $(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dev,plot]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,plot,onnx]'
 	touch $(STAMP)
 
 # A short tour (about 250 lines at 120 columns, 350 at 80): each command trimmed to what shows its point; every table
@@ -54,7 +54,7 @@ reports: install
 	$(BIN)/python -m studies.reports
 
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[dev,plot,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,plot,onnx,bench]'
 	$(BIN)/python -m studies.bench
 
 golden: install

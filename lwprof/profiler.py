@@ -134,6 +134,8 @@ def run(
     if resolved.inputs.has_tensors and batch != 1:
         raise LwprofError(f"the inputs ({resolved.inputs.source}) are tensors, which fix the batch; drop --batch")
     check_tensors(((f"input {s.name or i}" if len(resolved.inputs.specs()) > 1 else "the input", s.shape, s.itemsize) for i, s in enumerate(resolved.inputs.specs(batch))), smaller(resolved))
+    if resolved.kind == "onnx":
+        return _run_onnx(resolved, batch, crosscheck, strict, dtype)
     notes = list(resolved.notes)
     common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype}
     profile: ModelProfile | None = None
@@ -167,6 +169,18 @@ def run(
     if crosscheck:
         profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
     return profile
+
+
+def _run_onnx(resolved: Resolved, batch: int, crosscheck: bool, strict: bool, dtype: str) -> ModelProfile:
+    """An ONNX graph: counted node by node from its shapes (nothing runs), cross-checked by onnx-tool."""
+    from lwprof.counting.onnx_walk import walk_onnx
+
+    walked = walk_onnx(resolved.module, resolved.inputs.args, batch=batch, arch=resolved.name, strict=strict, dtype=dtype, spec=resolved.spec)
+    if not crosscheck:
+        return dataclasses.replace(walked.profile, crosscheck_note="not run (use --fvcore to compare every node with onnx-tool)")
+    from lwprof.counting.onnx_check import attach_onnx_tool
+
+    return attach_onnx_tool(walked, resolved.module)
 
 
 def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) -> None:

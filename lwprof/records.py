@@ -36,7 +36,8 @@ class _StrEnum(str, enum.Enum):
 
 
 class Verdict(_StrEnum):
-    """How a record's MACs compare with fvcore's and FlopCounterMode's (the cross-check).
+    """How a record's MACs compare with fvcore's and FlopCounterMode's (the cross-check; for
+    an ONNX graph, with onnx-tool's: :mod:`lwprof.counting.onnx_check`).
 
     Only multiply-accumulate-class work decides: convolutions and matrix products. What a tool
     counts beyond that (fvcore's BatchNorm, pooling, upsampling and norm handles) never makes
@@ -350,6 +351,9 @@ class LayerRecord:
         write_elements: Elements written (outputs), every call.
         fvcore_macs: fvcore's count for this module (None when not cross-checked).
         torch_macs: ``torch.utils.flop_counter.FlopCounterMode``'s count, halved to MACs.
+        onnx_tool_macs: For an ONNX graph: onnx-tool's MACs of the convolutions and matrix
+            products here, its bias adds taken off (None when not cross-checked).
+        onnx_tool_params: onnx-tool's parameter count here (every initializer it reads).
         crosscheck: The cross-check verdict of this record's subtree (:class:`Verdict`): the
             worst own verdict of the record and everything below it.
         crosscheck_own: The verdict on this record's own work only (a leaf's layer, a
@@ -390,6 +394,8 @@ class LayerRecord:
     note: str = ""
     kind: LayerKind = LayerKind.OTHER
     conv: ConvSpec | None = None
+    onnx_tool_macs: int | None = None
+    onnx_tool_params: int | None = None
 
     def __post_init__(self) -> None:
         if type(self.kind) is not LayerKind:
@@ -460,6 +466,8 @@ class LayerRecord:
             "crosscheck": str(self.crosscheck),
             "crosscheck_own": str(self.crosscheck_own),
             "note": self.note,
+            "onnx_tool_macs": self.onnx_tool_macs,
+            "onnx_tool_params": self.onnx_tool_params,
         }
 
 

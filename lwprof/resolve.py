@@ -7,7 +7,9 @@ A *spec* names what to profile:
   ``package.module:make_net@depth=3``. ``Net`` may be an ``nn.Module`` subclass, a factory
   returning a module, or a module instance;
 * an ``nn.Module`` itself (API only); a ``torch.compile``'d module is profiled through its
-  original module, a TorchScript module as one block.
+  original module, a TorchScript module as one block;
+* an ONNX file (``model.onnx``, by its extension or its first bytes) or an ``onnx.ModelProto``
+  (API only), counted node by node (:mod:`lwprof.counting.onnx_walk`).
 
 Option values after ``@`` are read as JSON when they parse (numbers, true/false, lists), else
 kept as strings. *Inputs* say what the forward receives (:class:`Inputs`): one per positional
@@ -78,8 +80,28 @@ DTYPES = {
 
 
 def is_user_spec(name: str) -> bool:
-    """True for ``file.py:Name`` or ``package.module:Name``; False for a zoo name."""
-    return ":" in name or name.endswith(".py")
+    """True for ``file.py:Name``, ``package.module:Name`` or an ONNX file; False for a zoo name."""
+    return ":" in name or name.endswith(".py") or is_onnx_spec(name)
+
+
+#: The first bytes of a serialised ModelProto: field 1 (ir_version, a small varint), then one of
+#: fields 2-8 (producer_name, producer_version, domain, model_version, doc_string, graph, opset_import).
+_ONNX_SECOND_FIELDS = frozenset({0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42})
+
+
+def is_onnx_spec(text: str) -> bool:
+    """True for a spec that names an ONNX file: by its ``.onnx`` extension, or an existing file
+    (not a .py) whose first bytes are those of an ONNX model."""
+    if text.strip().lower().endswith(".onnx"):
+        return True
+    if text.endswith(".py") or not os.path.isfile(text):
+        return False
+    try:
+        with open(text, "rb") as f:
+            head = f.read(3)
+    except OSError:
+        return False
+    return len(head) == 3 and head[0] == 0x08 and 1 <= head[1] < 0x80 and head[2] in _ONNX_SECOND_FIELDS
 
 
 def parse_kwargs(text: str | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -187,7 +209,10 @@ def _file_split(text: str) -> int | None:
 
 
 def _file_target(spec: str) -> tuple[str, str, str] | None:
-    """(file path, ":Name", "@options" or "") of a spec naming a user model by its .py file; else None."""
+    """(file path, ":Name", "@options" or "") of a spec naming a user model by its .py file
+    (or an ONNX file: path, "", ""); else None."""
+    if is_onnx_spec(spec):
+        return spec, "", ""
     name, at, rest = _split_options(spec)
     target, colon, obj = name.strip().rpartition(":")
     if not colon or not target or not _is_file(target):
@@ -492,7 +517,8 @@ class Resolved:
     """Everything needed to profile one model, decided once.
 
     Attributes:
-        kind: "zoo", "user" (a spec naming a file or module) or "module" (passed in).
+        kind: "zoo", "user" (a spec naming a file or module), "module" (passed in) or "onnx"
+            (an ONNX file or ``onnx.ModelProto``; ``module`` holds the ModelProto).
         name: The architecture's canonical name, the user spec's target ("net.py:Net"), or
             the module's class name.
         config: A zoo model's options (every one, defaults filled in) or a user model's
@@ -575,11 +601,18 @@ def resolve(
         return target  # resolved once already (a variant of a comparison, timed after it was profiled)
     given = inputs_from(inputs, "inputs") if inputs is not None else None
     options = {k: v for k, v in (options or {}).items() if v is not None}
+    if type(target).__name__ == "ModelProto" or (isinstance(target, str) and is_onnx_spec(target)):
+        if options or kwargs is not None:
+            given_flags = ", ".join(f"--{k.replace('_', '-')}" for k in sorted(options)) or "--kwargs"
+            raise LwprofError(f"{given_flags} do(es) not apply to an ONNX graph: it is profiled as it is (give input sizes with --input-size)")
+        return _resolve_onnx(target, given)
     if not isinstance(target, str):
         if options or kwargs:
             raise LwprofError("options and kwargs apply to specs; a module is profiled as it is")
         return _resolve_module(target, given)
     name, spec_options = parse_spec(target)
+    if name.lower().endswith(".onnx"):
+        raise LwprofError(f"{target}: an ONNX file takes no options after '@'; give input sizes with --input-size")
     if is_user_spec(name):
         if options:
             raise LwprofError(f"architecture options {sorted(options)} do not apply to a user model; pass factory arguments after '@' or with --kwargs")
@@ -651,6 +684,22 @@ def _element_type_message(arch: str, spec: InputSpec) -> str:
     if flag == "int8":
         return f"{text} (with --dtype int8 for an int8 model's sizes)"
     return text
+
+
+def _resolve_onnx(source: Any, given: Inputs | None) -> Resolved:
+    """An ONNX file or ``onnx.ModelProto``: read once; its inputs from the graph, sizes from ``given``."""
+    from lwprof.counting.onnx_walk import load_model, plan_inputs
+
+    if isinstance(source, str):
+        model, label, spec = load_model(source), source, source
+    else:
+        model, label, spec = source, source.graph.name or "ONNX model", ""
+    args: tuple[Any, ...] = given.args if given else ()
+    kwargs: Mapping[str, Any] = given.kwargs if given else {}
+    if any(not isinstance(v, InputSpec) for v in (*args, *kwargs.values())):
+        raise LwprofError(f"{label}: give an ONNX graph's inputs as sizes (--input-size 3,224,224), not tensors or lists")
+    specs = plan_inputs(model, label, args, kwargs)
+    return Resolved("onnx", label, {}, Inputs(specs, source=given.source if given else "the ONNX graph"), spec, module=model)
 
 
 def _resolve_module(model: Any, given: Inputs | None) -> Resolved:

@@ -239,6 +239,8 @@ def measure(
     if input_size is not None and inputs is not None:
         raise LwprofError("give input_size or inputs, not both")
     resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
+    if resolved.kind == "onnx":
+        raise LwprofError(f"{resolved.name}: timing runs PyTorch models; an ONNX graph is counted (lwprof summary), not timed")
     analytic = profiler.run(resolved, batch=batch)
     weights, activations = 4 * (analytic.params + analytic.buffers), (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
     need = weights + activations

@@ -356,6 +356,8 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
 
 
 def _crosscheck_lines(profile: ModelProfile) -> list[Note]:
+    if profile.root.onnx_tool_macs is not None:  # an ONNX graph: onnx-tool's totals are among the notes
+        return _onnx_tool_lines(profile)
     checked = profile.fvcore_macs is not None or profile.torch_macs is not None
     if not checked:
         reason = profile.crosscheck_note or "not run (use --fvcore to compare every layer with fvcore and FlopCounterMode)"
@@ -386,6 +388,18 @@ def _crosscheck_lines(profile: ModelProfile) -> list[Note]:
     bad = profile.mismatches
     if bad:
         shown = "; ".join(f"{r.name or '(model)'}: lwprof {r.macs:,} vs fvcore {_count(r.fvcore_macs)} vs FlopCounterMode {_count(r.torch_macs)}" for r in bad[:5])
+        lines.append(_note(f"MISMATCH in {len(bad)} layer(s): {shown}", Severity.FAILURE))
+    return lines
+
+
+def _onnx_tool_lines(profile: ModelProfile) -> list[Note]:
+    lines = [_note(f"Cross-check: {profile.crosscheck_note}")] if profile.crosscheck_note else []
+    names = [r.name or "(model)" for r in profile.layers if r.crosscheck_own is Verdict.UNCHECKED]
+    if names:
+        lines.append(_note(f"{len(names)} layer(s) onnx-tool does not count (lwprof's count stands alone): {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}"))
+    bad = profile.mismatches
+    if bad:
+        shown = "; ".join(f"{r.name or '(model)'}: lwprof {r.macs:,} MACs, {r.params:,} params vs onnx-tool {_count(r.onnx_tool_macs)}, {_count(r.onnx_tool_params)}" for r in bad[:5])
         lines.append(_note(f"MISMATCH in {len(bad)} layer(s): {shown}", Severity.FAILURE))
     return lines
 
