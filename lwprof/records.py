@@ -539,6 +539,48 @@ class ModelProfile:
             "layers": [r.to_dict() for r in self.layers],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelProfile:
+        """The profile back from :meth:`to_dict` (``lwprof summary --format json``): exact
+        counts, shapes, verdicts; notes come back as plain information.
+
+        Raises:
+            LwprofError: Not such a dict, or one written with ``--depth`` or ``--leaves``
+                (it lacks modules).
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("layers"), list) or "totals" not in data:
+            raise LwprofError("not a profile: expected the JSON of lwprof summary --format json (with 'totals' and 'layers')")
+        if data.get("depth") is not None or data.get("leaves"):
+            raise LwprofError("this profile was written with --depth or --leaves and lacks modules; write it again without them")
+        names = set(LayerRecord.__dataclass_fields__)
+
+        def shape(v: Any) -> Shape | None:
+            return tuple(v) if v else None
+
+        try:
+            layers = []
+            for row in data["layers"]:
+                kw = {k: v for k, v in row.items() if k in names}
+                kw["input_shape"], kw["output_shape"] = shape(row.get("input_shape")), shape(row.get("output_shape"))
+                kw["hparams"] = {k: tuple(v) if isinstance(v, list) else v for k, v in (row.get("hparams") or {}).items()}
+                layers.append(LayerRecord(**kw))
+            return cls(
+                arch=data["arch"],
+                config=dict(data.get("config") or {}),
+                input_shape=tuple(data["input_shape"]),
+                layers=tuple(layers),
+                dtype=data.get("dtype", "fp32"),
+                peak_activation_elements=(data["totals"] or {}).get("peak_activation_elements"),
+                crosscheck_note=data.get("crosscheck_note", ""),
+                spec=data.get("spec", ""),
+                inputs=tuple(InputSpec(tuple(i["shape"]), i.get("dtype", "float32"), i.get("name")) for i in data.get("inputs") or ()),
+                device=data.get("device", "meta"),
+                input_dependent=bool(data.get("input_dependent")),
+                notes=tuple(Note(Severity.INFO, str(n)) for n in data.get("notes") or ()),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LwprofError(f"not a profile lwprof can read back: {type(exc).__name__}: {exc}") from None
+
     def layer_rows(self, *, leaves: bool = False, depth: int | None = None) -> list[dict[str, Any]]:
         """One dict per module below the model (``to_dict()`` of each record) plus ``parent``
         and ``own_params`` / ``own_macs`` (:func:`own_counts` over these rows, so that they
