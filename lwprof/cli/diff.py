@@ -19,7 +19,10 @@ __all__ = ["diff"]
 SideArg = Annotated[
     str,
     typer.Argument(
-        help="A model: a zoo spec (mobilenet@alpha=0.5), a user spec (net.py:Net@width=2) or a .json file of lwprof summary -f json.",
+        help=(
+            "A model: a zoo spec (mobilenet@alpha=0.5), a user spec (net.py:Net@width=2) or a .json file "
+            "of lwprof summary -f json."
+        ),
         show_default=False,
     ),
 ]
@@ -35,7 +38,9 @@ def diff(
     dtype: cs.DtypeOpt = cs.Dtype.FP32,
     everything: Annotated[
         bool,
-        typer.Option("--all", help="Show every module, the unchanged ones too (indented by depth).", rich_help_panel=cs.OUT_PANEL),
+        typer.Option(
+            "--all", help="Show every module, the unchanged ones too (indented by depth).", rich_help_panel=cs.OUT_PANEL
+        ),
     ] = False,
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
@@ -52,7 +57,8 @@ def diff(
     * `lwprof diff mobilenet@alpha=1 mobilenet@alpha=0.5`: every conv's width halved.
     * `lwprof diff mobilenet_v2 mobilenet_v3_small --all`: every module of both.
     * `lwprof diff net.py:Net@width=1 net.py:Net@width=2 --input-size 3,64,64`: your model's variants.
-    * `lwprof summary net.py:Net -f json -o before.json`, then `lwprof diff before.json net.py:Net`: what your edit changed.
+    * `lwprof summary net.py:Net -f json -o before.json`, then `lwprof diff before.json net.py:Net`:
+      what your edit changed.
     * `lwprof diff mobilenet mobilenet@conv=standard -f csv -o diff.csv`: exact integers.
     """
     from lwprof import api

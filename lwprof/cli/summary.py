@@ -51,7 +51,10 @@ def summary(
         bool,
         typer.Option(
             "--leaves",
-            help="Only the leaf layers (no parents), in the table and the exports: their params and MACs sum to the totals.",
+            help=(
+                "Only the leaf layers (no parents), in the table and the exports: their params and MACs sum to "
+                "the totals."
+            ),
             rich_help_panel=cs.OUT_PANEL,
         ),
     ] = False,
@@ -123,6 +126,8 @@ def summary(
             kwargs=kwargs,
             **(options or {}),
         )
-    out = pg.summary_output(profile, api.published(profile), price, depth=depth, by_type=by_type, memory=memory, leaves=leaves)
+    out = pg.summary_output(
+        profile, api.published(profile), price, depth=depth, by_type=by_type, memory=memory, leaves=leaves
+    )
     cs.emit(fmt, out, output, force, plot, lambda path, f: plot_layers(profile, path, force=f))
     cs.exit_on(over_budget(profile, budgets))
