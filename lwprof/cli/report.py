@@ -94,7 +94,13 @@ def report(
     if prediction is not None and with_bench:
         with cs.progress("timing") as step:
             measured = api.measure(
-                arch, inputs=input_size or None, batch=batch, repeats=repeats, kwargs=kwargs, progress=step, **(options or {})
+                arch,
+                inputs=input_size or None,
+                batch=batch,
+                repeats=repeats,
+                kwargs=kwargs,
+                progress=step,
+                **(options or {}),
             )
         latency_grid = pg.bench_predict_grid(measured, api.predict(measured.profile, calibration=cal))
     page = report_html(
