@@ -23,8 +23,10 @@ def signed(n: int) -> g.Cell:
     return g.Cell(n, "0" if n == 0 else ("+" if n > 0 else "") + human(n))
 
 
-def _pair(a: Any, b: Any) -> str:
-    """"x" when both sides say the same, "x -> y" when they differ, a missing side as "-"."""
+def _pair(a: Any, b: Any, *, one_side: bool = False) -> str:
+    """"x" when both sides say the same (or only one side has the module), "x -> y" when they differ."""
+    if one_side:
+        return str(a if a is not None else b or "")
     a, b = ("-" if v in (None, "") else str(v) for v in (a, b))
     return a if a == b else f"{a} -> {b}"
 
@@ -77,9 +79,7 @@ def diff_grid(diff: ModelDiff, *, everything: bool = False) -> g.Grid:
                 r.name,
                 str(r.change),
                 " ".join(r.what),
-                _pair(*sides["type"]),
-                _pair(*sides["kernel"]),
-                _pair(*sides["shape"]),
+                *(_pair(*sides[w], one_side=r.a is None or r.b is None) for w in ("type", "kernel", "shape")),
                 _side(r.a, "params"),
                 _side(r.b, "params"),
                 signed(r.delta("params")),
