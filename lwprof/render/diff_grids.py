@@ -27,6 +27,8 @@ def _pair(a: Any, b: Any, *, one_side: bool = False) -> str:
     """"x" when both sides say the same (or only one side has the module), "x -> y" when they differ."""
     if one_side:
         return str(a if a is not None else b or "")
+    if a in (None, "") and b in (None, ""):
+        return ""
     a, b = ("-" if v in (None, "") else str(v) for v in (a, b))
     return a if a == b else f"{a} -> {b}"
 
