@@ -170,3 +170,24 @@ def test_fit_result_display() -> None:
     pytest.importorskip("pandas")
     df = result.to_pandas()
     assert len(df) == len(result.candidates) and df.front.sum() == len(result.front)
+
+
+def test_summary_leaves_from_the_command_line() -> None:
+    from typer.testing import CliRunner
+
+    from lwprof.cli import app
+
+    runner = CliRunner()
+    # MobileNetV1 1.0-224 (Table 4 of the paper: 569 M mult-adds, 4.2 M params): sum(p.numel()) = 4,231,976 and
+    # FlopCounterMode's 1,137,480,704 FLOPs / 2 = 568,740,352 MACs (the same constants test_cli.py holds)
+    result = runner.invoke(app, ["summary", "mobilenet", "--no-fvcore", "--leaves", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and all(r["is_leaf"] == "true" for r in rows) and len(rows) == 27 * 3 + 3  # 27 convs (stem, 13 dw, 13 pw) each with BN and ReLU; pool, flatten, FC
+    assert sum(int(r["params"]) for r in rows) == 4_231_976 and sum(int(r["macs"]) for r in rows) == 568_740_352
+    pd = pytest.importorskip("pandas")
+    df = pd.read_csv(io.StringIO(runner.invoke(app, ["summary", "mobilenet", "--no-fvcore", "-f", "csv"]).stdout))
+    assert df.is_leaf.dtype == bool and int(df[df.is_leaf].macs.sum()) == 568_740_352 and int(df.own_macs.sum()) == 568_740_352
+    assert int(df.macs.sum()) > 2 * 568_740_352  # parents and leaves together: the double counting the leaf column prevents
+    data = __import__("json").loads(runner.invoke(app, ["summary", "mobilenet", "--no-fvcore", "--leaves", "-f", "json"]).stdout)
+    assert data["leaves"] is True and [r["name"] for r in data["layers"][1:]] == [r["name"] for r in rows]
