@@ -42,6 +42,7 @@ __all__ = [
     "check_papers",
     "compare",
     "compare_models",
+    "diff",
     "fit",
     "layer_variants",
     "load_calibration",
@@ -128,7 +129,9 @@ def compare(
     """Profiles variants of one architecture side by side.
 
     Args:
-        arch: A registered architecture name or alias, optionally with options ("mobilenet@alpha=0.5").
+        arch: A registered architecture name or alias, optionally with options ("mobilenet@alpha=0.5"),
+            or a user model spec ("net.py:Net", "net.py:Net@depth=3"): then ``vary`` names its
+            factory arguments ({"width": [0.5, 1.0]}).
         vary: Options to vary and their values; several keys give every combination.
             Defaults to the architecture's design axis (mobilenet: conv; shufflenet: groups;
             ghostnet: conv).
@@ -146,9 +149,11 @@ def compare(
     """
     from lwprof import profiler
     from lwprof.architectures import get_architecture
-    from lwprof.resolve import parse_spec
+    from lwprof.resolve import is_user_spec, parse_spec
 
     name, spec_options = parse_spec(arch)
+    if is_user_spec(name):
+        return _compare_user(name, spec_options, vary, fixed, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
     for key in sorted(set(spec_options) & {k for k, v in fixed.items() if v is not None}):
         raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
     fixed = {**spec_options, **{k: v for k, v in fixed.items() if v is not None}}
@@ -172,6 +177,45 @@ def compare(
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
     return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch)
+
+
+def _compare_user(
+    name: str,
+    given: Mapping[str, Any],
+    vary: Mapping[str, Sequence[Any]] | None,
+    fixed: Mapping[str, Any],
+    *,
+    inputs: Any,
+    batch: int,
+    crosscheck: bool,
+    dtype: str,
+    progress: Progress | None,
+) -> Comparison:
+    """Variants of a user model: ``vary`` over its factory arguments (values as ``--kwargs`` reads them)."""
+    from lwprof import profiler
+    from lwprof.resolve import parse_kwargs
+
+    if not vary:
+        raise LwprofError(f"{name} is a user model: say what to vary among its factory arguments, e.g. --vary width=0.5,1.0")
+    if any(v is not None for v in fixed.values()):
+        raise LwprofError(f"architecture options do not apply to the user model {name}; give its factory arguments after '@' or vary them")
+    axes: dict[str, tuple[Any, ...]] = {}
+    for key, values in vary.items():
+        if not values:
+            raise LwprofError(f"--vary {key}= needs at least one value")
+        if key in given:
+            raise LwprofError(f"argument {key!r} is both fixed (after '@') and varied; drop one of them")
+        axes[key] = tuple(parse_kwargs({key: v} if not isinstance(v, str) else f"{key}={v}")[key] for v in values)
+    combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
+    resolved = [resolve(name, inputs=inputs, kwargs={**given, **overrides}) for overrides in combos]  # every variant built before any is profiled
+    variants = []
+    for i, (overrides, r) in enumerate(zip(combos, resolved)):
+        label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
+        if progress:
+            progress(label, i, len(combos))
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        variants.append(Variant(label, p.config, p))
+    return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch)
 
 
 def _applies(spec: Any, resolved: Any, key: str) -> bool:
@@ -229,6 +273,64 @@ def _axes(spec: Any, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tupl
             raise LwprofError(f"--vary {key}= needs at least one value")
         axes[opt.name] = tuple(opt.coerce(v) for v in values)
     return axes
+
+
+def diff(
+    a: Any,
+    b: Any,
+    *,
+    input_size: Sequence[int] | None = None,
+    inputs: Any = None,
+    batch: int = 1,
+    dtype: str = "fp32",
+    progress: Progress | None = None,
+) -> Any:
+    """The layer-level difference of two models: :class:`lwprof.diffs.ModelDiff`, rows aligned by module path.
+
+    Args:
+        a: The first model: a spec ("mobilenet@alpha=0.5", "net.py:Net@width=2"), a module,
+            a :class:`ModelProfile`, or a ``.json`` file written by ``lwprof summary --format json``.
+        b: The second, likewise; deltas and ratios are B relative to A.
+        input_size: (C, H, W) given to both models profiled here (default: each model's own).
+        inputs: Likewise, in any form :func:`profile` takes.
+        batch: Batch size of the models profiled here.
+        dtype: Element type for byte counts.
+        progress: Called before each model with (label, index, total).
+
+    Raises:
+        LwprofError: A bad spec, an unreadable file, or a file that is not a profile.
+    """
+    from lwprof.diffs import diff_profiles
+
+    sides = []
+    for i, side in enumerate((a, b)):
+        label = side if isinstance(side, str) else (side.spec or side.arch) if isinstance(side, ModelProfile) else type(side).__name__
+        if progress:
+            progress(str(label), i, 2)
+        if isinstance(side, ModelProfile):
+            sides.append((label, side))
+        elif isinstance(side, str) and side.lower().endswith(".json"):
+            sides.append((label, _load_profile(side)))
+        else:
+            sides.append((label, profile(side, inputs=_inputs(input_size, inputs), batch=batch, dtype=dtype)))
+    (la, pa), (lb, pb) = sides
+    return diff_profiles(pa, pb, str(la), str(lb))
+
+
+def _load_profile(path: str) -> ModelProfile:
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise LwprofError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise LwprofError(f"{path!r} is not valid JSON: {exc}") from None
+    try:
+        return ModelProfile.from_dict(data)
+    except LwprofError as exc:
+        raise LwprofError(f"{path!r}: {exc}") from None
 
 
 def published(profile: ModelProfile) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lwprof.errors import LwprofError
 from lwprof.units import BYTES_PER_ELEMENT, plain  # noqa: F401  (re-exported: part of the records' vocabulary)
 
 Shape = tuple[int, ...]
@@ -471,7 +472,39 @@ class LayerRecord:
         }
 
 
-@dataclass(frozen=True)
+def parent_name(name: str) -> str:
+    """The qualified name of a module's parent: "features.3.conv" -> "features.3"; "" (the model) for a top-level module."""
+    return name.rpartition(".")[0]
+
+
+def own_counts(records: Sequence[LayerRecord]) -> list[tuple[int, int]]:
+    """(params, MACs) of each record less those of its children among ``records``.
+
+    Summed over ``records`` these give the totals of the records' roots exactly (a sum
+    telescopes), so a table of any depth cut sums right: a leaf's own counts are its counts; a
+    record shown without its children keeps all of its counts; a parent's own counts are what
+    it holds or does itself (a parameter of its own, a functional ``F.conv2d``), negative only
+    where a module or parameter is shared between children (counted once above, once per
+    child below).
+    """
+    below: dict[str, list[int]] = {}
+    for r in records:
+        if r.name:
+            acc = below.setdefault(parent_name(r.name), [0, 0])
+            acc[0] += r.params
+            acc[1] += r.macs
+    return [(r.params - below.get(r.name, (0, 0))[0], r.macs - below.get(r.name, (0, 0))[1]) for r in records]
+
+
+def import_pandas(what: str) -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise LwprofError(f"{what} needs pandas: pip install pandas (or pip install 'lwprof[pandas]')") from None
+    return pandas
+
+
+@dataclass(frozen=True, repr=False)
 class ModelProfile:
     """The profile of one configured model: every module's record, totals as properties.
 
@@ -668,6 +701,100 @@ class ModelProfile:
             "layers": [r.to_dict() for r in self.layers],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelProfile:
+        """The profile back from :meth:`to_dict` (``lwprof summary --format json``): exact
+        counts, shapes, verdicts; notes come back as plain information.
+
+        Raises:
+            LwprofError: Not such a dict, or one written with ``--depth`` or ``--leaves``
+                (it lacks modules).
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("layers"), list) or "totals" not in data:
+            raise LwprofError("not a profile: expected the JSON of lwprof summary --format json (with 'totals' and 'layers')")
+        if data.get("depth") is not None or data.get("leaves"):
+            raise LwprofError("this profile was written with --depth or --leaves and lacks modules; write it again without them")
+        names = set(LayerRecord.__dataclass_fields__)
+
+        def shape(v: Any) -> Shape | None:
+            return tuple(v) if v else None
+
+        try:
+            layers = []
+            for row in data["layers"]:
+                kw = {k: v for k, v in row.items() if k in names}
+                kw["input_shape"], kw["output_shape"] = shape(row.get("input_shape")), shape(row.get("output_shape"))
+                kw["hparams"] = {k: tuple(v) if isinstance(v, list) else v for k, v in (row.get("hparams") or {}).items()}
+                layers.append(LayerRecord(**kw))
+            return cls(
+                arch=data["arch"],
+                config=dict(data.get("config") or {}),
+                input_shape=tuple(data["input_shape"]),
+                layers=tuple(layers),
+                dtype=data.get("dtype", "fp32"),
+                peak_activation_elements=(data["totals"] or {}).get("peak_activation_elements"),
+                crosscheck_note=data.get("crosscheck_note", ""),
+                spec=data.get("spec", ""),
+                inputs=tuple(InputSpec(tuple(i["shape"]), i.get("dtype", "float32"), i.get("name")) for i in data.get("inputs") or ()),
+                device=data.get("device", "meta"),
+                input_dependent=bool(data.get("input_dependent")),
+                notes=tuple(Note(Severity.INFO, str(n)) for n in data.get("notes") or ()),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise LwprofError(f"not a profile lwprof can read back: {type(exc).__name__}: {exc}") from None
+
+    def layer_rows(self, *, leaves: bool = False, depth: int | None = None) -> list[dict[str, Any]]:
+        """One dict per module below the model (``to_dict()`` of each record) plus ``parent``
+        and ``own_params`` / ``own_macs`` (:func:`own_counts` over these rows, so that they
+        sum to the totals whatever is filtered), in pre-order.
+
+        Args:
+            leaves: Only the leaf layers (their ``macs`` then sum to the total unless a parent
+                does work of its own; see :func:`own_counts`).
+            depth: Only modules down to this depth (the model is 0).
+        """
+        records = [r for r in self.layers[1:] if (not leaves or r.is_leaf) and (depth is None or r.depth <= depth)]
+        rows = []
+        for r, (own_p, own_m) in zip(records, own_counts(records)):
+            row = r.to_dict()
+            row["parent"] = parent_name(r.name)
+            row["own_params"], row["own_macs"] = own_p, own_m
+            rows.append(row)
+        return rows
+
+    def to_pandas(self, *, leaves: bool = False, depth: int | None = None) -> Any:
+        """The layers as a ``pandas.DataFrame``, one row per module below the model, indexed by name.
+
+        Columns: every field of :meth:`LayerRecord.to_dict` plus ``parent``, ``own_params``
+        and ``own_macs``. ``df.own_macs.sum()`` is the model's MACs for any selection of
+        rows this returns; ``df[df.is_leaf].macs.sum()`` is too when no parent does work of
+        its own (``df.macs.sum()`` over parents and leaves counts everything twice or more).
+
+        Args:
+            leaves: Only the leaf layers.
+            depth: Only modules down to this depth.
+
+        Raises:
+            LwprofError: pandas is not installed.
+        """
+        pandas = import_pandas("ModelProfile.to_pandas()")
+        return pandas.DataFrame(self.layer_rows(leaves=leaves, depth=depth)).set_index("name")
+
+    def __repr__(self) -> str:
+        return f"ModelProfile({self.spec or self.arch!r}, input_shape={self.input_shape}, params={self.params:,}, macs={self.macs:,}, layers={len(self.layers)})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the per-layer table with its footer (:mod:`lwprof.render.notebook`)."""
+        from lwprof.render import notebook
+
+        return notebook.html(self)
+
+    def __rich__(self) -> Any:
+        """rich's display (``rich.print(profile)``, IPython with rich's extension): the summary table."""
+        from lwprof.render import notebook
+
+        return notebook.rich_view(self)
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -707,7 +834,7 @@ class LayerComparison:
         return self.variants[index]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Comparison:
     """Variants of one architecture side by side (``lwprof compare``).
 
@@ -730,6 +857,9 @@ class Comparison:
     def baseline(self) -> Variant:
         return self.variants[0]
 
+    def __repr__(self) -> str:
+        return f"Comparison({self.arch!r}, variants=[{', '.join(repr(v.label) for v in self.variants)}])"
+
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape of ``lwprof compare --format json``."""
         return {
@@ -738,3 +868,30 @@ class Comparison:
             "conventions": CONVENTIONS,
             "variants": [v.to_dict() for v in self.variants],
         }
+
+    def to_pandas(self) -> Any:
+        """One row per variant (indexed by label): its configuration and totals, and MACs and params as ratios to the first.
+
+        Raises:
+            LwprofError: pandas is not installed.
+        """
+        pandas = import_pandas("Comparison.to_pandas()")
+        base = self.baseline.profile
+        rows = []
+        for v in self.variants:
+            p = v.profile
+            row = {"label": v.label, **{k: plain(x) for k, x in v.config.items() if k in self.vary}, **p.totals()}
+            row["params_ratio"] = p.params / base.params if base.params else None
+            row["macs_ratio"] = p.macs / base.macs if base.macs else None
+            rows.append(row)
+        return pandas.DataFrame(rows).set_index("label")
+
+    def _repr_html_(self) -> str:
+        from lwprof.render import notebook
+
+        return notebook.html(self)
+
+    def __rich__(self) -> Any:
+        from lwprof.render import notebook
+
+        return notebook.rich_view(self)

@@ -203,7 +203,9 @@ def test_summary_delimited(fmt: str, sep: str) -> None:
     result = ok("summary", "mobilenet", "--no-fvcore", "--format", fmt)
     assert result.stderr == ""
     rows = list(csv.DictReader(io.StringIO(result.stdout), delimiter=sep))
-    assert list(rows[0]) == ["name", "type", "kernel", "output_shape", "params", "macs", "macs_share"]
+    assert list(rows[0]) == ["name", "type", "kernel", "output_shape", "params", "macs", "macs_share", "parent", "depth", "is_leaf", "calls", "own_params", "own_macs"]
+    leaves = [r for r in rows if r["is_leaf"] == "true"]
+    assert sum(int(r["params"]) for r in leaves) == MOBILENET_PARAMS and sum(int(r["macs"]) for r in leaves) == MOBILENET_MACS
     top = [r for r in rows if "." not in r["name"]]
     assert sum(int(r["params"]) for r in top) == MOBILENET_PARAMS
     assert sum(int(r["macs"]) for r in top) == MOBILENET_MACS

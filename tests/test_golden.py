@@ -46,6 +46,7 @@ CASES = {
     "sweep_mobilenet_latency": ["sweep", "mobilenet", "--alpha", "1,0.5", "--resolution", "224,160,128,96", "--bench", "--quantity", "latency"],
     "check_mobilenet": ["check", "--arch", "mobilenet"],
     "check_summary": ["check", "--summary"],
+    "diff_mobilenet_shallow": ["diff", "mobilenet", "mobilenet@shallow=true,num_classes=10"],
 }
 
 

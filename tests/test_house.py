@@ -33,8 +33,9 @@ FLOORS = {
     "lwprof.cli.support": 8,  # what the commands share: below every command module
     "lwprof.cli": 9,  # the command modules, one per command or family, and the app
 }
-# The package __init__ hands out the API lazily (``lwprof.profile``): the one allowed exception.
-ALLOWED = {("lwprof", "lwprof.api")}
+# The package __init__ hands out the API lazily (``lwprof.profile``); the records' notebook
+# displays (``_repr_html_``, ``__rich__``) call the renderer that draws them: the allowed exceptions.
+ALLOWED = {("lwprof", "lwprof.api"), ("lwprof.records", "lwprof.render.notebook")}
 
 
 def floor(module: str) -> int:

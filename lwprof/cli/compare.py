@@ -93,6 +93,7 @@ def compare(
     * `lwprof compare shufflenet --vary groups=1,2,3,4,8 --vary scale=0.5,1`: every combination.
     * `lwprof compare ghostnet --format csv -o ghostnet.csv`: exact integers for a spreadsheet.
     * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: your model beside MobileNetV1.
+    * `lwprof compare my_net.py:Net --vary width=0.5,1.0`: variants of your model (its factory arguments).
     * `lwprof compare shufflenet_v2 mobilenet_v2 --no-fvcore --bench`: with measured latency.
     * `lwprof compare shufflenet --predict --no-fvcore`: predicted latency of each variant, nothing run.
     """
@@ -105,7 +106,8 @@ def compare(
     axes = parse_vary(vary or [])
     price = cs.predictor(predict, calibration, dtype=dtype.value)
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
-        if len(specs) > 1 or is_user_spec(parse_spec(specs[0])[0]):
+        one_user_model = len(specs) == 1 and is_user_spec(parse_spec(specs[0])[0])
+        if len(specs) > 1 or (one_user_model and not axes):
             if axes or options:
                 raise LwprofError(
                     "--vary and architecture options apply to one architecture; with several models give each as a spec"

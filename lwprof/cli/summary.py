@@ -47,6 +47,17 @@ def summary(
             rich_help_panel=cs.OUT_PANEL,
         ),
     ] = False,
+    leaves: Annotated[
+        bool,
+        typer.Option(
+            "--leaves",
+            help=(
+                "Only the leaf layers (no parents), in the table and the exports: their params and MACs sum to "
+                "the totals."
+            ),
+            rich_help_panel=cs.OUT_PANEL,
+        ),
+    ] = False,
     fvcore: cs.Fvcore = True,
     strict: Annotated[
         bool,
@@ -88,6 +99,7 @@ def summary(
     * `lwprof summary mobilenet --alpha 0.5 --resolution 160 --depth 2`: top two levels only.
     * `lwprof summary shufflenet --groups 8 --by-type --no-fvcore`: totals by layer type.
     * `lwprof summary ghostnet --format json -o ghostnet.json`: every layer, exact integers.
+    * `lwprof summary mobilenet --leaves -f csv -o layers.csv`: one row per leaf layer, for pandas.
     * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic per layer.
     * `lwprof summary mobilenet --predict`: predicted ms per layer on this CPU (after `lwprof calibrate`).
     * `lwprof summary my_net.py:Net --input-size 3,224,224 --max-macs 300M`: a user model under a budget.
@@ -114,6 +126,8 @@ def summary(
             kwargs=kwargs,
             **(options or {}),
         )
-    out = pg.summary_output(profile, api.published(profile), price, depth=depth, by_type=by_type, memory=memory)
+    out = pg.summary_output(
+        profile, api.published(profile), price, depth=depth, by_type=by_type, memory=memory, leaves=leaves
+    )
     cs.emit(fmt, out, output, force, plot, lambda path, f: plot_layers(profile, path, force=f))
     cs.exit_on(over_budget(profile, budgets))

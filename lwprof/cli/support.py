@@ -445,6 +445,8 @@ def emit(
 
     output = None if output == "-" else output  # -o -: stdout, as tools do
     content = prepare(fmt, out, output is not None)
+    if output is not None and os.path.abspath(output) == os.devnull:  # -o /dev/null: only the plot is wanted
+        output, content = None, None
     drawn = None
     created = False
     before: bytes | None = None  # the plot file --force replaces, to put back if the result fails
@@ -457,7 +459,9 @@ def emit(
         drawn = draw(plot, force)
         created = not existed
     try:
-        if output is None:
+        if content is None:
+            path = None
+        elif output is None:
             stream = _result_stream()
             try:
                 with contextlib.redirect_stdout(stream):
@@ -498,7 +502,8 @@ def targets(output: str | None, force: bool, plot: str | None = None) -> None:
     differ), and that plotting is possible at all."""
     from lwprof.render.export import check_targets
 
-    check_targets(None if output == "-" else output, plot, force)
+    discard = output == "-" or (output is not None and os.path.abspath(output) == os.devnull)
+    check_targets(None if discard else output, plot, force)
     if plot is not None:
         from lwprof.render.plots import _pyplot
 

@@ -288,6 +288,27 @@ class FitResult:
     def chosen(self) -> Candidate | None:
         return self.candidates[self.best] if self.best is not None else None
 
+    def to_pandas(self) -> Any:
+        """Every valid configuration as a ``pandas.DataFrame`` (indexed by label), with ``front`` and ``fits`` columns.
+
+        Raises:
+            LwprofError: pandas is not installed.
+        """
+        from lwprof.records import import_pandas
+
+        return import_pandas("FitResult.to_pandas()").DataFrame([c.to_dict() for c in self.candidates]).set_index("label")
+
+    def _repr_html_(self) -> str:
+        """Jupyter's display: the Pareto front near the choice, and the notes."""
+        from lwprof.render import notebook
+
+        return notebook.html(self)
+
+    def __rich__(self) -> Any:
+        from lwprof.render import notebook
+
+        return notebook.rich_view(self)
+
     def to_dict(self) -> dict[str, Any]:
 
         return {

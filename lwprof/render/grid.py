@@ -27,6 +27,8 @@ from lwprof.records import (
     Status,
     Verdict,
     outputs_text,
+    own_counts,
+    parent_name,
     plain,
 )
 from lwprof.units import human, human_bytes
@@ -230,7 +232,7 @@ def option_flag(name: str, type_name: str) -> str:
 # lwprof summary
 
 
-def summary_grid(profile: ModelProfile, depth: int | None = None, published: Mapping[str, Any] | None = None) -> Grid:
+def summary_grid(profile: ModelProfile, depth: int | None = None, published: Mapping[str, Any] | None = None, *, leaves: bool = False) -> Grid:
     """The per-layer table of one profile.
 
     Args:
@@ -238,10 +240,13 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
         depth: Show only records with depth <= ``depth`` (parents already aggregate their
             children); None shows every record.
         published: The paper's numbers for this configuration (``published_for``), if any.
+        leaves: Show only the leaf layers (``--leaves``).
 
     Returns:
         A grid with one row per record below the model (the model itself is the total row).
-        The cross-check column is present only when the profile was cross-checked.
+        The cross-check column is present only when the profile was cross-checked. Exports
+        also carry each row's parent, depth, leafness, calls and own params and MACs
+        (:func:`lwprof.records.own_counts`: they sum to the totals over the rows written).
     """
     checked = any(r.crosscheck is not Verdict.NA for r in profile.layers)
     columns = [  # a narrow terminal drops kernel, check, MACs %, output shape, type, in that order
@@ -255,23 +260,46 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     ]
     if checked:
         columns.append(Column("check", ColumnKind.STATUS, "crosscheck", priority=4))
+    columns += [  # exports only: the tree, and counts that sum to the totals over any rows written
+        Column("parent", key="parent", only="export"),
+        Column("depth", ColumnKind.COUNT, "depth", only="export"),
+        Column("leaf", key="is_leaf", only="export"),
+        Column("calls", ColumnKind.COUNT, "calls", only="export"),
+        Column("own params", ColumnKind.COUNT, "own_params", only="export"),
+        Column("own MACs", ColumnKind.COUNT, "own_macs", only="export"),
+    ]
     rows, display = [], []
     total_macs = profile.macs
-    for r in profile.layers[1:]:
-        if depth is not None and r.depth > depth:
-            continue
+    records = [r for r in profile.layers[1:] if (depth is None or r.depth <= depth) and (not leaves or r.is_leaf)]
+    for r, (own_p, own_m) in zip(records, own_counts(records)):
         row: list[Any] = [r.name, r.type, hparams_text(r), shape_text(r.output_shape), r.params, r.macs, _fraction(r.macs, total_macs)]
         if checked:
             row.append(r.crosscheck)
-        rows.append(tuple(row))
-        display.append("  " * (r.depth - 1) + r.name.rsplit(".", 1)[-1])
+        rows.append((*row, parent_name(r.name), r.depth, "true" if r.is_leaf else "false", r.calls, own_p, own_m))
+        display.append(r.name if leaves else "  " * (r.depth - 1) + r.name.rsplit(".", 1)[-1])
     root = profile.root
     shown = outputs_text(profile.outputs) if len(profile.outputs) > 1 else shape_text(root.output_shape)
     total: list[Any] = ["total", root.type, "", shown, root.params, root.macs, _fraction(root.macs, total_macs)]
     if checked:
         total.append(crosscheck_verdict(profile))
-    title = profile_title(profile)
-    return Grid(title, tuple(columns), tuple(rows), tuple(total), tuple(summary_notes(profile, published)), tuple(display))
+    title = profile_title(profile, "leaf layers" if leaves else "")
+    notes = [*_unsummed_notes(profile, records, leaves), *summary_notes(profile, published)]
+    return Grid(title, tuple(columns), tuple(rows), (*total, "", 0, "false", root.calls, root.params, root.macs), tuple(notes), tuple(display))
+
+
+def _unsummed_notes(profile: ModelProfile, records: Sequence[LayerRecord], leaves: bool) -> list[Note]:
+    """A warning when the rows' own counts do not sum to the totals: work done outside every row's module."""
+    own = own_counts(records)
+    params, macs = sum(p for p, _ in own), sum(m for _, m in own)
+    if (params, macs) == (profile.params, profile.macs):
+        return []
+    where = [r.name for r in profile.layers if not r.is_leaf and (r.functional_macs or r.functional_other_ops)]
+    what = f"{human(macs)} of the {human(profile.macs)} MACs and {human(params)} of the {human(profile.params)} params"
+    if leaves:
+        text = f"The leaf rows sum to {what}: modules with children do work of their own ({', '.join(n or 'the model' for n in where[:4]) or 'their own parameters'}); export without --leaves, whose own_params and own_macs columns count it"
+    else:
+        text = f"The rows' own_params and own_macs sum to {what}: the rest is the model's own forward, outside every module (in the total only)"
+    return [Note(Severity.WARNING, text)]
 
 
 def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = None) -> Grid:

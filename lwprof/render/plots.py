@@ -4,8 +4,14 @@
 * :func:`plot_variants`: params vs MACs of compared variants, labelled.
 * :func:`plot_grid`: a heat map of MACs over a two-option sweep (e.g. alpha x resolution).
 * :func:`plot_roofline`: measured MAC/s of each layer against its arithmetic intensity.
-
 * :func:`plot_sweep`: the heat map for a two-option sweep, the scatter otherwise.
+
+Each ``plot_*`` has a ``figure_*`` twin that returns the matplotlib figure unsaved (what the
+tests inspect). Every figure is meant for a paper: fonts of at least :data:`MIN_FONT` points
+at the saved size, numbers in human units (150 M, 2.5 ms; never 1e8 or an offset), axes of
+counts starting at zero unless a log scale is chosen and the axis says so, legends only for
+what is drawn and outside the data, and tick labels thinned until none overlaps
+(:func:`declutter`, measured with the renderer's bounding boxes).
 
 Every function writes a PNG (or SVG or PDF, by the file's suffix) atomically
 (:func:`lwprof.render.export.write_atomic`), keeps an existing file unless ``force``, and
@@ -15,6 +21,7 @@ returns the path.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,9 +31,27 @@ from lwprof.errors import LwprofError
 from lwprof.records import Comparison, LayerKind, LayerRecord, ModelProfile
 from lwprof.render.export import check_targets, write_atomic
 
-__all__ = ["check_plot_path", "plot_grid", "plot_layers", "plot_roofline", "plot_sweep", "plot_variants", "save_figure"]
+__all__ = [
+    "MIN_FONT",
+    "check_plot_path",
+    "declutter",
+    "figure_grid",
+    "figure_layers",
+    "figure_roofline",
+    "figure_variants",
+    "overlapping_labels",
+    "plot_grid",
+    "plot_layers",
+    "plot_roofline",
+    "plot_sweep",
+    "plot_variants",
+    "save_figure",
+    "tick_text",
+]
 
 _GREY = "#7f7f7f"
+MIN_FONT = 8  #: points, at the saved size (figures are saved at their own size: no scaling)
+_STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8}
 
 
 def _pyplot() -> Any:
@@ -38,6 +63,7 @@ def _pyplot() -> Any:
         import matplotlib.pyplot as plt
     except ImportError:
         raise LwprofError("plots need matplotlib: pip install 'lwprof[plot]'") from None
+    plt.rcParams.update(_STYLE)
     return plt
 
 
@@ -98,10 +124,83 @@ def save_figure(fig: Any, path: str | Path, force: bool = False) -> Path:
     target = check_plot_path(path, force)
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format=target.suffix.lower().lstrip("."), dpi=120, bbox_inches="tight")
+        fig.savefig(buffer, format=target.suffix.lower().lstrip("."), dpi=150, bbox_inches="tight")
     finally:
         _pyplot().close(fig)
     return write_atomic(target, buffer.getvalue(), force=force)
+
+
+# -- numbers, ticks and legends ------------------------------------------------------------------------
+
+
+def tick_text(value: float, unit: str = "") -> str:
+    """A tick's number in human form: 0, 0.25, 2.5, 150, 1,200 (at most 3 significant digits, no
+    exponent), with ``unit`` after it ("150 M", "2.5 ms")."""
+    if value == 0 or not math.isfinite(value):
+        text = "0"
+    else:
+        digits = max(0, 2 - math.floor(math.log10(abs(value))))
+        text = f"{value:,.{digits}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return f"{text} {unit}".rstrip() if text != "0" or not unit else "0"
+
+
+def _human_axis(axis: Any, unit: str = "", log: bool = False) -> None:
+    """Tick labels in human form on one axis; on a log axis, 1-2-5 ticks and no minor labels."""
+    from matplotlib import ticker
+
+    if log:
+        axis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_minor_formatter(ticker.NullFormatter())
+    else:
+        axis.set_major_locator(ticker.MaxNLocator(nbins=6, min_n_ticks=3))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: tick_text(v, unit)))
+
+
+def _legend_outside(ax: Any, handles: Sequence[Any] | None = None, labels: Sequence[str] | None = None, below: bool = False) -> Any:
+    """A legend beside (or below) the axes, never over the data; none when nothing is labelled."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    if below:
+        return ax.figure.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(handles)), frameon=False)
+    return ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+
+
+def overlapping_labels(fig: Any) -> list[tuple[str, str]]:
+    """Pairs of visible tick labels on one axis whose boxes overlap (after drawing the figure)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pairs = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels(which="both") if t.get_visible() and t.get_text()]
+            boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
+            for i in range(len(boxes)):
+                for j in range(i + 1, len(boxes)):
+                    if boxes[i][1].overlaps(boxes[j][1]):
+                        pairs.append((boxes[i][0], boxes[j][0]))
+    return pairs
+
+
+def declutter(fig: Any) -> None:
+    """Hides tick labels (every 2nd, 3rd, ...) on each axis whose labels overlap, until none does."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels() if t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            step = 1
+            for step in range(1, len(labels) + 1):
+                kept = boxes[::step]
+                if all(not a.overlaps(b) for a, b in zip(kept, kept[1:])):
+                    break
+            if step > 1:
+                for i, label in enumerate(labels):
+                    label.set_visible(i % step == 0)
 
 
 def _color(r: LayerRecord) -> str:
@@ -119,49 +218,73 @@ def _color(r: LayerRecord) -> str:
     return "#2ca02c" if c.kernel == (3, 3) and c.groups == 1 else _GREY
 
 
-def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = None, force: bool = False) -> Path:
-    """Bars of MACs and memory traffic for every layer that has either (conv, FC, ...)."""
+# -- the figures ----------------------------------------------------------------------------------------
+
+
+def figure_layers(profile: ModelProfile, title: str | None = None) -> Any:
+    """Bars of MACs and memory traffic for every layer that has MACs (conv, FC, ...)."""
     plt = _pyplot()
     leaves = [r for r in profile.leaves() if r.macs > 0]
     if not leaves:
         raise LwprofError("nothing to plot: no layer has MACs")
     x = range(len(leaves))
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(8, 0.22 * len(leaves) + 3), 7), sharex=True)
+    # 8-pt names turned upright need about 0.16 in each; very deep models get thinned labels (declutter)
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(min(40.0, max(8.0, 0.16 * len(leaves) + 2.5)), 7.5), sharex=True)
     colors = [_color(r) for r in leaves]
     ax1.bar(x, [r.macs / 1e6 for r in leaves], color=colors)
-    ax1.set_ylabel("MACs (millions)")
+    ax1.set_ylabel("MACs (M = millions)")
     bpe = profile.bytes_per_element
     ax2.bar(x, [r.traffic_elements * bpe / 2**20 for r in leaves], color=colors)
     ax2.set_ylabel(f"memory traffic (MiB, {profile.dtype})")
     ax2.set_xlabel("layer (execution order)")
     ax2.set_xticks(list(x))
-    ax2.set_xticklabels([r.name for r in leaves], rotation=90, fontsize=6)
-    handles = {r.category: plt.Rectangle((0, 0), 1, 1, color=_color(r)) for r in leaves}
-    ax1.legend(handles.values(), handles.keys(), fontsize=8, loc="upper right")
+    ax2.set_xticklabels([r.name for r in leaves], rotation=90)
+    _human_axis(ax1.yaxis, "M")
+    _human_axis(ax2.yaxis, "MiB")
+    categories = {r.category: _color(r) for r in reversed(leaves)}
+    categories = {c: categories[c] for c in dict.fromkeys(r.category for r in leaves)}
+    _legend_outside(ax1, [plt.Rectangle((0, 0), 1, 1, color=col) for col in categories.values()], list(categories))
     ax1.set_title(title or f"{profile.arch}: per-layer MACs and memory traffic (batch {profile.batch})")
     for ax in (ax1, ax2):
         ax.grid(axis="y", alpha=0.3)
-    return save_figure(fig, path, force)
+        ax.set_xlim(-0.6, len(leaves) - 0.4)
+        ax.set_ylim(bottom=0)
+    declutter(fig)
+    return fig
 
 
-def plot_variants(comparison: Comparison, path: str | Path, title: str | None = None, force: bool = False) -> Path:
-    """Scatter of params (x) against MACs (y) of every variant, each labelled."""
+def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = None, force: bool = False) -> Path:
+    """:func:`figure_layers`, saved."""
+    return save_figure(figure_layers(profile, title), path, force)
+
+
+def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
+    """Scatter of params (x) against MACs (y) of every variant, each labelled; both axes from zero."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 5))
     xs = [v.profile.params / 1e6 for v in comparison.variants]
     ys = [v.profile.macs / 1e6 for v in comparison.variants]
     ax.scatter(xs, ys, s=40, color="#1f77b4", zorder=3)
     for v, x, y in zip(comparison.variants, xs, ys):
-        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=8)
-    ax.set_xlabel("parameters (millions)")
-    ax.set_ylabel("MACs (millions)")
+        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=MIN_FONT)
+    ax.set_xlabel("parameters (M = millions)")
+    ax.set_ylabel("MACs (M = millions)")
     ax.set_title(title or f"{comparison.arch}: params vs MACs")
     ax.grid(alpha=0.3)
-    ax.margins(0.15)
-    return save_figure(fig, path, force)
+    ax.set_xlim(0, max(xs) * 1.25 or 1)
+    ax.set_ylim(0, max(ys) * 1.15 or 1)
+    _human_axis(ax.xaxis, "M")
+    _human_axis(ax.yaxis, "M")
+    declutter(fig)
+    return fig
 
 
-def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", title: str | None = None, force: bool = False) -> Path:
+def plot_variants(comparison: Comparison, path: str | Path, title: str | None = None, force: bool = False) -> Path:
+    """:func:`figure_variants`, saved."""
+    return save_figure(figure_variants(comparison, title), path, force)
+
+
+def figure_grid(comparison: Comparison, quantity: str = "macs", title: str | None = None) -> Any:
     """Heat map of ``quantity`` ("macs" or "params") over a sweep of exactly two options."""
     plt = _pyplot()
     if len(comparison.vary) != 2:
@@ -171,7 +294,7 @@ def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", 
     for i, v in enumerate(comparison.variants):
         values[i // len(cols)][i % len(cols)] = getattr(v.profile, quantity) / 1e6
     fig, ax = plt.subplots(figsize=(1.3 * len(cols) + 3, 0.7 * len(rows) + 2))
-    image = ax.imshow(values, cmap="viridis", aspect="auto")
+    image = ax.imshow(values, cmap="viridis", aspect="auto", vmin=0)
     ax.set_xticks(range(len(cols)), [str(c) for c in cols])
     ax.set_yticks(range(len(rows)), [str(r) for r in rows])
     ax.set_xlabel(col_key)
@@ -179,14 +302,22 @@ def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", 
     top = max(max(r) for r in values)
     for i, row in enumerate(values):
         for j, value in enumerate(row):
-            ax.text(j, i, f"{value:.1f}", ha="center", va="center", color="white" if value < 0.6 * top else "black", fontsize=9)
-    fig.colorbar(image, ax=ax, label=f"{'MACs' if quantity == 'macs' else 'parameters'} (millions)")
-    ax.set_title(title or f"{comparison.arch}: {'MACs' if quantity == 'macs' else 'parameters'} over {row_key} x {col_key}")
-    return save_figure(fig, path, force)
+            ax.text(j, i, tick_text(value, "M"), ha="center", va="center", color="white" if value < 0.6 * top else "black", fontsize=9)
+    what = "MACs" if quantity == "macs" else "parameters"
+    bar = fig.colorbar(image, ax=ax, label=f"{what} (M = millions)")
+    _human_axis(bar.ax.yaxis, "M")
+    ax.set_title(title or f"{comparison.arch}: {what} over {row_key} x {col_key}")
+    declutter(fig)
+    return fig
 
 
-def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labels: Sequence[str] = (), force: bool = False) -> Path:
-    """Roofline-style chart: each layer's achieved MAC/s against its MACs per byte.
+def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", title: str | None = None, force: bool = False) -> Path:
+    """:func:`figure_grid`, saved."""
+    return save_figure(figure_grid(comparison, quantity, title), path, force)
+
+
+def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str] = ()) -> Any:
+    """Roofline-style chart: each layer's achieved MAC/s against its MACs per byte (both axes log, and labelled so).
 
     The horizontal roof is the best achieved MAC/s of any layer; the slanted one is the best
     achieved bytes/s (MAC/s divided by intensity), so layers under the slanted roof are bound
@@ -194,13 +325,13 @@ def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labe
 
     Args:
         latency: A :class:`lwprof.latency.measure.LatencyResult`.
-        labels: Layer names to annotate (default: the five slowest).
+        labels: Layer names to annotate (default: the three slowest).
     """
     plt = _pyplot()
     profile = latency.profile
     bpe = profile.bytes_per_element
     records = {r.name: r for r in profile.leaves()}
-    points = [(t, records[t.name]) for t in latency.layers if t.macs > 0 and t.median_s > 0]
+    points = [(t, records[t.name]) for t in latency.layers if t.macs > 0 and t.median_s > 0 and t.name in records]
     if not points:
         raise LwprofError("nothing to plot: no timed layer has MACs")
     fig, ax = plt.subplots(figsize=(8, 5.5))
@@ -213,20 +344,28 @@ def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labe
     xs = sorted(r.intensity(bpe) for _, r in points)
     lo, hi = xs[0] / 2, xs[-1] * 2
     ridge = peak / bandwidth
-    ax.plot([lo, ridge, hi], [bandwidth * lo, peak, peak], color="black", lw=1, ls="--", label=f"roof: {bandwidth:.1f} GB/s, {peak:.1f} GMAC/s")
+    ax.plot([lo, ridge, hi], [bandwidth * lo, peak, peak], color="black", lw=1, ls="--", label=f"roof: {tick_text(bandwidth)} GB/s, {tick_text(peak)} GMAC/s")
     wanted = list(labels) or [t.name for t in sorted(latency.layers, key=lambda t: t.rank_time)[:3]]
     by_name = {t.name: (t, r) for t, r in points}
     for i, name in enumerate(n for n in wanted if n in by_name):
         t, r = by_name[name]
-        ax.annotate(f"{name} (#{t.rank_time} by time)", (r.intensity(bpe), t.macs_per_s / 1e9), textcoords="offset points", xytext=(6, -12 - 10 * i), fontsize=7)
+        ax.annotate(f"{name} (#{t.rank_time} by time)", (r.intensity(bpe), t.macs_per_s / 1e9), textcoords="offset points", xytext=(6, -12 - 11 * i), fontsize=MIN_FONT)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(f"arithmetic intensity (MACs per byte of traffic, {profile.dtype})")
-    ax.set_ylabel("achieved GMAC/s (measured)")
+    _human_axis(ax.xaxis, log=True)
+    _human_axis(ax.yaxis, log=True)
+    ax.set_xlabel(f"arithmetic intensity (MACs per byte of traffic, {profile.dtype}; log scale)")
+    ax.set_ylabel("achieved GMAC/s (measured; log scale)")
     ax.set_title(title or f"{profile.arch}: measured per-layer throughput ({latency.threads} threads)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, loc="lower right")
-    return save_figure(fig, path, force)
+    _legend_outside(ax)
+    declutter(fig)
+    return fig
+
+
+def plot_roofline(latency: Any, path: str | Path, title: str | None = None, labels: Sequence[str] = (), force: bool = False) -> Path:
+    """:func:`figure_roofline`, saved."""
+    return save_figure(figure_roofline(latency, title, labels), path, force)
 
 
 def plot_sweep(comparison: Comparison, path: str | Path, quantity: str = "macs", force: bool = False) -> Path:

@@ -79,13 +79,13 @@ def prediction_note(prediction: Any, what: str = "Predicted latency") -> list[No
 Price = Any  # a function profile -> Prediction (lwprof.cli.support.predictor), or None
 
 
-def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, price: Price, *, depth: int | None = None, by_type: bool = False, memory: bool = False) -> Output:
+def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, price: Price, *, depth: int | None = None, by_type: bool = False, memory: bool = False, leaves: bool = False) -> Output:
     """``lwprof summary``'s output: :func:`lwprof.render.views.summary_output`, with a predicted-ms column when ``price`` is given."""
     from lwprof.render import views
 
     if price is None:
-        return views.summary_output(profile, published, depth=depth, by_type=by_type, memory=memory)
-    return summary_predict_output(profile, published, price(profile), depth=depth, by_type=by_type, memory=memory)
+        return views.summary_output(profile, published, depth=depth, by_type=by_type, memory=memory, leaves=leaves)
+    return summary_predict_output(profile, published, price(profile), depth=depth, by_type=by_type, memory=memory, leaves=leaves)
 
 
 def compare_output(comparison: Comparison, published: Sequence[Any], price: Price, *, by_type: bool = False, latencies: Mapping[str, Any] | None = None) -> Output:
@@ -160,7 +160,7 @@ def calibration_output(calibration: Any) -> Output:
 # -- --predict next to the counts ----------------------------------------------------------------
 
 
-def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] | None, prediction: Any, *, depth: int | None = None, by_type: bool = False, memory: bool = False) -> Output:
+def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] | None, prediction: Any, *, depth: int | None = None, by_type: bool = False, memory: bool = False, leaves: bool = False) -> Output:
     """``lwprof summary --predict``: the summary (or by-type, or memory) table with a predicted-ms column."""
     from lwprof.render import measure_grids as mg
     from lwprof.render.views import summary_dict
@@ -172,11 +172,11 @@ def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] |
             base = g.by_type_grid(profile, published)
             per = prediction.by_category()
             return with_column(base, g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"), [_ms(per.get(row[0], 0.0)) for row in base.rows], _ms(sum(per.values())), after="macs_share", notes=notes)
-        base = mg.memory_grid(profile) if memory else g.summary_grid(profile, depth, published)
+        base = mg.memory_grid(profile) if memory else g.summary_grid(profile, depth, published, leaves=leaves)
         return with_column(base, g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"), [_ms(prediction.seconds(row[0])) for row in base.rows], total, after="macs_share" if not memory else None, notes=notes)
 
     def data() -> dict[str, Any]:
-        out = summary_dict(profile, published, depth)
+        out = summary_dict(profile, published, depth, leaves=leaves)
         out["prediction"] = prediction.to_dict()
         for layer in out["layers"]:
             layer["predicted_s"] = prediction.seconds(layer["name"])

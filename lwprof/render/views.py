@@ -40,26 +40,35 @@ def list_output(specs: Sequence[Any]) -> Output:
     return Output(lambda: t.list_view(specs), lambda: g.list_grid(specs), lambda: {"architectures": g.list_dict(specs)})
 
 
-def summary_dict(profile: ModelProfile, published: Mapping[str, Any] | None, depth: int | None = None) -> dict[str, Any]:
-    """``lwprof summary --format json``: the profile, the paper's numbers and totals by layer type."""
+def summary_dict(profile: ModelProfile, published: Mapping[str, Any] | None, depth: int | None = None, *, leaves: bool = False) -> dict[str, Any]:
+    """``lwprof summary --format json``: the profile, the paper's numbers and totals by layer type.
+
+    Each layer also has its ``parent`` and ``own_params`` / ``own_macs``
+    (:meth:`lwprof.records.ModelProfile.layer_rows`); the model's own record stays first.
+    ``depth`` and ``leaves`` filter the layers below it.
+    """
     out = profile.to_dict()
     out["published"] = dict(published) if published else None
     if depth is not None:
         out["depth"] = depth
-        out["layers"] = [r for r in out["layers"] if r["depth"] <= depth]
+    if leaves:
+        out["leaves"] = True
+    root = out["layers"][0]
+    root["parent"], root["own_params"], root["own_macs"] = None, profile.params, profile.macs
+    out["layers"] = [root, *profile.layer_rows(leaves=leaves, depth=depth)]
     out["by_category"] = {cat: {"params": p, "macs": m} for cat, (p, m) in profile.by_category().items()}
     return out
 
 
-def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, *, depth: int | None = None, by_type: bool = False, memory: bool = False) -> Output:
-    """The per-layer table (or by layer type, or memory per layer) of one profile."""
+def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, *, depth: int | None = None, by_type: bool = False, memory: bool = False, leaves: bool = False) -> Output:
+    """The per-layer table (or by layer type, or memory per layer) of one profile; ``leaves``: leaf layers only."""
     if memory:
         grid = lambda: mg.memory_grid(profile)  # noqa: E731
     elif by_type:
         grid = lambda: g.by_type_grid(profile, published)  # noqa: E731
     else:
-        grid = lambda: g.summary_grid(profile, depth, published)  # noqa: E731
-    return Output(lambda: t.grid_view(grid()), grid, lambda: summary_dict(profile, published, depth))
+        grid = lambda: g.summary_grid(profile, depth, published, leaves=leaves)  # noqa: E731
+    return Output(lambda: t.grid_view(grid()), grid, lambda: summary_dict(profile, published, depth, leaves=leaves))
 
 
 def compare_output(comparison: Comparison, published: Sequence[Any], *, by_type: bool = False, latencies: Mapping[str, Any] | None = None) -> Output:
