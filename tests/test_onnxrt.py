@@ -147,3 +147,31 @@ def test_a_model_that_does_not_export_is_one_line(tmp_path) -> None:  # type: ig
     with pytest.raises(LwprofError, match=r"CumMax does not export to ONNX: .*'aten::cummax'.*--runtime torch"):
         onnxrt.export_onnx(CumMax(), (torch.ones(3, 3),), {}, tmp_path / "never.onnx", "CumMax")
     assert not (tmp_path / "never.onnx").exists()
+
+
+def test_bench_runtime_onnxruntime_from_the_command_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("onnxruntime")
+    import json
+
+    from typer.testing import CliRunner
+
+    from lwprof.cli import app
+
+    net = tmp_path / "net.py"
+    net.write_text(
+        "from torch import nn\n"
+        "class Net(nn.Sequential):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(nn.Conv2d(3, 4, 3, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))\n"
+    )
+    out = tmp_path / "bench.json"
+    args = ["bench", f"{net}:Net", "--input-size", "3,8,8", "--runtime", "onnxruntime", "--threads", "1"]
+    done = CliRunner().invoke(app, [*args, "--repeats", "2", "--max-repeats", "2", "--warmup", "1", "-f", "json", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    data = json.loads(out.read_text())
+    assert data["runtime"] == "onnxruntime" and data["threads"] == 1
+    by_name = {layer["name"]: layer for layer in data["layers"]}
+    # Conv 4x3x3x3 over a 6x6 output = 4*6*6*27 = 3,888 MACs, with its BatchNorm folded and ReLU fused
+    assert by_name["0+1+2"]["macs"] == 3_888  # top-level modules have no common parent to factor out
+    refused = CliRunner().invoke(app, [*args, "--predict"])
+    assert refused.exit_code == 2 and "drop --predict" in refused.output

@@ -146,7 +146,7 @@ class LatencyResult:
         total, e2e = self.layers_sum_s, self.median_s
         if self.layers and e2e > 0 and total > 0 and not 1 / 1.5 <= total / e2e <= 1.5:
             out.append(
-                f"the per-layer times add up to {human_seconds(total)}, {total / e2e:.2f}x the end-to-end median {human_seconds(e2e)}: "
+                f"the per-{'kernel' if self.runtime == 'onnxruntime' else 'layer'} times add up to {human_seconds(total)}, {total / e2e:.2f}x the end-to-end median {human_seconds(e2e)}: "
                 f"a run was disturbed (try {REMEDY}) or the model works outside its layers"
             )
         return out

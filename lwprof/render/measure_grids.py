@@ -138,7 +138,7 @@ def latency_notes(result: Any) -> list[Note]:
         )
         noisy = result.noisy_layers()
         if noisy:
-            lines.append(Note(Severity.INFO, f"{len(noisy)} of {len(result.layers)} layers vary by more than {100 * noisy_spread:.0f}% between passes (IQR / median): their times are rough"))
+            lines.append(Note(Severity.INFO, f"{len(noisy)} of {len(result.layers)} {'kernels' if kernels else 'layers'} vary by more than {100 * noisy_spread:.0f}% between passes (IQR / median): their times are rough"))
     lines += [Note(Severity.WARNING, f"Warning: {w}") for w in result.warnings()]
     return lines
 
