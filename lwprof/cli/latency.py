@@ -12,6 +12,7 @@ import typer
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
+from lwprof.errors import LwprofError
 from lwprof.render.console import Format
 
 __all__ = ["bench"]
@@ -72,6 +73,7 @@ def bench(
             show_default=False,
         ),
     ] = None,
+    runtime: cs.RuntimeOpt = cs.Runtime.TORCH,
     predict: cs.PredictOpt = False,
     calibration: cs.CalibrationOpt = None,
     plot: cs.PlotOpt = None,
@@ -93,12 +95,18 @@ def bench(
     * `lwprof bench shufflenet --groups 8 --threads 1 --top 10`
     * `lwprof bench mobilenet --plot roofline.png`
     * `lwprof bench ghostnet --predict`: predicted next to measured, per layer and end to end.
+    * `lwprof bench ghostnet --runtime onnxruntime --threads 1`: on ONNX Runtime, per fused kernel.
     """
     from lwprof import api
     from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_roofline
 
     cs.targets(output, force, plot)
+    if predict and runtime is not cs.Runtime.TORCH:
+        raise LwprofError(
+            "--predict prices eager PyTorch (lwprof calibrate times torch kernels), not ONNX Runtime: "
+            "drop --predict or use --runtime torch"
+        )
     price = cs.predictor(predict, calibration, threads)
     with cs.progress("timing") as step:
         result = api.measure(
@@ -111,6 +119,7 @@ def bench(
             threads=threads,
             kwargs=kwargs,
             progress=step,
+            runtime=runtime.value,
             **(options or {}),
         )
     cs.emit(

@@ -174,6 +174,21 @@ CalibrationOpt = Annotated[
         show_default=False,
     ),
 ]
+class Runtime(str, enum.Enum):
+    """Where latency is measured: eager PyTorch, or the model exported to ONNX and run on ONNX Runtime."""
+
+    TORCH = "torch"
+    ONNXRUNTIME = "onnxruntime"
+
+
+RuntimeOpt = Annotated[
+    Runtime,
+    typer.Option(
+        "--runtime",
+        help="torch (eager) or onnxruntime (exported to ONNX, timed per fused kernel; pip install 'lwprof[onnx]').",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 ThreadsOpt = Annotated[
     int | None,
     typer.Option(

@@ -26,8 +26,9 @@ from lwprof.records import ModelProfile
 from lwprof.resolve import resolve
 from lwprof.units import human_bytes, human_seconds
 
-__all__ = ["ADAPTIVE_BUDGET_S", "LatencyResult", "LayerTiming", "latency_result", "measure"]
+__all__ = ["ADAPTIVE_BUDGET_S", "RUNTIMES", "LatencyResult", "LayerTiming", "latency_result", "measure"]
 
+RUNTIMES = ("torch", "onnxruntime")
 ADAPTIVE_BUDGET_S = 10.0  # adaptive timing adds runs only while fewer seconds than this were spent timing
 
 
@@ -87,6 +88,10 @@ class LatencyResult:
         times_s: Every timed end-to-end run, in seconds.
         layers: Per-layer timings, in execution order (empty when not timed per layer).
         profile: The analytic profile of the same model.
+        runtime: ``torch`` (eager) or ``onnxruntime``; with ONNX Runtime each row of ``layers``
+            is one kernel (a fused node of the optimised graph), named by the layers it ran.
+        runtime_notes: What the runtime did that the reader should know (version, graph
+            optimisation level, fusions, layers removed by the export).
     """
 
     arch: str
@@ -98,6 +103,8 @@ class LatencyResult:
     times_s: tuple[float, ...]
     layers: tuple[LayerTiming, ...]
     profile: ModelProfile
+    runtime: str = "torch"
+    runtime_notes: tuple[str, ...] = ()
 
     @property
     def timing(self) -> Timing:
@@ -139,7 +146,7 @@ class LatencyResult:
         total, e2e = self.layers_sum_s, self.median_s
         if self.layers and e2e > 0 and total > 0 and not 1 / 1.5 <= total / e2e <= 1.5:
             out.append(
-                f"the per-layer times add up to {human_seconds(total)}, {total / e2e:.2f}x the end-to-end median {human_seconds(e2e)}: "
+                f"the per-{'kernel' if self.runtime == 'onnxruntime' else 'layer'} times add up to {human_seconds(total)}, {total / e2e:.2f}x the end-to-end median {human_seconds(e2e)}: "
                 f"a run was disturbed (try {REMEDY}) or the model works outside its layers"
             )
         return out
@@ -160,6 +167,8 @@ class LatencyResult:
             "config": self.config,
             "input_shape": list(self.input_shape),
             "threads": self.threads,
+            "runtime": self.runtime,
+            "runtime_notes": list(self.runtime_notes),
             "warmup": self.warmup,
             "repeats": self.repeats,
             "median_s": self.median_s,
@@ -199,6 +208,7 @@ def measure(
     seed: int = 0,
     progress: Callable[[str, int, int], None] | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    runtime: str = "torch",
     **options: Any,
 ) -> LatencyResult:
     """Times a model on this CPU, end to end and per layer.
@@ -224,6 +234,8 @@ def measure(
         seed: Seed of the generated inputs.
         progress: Called before every run with (label, index, most runs in all).
         clock: The clock (tests inject a simulated one).
+        runtime: ``torch`` (eager PyTorch) or ``onnxruntime`` (the model exported to ONNX and
+            run on ONNX Runtime's CPU provider; per kernel instead of per layer, from its profiler).
         **options: Architecture options.
 
     Raises:
@@ -236,6 +248,12 @@ def measure(
     if limit < repeats:
         raise LwprofError(f"max_repeats ({max_repeats}) must be at least repeats ({repeats})")
     check_threads(threads)
+    if runtime not in RUNTIMES:
+        raise LwprofError(f"unknown runtime {runtime!r}; choose one of: {', '.join(RUNTIMES)}")
+    if runtime == "onnxruntime":
+        from lwprof.latency import onnxrt
+
+        onnxrt.require()  # before any work
     if input_size is not None and inputs is not None:
         raise LwprofError("give input_size or inputs, not both")
     resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
@@ -252,6 +270,8 @@ def measure(
         )
     model = resolved.build("cpu")
     args, kw = resolved.inputs.make(batch, "cpu", seed)
+    if runtime == "onnxruntime":
+        return _measure_onnxruntime(model, args, kw, analytic, resolved.spec or resolved.name, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
@@ -276,6 +296,56 @@ def measure(
     finally:
         torch.set_num_threads(saved_threads)
     return latency_result(analytic, end_to_end, layer_times, used_threads)
+
+
+def _measure_onnxruntime(
+    model: nn.Module, args: tuple[Any, ...], kw: dict[str, Any], analytic: ModelProfile, label: str, warmup: int, repeats: int, limit: int,
+    budget_s: float, threads: int | None, per_layer: bool, progress: Callable[[str, int, int], None] | None, clock: Callable[[], float],
+) -> LatencyResult:
+    from lwprof.latency import onnxrt
+
+    total, step = warmup + limit + (warmup + repeats if per_layer else 0), 0
+
+    def tick(phase: str) -> None:
+        nonlocal step
+        if progress:
+            progress(phase, step, total)
+        step += 1
+
+    was_training = model.training
+    model.eval()
+    try:
+        run = onnxrt.run_onnxruntime(
+            model, args, kw, warmup=warmup, repeats=repeats, max_repeats=limit, budget_s=budget_s, threads=threads,
+            per_kernel=per_layer, label=label, clock=clock, on_run=tick,
+        )  # fmt: skip
+    finally:
+        model.train(was_training)
+    rows, notes = onnxrt.kernel_rows(run, analytic) if per_layer else ([], [])
+    kernels = sum(1 for g, _ in run.kernels if g.nodes)
+    head = (
+        f"ONNX Runtime {run.version}, CPU provider, graph optimisation {run.optimisation}, {run.threads} intra-op thread(s); "
+        f"exported with torch.onnx (opset {onnxrt.OPSET}, {run.export_s:.1f} s)"
+    )
+    if per_layer:
+        head += f"; its {run.exported_nodes} exported nodes ran as {kernels} kernels, timed by ONNX Runtime's profiler"
+    layer_times = {name: times for name, *_, times in rows}
+    timings = _rank_rows(rows, layer_times)
+    return LatencyResult(
+        analytic.arch, dict(analytic.config), analytic.input_shape, run.threads, run.end_to_end.warmup, run.end_to_end.runs,
+        tuple(run.end_to_end.times_s), timings, analytic, "onnxruntime", (head, *notes),
+    )  # fmt: skip
+
+
+def _rank_rows(rows: Sequence[tuple[str, str, str, int, tuple[float, ...]]], times: Mapping[str, Sequence[float]]) -> tuple[LayerTiming, ...]:
+    seconds = {name: statistics.median(ts) if ts else 0.0 for name, ts in times.items()}
+    total = sum(seconds.values()) or 1.0
+    by_time = {r[0]: i for i, r in enumerate(sorted(rows, key=lambda r: -seconds[r[0]]), 1)}
+    by_macs = {r[0]: i for i, r in enumerate(sorted(rows, key=lambda r: (-r[3], -seconds[r[0]])), 1)}
+    return tuple(
+        LayerTiming(name, kind, category, macs, seconds[name], seconds[name] / total, by_time[name], by_macs[name], tuple(ts))
+        for name, kind, category, macs, ts in rows
+    )
 
 
 def latency_result(analytic: ModelProfile, end_to_end: Timing, layer_times: Mapping[str, Sequence[float]], threads: int) -> LatencyResult:

@@ -93,8 +93,10 @@ def latency_grid(result: Any, top: int | None = None) -> Grid:
         Column("rank by time", ColumnKind.COUNT, "rank_time", priority=7),
         Column("rank by MACs", ColumnKind.COUNT, "rank_macs", priority=5),
     )
-    what = f"the {len(layers)} slowest of {len(result.layers)} layers, slowest first" if top is not None else f"{len(layers)} layers in execution order"
-    title = f"{profile_title(result.profile, 'latency on this CPU')}: {what}"
+    unit = "kernels" if getattr(result, "runtime", "torch") == "onnxruntime" else "layers"
+    what = f"the {len(layers)} slowest of {len(result.layers)} {unit}, slowest first" if top is not None else f"{len(layers)} {unit} in execution order"
+    where = "latency on ONNX Runtime, this CPU" if unit == "kernels" else "latency on this CPU"
+    title = f"{profile_title(result.profile, where)}: {what}"
     return Grid(title, columns, rows, None, tuple(latency_notes(result)))
 
 
@@ -112,14 +114,18 @@ def latency_notes(result: Any) -> list[Note]:
             f"{result.macs_per_s / 1e9:.2f} GMAC/s overall",
         )
     ]
+    kernels = getattr(result, "runtime", "torch") == "onnxruntime"
+    lines += [Note(Severity.INFO, text) for text in getattr(result, "runtime_notes", ())]
     if result.layers:
         runs = len(result.layers[0].times_s) or "?"
         ratio = result.layers_sum_s / timing.median_s if timing.median_s > 0 else 0.0
+        how = "timed by ONNX Runtime's profiler (its overhead included)" if kernels else "timed with forward hooks (hook overhead included)"
+        unit = "kernels" if kernels else "layers"
         lines.append(
             Note(
                 Severity.INFO,
-                f"Per layer: median and (interquartile range) of {runs} passes timed with forward hooks (hook overhead included); "
-                f"the layers add up to {human_seconds(result.layers_sum_s)} = {ratio:.2f}x the end-to-end median",
+                f"Per {unit[:-1]}: median and (interquartile range) of {runs} passes {how}; "
+                f"the {unit} add up to {human_seconds(result.layers_sum_s)} = {ratio:.2f}x the end-to-end median",
             )
         )
         busy = sum(t.median_s for t in result.layers) or 1e-12
@@ -132,7 +138,7 @@ def latency_notes(result: Any) -> list[Note]:
         )
         noisy = result.noisy_layers()
         if noisy:
-            lines.append(Note(Severity.INFO, f"{len(noisy)} of {len(result.layers)} layers vary by more than {100 * noisy_spread:.0f}% between passes (IQR / median): their times are rough"))
+            lines.append(Note(Severity.INFO, f"{len(noisy)} of {len(result.layers)} {'kernels' if kernels else 'layers'} vary by more than {100 * noisy_spread:.0f}% between passes (IQR / median): their times are rough"))
     lines += [Note(Severity.WARNING, f"Warning: {w}") for w in result.warnings()]
     return lines
 
