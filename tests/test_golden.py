@@ -68,7 +68,7 @@ def _runs(median: float, spread: float, n: int) -> tuple[float, ...]:
 
 def simulated_measure(model_or_name: Any, input_size: Any = None, *, inputs: Any = None, batch: int = 1, warmup: int = 5, repeats: int = 20,
                       max_repeats: int | None = None, threads: int | None = None, kwargs: Any = None, progress: Any = None,
-                      per_layer: bool = True, **options: Any) -> Any:  # fmt: skip
+                      per_layer: bool = True, runtime: str = "torch", **options: Any) -> Any:  # fmt: skip
     """``lwprof.api.measure`` with the seconds made up (the profile is real).
 
     MobileNet's end-to-end runs are made noisy (IQR about 60% of the median), so its golden
@@ -76,6 +76,8 @@ def simulated_measure(model_or_name: Any, input_size: Any = None, *, inputs: Any
     """
     from lwprof.latency.measure import latency_result
     from lwprof.latency.timing import Timing
+
+    assert runtime == "torch", "the goldens time eager PyTorch"
 
     profile = lwprof.profile(model_or_name, input_size, inputs=inputs, batch=batch, kwargs=kwargs, **options)
     leaves = [r for r in profile.leaves() if r.calls]
