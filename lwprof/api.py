@@ -28,12 +28,22 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
 from lwprof.profiler import layer_variants
 from lwprof.records import Comparison, ModelProfile, Variant, plain
 from lwprof.resolve import resolve
+
+if TYPE_CHECKING:  # imported when called: `import lwprof` and `lwprof --help` import no torch
+    from lwprof.expect import ExpectResult
+    from lwprof.latency.costmodel import Calibration
+    from lwprof.latency.fit import FitResult
+    from lwprof.latency.measure import LatencyResult
+    from lwprof.latency.predict import Prediction
+    from lwprof.latency.timing import Timing
+    from lwprof.reference.check import CheckResult
 
 __all__ = [
     "calibrate",
@@ -161,8 +171,10 @@ def compare(
     resolved = [resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False) for overrides in combos]
     given = {*fixed, *axes}
     applied = {key for r in resolved for key in given if _applies(spec, r, key)}
+    first = resolved[0].arch_config
     for key in sorted(given - applied):
-        spec.check_applies(resolved[0].arch_config, key)  # raises: no variant uses it
+        if first is not None:
+            spec.check_applies(first, key)  # raises: no variant uses it
     variants = []
     for i, (overrides, r) in enumerate(zip(combos, resolved)):
         label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
@@ -253,21 +265,21 @@ def published(profile: ModelProfile) -> dict[str, Any] | None:
 
 
 
-def check_papers(arch: str | None = None, progress: Progress | None = None) -> list[Any]:
+def check_papers(arch: str | None = None, progress: Progress | None = None) -> list[CheckResult]:
     """Every published number (of one architecture) against lwprof's count: ``lwprof check``."""
     from lwprof.reference.check import run_checks
 
     return run_checks(arch, progress=progress)
 
 
-def check_expectations(path: str, progress: Progress | None = None) -> list[Any]:
+def check_expectations(path: str, progress: Progress | None = None) -> list[ExpectResult]:
     """A pinned expectations file against the current counts: ``lwprof check --expect``."""
     from lwprof.expect import load, verify
 
     return verify(load(path), progress=progress)
 
 
-def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequence[str] | None = None) -> Any:
+def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequence[str] | None = None) -> Path:
     """Writes (or updates) an expectations file with the current counts of ``specs``: ``lwprof pin``."""
     from lwprof.expect import pin_file
     from lwprof.resolve import inputs_from
@@ -281,14 +293,14 @@ def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequ
     return pin_file(specs, path, size, quantities)
 
 
-def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> Any:
+def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> LatencyResult:
     """Measured CPU latency, end to end and per layer (:func:`lwprof.latency.measure.measure`)."""
     from lwprof.latency.measure import measure as measure_latency
 
     return measure_latency(model_or_name, input_size, **kwargs)
 
 
-def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, Any]:
+def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, Timing]:
     """End-to-end :class:`~lwprof.latency.timing.Timing` of every variant of a comparison,
     by label (``lwprof sweep --bench``, ``lwprof compare --bench``): median, interquartile
     range, every run; at least ``repeats`` runs, more while they are noisy."""
@@ -312,7 +324,7 @@ def calibrate(
     path: str | None = None,
     force: bool = True,
     progress: Progress | None = None,
-) -> Any:
+) -> Calibration:
     """Measures this machine once: micro-benchmarks per layer kind, the fitted cost model (``lwprof calibrate``).
 
     Args:
@@ -348,7 +360,7 @@ def calibrate(
     return dataclasses.replace(calibration, path=str(written))
 
 
-def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32") -> Any:
+def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32") -> Calibration:
     """This machine's calibration for ``threads`` (default: torch's) and ``dtype``, or the file ``path``.
 
     Raises:
@@ -363,7 +375,7 @@ def load_calibration(path: str | None = None, *, threads: int | None = None, dty
     return load(path, threads=threads or 1, dtype=dtype)
 
 
-def _calibration(calibration: Any, threads: int | None, dtype: str) -> Any:
+def _calibration(calibration: Any, threads: int | None, dtype: str) -> Calibration:
     from lwprof.latency.costmodel import Calibration
 
     if isinstance(calibration, Calibration):
@@ -371,7 +383,7 @@ def _calibration(calibration: Any, threads: int | None, dtype: str) -> Any:
     return load_calibration(calibration, threads=threads, dtype=dtype)
 
 
-def predict(target: Any, *, calibration: Any = None, threads: int | None = None, **profile_kwargs: Any) -> Any:
+def predict(target: Any, *, calibration: Any = None, threads: int | None = None, **profile_kwargs: Any) -> Prediction:
     """Predicted latency of a model on this machine, without running it.
 
     Args:
@@ -406,7 +418,7 @@ def fit(
     batch: int = 1,
     progress: Progress | None = None,
     **fixed: Any,
-) -> Any:
+) -> FitResult:
     """The best configuration of ``arch`` under budgets, and the Pareto front (``lwprof fit``).
 
     Args:
@@ -445,9 +457,8 @@ def fit(
         raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
     fixed_options = {spec.option(k).name: v for k, v in {**spec_options, **given}.items()}
     spec.configure(fixed_options)  # bad fixed values fail before any search
-    if isinstance(vary, (list, tuple)):  # --vary KEY=RANGE options as given
-        vary = search.parse_vary_ranges(vary)
-    texts = dict(vary) if vary else {k: v for k, v in spec.default_search().items() if k not in fixed_options}
+    ranges: Mapping[str, Any] | None = search.parse_vary_ranges(vary) if isinstance(vary, (list, tuple)) else vary  # type: ignore[assignment]
+    texts = dict(ranges) if ranges else {k: v for k, v in spec.default_search().items() if k not in fixed_options}
     axes = {}
     for key, value in texts.items():
         opt = spec.option(key)

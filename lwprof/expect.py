@@ -444,7 +444,7 @@ def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>")
         doc = tomlkit.parse(existing)
     except Exception as exc:  # tomllib accepted it (checked before); tomlkit may still object
         raise LwprofError(f"{path}: cannot update it in place: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    entries = doc.get("model") if "model" in doc else []
+    entries: Any = doc.get("model") if "model" in doc else []
     keys = [_entry_key(e, folder) for e in entries]
     appended: dict[tuple[Any, ...], Row] = {}
     for spec, size, values in rows:

@@ -402,21 +402,22 @@ def inputs_from(value: Any, source: str) -> Inputs:
         if len(items) == 2 and isinstance(items[1], Mapping) and isinstance(items[0], (tuple, list)) and not _is_shape(items[0]):
             args = tuple(_one_input(v, f"{source}[0][{i}]") for i, v in enumerate(items[0]))
             return Inputs(args, {str(k): _one_input(v, f"{source}[1][{k!r}]") for k, v in items[1].items()}, source)
-        args, kwargs = [], {}
+        positional: list[Any] = []
+        kwargs: dict[str, Any] = {}
         for i, v in enumerate(items):
             if isinstance(v, str):
                 key, spec = parse_input(v)
                 if key is None:
                     if kwargs:
                         raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
-                    args.append(spec)
+                    positional.append(spec)
                 elif key in kwargs:
                     raise LwprofError(f"{source}: keyword input {key!r} is given twice")
                 else:
                     kwargs[key] = spec
             else:
-                args.append(_one_input(v, f"{source}[{i}]"))
-        return Inputs(tuple(args), kwargs, source)
+                positional.append(_one_input(v, f"{source}[{i}]"))
+        return Inputs(tuple(positional), kwargs, source)
     raise LwprofError(f"{source}: give a shape such as (3, 224, 224), a tensor, a tuple of them or a dict of keyword inputs, not {type(value).__name__}")
 
 

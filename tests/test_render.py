@@ -17,8 +17,8 @@ from rich.table import Table
 
 from lwprof.errors import LwprofError
 from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile, Note, Severity, Variant, Verdict
-from lwprof.render import export, grid, tables
 from lwprof.reference.check import CheckResult
+from lwprof.render import export, grid, tables
 from lwprof.units import human, human_bytes
 
 __all__: list[str] = []

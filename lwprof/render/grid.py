@@ -150,7 +150,12 @@ class Grid:
     display: tuple[str, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "notes", tuple(n if isinstance(n, Note) else Note(Severity.INFO, str(n)) for n in self.notes))
+        object.__setattr__(self, "notes", info_notes(self.notes))
+
+
+def info_notes(lines: Iterable[Note | str]) -> tuple[Note, ...]:
+    """Notes, a plain string as an INFO note."""
+    return tuple(n if isinstance(n, Note) else Note(Severity.INFO, str(n)) for n in lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,7 +739,7 @@ def arch_grid(spec: Any) -> Grid:
     ]
     aliases = f" (aliases: {', '.join(spec.aliases)})" if spec.aliases else ""
     summary = f": {spec.summary}" if spec.summary else ""
-    return Grid(f"{spec.name}{aliases}{summary}", columns, rows, None, tuple(notes))
+    return Grid(f"{spec.name}{aliases}{summary}", columns, rows, None, info_notes(notes))
 
 
 def list_dict(specs: Sequence[Any]) -> list[dict[str, Any]]:

@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 # Colours of the verdicts: the cross-check's and the paper checks' (str enums: a cell's text finds its colour).
-STATUS_STYLES = {
+STATUS_STYLES: dict[str, str] = {
     Verdict.OK: "green",
     Verdict.BY_DESIGN: "cyan",
     Verdict.FVCORE_GAP: "yellow",
