@@ -155,12 +155,10 @@ def compare(
     """
     from lwprof import profiler
     from lwprof.architectures import get_architecture
-    from lwprof.resolve import parse_spec
+    from lwprof.resolve import parse_spec, spec_and_flags
 
     name, spec_options = parse_spec(arch)
-    for key in sorted(set(spec_options) & {k for k, v in fixed.items() if v is not None}):
-        raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
-    fixed = {**spec_options, **{k: v for k, v in fixed.items() if v is not None}}
+    fixed = spec_and_flags(arch, spec_options, fixed)
     spec = get_architecture(name)
     axes = _axes(spec, vary)
     for key in axes:
@@ -445,17 +443,14 @@ def fit(
     """
     from lwprof.architectures.registry import get_architecture
     from lwprof.latency import fit as search
-    from lwprof.resolve import parse_spec
-    from lwprof.units import parse_count
+    from lwprof.resolve import parse_spec, spec_and_flags
+    from lwprof.units import parse_budget
 
     if objective not in search.OBJECTIVES:
         raise LwprofError(f"--objective {objective!r}: choose {' or '.join(search.OBJECTIVES)}")
     name, spec_options = parse_spec(arch)
     spec = get_architecture(name)
-    given = {k: v for k, v in fixed.items() if v is not None}
-    for key in sorted(set(spec_options) & set(given)):
-        raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
-    fixed_options = {spec.option(k).name: v for k, v in {**spec_options, **given}.items()}
+    fixed_options = {spec.option(k).name: v for k, v in spec_and_flags(arch, spec_options, fixed).items()}
     spec.configure(fixed_options)  # bad fixed values fail before any search
     ranges: Mapping[str, Any] | None = search.parse_vary_ranges(vary) if isinstance(vary, (list, tuple)) else vary  # type: ignore[assignment]
     texts = dict(ranges) if ranges else {k: v for k, v in spec.default_search().items() if k not in fixed_options}
@@ -470,25 +465,10 @@ def fit(
     if not axes:
         raise LwprofError(f"nothing to search: give --vary KEY=RANGE (options of {spec.name}: {', '.join(o.name for o in spec.options())})")
     budgets = search.Budgets(
-        _count(max_macs, "--max-macs", parse_count), _count(max_params, "--max-params", parse_count),
+        parse_budget(max_macs, "--max-macs"), parse_budget(max_params, "--max-params"),
         max_latency if isinstance(max_latency, (int, float)) or max_latency is None else search.parse_latency(max_latency),
     )  # fmt: skip
     if budgets.max_latency_s is not None and not budgets.max_latency_s > 0:
         raise LwprofError(f"--max-latency must be positive, got {max_latency}")
     cal = _calibration(calibration, threads, "fp32")
     return search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)
-
-
-def _count(value: Any, flag: str, parse: Callable[[str], int]) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise LwprofError(f"{flag} must be a count such as 300M, got {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise LwprofError(f"{flag} must not be negative, got {value}")
-        return value
-    try:
-        return parse(value)
-    except LwprofError as exc:
-        raise LwprofError(f"{flag}: {exc}") from None

@@ -48,7 +48,8 @@ def test_measure_reports_every_leaf_with_ranks_and_restores_threads():
     d = r.to_dict()
     assert d["macs"] == r.profile.macs and len(d["layers"]) == len(names)
     assert {"median_s", "spread_s", "times_s", "iqr_s", "noisy", "layers_sum_s", "warnings"} <= set(d)
-    assert d["layers"][0]["iqr_s"] >= 0 and len(d["layers"][0]["times_s"]) == 3
+    times = d["layers"][0]["times_s"]
+    assert len(times) == 3 and 0 <= d["layers"][0]["iqr_s"] <= max(times) - min(times)  # quartiles lie within the runs
 
 
 def test_measure_on_a_steady_simulated_clock():

@@ -31,7 +31,6 @@ from lwprof.records import (
 from lwprof.units import human, human_bytes
 
 __all__ = [
-    "KINDS",
     "Cell",
     "Column",
     "Grid",
@@ -42,7 +41,6 @@ __all__ = [
     "compare_category_grid",
     "compare_grid",
     "compare_notes",
-    "crosscheck_verdict",
     "hparams_text",
     "layer_grid",
     "layer_notes",
@@ -54,7 +52,6 @@ __all__ = [
     "summary_notes",
 ]
 
-KINDS = tuple(ColumnKind)  # how a cell is shown: see lwprof.records.ColumnKind
 
 
 @dataclass(frozen=True)
@@ -197,11 +194,6 @@ def hparams_text(record: LayerRecord) -> str:
     return " ".join(parts)
 
 
-def crosscheck_verdict(profile: ModelProfile) -> Verdict:
-    """One verdict for a whole profile (MISMATCH exactly when ``profile.mismatches`` is not empty)."""
-    return profile.verdict
-
-
 def _fraction(part: int, whole: int) -> float | None:
     """``part / whole`` (a share, or a ratio to a baseline); None when ``whole`` is 0."""
     return part / whole if whole else None
@@ -272,7 +264,7 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     root = profile.root
     total: list[Any] = ["total", root.type, "", shape_text(root.output_shape), root.params, root.macs, _fraction(root.macs, total_macs)]
     if checked:
-        total.append(crosscheck_verdict(profile))
+        total.append(profile.verdict)
     title = profile_title(profile)
     return Grid(title, tuple(columns), tuple(rows), tuple(total), tuple(summary_notes(profile, published)), tuple(display))
 
@@ -458,7 +450,7 @@ def compare_grid(
             timing = latencies.get(v.label)
             row += [timing, timing.iqr_s * 1e3 if timing is not None else None]
         if checked:
-            row.append(crosscheck_verdict(p))
+            row.append(p.verdict)
         rows.append(tuple(row))
     notes = compare_notes(comparison, published)
     if latencies is not None:

@@ -50,7 +50,6 @@ __all__ = [
     "STATUS_STYLES",
     "GridView",
     "Layout",
-    "by_type_view",
     "cell_text",
     "check_view",
     "column_texts",
@@ -501,11 +500,6 @@ def grid_view(grid: g.Grid, *, pivot: bool = False) -> RenderableType:
 def summary_view(profile: ModelProfile, depth: int | None = None, published: Any = None) -> RenderableType:
     """``lwprof summary``: the per-layer table and its footer."""
     return grid_view(g.summary_grid(profile, depth, published))
-
-
-def by_type_view(profile: ModelProfile, published: Any = None) -> RenderableType:
-    """``lwprof summary --by-type``: totals by layer category and the footer."""
-    return grid_view(g.by_type_grid(profile, published))
 
 
 def compare_view(comparison: Comparison, published: Sequence[Any] | None = None, latencies: Any = None) -> RenderableType:
