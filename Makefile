@@ -46,7 +46,10 @@ demo: install
 	@printf '%b\n' "\n# the papers' numbers: the counts, then what did not pass (lwprof check: all of them)\n\$$ lwprof check --summary"
 	@$(BIN)/lwprof check --summary
 
+# Lint and types first (seconds), then the suite: ruff (pyproject.toml [tool.ruff]) and mypy over lwprof/ (no untyped defs).
 test: install
+	$(BIN)/ruff check lwprof tests studies
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/lwprof check
 

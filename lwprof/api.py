@@ -29,12 +29,22 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
 from lwprof.profiler import layer_variants
 from lwprof.records import Comparison, ModelProfile, Variant, plain
 from lwprof.resolve import resolve
+
+if TYPE_CHECKING:  # imported when called: `import lwprof` and `lwprof --help` import no torch
+    from lwprof.expect import ExpectResult
+    from lwprof.latency.costmodel import Calibration
+    from lwprof.latency.fit import FitResult
+    from lwprof.latency.measure import LatencyResult
+    from lwprof.latency.predict import Prediction
+    from lwprof.latency.timing import Timing
+    from lwprof.reference.check import CheckResult
 
 __all__ = [
     "calibrate",
@@ -149,14 +159,12 @@ def compare(
     """
     from lwprof import profiler
     from lwprof.architectures import get_architecture
-    from lwprof.resolve import is_user_spec, parse_spec
+    from lwprof.resolve import is_user_spec, parse_spec, spec_and_flags
 
     name, spec_options = parse_spec(arch)
     if is_user_spec(name):
         return _compare_user(name, spec_options, vary, fixed, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
-    for key in sorted(set(spec_options) & {k for k, v in fixed.items() if v is not None}):
-        raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
-    fixed = {**spec_options, **{k: v for k, v in fixed.items() if v is not None}}
+    fixed = spec_and_flags(arch, spec_options, fixed)
     spec = get_architecture(name)
     axes = _axes(spec, vary)
     for key in axes:
@@ -167,8 +175,10 @@ def compare(
     resolved = [resolve(spec.name, inputs=_inputs(input_size, inputs), options={**fixed, **overrides}, check_applies=False) for overrides in combos]
     given = {*fixed, *axes}
     applied = {key for r in resolved for key in given if _applies(spec, r, key)}
+    first = resolved[0].arch_config
     for key in sorted(given - applied):
-        spec.check_applies(resolved[0].arch_config, key)  # raises: no variant uses it
+        if first is not None:
+            spec.check_applies(first, key)  # raises: no variant uses it
     variants = []
     for i, (overrides, r) in enumerate(zip(combos, resolved)):
         label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
@@ -356,21 +366,21 @@ def published(profile: ModelProfile) -> dict[str, Any] | None:
 
 
 
-def check_papers(arch: str | None = None, progress: Progress | None = None) -> list[Any]:
+def check_papers(arch: str | None = None, progress: Progress | None = None) -> list[CheckResult]:
     """Every published number (of one architecture) against lwprof's count: ``lwprof check``."""
     from lwprof.reference.check import run_checks
 
     return run_checks(arch, progress=progress)
 
 
-def check_expectations(path: str, progress: Progress | None = None) -> list[Any]:
+def check_expectations(path: str, progress: Progress | None = None) -> list[ExpectResult]:
     """A pinned expectations file against the current counts: ``lwprof check --expect``."""
     from lwprof.expect import load, verify
 
     return verify(load(path), progress=progress)
 
 
-def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequence[str] | None = None) -> Any:
+def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequence[str] | None = None) -> Path:
     """Writes (or updates) an expectations file with the current counts of ``specs``: ``lwprof pin``."""
     from lwprof.expect import pin_file
     from lwprof.resolve import inputs_from
@@ -384,14 +394,14 @@ def pin(specs: Sequence[str], path: str, *, inputs: Any = None, quantities: Sequ
     return pin_file(specs, path, size, quantities)
 
 
-def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> Any:
+def measure(model_or_name: Any, input_size: Any = None, **kwargs: Any) -> LatencyResult:
     """Measured CPU latency, end to end and per layer (:func:`lwprof.latency.measure.measure`)."""
     from lwprof.latency.measure import measure as measure_latency
 
     return measure_latency(model_or_name, input_size, **kwargs)
 
 
-def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, Any]:
+def time_variants(comparison: Comparison, *, repeats: int = 10, warmup: int = 2, progress: Progress | None = None) -> dict[str, Timing]:
     """End-to-end :class:`~lwprof.latency.timing.Timing` of every variant of a comparison,
     by label (``lwprof sweep --bench``, ``lwprof compare --bench``): median, interquartile
     range, every run; at least ``repeats`` runs, more while they are noisy."""
@@ -415,7 +425,7 @@ def calibrate(
     path: str | None = None,
     force: bool = True,
     progress: Progress | None = None,
-) -> Any:
+) -> Calibration:
     """Measures this machine once: micro-benchmarks per layer kind, the fitted cost model (``lwprof calibrate``).
 
     Args:
@@ -456,7 +466,7 @@ def calibrate(
     return dataclasses.replace(calibration, path=str(written))
 
 
-def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32") -> Any:
+def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32") -> Calibration:
     """This machine's calibration for ``threads`` (default: torch's) and ``dtype``, or the file ``path``.
 
     Raises:
@@ -471,7 +481,7 @@ def load_calibration(path: str | None = None, *, threads: int | None = None, dty
     return load(path, threads=threads or 1, dtype=dtype)
 
 
-def _calibration(calibration: Any, threads: int | None, dtype: str) -> Any:
+def _calibration(calibration: Any, threads: int | None, dtype: str) -> Calibration:
     from lwprof.latency.costmodel import Calibration
 
     if isinstance(calibration, Calibration):
@@ -479,7 +489,7 @@ def _calibration(calibration: Any, threads: int | None, dtype: str) -> Any:
     return load_calibration(calibration, threads=threads, dtype=dtype)
 
 
-def predict(target: Any, *, calibration: Any = None, threads: int | None = None, **profile_kwargs: Any) -> Any:
+def predict(target: Any, *, calibration: Any = None, threads: int | None = None, **profile_kwargs: Any) -> Prediction:
     """Predicted latency of a model on this machine, without running it.
 
     Args:
@@ -514,7 +524,7 @@ def fit(
     batch: int = 1,
     progress: Progress | None = None,
     **fixed: Any,
-) -> Any:
+) -> FitResult:
     """The best configuration of ``arch`` under budgets, and the Pareto front (``lwprof fit``).
 
     Args:
@@ -541,21 +551,17 @@ def fit(
     """
     from lwprof.architectures.registry import get_architecture
     from lwprof.latency import fit as search
-    from lwprof.resolve import parse_spec
-    from lwprof.units import parse_count
+    from lwprof.resolve import parse_spec, spec_and_flags
+    from lwprof.units import parse_budget
 
     if objective not in search.OBJECTIVES:
         raise LwprofError(f"--objective {objective!r}: choose {' or '.join(search.OBJECTIVES)}")
     name, spec_options = parse_spec(arch)
     spec = get_architecture(name)
-    given = {k: v for k, v in fixed.items() if v is not None}
-    for key in sorted(set(spec_options) & set(given)):
-        raise LwprofError(f"option {key!r} is given twice ({arch} and a flag)")
-    fixed_options = {spec.option(k).name: v for k, v in {**spec_options, **given}.items()}
+    fixed_options = {spec.option(k).name: v for k, v in spec_and_flags(arch, spec_options, fixed).items()}
     spec.configure(fixed_options)  # bad fixed values fail before any search
-    if isinstance(vary, (list, tuple)):  # --vary KEY=RANGE options as given
-        vary = search.parse_vary_ranges(vary)
-    texts = dict(vary) if vary else {k: v for k, v in spec.default_search().items() if k not in fixed_options}
+    ranges: Mapping[str, Any] | None = search.parse_vary_ranges(vary) if isinstance(vary, (list, tuple)) else vary  # type: ignore[assignment]
+    texts = dict(ranges) if ranges else {k: v for k, v in spec.default_search().items() if k not in fixed_options}
     axes = {}
     for key, value in texts.items():
         opt = spec.option(key)
@@ -567,25 +573,10 @@ def fit(
     if not axes:
         raise LwprofError(f"nothing to search: give --vary KEY=RANGE (options of {spec.name}: {', '.join(o.name for o in spec.options())})")
     budgets = search.Budgets(
-        _count(max_macs, "--max-macs", parse_count), _count(max_params, "--max-params", parse_count),
+        parse_budget(max_macs, "--max-macs"), parse_budget(max_params, "--max-params"),
         max_latency if isinstance(max_latency, (int, float)) or max_latency is None else search.parse_latency(max_latency),
     )  # fmt: skip
     if budgets.max_latency_s is not None and not budgets.max_latency_s > 0:
         raise LwprofError(f"--max-latency must be positive, got {max_latency}")
     cal = _calibration(calibration, threads, "fp32")
     return search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)
-
-
-def _count(value: Any, flag: str, parse: Callable[[str], int]) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise LwprofError(f"{flag} must be a count such as 300M, got {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise LwprofError(f"{flag} must not be negative, got {value}")
-        return value
-    try:
-        return parse(value)
-    except LwprofError as exc:
-        raise LwprofError(f"{flag}: {exc}") from None

@@ -37,7 +37,7 @@ from typing import Any
 from lwprof.errors import LwprofError
 from lwprof.records import CheckStatus, ModelProfile, Quantity
 from lwprof.resolve import locate_spec, parse_spec, relative_spec
-from lwprof.units import human, human_bytes, parse_count
+from lwprof.units import human, human_bytes, parse_budget, parse_count
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -349,12 +349,9 @@ def parse_budgets(**limits: str | None) -> list[tuple[str, Bound]]:
     """
     out = []
     for quantity, text in limits.items():
-        if text is None:
-            continue
-        try:
-            out.append((quantity, Bound("<=", parse_count(text), 0, text)))
-        except LwprofError as exc:
-            raise LwprofError(f"--max-{quantity.replace('_', '-')}: {exc}") from None
+        value = parse_budget(text, f"--max-{quantity.replace('_', '-')}")
+        if value is not None:
+            out.append((quantity, Bound("<=", value, 0, str(text))))
     return out
 
 
@@ -444,7 +441,7 @@ def pinned_text(existing: str | None, rows: Sequence[Row], path: str = "<file>")
         doc = tomlkit.parse(existing)
     except Exception as exc:  # tomllib accepted it (checked before); tomlkit may still object
         raise LwprofError(f"{path}: cannot update it in place: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    entries = doc.get("model") if "model" in doc else []
+    entries: Any = doc.get("model") if "model" in doc else []
     keys = [_entry_key(e, folder) for e in entries]
     appended: dict[tuple[Any, ...], Row] = {}
     for spec, size, values in rows:

@@ -470,7 +470,7 @@ def inputs_from(value: Any, source: str) -> Inputs:
                 if key is None:
                     if kwargs:
                         raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
-                    args.append(spec)
+                    positional.append(spec)
                 elif key in kwargs:
                     raise LwprofError(f"{source}: keyword input {key!r} is given twice")
                 else:
@@ -621,8 +621,7 @@ def resolve(
         return _resolve_user(name, parse_user_kwargs(kwargs) if kwargs is not None else spec_options, given)
     if kwargs is not None:
         raise LwprofError(f"--kwargs is for user models (file.py:Class); {name} takes architecture options")
-    for key in sorted(set(spec_options) & set(options)):
-        raise LwprofError(f"{target}: option {key!r} is given twice (in the spec and as a flag)")
+    spec_and_flags(target, spec_options, options)
     for key, value in spec_options.items():
         if value is None:  # "null": not a value of any option (and not to be dropped silently)
             raise LwprofError(f"{target}: option {key!r} has no value (null); give one, or leave the option out for its default")
@@ -756,6 +755,19 @@ def _own_inputs(model: Any, factory: Any, label: str) -> Inputs | None:
 
 
 # -- loading user code -------------------------------------------------------------------------
+
+
+def spec_and_flags(target: str, spec_options: Mapping[str, Any], flags: Mapping[str, Any]) -> dict[str, Any]:
+    """A zoo spec's options (``mobilenet@alpha=0.5``) and the flags' (None: not given) as one mapping.
+    The one check of an option given both ways (summary, compare, sweep, fit).
+
+    Raises:
+        LwprofError: An option in both.
+    """
+    given = {k: v for k, v in flags.items() if v is not None}
+    for key in sorted(set(spec_options) & set(given)):
+        raise LwprofError(f"{target}: option {key!r} is given twice (in the spec and as a flag)")
+    return {**spec_options, **given}
 
 
 def load_user_model(spec: str, kwargs: Mapping[str, Any] | None = None) -> tuple[nn.Module, Any]:

@@ -95,6 +95,27 @@ def parse_count(text: str) -> int:
     return round(number * scale)
 
 
+def parse_budget(value: int | str | None, flag: str) -> int | None:
+    """A count budget (``--max-macs 300M``, ``max_params=3_000_000``): None, a non-negative int or
+    :func:`parse_count`'s text. The one reader of every ``--max-macs`` / ``--max-params``.
+
+    Raises:
+        LwprofError: Naming ``flag``: not a count, or negative.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise LwprofError(f"{flag} must be a count such as 300M, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise LwprofError(f"{flag}: count {value} must not be negative")
+        return value
+    try:
+        return parse_count(value)
+    except LwprofError as exc:
+        raise LwprofError(f"{flag}: {exc}") from None
+
+
 _BYTE_UNITS = {"": 1, "b": 1, "k": 2**10, "kb": 10**3, "kib": 2**10, "m": 2**20, "mb": 10**6, "mib": 2**20, "g": 2**30, "gb": 10**9, "gib": 2**30, "t": 2**40, "tb": 10**12, "tib": 2**40}
 
 

@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from lwprof.architectures import ChannelShuffle, ConvKind, channel_shuffle, get_architecture, list_architectures
-from lwprof.architectures import registry
+from lwprof.architectures import ChannelShuffle, ConvKind, channel_shuffle, get_architecture, list_architectures, registry
 from lwprof.architectures.registry import ArchConfig, ArchSpec, register_architecture
 from lwprof.errors import LwprofError
 

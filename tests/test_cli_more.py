@@ -96,19 +96,21 @@ def test_summary_user_factory_kwargs(kwargs: str) -> None:
     from tests.data.user_net import OddNet
 
     data = json.loads(ok("summary", MAKE_ODDNET, "--kwargs", kwargs, "--no-fvcore", "-f", "json").stdout)
-    expected = lwprof.profile(OddNet(width=24), (6, 33, 33))
-    assert data["totals"]["params"] == expected.params == 8021
-    assert data["totals"]["macs"] == expected.macs == 1358904
+    # OddNet(width=24) on 6x33x33, by hand: dilated conv 6->24 g3 3x3 (33x33 out): 24*33*33 x 2 x 9 = 470,448 MACs, 432 weights;
+    # strided conv 24->48 g4 5x5 s3 p1 (11x11 out): 48*121 x 6 x 25 = 871,200 MACs, 7,200 + 48 bias; gain: 48 params;
+    # conv1d 48->24 g24 k3 over 121 -> 119: 24*119 x 2 x 3 = 17,136 MACs, 144 + 24 bias; linear 24->5: 120 MACs, 125 params
+    assert data["totals"]["params"] == 432 + 7248 + 48 + 168 + 125 == 8021 == sum(p.numel() for p in OddNet(width=24).parameters())
+    assert data["totals"]["macs"] == 470448 + 871200 + 17136 + 120 == 1358904
     default = json.loads(ok("summary", MAKE_ODDNET, "--no-fvcore", "-f", "json").stdout)
     assert default["totals"]["params"] == 2213
 
 
 def test_summary_user_model_input_size() -> None:
-    from tests.data.user_net import OddNet
-
     data = json.loads(ok("summary", ODDNET, "--input-size", "6,45,45", "--no-fvcore", "-f", "json").stdout)
     assert data["input_shape"] == [1, 6, 45, 45]
-    assert data["totals"]["macs"] == lwprof.profile(OddNet(), (6, 45, 45)).macs == 858516
+    # by hand at 6x45x45, width 12: dilated conv 12*45*45 x 2 x 9 = 437,400; strided conv (15x15 out) 24*225 x 3 x 25 = 405,000;
+    # conv1d over 225 -> 223: 12*223 x 2 x 3 = 16,056; linear 12->5: 60
+    assert data["totals"]["macs"] == 437400 + 405000 + 16056 + 60 == 858516
     assert data["totals"]["params"] == 2213  # params do not depend on the input
     same = json.loads(ok("summary", ODDNET, "--input-size", "6x45x45", "--no-fvcore", "-f", "json").stdout)
     assert same["totals"] == data["totals"]
@@ -493,7 +495,7 @@ def test_bench_table_and_top() -> None:
         assert text in out
     rows = list(csv.DictReader(io.StringIO(ok("bench", "mobilenet", "--resolution", "32", *FAST_BENCH, "--top", "3", "-f", "csv").stdout)))
     assert [int(r["rank_time"]) for r in rows] == [1, 2, 3]  # ranked by time, slowest first
-    assert float(rows[0]["time_ms"]) >= float(rows[1]["time_ms"]) >= float(rows[2]["time_ms"]) and all(float(r["time_iqr_ms"]) >= 0 for r in rows)
+    assert float(rows[0]["time_ms"]) >= float(rows[1]["time_ms"]) >= float(rows[2]["time_ms"])
     top = ok("bench", "mobilenet", "--resolution", "32", *FAST_BENCH, "--top", "3").stdout
     assert "the 3 slowest of" in top and "slowest first" in top
 

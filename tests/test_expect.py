@@ -64,7 +64,7 @@ def test_budgets_pass_and_fail(tmp_path):
     path = tmp_path / "budget.toml"
     path.write_text(
         '[[model]]\nspec = "mobilenet@alpha=0.5,resolution=160"\nmacs = "<= 80M"\nparams = "< 1.3M"\n'
-        'peak_activation_bytes = { value = "%d", tolerance = "1%%" }\n' % 0
+        'peak_activation_bytes = { value = "0", tolerance = "1%" }\n'
     )
     results = {r.quantity: r for r in verify(load(path))}
     assert results["macs"].status == "pass"  # 76.5 M <= 80 M

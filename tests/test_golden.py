@@ -97,7 +97,7 @@ def _normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _paper_checks(arch: str | None) -> tuple[Any, ...]:
     from lwprof.reference.check import run_checks
 

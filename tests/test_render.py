@@ -17,8 +17,8 @@ from rich.table import Table
 
 from lwprof.errors import LwprofError
 from lwprof.records import CONVENTIONS, Comparison, LayerRecord, ModelProfile, Note, Severity, Variant, Verdict
-from lwprof.render import export, grid, tables
 from lwprof.reference.check import CheckResult
+from lwprof.render import export, grid, tables
 from lwprof.units import human, human_bytes
 
 __all__: list[str] = []
@@ -182,7 +182,7 @@ def test_summary_notes_show_mismatch() -> None:
     notes = grid.summary_notes(p)
     text = "\n".join(texts(notes))
     assert "MISMATCH in 1 layer(s): body.conv: lwprof 18,432 vs fvcore 18,433" in text
-    assert grid.crosscheck_verdict(p) == "MISMATCH" and p.mismatches == (p.layers[2],)
+    assert p.verdict == "MISMATCH" and p.mismatches == (p.layers[2],)
     assert [n.severity for n in notes if "MISMATCH" in n.text] == [Severity.FAILURE]
 
 

@@ -283,6 +283,8 @@ class GhostBottleneck(nn.Module):
             return GhostModule(cin, cout, 1, ratio, dw_size, relu=relu)
 
         self.ghost1 = pointwise(in_channels, mid_channels, relu=True)
+        self.conv_dw: nn.Conv2d | None
+        self.bn_dw: nn.BatchNorm2d | None
         if stride > 1:
             self.conv_dw = nn.Conv2d(mid_channels, mid_channels, dw_kernel, stride, (dw_kernel - 1) // 2, groups=mid_channels, bias=False)
             self.bn_dw = nn.BatchNorm2d(mid_channels)

@@ -106,7 +106,9 @@ class ArchConfig:
         return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
-def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
+def _check_field(f: Any, value: Any) -> None:
+    """Checks a value against a field's declared choices and bounds (``f``: a dataclass field, or
+    anything with its ``name`` and ``metadata``)."""
     meta = f.metadata
     choices = meta.get("choices")
     if choices is not None and value not in choices:

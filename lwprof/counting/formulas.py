@@ -22,7 +22,7 @@ import contextlib
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,10 +232,10 @@ def formula_applies(module: nn.Module) -> bool:
     its own is counted from its ops, exactly, and marked "op level".
     """
     cls = registered_type(module)
-    if cls is None or type(module).forward is not cls.forward:
+    if cls is None or type(module).forward is not getattr(cls, "forward", None):
         return False
     own = module.__dict__.get("forward")
-    return own is None or getattr(own, "__func__", None) is cls.forward
+    return own is None or getattr(own, "__func__", None) is getattr(cls, "forward", None)
 
 
 def accepts(module: nn.Module, shape: Shape) -> bool:
@@ -285,7 +285,8 @@ def stands_in(module: nn.Module) -> bool:
     return formula_applies(module) and registered_type(module) in _FRESH_OUTPUT
 
 
-def _tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
+def _tuple(value: Any, n: int) -> tuple[Any, ...]:
+    """A hyper-parameter as one value per spatial dimension (``3`` -> ``(3, 3)``)."""
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
@@ -393,7 +394,7 @@ def pool_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
     padding = _tuple(module.padding, n)
     dilation = _tuple(getattr(module, "dilation", 1), n)
     spatial = tuple(
-        pool_output_size(s, k, st, p, d, module.ceil_mode) for s, k, st, p, d in zip(in_shape[-n:], kernel, stride, padding, dilation)
+        pool_output_size(s, k, st, p, d, bool(module.ceil_mode)) for s, k, st, p, d in zip(in_shape[-n:], kernel, stride, padding, dilation)
     )
     out_shape = (*in_shape[:-n], *spatial)
     ops = prod(out_shape) * prod(kernel)

@@ -111,7 +111,7 @@ def override_op_formula(*ops: Any, handler: OpFormula) -> Iterator[OpFormula]:
         yield register_op_formula(*ops)(handler)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_op_formula(func: Any) -> OpFormula | None:
     """The handler of an op overload (its own, else its packet's), or None."""
     return _OP_FORMULAS.get(func) or _OP_FORMULAS.get(getattr(func, "overloadpacket", None))
@@ -166,7 +166,7 @@ _NO_OPS = frozenset({
 })
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _moves_data(func: Any) -> bool:
     name = func.__name__.split(".")[0]
     return name in _NO_OPS and torch.Tag.pointwise not in func.tags

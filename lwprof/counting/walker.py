@@ -218,6 +218,7 @@ class _Walk(TorchDispatchMode):
         walk; ``verify=True`` and real-tensor walks never use it.
         """
         key, formula = id(module), self.formula[id(module)]
+        assert formula is not None  # only modules with a formula stand in
         real = type(module).forward.__get__(module)
         inplace = bool(getattr(module, "inplace", False))
 

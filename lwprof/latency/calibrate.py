@@ -17,6 +17,7 @@ turns them all into per-kind peaks, bandwidths and overheads.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +59,10 @@ class Case:
     label: str
     make: Callable[[], nn.Module]
     shape: tuple[int, ...]
+
+
+def _identities(n: int) -> nn.Module:
+    return nn.Sequential(*(nn.Identity() for _ in range(n)))
 
 
 class _Glue(nn.Module):
@@ -191,10 +196,10 @@ def cases(quick: bool = False) -> list[Case]:
     ]:  # fmt: skip
         add("gconv", f"gconv{k}x{k} {cin}->{cout} g{g} {hw}x{hw}", _conv(cin, cout, k, 1, g), (1, cin, hw, hw))
     for cin, cout in [(256, 1000), (512, 1000), (1024, 1000), (1280, 1000), (1536, 1000), (2048, 1000), (576, 1024)]:
-        add("linear", f"linear {cin}->{cout}", (lambda a=cin, b=cout: nn.Linear(a, b)), (1, cin))
+        add("linear", f"linear {cin}->{cout}", functools.partial(nn.Linear, cin, cout), (1, cin))
     maps = [(8, 112), (32, 112), (96, 112), (144, 56), (24, 56), (240, 28), (192, 28), (512, 14), (384, 14), (960, 7), (1024, 7)]
     for c, hw in maps:
-        add("batchnorm", f"batchnorm {c} {hw}x{hw}", (lambda n=c: nn.BatchNorm2d(n)), (1, c, hw, hw))
+        add("batchnorm", f"batchnorm {c} {hw}x{hw}", functools.partial(nn.BatchNorm2d, c), (1, c, hw, hw))
     # Activations: in-place ReLU/ReLU6 as the zoo runs them; hard-swish out of place (applied in place
     # again and again it would shrink its input towards denormals, which are slow).
     acts: list[tuple[str, str, Callable[[], nn.Module]]] = [
@@ -206,8 +211,8 @@ def cases(quick: bool = False) -> list[Case]:
         for kind, name, make in acts[i % 2 :: 2]:
             add(kind, f"{name} {c} {hw}x{hw}", make, (1, c, hw, hw))
     for k, c, hw in [(3, 24, 112), (3, 8, 112), (3, 48, 56), (3, 24, 56), (3, 240, 28), (3, 480, 14), (2, 64, 56), (3, 16, 112)]:
-        add("max_pool", f"maxpool{k}x{k} s2 {c} {hw}x{hw}", (lambda n=k: nn.MaxPool2d(n, 2, n // 2)), (1, c, hw, hw))
-        add("avg_pool", f"avgpool{k}x{k} s2 {c} {hw}x{hw}", (lambda n=k: nn.AvgPool2d(n, 2, n // 2)), (1, c, hw, hw))
+        add("max_pool", f"maxpool{k}x{k} s2 {c} {hw}x{hw}", functools.partial(nn.MaxPool2d, k, 2, k // 2), (1, c, hw, hw))
+        add("avg_pool", f"avgpool{k}x{k} s2 {c} {hw}x{hw}", functools.partial(nn.AvgPool2d, k, 2, k // 2), (1, c, hw, hw))
     for c, hw in [(1024, 7), (72, 56), (480, 14), (120, 28), (960, 7), (16, 112), (1280, 7)]:
         add("global_pool", f"global avgpool {c} {hw}x{hw}", (lambda: nn.AdaptiveAvgPool2d(1)), (1, c, hw, hw))
     for g, c, hw in [(2, 116, 28), (3, 240, 28), (8, 384, 28), (2, 232, 14), (4, 544, 14), (3, 960, 7)]:
@@ -216,19 +221,19 @@ def cases(quick: bool = False) -> list[Case]:
     add("view", "flatten", nn.Flatten, (1, 1024, 1, 1))
     add("view", "dropout", lambda: nn.Dropout(0.2), (1, 1280))
     for n in (1, 2, 4, 8, 16):
-        add("module", f"sequential of {n} identities", (lambda k=n: nn.Sequential(*(nn.Identity() for _ in range(k)))), (1, 64, 28, 28))
+        add("module", f"sequential of {n} identities", functools.partial(_identities, n), (1, 64, 28, 28))
     for op, c, hw in [("add", 24, 56), ("add", 64, 28), ("add", 160, 7), ("add", 16, 112), ("mul", 72, 56), ("mul", 480, 14), ("cat", 58, 28), ("cat", 240, 14), ("cat", 8, 112), ("relu", 240, 28)]:
-        add("functional", f"{op} {c} {hw}x{hw}", (lambda o=op: _Glue(o)), (1, c, hw, hw))
+        add("functional", f"{op} {c} {hw}x{hw}", functools.partial(_Glue, op), (1, c, hw, hw))
     for seed in range(4 if quick else NETWORKS):
         make, shape, label = random_network(seed)
         add("network", label, make, shape)
     if quick:  # every third size of each kind, and every case of the kinds with few
         seen: dict[str, int] = {}
         kept = []
-        for c in out:
-            seen[c.kind] = seen.get(c.kind, -1) + 1
-            if seen[c.kind] % 3 == 0 or sum(o.kind == c.kind for o in out) <= 7:
-                kept.append(c)
+        for case in out:
+            seen[case.kind] = seen.get(case.kind, -1) + 1
+            if seen[case.kind] % 3 == 0 or sum(o.kind == case.kind for o in out) <= 7:
+                kept.append(case)
         return kept
     return out
 

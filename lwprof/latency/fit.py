@@ -42,7 +42,7 @@ from typing import Any
 from lwprof.errors import LwprofError
 from lwprof.latency.predict import ancestors
 from lwprof.latency.terms import LEAF_COUNTS, PARENT_COUNTS, Scale, count_parts, priced_counts
-from lwprof.records import LayerKind, LayerRecord, ModelProfile, Note, Severity, plain
+from lwprof.records import LayerRecord, ModelProfile, Note, Severity, plain
 from lwprof.resolve import key_values
 
 __all__ = [
@@ -698,7 +698,7 @@ def fit(
     def add_profile(combo: Mapping[str, Any], profile: ModelProfile) -> None:
         add(combo, profile.params, profile.macs, predict_profile(profile, calibration).total_s)
 
-    for index, (rest, members) in enumerate(by_structure.items()):
+    for index, members in enumerate(by_structure.values()):
         if progress:
             progress(_label(dict(members[0], resolution="*")) if retargeting else _label(members[0]), index, len(by_structure))
         if not retargeting or len(members) == 1:

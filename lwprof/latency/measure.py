@@ -381,7 +381,7 @@ def _time_layers(
         current[name] = current.get(name, 0.0) + clock() - starts[id(module)]
 
     handles = []
-    for name, module in model.named_modules():
+    for module in model.modules():
         if id(module) in names:
             handles += [module.register_forward_pre_hook(pre), module.register_forward_hook(post)]
     try:

@@ -18,7 +18,7 @@ _WHERE = {
     **dict.fromkeys(["check_writable", "export_grid", "to_delimited", "to_json", "to_markdown", "write_atomic"], "export"),
     **dict.fromkeys(["Column", "Grid", "by_type_grid", "compare_category_grid", "compare_grid", "layer_grid", "summary_grid"], "grid"),
     **dict.fromkeys(
-        ["GridView", "by_type_view", "check_view", "compare_view", "grid_table", "grid_view", "layer_view", "list_view", "summary_view"],
+        ["GridView", "check_view", "compare_view", "grid_table", "grid_view", "layer_view", "list_view", "summary_view"],
         "tables",
     ),
 }
@@ -36,7 +36,6 @@ __all__ = [
     "Grid",
     "GridView",
     "by_type_grid",
-    "by_type_view",
     "check_writable",
     "check_view",
     "compare_category_grid",

@@ -34,7 +34,6 @@ from lwprof.records import (
 from lwprof.units import human, human_bytes
 
 __all__ = [
-    "KINDS",
     "Cell",
     "Column",
     "Grid",
@@ -45,7 +44,6 @@ __all__ = [
     "compare_category_grid",
     "compare_grid",
     "compare_notes",
-    "crosscheck_verdict",
     "hparams_text",
     "layer_grid",
     "layer_notes",
@@ -57,7 +55,6 @@ __all__ = [
     "summary_notes",
 ]
 
-KINDS = tuple(ColumnKind)  # how a cell is shown: see lwprof.records.ColumnKind
 
 
 @dataclass(frozen=True)
@@ -153,7 +150,12 @@ class Grid:
     display: tuple[str, ...] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "notes", tuple(n if isinstance(n, Note) else Note(Severity.INFO, str(n)) for n in self.notes))
+        object.__setattr__(self, "notes", info_notes(self.notes))
+
+
+def info_notes(lines: Iterable[Note | str]) -> tuple[Note, ...]:
+    """Notes, a plain string as an INFO note."""
+    return tuple(n if isinstance(n, Note) else Note(Severity.INFO, str(n)) for n in lines)
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,11 +195,6 @@ def hparams_text(record: LayerRecord) -> str:
     if groups is not None and groups != 1:
         parts.append(f"g{groups}")
     return " ".join(parts)
-
-
-def crosscheck_verdict(profile: ModelProfile) -> Verdict:
-    """One verdict for a whole profile (MISMATCH exactly when ``profile.mismatches`` is not empty)."""
-    return profile.verdict
 
 
 def _fraction(part: int, whole: int) -> float | None:
@@ -281,7 +278,7 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     shown = outputs_text(profile.outputs) if len(profile.outputs) > 1 else shape_text(root.output_shape)
     total: list[Any] = ["total", root.type, "", shown, root.params, root.macs, _fraction(root.macs, total_macs)]
     if checked:
-        total.append(crosscheck_verdict(profile))
+        total.append(profile.verdict)
     title = profile_title(profile, "leaf layers" if leaves else "")
     notes = [*_unsummed_notes(profile, records, leaves), *summary_notes(profile, published)]
     return Grid(title, tuple(columns), tuple(rows), (*total, "", 0, "false", root.calls, root.params, root.macs), tuple(notes), tuple(display))
@@ -497,7 +494,7 @@ def compare_grid(
             timing = latencies.get(v.label)
             row += [timing, timing.iqr_s * 1e3 if timing is not None else None]
         if checked:
-            row.append(crosscheck_verdict(p))
+            row.append(p.verdict)
         rows.append(tuple(row))
     notes = compare_notes(comparison, published)
     if latencies is not None:
@@ -778,7 +775,7 @@ def arch_grid(spec: Any) -> Grid:
     ]
     aliases = f" (aliases: {', '.join(spec.aliases)})" if spec.aliases else ""
     summary = f": {spec.summary}" if spec.summary else ""
-    return Grid(f"{spec.name}{aliases}{summary}", columns, rows, None, tuple(notes))
+    return Grid(f"{spec.name}{aliases}{summary}", columns, rows, None, info_notes(notes))
 
 
 def list_dict(specs: Sequence[Any]) -> list[dict[str, Any]]:

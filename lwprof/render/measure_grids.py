@@ -21,6 +21,7 @@ from lwprof.render.grid import (
     Column,
     Grid,
     _config_text,
+    info_notes,
     profile_title,
     shape_text,
     timing_notes,
@@ -62,7 +63,7 @@ def memory_grid(profile: ModelProfile) -> Grid:
         "bytes in binary units (KiB = 1024 bytes), exports in bytes",
     ]
     title = profile_title(profile, "memory")
-    return Grid(title, columns, tuple(rows), total, tuple(notes))
+    return Grid(title, columns, tuple(rows), total, info_notes(notes))
 
 
 def latency_grid(result: Any, top: int | None = None) -> Grid:
@@ -167,15 +168,15 @@ def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mappin
     notes.append(Note(Severity.CONVENTION, f"Conventions: {CONVENTIONS}"))
     if len(comparison.vary) == 2:
         (row_key, row_values), (col_key, col_values) = comparison.vary.items()
-        columns = (Column(f"{row_key} \\ {col_key}", key=row_key), *(Column(str(c), kind, f"{col_key}={c}") for c in col_values))
+        columns: tuple[Column, ...] = (Column(f"{row_key} \\ {col_key}", key=row_key), *(Column(str(c), kind, f"{col_key}={c}") for c in col_values))
         rows = []
         for i, rv in enumerate(row_values):
             cells = [value(v) for v in comparison.variants[i * len(col_values) : (i + 1) * len(col_values)]]
             rows.append((str(rv), *cells))
         return Grid(title, columns, tuple(rows), None, tuple(notes))
-    columns = [Column("variant", key="label"), Column("params", ColumnKind.COUNT, "params"), Column("MACs", ColumnKind.COUNT, "macs")]
+    columns = (Column("variant", key="label"), Column("params", ColumnKind.COUNT, "params"), Column("MACs", ColumnKind.COUNT, "macs"))
     if latencies is not None:
-        columns += [Column("latency ms (IQR)", ColumnKind.MS, "latency_ms"), Column("latency IQR (ms)", ColumnKind.MS, "latency_iqr_ms", only="export")]
+        columns += (Column("latency ms (IQR)", ColumnKind.MS, "latency_ms"), Column("latency IQR (ms)", ColumnKind.MS, "latency_iqr_ms", only="export"))
     rows = []
     for v in comparison.variants:
         row: list[Any] = [v.label, v.profile.params, v.profile.macs]
@@ -201,4 +202,4 @@ def expect_grid(results: Sequence[Any], path: str = "") -> Grid:
     notes = [f"{len(results) - len(failed)} of {len(results)} expectations hold" + (f"; {len(failed)} FAIL" if failed else "")]
     for r in failed:
         notes.append(f"FAIL {r.model} {r.quantity}: expected {r.expected}, measured {r.measured:,} ({human(r.measured)}), difference {r.difference:+,}")
-    return Grid(f"expectations {path}".strip(), columns, rows, None, tuple(notes))
+    return Grid(f"expectations {path}".strip(), columns, rows, None, info_notes(notes))

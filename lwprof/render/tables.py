@@ -50,7 +50,6 @@ __all__ = [
     "STATUS_STYLES",
     "GridView",
     "Layout",
-    "by_type_view",
     "cell_text",
     "check_view",
     "column_texts",
@@ -64,7 +63,7 @@ __all__ = [
 ]
 
 # Colours of the verdicts: the cross-check's and the paper checks' (str enums: a cell's text finds its colour).
-STATUS_STYLES = {
+STATUS_STYLES: dict[str, str] = {
     Verdict.OK: "green",
     Verdict.BY_DESIGN: "cyan",
     Verdict.FVCORE_GAP: "yellow",
@@ -501,11 +500,6 @@ def grid_view(grid: g.Grid, *, pivot: bool = False) -> RenderableType:
 def summary_view(profile: ModelProfile, depth: int | None = None, published: Any = None) -> RenderableType:
     """``lwprof summary``: the per-layer table and its footer."""
     return grid_view(g.summary_grid(profile, depth, published))
-
-
-def by_type_view(profile: ModelProfile, published: Any = None) -> RenderableType:
-    """``lwprof summary --by-type``: totals by layer category and the footer."""
-    return grid_view(g.by_type_grid(profile, published))
 
 
 def compare_view(comparison: Comparison, published: Sequence[Any] | None = None, latencies: Any = None) -> RenderableType:

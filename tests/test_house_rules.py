@@ -1,4 +1,4 @@
-"""Issue 22: the layer taxonomy is typed (rules read LayerKind and ConvSpec, never a display label) and the
+"""Issue 22: one budget reader, one spec-and-flag check; the layer taxonomy is typed (rules read LayerKind and ConvSpec, never a display label) and the
 latency terms are data; predictions are the same numbers as before the change.
 
 ``tests/data/prediction_snapshot.json`` was written by ``tests/data/make_prediction_snapshot.py`` at commit
@@ -15,6 +15,8 @@ import pytest
 
 import lwprof
 from lwprof import records
+from lwprof.errors import LwprofError
+from lwprof.expect import parse_budgets
 from lwprof.latency.costmodel import layer_kind
 from lwprof.latency.predict import predict_profile
 from lwprof.reference.check import run_checks
@@ -72,3 +74,21 @@ def test_renaming_every_label_changes_no_paper_check(monkeypatch: pytest.MonkeyP
     renamed = [(c.model, c.quantity, c.computed, c.status) for c in run_checks("mobilenet_v1")]
     assert any("share" in q for _, q, _, _ in plain)
     assert renamed == plain
+
+
+@pytest.mark.parametrize("value", ["-5", -5, "-1M"])
+def test_every_budget_refuses_a_negative_count_the_same_way(value: Any) -> None:
+    """summary's --max-macs (expect.parse_budgets) and fit's (api.fit) read budgets with one function."""
+    with pytest.raises(LwprofError, match="--max-macs: count .* must not be negative") as summary:
+        parse_budgets(macs=value)
+    with pytest.raises(LwprofError, match="--max-macs: count .* must not be negative") as fit:
+        lwprof.fit("mobilenet", {"alpha": "1"}, max_macs=value, calibration=snap.calibration())
+    assert str(summary.value) == str(fit.value)
+
+
+@pytest.mark.parametrize("call", [lambda: lwprof.profile("mobilenet@alpha=0.5", alpha=0.5), lambda: lwprof.compare("mobilenet@alpha=0.5", alpha=0.5),
+                                  lambda: lwprof.fit("mobilenet@alpha=0.5", {"resolution": "128"}, alpha=0.5, calibration=snap.calibration())])
+def test_an_option_in_the_spec_and_as_a_flag_is_one_message_everywhere(call: Any) -> None:
+    with pytest.raises(LwprofError) as info:
+        call()
+    assert str(info.value) == "mobilenet@alpha=0.5: option 'alpha' is given twice (in the spec and as a flag)"
