@@ -530,11 +530,9 @@ def test_a_calibration_with_a_bom_is_read_and_another_machines_is_used_with_a_no
     from lwprof.latency.costmodel import machine_id
     from tests.data.fake_calibration import make_calibration
 
-    here = make_calibration(threads=2)
-    here = type(here)(machine_id(), here.cpu, here.threads, here.dtype, here.torch_version, here.kinds, (), here.created, 1.0)
     ours, theirs = tmp_path / "ours.json", tmp_path / "theirs.json"
-    ours.write_bytes(b"\xef\xbb\xbf" + json.dumps(here.to_dict()).encode())  # an editor's BOM
-    theirs.write_text(json.dumps(make_calibration(threads=2).to_dict()))  # made on "test-machine"
+    ours.write_bytes(b"\xef\xbb\xbf" + json.dumps(make_calibration(threads=2).to_dict()).encode())  # an editor's BOM
+    theirs.write_text(json.dumps(make_calibration(threads=2, machine="test-machine").to_dict()))
     mine = invoke("summary", "mobilenet", *R32, "--calibration", str(ours), "-f", "json")
     other = invoke("summary", "mobilenet", *R32, "--calibration", str(theirs), "-f", "json")
     assert mine.exit_code == 0 and other.exit_code == 0, (mine.stderr, other.stderr)
