@@ -532,7 +532,6 @@ CATALOGUE = [
     case("user-dict-for-a-tensor", ["summary", f"{HOSTILE}:DictToConv", "--no-fvcore"], r"forward pass failed for input shape \(1, 3, 8, 8\): TypeError: conv2d\(\) received an invalid combination of arguments - got \(dict, .*\)$"),
     case("user-dict-for-a-tensor-fvcore", ["summary", f"{HOSTILE}:DictToConv"], r"TypeError: conv2d\(\) received an invalid combination of arguments - got \(dict"),
     case("user-dict-for-a-tensor-bench", ["bench", f"{HOSTILE}:DictToConv", *BENCH1], r"got \(dict"),
-    case("user-dict-example-input", ["summary", f"{HOSTILE}:DictExampleInput", "--no-fvcore"], r"DictExampleInput\.example_inputs\[0\]: expected a shape such as \(3, 224, 224\), a tensor or a list of them, got \{'a'"),
     # ---------------------------------------------------------------- paths with @ and : in folder names
     case("user-missing-file-at-folder", ["summary", "nowhere/v@2/net.py:Net", "--no-fvcore"], r"model file 'nowhere/v@2/net\.py' does not exist"),
     case("user-missing-file-at-folder-kwargs", ["summary", "nowhere/v@2/net.py:Net@width=8", "--no-fvcore"], r"model file 'nowhere/v@2/net\.py' does not exist"),

@@ -411,3 +411,215 @@ def test_two_concurrent_pins_keep_both_entries(tmp_path: Path) -> None:
         specs = re.findall(r'^spec = "(.*)"$', (tmp_path / f"round{i}.toml").read_text(), flags=re.M)
         assert sorted(specs) == ["mobilenet@resolution=32", "shufflenet@resolution=32"], (i, specs)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"round{i}.toml" for i in range(rounds))  # no lock or temp file left
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 25: the calibration, the cache and user code under attack
+
+
+def test_os_exit_in_user_code_is_one_line_in_a_real_process(tmp_path: Path) -> None:
+    """Without the guard these end the process with exit 7 / 9 and nothing on stderr."""
+    target = tmp_path / "p.toml"
+    for command, code in (
+        ("summary tests/data/os_exits_at_import.py:Net --no-fvcore", 7),
+        (f"summary {HOSTILE}:OsExitInForward --no-fvcore", 9),
+        (f"pin {HOSTILE}:OsExitInForward -o {shlex.quote(str(target))}", 9),
+        (f"bench {HOSTILE}:OsExitAfterProfiling --repeats 1 --warmup 0 -f json -o {shlex.quote(str(tmp_path / 'b.json'))}", 11),
+    ):
+        done = shell(command)
+        assert done.returncode == 2, (command, done.returncode, done.stderr)
+        lines = stderr_lines(done)
+        assert len(lines) == 1 and lines[0].startswith("error: ") and f"os._exit({code})" in lines[0], (command, lines)
+        assert done.stdout == b""
+    assert list(tmp_path.iterdir()) == []  # nothing written: no pins file, no lock, no result
+
+
+def test_os_exit_is_restored_after_a_command() -> None:
+    real = os._exit
+    one_error_line(invoke("summary", f"{HOSTILE}:OsExitInForward", "--no-fvcore"))
+    assert os._exit is real
+    assert invoke("layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12").exit_code == 0
+    assert os._exit is real
+
+
+def test_a_forked_child_still_exits_with_os_exit() -> None:
+    from lwprof.guards import UserExit, no_os_exit
+
+    with no_os_exit():
+        pid = os.fork()
+        if pid == 0:  # the child: os._exit ends it with its code, as a data loader's worker expects
+            os._exit(5)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 5
+        with pytest.raises(UserExit):
+            os._exit(3)
+
+
+@pytest.mark.parametrize("folder", ["v@2", "a:b", "x@y:z"])
+def test_paths_with_at_and_colon_in_folder_names_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    (tmp_path / "runs" / folder).mkdir(parents=True)
+    shutil.copy(ROOT / USER, tmp_path / "runs" / folder / "net.py")
+    monkeypatch.chdir(tmp_path)
+    spec = f"runs/{folder}/net.py:make_oddnet"
+    # the oracle: sum(p.numel()) of the model built directly
+    from tests.data.user_net import OddNet
+
+    for text, width in ((spec, 12), (f"{spec}@width=24", 24)):
+        result = invoke("summary", text, "--no-fvcore", "-f", "json")
+        assert result.exit_code == 0, (text, result.stderr)
+        data = json.loads(result.stdout)
+        assert data["totals"]["params"] == sum(p.numel() for p in OddNet(width=width).parameters())
+    # pinned with such a path, checked from elsewhere
+    (tmp_path / "ci").mkdir()
+    assert invoke("pin", f"{spec}@width=24", "-q", "params", "-o", "ci/lwprof.toml").exit_code == 0
+    assert f'spec = "../runs/{folder}/net.py:make_oddnet@width=24"' in (tmp_path / "ci" / "lwprof.toml").read_text()
+    monkeypatch.chdir(tmp_path / "ci")
+    result = invoke("check", "--expect", "lwprof.toml")
+    assert result.exit_code == 0 and "1 of 1 expectations hold" in result.stdout, result.stderr
+
+
+def test_parse_spec_splits_options_after_the_files_name_only() -> None:
+    from lwprof.resolve import parse_spec
+
+    assert parse_spec("m/v@2/net.py:Net@width=8,depth=2") == ("m/v@2/net.py:Net", {"width": 8, "depth": 2})
+    assert parse_spec("a:b/net.py:Net") == ("a:b/net.py:Net", {})
+    assert parse_spec("net.py:Net@path=x.py:y") == ("net.py:Net", {"path": "x.py:y"})
+    assert parse_spec("mobilenet@alpha=0.5") == ("mobilenet", {"alpha": 0.5})
+    assert parse_spec("pkg.mod:make@depth=3") == ("pkg.mod:make", {"depth": 3})
+
+
+def test_a_model_file_behind_a_folder_one_may_not_enter_is_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    shutil.copy(ROOT / USER, secret / "net.py")
+    spec = f"{secret}/net.py:OddNet"
+    if os.geteuid() == 0:  # root enters any folder: make the kernel's answer EACCES for this one path
+        real_stat = os.stat
+
+        def refused(path: Any, *args: Any, **kwargs: Any) -> Any:
+            if os.fspath(path).startswith(str(secret) + "/"):
+                raise PermissionError(13, "Permission denied", os.fspath(path))
+            return real_stat(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", refused)
+        line = one_error_line(invoke("summary", spec, "--no-fvcore"))
+    else:
+        secret.chmod(0o000)
+        try:
+            line = one_error_line(invoke("summary", spec, "--no-fvcore"))
+        finally:
+            secret.chmod(0o755)
+    assert line == f"error: cannot read model file '{secret}/net.py': permission denied"
+    assert "does not exist" not in line
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_calibration_or_model_file_is_permission_denied(tmp_path: Path) -> None:
+    from tests.data.fake_calibration import write_calibration
+
+    cal = write_calibration(path=tmp_path / "cal.json")
+    cal.chmod(0o000)
+    assert one_error_line(invoke("summary", "mobilenet", *R32, "--calibration", str(cal))) == f"error: cannot read calibration '{cal}': permission denied"
+    model = tmp_path / "net.py"
+    shutil.copy(ROOT / USER, model)
+    model.chmod(0o000)
+    assert one_error_line(invoke("summary", f"{model}:OddNet", "--no-fvcore")) == f"error: cannot read model file '{model}': permission denied"
+
+
+def test_a_calibration_with_a_bom_is_read_and_another_machines_is_used_with_a_note(tmp_path: Path) -> None:
+    from lwprof.latency.costmodel import machine_id
+    from tests.data.fake_calibration import make_calibration
+
+    ours, theirs = tmp_path / "ours.json", tmp_path / "theirs.json"
+    ours.write_bytes(b"\xef\xbb\xbf" + json.dumps(make_calibration(threads=2).to_dict()).encode())  # an editor's BOM
+    theirs.write_text(json.dumps(make_calibration(threads=2, machine="test-machine").to_dict()))
+    mine = invoke("summary", "mobilenet", *R32, "--calibration", str(ours), "-f", "json")
+    other = invoke("summary", "mobilenet", *R32, "--calibration", str(theirs), "-f", "json")
+    assert mine.exit_code == 0 and other.exit_code == 0, (mine.stderr, other.stderr)
+    a, b = json.loads(mine.stdout)["prediction"], json.loads(other.stdout)["prediction"]
+    assert a["total_s"] == b["total_s"]  # the same coefficients: the same prediction, wherever it was made
+    assert not [n for n in a["notes"] if "another machine" in n]
+    assert [n for n in b["notes"] if "another machine" in n] == [
+        f"calibration made on another machine: Test CPU (test-machine) ({theirs}); these are predictions for that machine, not this one ({machine_id()})"
+    ]
+    table = invoke("summary", "mobilenet", *R32, "--calibration", str(theirs))
+    assert table.exit_code == 0 and "calibration made on another machine: Test CPU" in " ".join(table.stdout.split())
+
+
+def test_the_api_refuses_a_hand_edited_calibration(tmp_path: Path) -> None:
+    from lwprof import api
+    from lwprof.errors import LwprofError
+    from tests.data.fake_calibration import make_calibration
+
+    data = make_calibration().to_dict()
+    data["kinds"]["conv1x1"]["coefficients"]["macs"] = -1.1e-10  # what gave "-1.1e+04 ms"
+    path = tmp_path / "negative.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(LwprofError, match=r"kinds\.conv1x1\.coefficients\.macs must not be negative"):
+        api.load_calibration(str(path))
+    with pytest.raises(LwprofError, match=r"must not be negative"):
+        api.predict("mobilenet@resolution=32", calibration=str(path))
+
+
+def test_calibrate_checks_the_cache_before_the_first_benchmark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache's folder is a file: refused at once (it used to benchmark for the whole run first)."""
+    from lwprof.latency import calibrate
+
+    ran = []
+    monkeypatch.setattr(calibrate, "_run", lambda *a, **k: ran.append(a) or (_ for _ in ()).throw(AssertionError("ran")))
+    (tmp_path / "file").write_text("x")
+    for env in ({"XDG_CACHE_HOME": str(tmp_path / "file"), "LWPROF_CACHE_DIR": None}, {"LWPROF_CACHE_DIR": "/dev/null"}, {"LWPROF_CACHE_DIR": None, "XDG_CACHE_HOME": None, "HOME": "/sys"}):
+        line = one_error_line(invoke("calibrate", "--quick", "--threads", "1", env=env))  # type: ignore[arg-type]
+        assert "calibration cache" in line and ("LWPROF_CACHE_DIR" in line), (env, line)
+    assert ran == []
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_calibrate_still_writes_a_missing_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lwprof.latency import calibrate as calibration
+
+    few = [c for c in calibration.cases(quick=True) if c.kind == "view"][:2]
+    monkeypatch.setattr(calibration, "cases", lambda quick=False: few)
+    cache = tmp_path / "deep" / "er" / "cache"
+    result = invoke("calibrate", "--threads", "1", "--quick", "-f", "json", env={"LWPROF_CACHE_DIR": str(cache)})
+    assert result.exit_code == 0, result.stderr
+    files = list(cache.glob("calibration-*-1t-fp32.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["threads"] == 1
+    assert sorted(p.name for p in cache.iterdir()) == [files[0].name]  # no probe left behind
+
+
+def test_plots_with_an_unwritable_home_and_tmpdir_print_nothing_of_matplotlibs(tmp_path: Path) -> None:
+    before = {p.name for p in Path("/tmp").iterdir() if p.name.startswith("lwprof-matplotlib-")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    env.update(HOME="/sys", TMPDIR="/sys")  # neither takes new folders, for root too
+    target = tmp_path / "p.png"
+    done = subprocess.run([*lwprof_command(), "summary", "mobilenet", *R32, "--plot", str(target)], capture_output=True, cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert stderr_lines(done) == [f"wrote {target}"]
+    assert target.read_bytes().startswith(b"\x89PNG")
+    after = {p.name for p in Path("/tmp").iterdir() if p.name.startswith("lwprof-matplotlib-")}
+    assert after == before  # the temporary cache went away with the process
+
+
+@pytest.mark.parametrize(("name", "value"), [("OMP_NUM_THREADS", "abc"), ("MKL_NUM_THREADS", "abc"), ("OMP_NUM_THREADS", "0")])
+def test_an_invalid_thread_variable_is_one_named_line_in_a_real_process(name: str, value: str) -> None:
+    done = shell("summary mobilenet --resolution 32 --no-fvcore", **{name: value})
+    assert done.returncode == 2
+    assert stderr_lines(done) == [f"error: environment variable {name}={value!r} is not a positive whole number{' (or a comma list of them)' if name.startswith('OMP') else ''}; unset it (unset {name}) or set e.g. {name}=2 (torch would ignore it)"]
+
+
+@pytest.mark.parametrize("value", ["4", " 2 ", "4,2", "04"])
+def test_valid_thread_variables_are_accepted(value: str) -> None:
+    from lwprof.guards import check_thread_variables
+
+    check_thread_variables({"OMP_NUM_THREADS": value})
+    if "," not in value:
+        check_thread_variables({"MKL_NUM_THREADS": value})
+
+
+def test_a_dict_where_a_tensor_is_expected_is_one_line_in_a_real_process() -> None:
+    for command in (f"summary {HOSTILE}:DictToConv", f"summary {HOSTILE}:DictToConv --no-fvcore", f"bench {HOSTILE}:DictToConv --repeats 1 --warmup 0"):
+        done = shell(command)
+        lines = stderr_lines(done)
+        assert done.returncode == 2 and len(lines) == 1, (command, lines)
+        assert "conv2d() received an invalid combination of arguments - got (dict" in lines[0] and not lines[0].endswith(":"), lines

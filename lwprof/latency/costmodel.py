@@ -509,6 +509,8 @@ def check_cache_target(target: Path) -> Path:
     from lwprof.render.export import probe_folder, probe_writable
 
     probe_folder(target.parent, what="the calibration cache", remedy=cache_remedy())
+    if not target.parent.is_dir():
+        return target  # made when written; probe_folder found that it can be
     return probe_writable(target, force=True, what="the calibration cache", remedy=cache_remedy())
 
 

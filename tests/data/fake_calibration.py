@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from lwprof.latency.costmodel import KINDS, Calibration, KindCost, calibration_file
+from lwprof.latency.costmodel import KINDS, Calibration, KindCost, calibration_file, machine_id
 
 #: Seconds per call, per MAC, per op and per byte of every kind (only the features a kind uses are kept).
 RATES = {"calls": 10e-6, "macs": 1e-10, "ops": 1e-9, "bytes": 1e-10}
@@ -20,12 +20,13 @@ OVERRIDES = {
 }
 
 
-def make_calibration(threads: int = 2, dtype: str = "fp32", scale: float = 1.0, network: dict | None = None, torch_version: str | None = None) -> Calibration:
+def make_calibration(threads: int = 2, dtype: str = "fp32", scale: float = 1.0, network: dict | None = None, torch_version: str | None = None, machine: str | None = None) -> Calibration:
+    """This machine's (``machine``: made on another one, named so)."""
     kinds = {}
     for kind, (_, features) in KINDS.items():
         rates = network if kind == "network" and network is not None else OVERRIDES.get(kind, RATES)
         kinds[kind] = KindCost({f: scale * rates.get(f, 0.0) for f in features}, benchmarks=3, median_error=0.02, max_error=0.05)
-    return Calibration("test-machine", "Test CPU", threads, dtype, torch_version or torch.__version__, kinds, (), "2026-01-01T00:00:00+00:00", 1.0)
+    return Calibration(machine or machine_id(), "Test CPU", threads, dtype, torch_version or torch.__version__, kinds, (), "2026-01-01T00:00:00+00:00", 1.0)
 
 
 def write_calibration(directory: Path | None = None, path: Path | None = None, **kwargs) -> Path:

@@ -68,11 +68,6 @@ class DictToConv(_Conv):
         return self.conv({"x": x})
 
 
-class DictExampleInput(_Conv):
-    def example_inputs(self) -> tuple:
-        return ({"a": torch.zeros(1, 3, 8, 8)},)
-
-
 class InterruptInForward(_Conv):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         raise KeyboardInterrupt
