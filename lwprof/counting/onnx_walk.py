@@ -497,7 +497,12 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
         info = find_onnx_op(node.op_type, node.domain)
         cost = None
         if info is not None:
-            cost = info.formula(view)
+            try:
+                cost = info.formula(view)
+            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError) as exc:  # a malformed node (LwprofError passes)
+                if isinstance(exc, LwprofError):
+                    raise
+                raise LwprofError(f"ONNX node {node.name!r} ({node.op_type}) cannot be counted: {type(exc).__name__}: {first_line(exc)}") from None
         count = NodeCount(node.name, "", node.op_type, node.domain, cost, mac_class=bool(info and info.mac_class), index=len(out))
         if node.op_type == "Identity" and node.output and node.output[0] in alias:
             pass  # forwarding a weight: the node that reads it counts it
