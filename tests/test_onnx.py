@@ -379,18 +379,20 @@ def test_cli_summary_table_json_csv_depth(keras_file: Path) -> None:
     assert bad.exit_code == 2 and "is not a readable ONNX model" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
-def test_compare_pin_and_check_expect(keras_file: Path, tmp_path: Path) -> None:
-    half = tmp_path / "half.onnx"
-    path = keras_style(half)
-    result = runner.invoke(cli.app, ["compare", str(keras_file), str(half), "-f", "json"])
+def test_compare_pin_and_check_expect(keras_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pooled = export(A.FunctionalPool("module"), (1, 3, 16, 16), tmp_path / "pool.onnx")
+    result = runner.invoke(cli.app, ["compare", str(keras_file), str(pooled), "-f", "json"])
     assert result.exit_code == 0, result.output
-    assert [v["totals"]["macs"] for v in json.loads(result.stdout)["variants"]] == [26_784, 26_784]
-    pins = tmp_path / "pins" / "lwprof.toml"
-    pins.parent.mkdir()
-    assert runner.invoke(cli.app, ["pin", str(keras_file), "-o", str(pins)]).exit_code == 0
-    assert "618" in pins.read_text()
-    checked = runner.invoke(cli.app, ["check", "--expect", str(pins)])
-    assert checked.exit_code == 0, checked.output
+    # keras: 26,784 (by hand above); FunctionalPool: conv 16*16*8 x 27 = 55,296 + fc 8 x 2 = 16
+    assert [v["totals"]["macs"] for v in json.loads(result.stdout)["variants"]] == [26_784, 55_312]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ci").mkdir()
+    assert runner.invoke(cli.app, ["pin", "keras.onnx", "-o", "ci/lwprof.toml"]).exit_code == 0
+    pinned = (tmp_path / "ci" / "lwprof.toml").read_text()
+    assert 'spec = "../keras.onnx"' in pinned and "params = 618" in pinned and "macs = 26784" in pinned
+    monkeypatch.chdir(tmp_path / "ci")  # the spec is found from the expectations file's folder
+    checked = runner.invoke(cli.app, ["check", "--expect", "lwprof.toml"])
+    assert checked.exit_code == 0 and "3 of 3 expectations hold" in checked.stdout, checked.output
 
 
 def test_the_docs_list_every_op_with_a_formula() -> None:
