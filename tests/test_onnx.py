@@ -305,7 +305,10 @@ def test_an_op_without_a_formula_is_unsupported_and_said(tmp_path: Path) -> None
     mix = next(r for r in p.layers if r.name == "mix")
     assert mix.status is Status.UNSUPPORTED and p.unsupported == ("mix",) and mix.params == 20
     assert mix.macs == 0 and mix.other_ops == 2 * 5  # 1 op per output element, as an aten op without a handler
-    assert any("no formula for ONNX op(s) Einsum" in n.text for n in p.notes)
+    from lwprof.render.grid import summary_notes
+
+    said = [n.text for n in summary_notes(p) if "without a formula" in n.text]
+    assert said == ["1 row(s) hold ONNX ops without a formula: mix (no formula for ONNX op Einsum: 1 op per output element, 0 MACs; --strict makes this an error)"]
     with pytest.raises(LwprofError, match="no formula for ONNX op"):
         api.profile(str(path), strict=True)
 
@@ -367,6 +370,7 @@ def test_cli_summary_table_json_csv_depth(keras_file: Path) -> None:
     js = runner.invoke(cli.app, ["summary", str(keras_file), "-f", "json"])
     data = json.loads(js.stdout)
     assert data["totals"]["macs"] == 26_784 and data["totals"]["params"] == 618 and data["crosscheck"] in ("ok", "by design")
+    assert data["device"] == "onnx" and data["layers"][0]["onnx_tool_macs"] == 26_784
     assert {r["name"] for r in data["layers"] if r["depth"] == 2} == {"model.conv2d", "model.depthwise_conv2d", "model.conv2d_1", "model.global_average_pooling2d", "model.flatten", "model.dense"}
     csv = runner.invoke(cli.app, ["summary", str(keras_file), "-f", "csv", "--depth", "1"])
     lines = csv.stdout.strip().splitlines()

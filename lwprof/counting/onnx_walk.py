@@ -345,10 +345,8 @@ def walk_onnx(
     if strict and unsupported:
         raise LwprofError(f"{arch}: no formula for ONNX op(s) {', '.join(unsupported)} (without --strict they count 1 op per output element, 0 MACs)")
     layers = _records(counts, inferred.graph.name or "graph")
-    inputs = tuple(InputSpec(shape, s.dtype, gi.name if len(full) > 1 else None) for (gi_name, shape), s, gi in zip(full.items(), specs, graph_inputs(model)))
+    inputs = tuple(InputSpec(shape, s.dtype, name if len(full) > 1 else None) for (name, shape), s in zip(full.items(), specs))
     notes = [Note(Severity.INFO, _summary_note(inferred, counts))]
-    if unsupported:
-        notes.append(Note(Severity.WARNING, f"no formula for ONNX op(s) {', '.join(unsupported)}: counted as 1 op per output element, 0 MACs (--strict makes this an error)"))
     shared = _shared_note(inferred, counts)
     if shared:
         notes.append(Note(Severity.INFO, shared))
@@ -369,7 +367,7 @@ def walk_onnx(
         peak_activation_elements=_peak(inferred, shapes),
         spec=spec,
         inputs=inputs,
-        device="meta",
+        device="onnx",
         notes=tuple(notes),
         batch_size=next(iter(full.values()))[0],
     )
