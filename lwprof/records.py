@@ -522,7 +522,8 @@ class ModelProfile:
             empty for a module passed in directly.
         inputs: Every input (positional, then keyword), batch included.
         device: Where the counting forward ran: "meta" (shapes only) or "cpu" (real tensors,
-            when the forward needs data).
+            when the forward needs data); "onnx" for an ONNX graph (counted from its shapes,
+            nothing ran).
         input_dependent: The forward's work may depend on the input's values (it needed real
             data: proposals of a detector, data-dependent branches); the counts are those of
             the generated input.

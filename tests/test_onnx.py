@@ -305,7 +305,10 @@ def test_an_op_without_a_formula_is_unsupported_and_said(tmp_path: Path) -> None
     mix = next(r for r in p.layers if r.name == "mix")
     assert mix.status is Status.UNSUPPORTED and p.unsupported == ("mix",) and mix.params == 20
     assert mix.macs == 0 and mix.other_ops == 2 * 5  # 1 op per output element, as an aten op without a handler
-    assert any("no formula for ONNX op(s) Einsum" in n.text for n in p.notes)
+    from lwprof.render.grid import summary_notes
+
+    said = [n.text for n in summary_notes(p) if "without a formula" in n.text]
+    assert said == ["1 row(s) hold ONNX ops without a formula: mix (no formula for ONNX op Einsum: 1 op per output element, 0 MACs; --strict makes this an error)"]
     with pytest.raises(LwprofError, match="no formula for ONNX op"):
         api.profile(str(path), strict=True)
 
@@ -325,6 +328,9 @@ def test_onnx_runtime_fused_ops_count_as_the_graph_they_replace(tmp_path: Path) 
     plain, optimised = api.profile(str(source), crosscheck=True), api.profile(str(tmp_path / "fused.onnx"), crosscheck=True)
     assert (optimised.params, optimised.macs) == (plain.params, plain.macs) == (sum(p.numel() for p in model.parameters()), plain.macs)
     assert optimised.unsupported == () and optimised.mismatches == ()
+    # onnx-tool does not know them: it counts them as the Conv and Gemm they fuse, and agrees
+    assert optimised.verdict is Verdict.OK and optimised.root.onnx_tool_macs == optimised.macs
+    assert [r.name for r in optimised.leaves()] == ["0", "2", "4", "5"]  # "fused /5/Gemm" is in scope 5
 
 
 def test_every_op_the_issue_names_has_a_formula() -> None:
@@ -364,6 +370,7 @@ def test_cli_summary_table_json_csv_depth(keras_file: Path) -> None:
     js = runner.invoke(cli.app, ["summary", str(keras_file), "-f", "json"])
     data = json.loads(js.stdout)
     assert data["totals"]["macs"] == 26_784 and data["totals"]["params"] == 618 and data["crosscheck"] in ("ok", "by design")
+    assert data["device"] == "onnx" and data["layers"][0]["onnx_tool_macs"] == 26_784
     assert {r["name"] for r in data["layers"] if r["depth"] == 2} == {"model.conv2d", "model.depthwise_conv2d", "model.conv2d_1", "model.global_average_pooling2d", "model.flatten", "model.dense"}
     csv = runner.invoke(cli.app, ["summary", str(keras_file), "-f", "csv", "--depth", "1"])
     lines = csv.stdout.strip().splitlines()
@@ -376,18 +383,20 @@ def test_cli_summary_table_json_csv_depth(keras_file: Path) -> None:
     assert bad.exit_code == 2 and "is not a readable ONNX model" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
-def test_compare_pin_and_check_expect(keras_file: Path, tmp_path: Path) -> None:
-    half = tmp_path / "half.onnx"
-    path = keras_style(half)
-    result = runner.invoke(cli.app, ["compare", str(keras_file), str(half), "-f", "json"])
+def test_compare_pin_and_check_expect(keras_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pooled = export(A.FunctionalPool("module"), (1, 3, 16, 16), tmp_path / "pool.onnx")
+    result = runner.invoke(cli.app, ["compare", str(keras_file), str(pooled), "-f", "json"])
     assert result.exit_code == 0, result.output
-    assert [v["totals"]["macs"] for v in json.loads(result.stdout)["variants"]] == [26_784, 26_784]
-    pins = tmp_path / "pins" / "lwprof.toml"
-    pins.parent.mkdir()
-    assert runner.invoke(cli.app, ["pin", str(keras_file), "-o", str(pins)]).exit_code == 0
-    assert "618" in pins.read_text()
-    checked = runner.invoke(cli.app, ["check", "--expect", str(pins)])
-    assert checked.exit_code == 0, checked.output
+    # keras: 26,784 (by hand above); FunctionalPool: conv 16*16*8 x 27 = 55,296 + fc 8 x 2 = 16
+    assert [v["totals"]["macs"] for v in json.loads(result.stdout)["variants"]] == [26_784, 55_312]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ci").mkdir()
+    assert runner.invoke(cli.app, ["pin", "keras.onnx", "-o", "ci/lwprof.toml"]).exit_code == 0
+    pinned = (tmp_path / "ci" / "lwprof.toml").read_text()
+    assert 'spec = "../keras.onnx"' in pinned and "params = 618" in pinned and "macs = 26784" in pinned
+    monkeypatch.chdir(tmp_path / "ci")  # the spec is found from the expectations file's folder
+    checked = runner.invoke(cli.app, ["check", "--expect", "lwprof.toml"])
+    assert checked.exit_code == 0 and "3 of 3 expectations hold" in checked.stdout, checked.output
 
 
 def test_the_docs_list_every_op_with_a_formula() -> None:

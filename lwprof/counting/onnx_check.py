@@ -14,6 +14,9 @@ conventions differ from lwprof's, and are converted before comparing:
   division, 24 for a square root, 32 for an exponential, ...); lwprof counts these as other ops,
   never MACs. They do not decide a verdict: a record whose MACs agree and where onnx-tool also
   counts such work is "by design".
+* ONNX Runtime's FusedConv and FusedGemm, which onnx-tool does not know, are given to it as the
+  Conv and Gemm they fuse (their activation, and FusedConv's added tensor, left out): it checks
+  their MACs; their activation's other ops are lwprof's alone.
 * Parameters: onnx-tool counts every initializer (shape tensors and BatchNorm statistics
   included) at the first node that reads it. lwprof's parameters + buffers + the integer and
   shape initializers it does not count are compared with that, read the same way.
@@ -40,6 +43,7 @@ __all__ = ["BIAS_IN_MACS", "attach_onnx_tool", "onnx_tool_counts"]
 #: Ops whose onnx-tool MACs include one add per output element for a bias input.
 BIAS_IN_MACS = frozenset({"Conv", "ConvTranspose", "Gemm", "FusedConv", "FusedGemm"})
 
+_UNFUSED = {"FusedConv": "Conv", "FusedGemm": "Gemm"}
 _NP = {"float32": "float32", "float16": "float16", "float64": "float64", "int64": "int64", "int32": "int32", "int16": "int16", "int8": "int8", "uint8": "uint8", "bool": "bool"}
 
 
@@ -63,6 +67,13 @@ def onnx_tool_counts(model: Any, shapes: Mapping[str, Shape], dtypes: Mapping[st
 
     onnx = require_onnx()
     m = prepared(onnx, model, shapes)
+    for node in m.graph.node:  # ONNX Runtime's fused ops, which onnx-tool does not know: the Conv / Gemm they fuse
+        if node.domain == "com.microsoft" and node.op_type in _UNFUSED:
+            node.op_type, node.domain = _UNFUSED[node.op_type], ""
+            kept = [a for a in node.attribute if not a.name.startswith(("activation", "leakyrelu"))]
+            del node.attribute[:]
+            node.attribute.extend(kept)
+            del node.input[3:]  # FusedConv's added tensor Z
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tool = onnx_tool.Model(m)
@@ -74,7 +85,7 @@ def onnx_tool_counts(model: Any, shapes: Mapping[str, Shape], dtypes: Mapping[st
 def _converted(c: NodeCount, macs: int) -> int:
     """onnx-tool's MACs of a conv / matrix-product node in lwprof's convention: its bias adds
     taken off; a ConvTranspose's scaled from its output elements to its input elements."""
-    if c.op_type in BIAS_IN_MACS and c.cost is not None and c.cost.other_ops and c.out_shape is not None:
+    if c.op_type in BIAS_IN_MACS and c.has_bias and c.out_shape is not None:
         macs -= math.prod(c.out_shape)
     if c.op_type == "ConvTranspose" and c.in_shape and c.out_shape and macs % math.prod(c.out_shape) == 0:
         macs = macs // math.prod(c.out_shape) * math.prod(c.in_shape)

@@ -197,6 +197,7 @@ class NodeCount:
     write: int = 0
     mac_class: bool = False
     index: int = 0
+    has_bias: bool = False  #: input 2 (a Conv's or Gemm's bias) is given
 
     @property
     def macs(self) -> int:
@@ -277,6 +278,8 @@ def _infer(onnx: Any, m: Any, label: str) -> tuple[Any, dict[str, Shape]]:
 def _scope(name: str) -> list[str] | None:
     """The qualified scopes of a node (``/features/features.3/conv/Conv``: ``features``,
     ``features.3``, ``features.3.conv``), or None for a name without scopes."""
+    if not name.startswith("/") and " /" in name:  # ONNX Runtime names a fused node "fused /5/Gemm"
+        name = name[name.index(" /") + 1 :]
     if "/" not in name:
         return None
     parts = [p for p in name.split("/") if p][:-1]
@@ -342,10 +345,8 @@ def walk_onnx(
     if strict and unsupported:
         raise LwprofError(f"{arch}: no formula for ONNX op(s) {', '.join(unsupported)} (without --strict they count 1 op per output element, 0 MACs)")
     layers = _records(counts, inferred.graph.name or "graph")
-    inputs = tuple(InputSpec(shape, s.dtype, gi.name if len(full) > 1 else None) for (gi_name, shape), s, gi in zip(full.items(), specs, graph_inputs(model)))
+    inputs = tuple(InputSpec(shape, s.dtype, name if len(full) > 1 else None) for (name, shape), s in zip(full.items(), specs))
     notes = [Note(Severity.INFO, _summary_note(inferred, counts))]
-    if unsupported:
-        notes.append(Note(Severity.WARNING, f"no formula for ONNX op(s) {', '.join(unsupported)}: counted as 1 op per output element, 0 MACs (--strict makes this an error)"))
     shared = _shared_note(inferred, counts)
     if shared:
         notes.append(Note(Severity.INFO, shared))
@@ -366,7 +367,7 @@ def walk_onnx(
         peak_activation_elements=_peak(inferred, shapes),
         spec=spec,
         inputs=inputs,
-        device="meta",
+        device="onnx",
         notes=tuple(notes),
         batch_size=next(iter(full.values()))[0],
     )
@@ -497,8 +498,13 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
         info = find_onnx_op(node.op_type, node.domain)
         cost = None
         if info is not None:
-            cost = info.formula(view)
-        count = NodeCount(node.name, "", node.op_type, node.domain, cost, mac_class=bool(info and info.mac_class), index=len(out))
+            try:
+                cost = info.formula(view)
+            except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError) as exc:  # a malformed node (LwprofError passes)
+                if isinstance(exc, LwprofError):
+                    raise
+                raise LwprofError(f"ONNX node {node.name!r} ({node.op_type}) cannot be counted: {type(exc).__name__}: {first_line(exc)}") from None
+        count = NodeCount(node.name, "", node.op_type, node.domain, cost, mac_class=bool(info and info.mac_class), index=len(out), has_bias=len(node.input) > 2 and bool(node.input[2]))
         if node.op_type == "Identity" and node.output and node.output[0] in alias:
             pass  # forwarding a weight: the node that reads it counts it
         else:
@@ -639,7 +645,8 @@ def _leaf(s: _Scope, real: list[NodeCount], params: int, buffers: int, macs: int
 
 
 def _summary_note(inferred: Any, counts: list[NodeCount]) -> str:
-    opsets = ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in inferred.opset_import)
+    used = {n.domain for n in inferred.graph.node} | {""}
+    opsets = ", ".join(f"{o.domain or 'ai.onnx'} {o.version}" for o in inferred.opset_import if o.domain in used or (o.domain == "ai.onnx" and "" in used))
     producer = f"{inferred.producer_name} {inferred.producer_version}".strip() or "unknown"
     return f"an ONNX graph ({len(counts)} nodes; opset {opsets}; producer {producer}): counted per node on the shapes from onnx.shape_inference"
 

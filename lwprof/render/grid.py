@@ -368,7 +368,10 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
             )
         )
     lines.extend(profile.notes)
-    if profile.unsupported:
+    if profile.unsupported and profile.device == "onnx":
+        ops = ", ".join(dict.fromkeys(r.note for r in profile.layers if r.status is Status.UNSUPPORTED))
+        lines.append(_note(f"{len(profile.unsupported)} row(s) hold ONNX ops without a formula: {', '.join(profile.unsupported[:8])} ({ops}; --strict makes this an error)", Severity.WARNING))
+    elif profile.unsupported:
         names = ", ".join(n or "(model)" for n in profile.unsupported[:8])
         more = f" and {len(profile.unsupported) - 8} more" if len(profile.unsupported) > 8 else ""
         lines.append(_note(f"{len(profile.unsupported)} layer(s) have no formula and were counted from their ops (exact for MACs): {names}{more} (--strict makes this an error)"))
