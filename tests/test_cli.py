@@ -98,7 +98,7 @@ def test_every_registry_option_has_a_flag() -> None:
         for spec in list_architectures():
             for opt in spec.options():
                 flag = "--" + opt.name.replace("_", "-")
-                assert flag in flags, f"lwprof {name} has no {flag} for {spec.name}'s option {opt.name!r}; add one to lwprof/cli.py"
+                assert flag in flags, f"lwprof {name} has no {flag} for {spec.name}'s option {opt.name!r}; add one to lwprof/cli/"
 
 
 # --------------------------------------------------------------------------------------------

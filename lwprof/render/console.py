@@ -5,7 +5,7 @@
 * Progress: a rich bar on a terminal; without one (a CI log, a pipe) one plain line to stderr
   every few seconds while the work runs.
 * :func:`prepare` builds a result in a format, :func:`deliver` prints it or writes it atomically
-  (:func:`~lwprof.render.export.write_atomic`); ``lwprof.cli_support.emit`` uses both.
+  (:func:`~lwprof.render.export.write_atomic`); ``lwprof.cli.support.emit`` uses both.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ def prediction_note(prediction: Any, what: str = "Predicted latency") -> list[No
 
 # -- the commands' outputs, with or without a prediction --------------------------------------------
 
-Price = Any  # a function profile -> Prediction (lwprof.cli_support.predictor), or None
+Price = Any  # a function profile -> Prediction (lwprof.cli.support.predictor), or None
 
 
 def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, price: Price, *, depth: int | None = None, by_type: bool = False, memory: bool = False) -> Output:

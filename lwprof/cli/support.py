@@ -5,7 +5,7 @@
   :func:`arch_options` turns the registry's merged view
   (:func:`~lwprof.architectures.registry.shared_options`) into one flag each (with ``--set
   KEY=VALUE`` for any of them), so no command repeats them.
-* :class:`LwprofGroup`: the click group under the Typer app. Every way out of a command line
+* :class:`LwprofGroup`: the click group under the Typer app (:mod:`lwprof.cli.root`). Every way out of a command line
   is an exit code and at most one line on stderr: a usage error is ``error: <message>`` and
   exit 2 (not click's boxed usage text); Ctrl-C is ``error: interrupted`` and exit 130; a
   closed pipe on stdout (``lwprof check -f csv | head -1``) exits quietly with 141, the code
@@ -43,7 +43,19 @@ from lwprof.errors import LwprofError
 from lwprof.units import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output
 
-__all__ = ["EXIT_BROKEN_PIPE", "EXIT_INTERRUPTED", "LwprofGroup", "arch_options", "emit", "exit_on", "fill_closed_fds", "handles_errors", "predictor", "progress", "targets"]
+__all__ = [
+    "EXIT_BROKEN_PIPE",
+    "EXIT_INTERRUPTED",
+    "LwprofGroup",
+    "arch_options",
+    "emit",
+    "exit_on",
+    "fill_closed_fds",
+    "handles_errors",
+    "predictor",
+    "progress",
+    "targets",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,37 +63,172 @@ ARCH_PANEL = "Architecture options (see lwprof list; only the ones you give are 
 RUN_PANEL = "Profiling"
 OUT_PANEL = "Output"
 
-ArchArg = Annotated[str, typer.Argument(help="Architecture name or alias (see lwprof list), optionally with options: mobilenet@alpha=0.5; or a user model: net.py:Net.", show_default=False)]
-Batch = Annotated[int, typer.Option("--batch", min=1, help="Batch size; every count scales with it.", rich_help_panel=RUN_PANEL)]
-Fvcore = Annotated[bool, typer.Option("--fvcore/--no-fvcore", help="Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower).", rich_help_panel=RUN_PANEL)]
+ArchArg = Annotated[
+    str,
+    typer.Argument(
+        help=(
+            "Architecture name or alias (see lwprof list), optionally with options: mobilenet@alpha=0.5; or a user "
+            "model: net.py:Net."
+        ),
+        show_default=False,
+    ),
+]
+Batch = Annotated[
+    int, typer.Option("--batch", min=1, help="Batch size; every count scales with it.", rich_help_panel=RUN_PANEL)
+]
+Fvcore = Annotated[
+    bool,
+    typer.Option(
+        "--fvcore/--no-fvcore",
+        help="Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower).",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
 DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)  # type: ignore[misc]
-DtypeOpt = Annotated[Dtype, typer.Option("--dtype", help="Element type for model size and activation memory.", rich_help_panel=RUN_PANEL)]
-Device = Annotated[DeviceKind, typer.Option("--device", help="auto: meta tensors, real CPU tensors when the forward needs data; meta or cpu: force one.", rich_help_panel=RUN_PANEL)]
+DtypeOpt = Annotated[
+    Dtype, typer.Option("--dtype", help="Element type for model size and activation memory.", rich_help_panel=RUN_PANEL)
+]
+Device = Annotated[
+    DeviceKind,
+    typer.Option(
+        "--device",
+        help="auto: meta tensors, real CPU tensors when the forward needs data; meta or cpu: force one.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 InputSize = Annotated[
     list[str] | None,
-    typer.Option("--input-size", help="An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; name=... for a keyword input. Repeat for several inputs.", rich_help_panel=RUN_PANEL, show_default=False),
+    typer.Option(
+        "--input-size",
+        help=(
+            "An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; name=... for a keyword "
+            "input. Repeat for several inputs."
+        ),
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
 ]
-Kwargs = Annotated[str | None, typer.Option("--kwargs", help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.", rich_help_panel=RUN_PANEL, show_default=False)]
-PlotOpt = Annotated[str | None, typer.Option("--plot", help="Also draw a chart to this file: .png, .svg or .pdf (needs matplotlib: the plot extra).", rich_help_panel=OUT_PANEL, show_default=False)]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table (for people), markdown, csv, tsv or json (exact integers).", rich_help_panel=OUT_PANEL)]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file (atomically) instead of stdout (- is stdout).", rich_help_panel=OUT_PANEL, show_default=False)]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite existing output files (--output, and --plot where there is one).", rich_help_panel=OUT_PANEL)]
-PredictOpt = Annotated[bool, typer.Option("--predict", help="Add predicted latency on this CPU (from `lwprof calibrate`; nothing is run for it).", rich_help_panel=RUN_PANEL)]
+Kwargs = Annotated[
+    str | None,
+    typer.Option(
+        "--kwargs",
+        help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.",
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
+]
+PlotOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--plot",
+        help="Also draw a chart to this file: .png, .svg or .pdf (needs matplotlib: the plot extra).",
+        rich_help_panel=OUT_PANEL,
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (for people), markdown, csv, tsv or json (exact integers).",
+        rich_help_panel=OUT_PANEL,
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file (atomically) instead of stdout (- is stdout).",
+        rich_help_panel=OUT_PANEL,
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Overwrite existing output files (--output, and --plot where there is one).",
+        rich_help_panel=OUT_PANEL,
+    ),
+]
+PredictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--predict",
+        help="Add predicted latency on this CPU (from `lwprof calibrate`; nothing is run for it).",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 CalibrationOpt = Annotated[
     str | None,
-    typer.Option("--calibration", help="Calibration file for predictions (default: this machine's, from `lwprof calibrate`, in ~/.cache/lwprof).", rich_help_panel=RUN_PANEL, show_default=False),
+    typer.Option(
+        "--calibration",
+        help="Calibration file for predictions (default: this machine's, from `lwprof calibrate`, in ~/.cache/lwprof).",
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
 ]
-ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="torch threads: what to calibrate, or which calibration to predict with (default: torch's).", rich_help_panel=RUN_PANEL, show_default=False)]
-MaxMacs = Annotated[str | None, typer.Option("--max-macs", help="Budget: MACs at most (k, M, G accepted: 300M); summary exits 1 above it.", rich_help_panel=RUN_PANEL, show_default=False)]
-MaxParams = Annotated[str | None, typer.Option("--max-params", help="Budget: params at most (e.g. 3.5M); summary exits 1 above it.", rich_help_panel=RUN_PANEL, show_default=False)]
-MaxLatency = Annotated[str | None, typer.Option("--max-latency", help="Budget: predicted latency at most, in ms (15, 15ms or 0.015s).", rich_help_panel=RUN_PANEL, show_default=False)]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        help="torch threads: what to calibrate, or which calibration to predict with (default: torch's).",
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
+]
+MaxMacs = Annotated[
+    str | None,
+    typer.Option(
+        "--max-macs",
+        help="Budget: MACs at most (k, M, G accepted: 300M); summary exits 1 above it.",
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
+]
+MaxParams = Annotated[
+    str | None,
+    typer.Option(
+        "--max-params",
+        help="Budget: params at most (e.g. 3.5M); summary exits 1 above it.",
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
+]
+MaxLatency = Annotated[
+    str | None,
+    typer.Option(
+        "--max-latency",
+        help="Budget: predicted latency at most, in ms (15, 15ms or 0.015s).",
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
+]
 VaryRange = Annotated[
     list[str] | None,
-    typer.Option("--vary", help="KEY=FIRST:LAST:STEP (inclusive), KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: alpha/width, resolution, scale, groups, conv.", rich_help_panel=RUN_PANEL, show_default=False),
+    typer.Option(
+        "--vary",
+        help=(
+            "KEY=FIRST:LAST:STEP (inclusive), KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: "
+            "alpha/width, resolution, scale, groups, conv."
+        ),
+        rich_help_panel=RUN_PANEL,
+        show_default=False,
+    ),
 ]
 Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)  # type: ignore[misc]
-ObjectiveOpt = Annotated[Objective, typer.Option("--objective", help="macs: the configuration with the most MACs within the budgets; latency: the fastest.", rich_help_panel=RUN_PANEL)]
+ObjectiveOpt = Annotated[
+    Objective,
+    typer.Option(
+        "--objective",
+        help="macs: the configuration with the most MACs within the budgets; latency: the fastest.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)  # type: ignore[misc]
 CalDtypeOpt = Annotated[CalDtype, typer.Option("--dtype", help="Element type to measure.", rich_help_panel=RUN_PANEL)]
 
@@ -102,11 +249,29 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
             else:
                 decl, kind = opt.flag, str | None
                 help_text = f"Comma list: {opt.help}" if lists else opt.help
-            metavar = f"{opt.metavar},..." if lists else None if kind is not str | None else opt.metavar  # a --x/--no-x switch takes no value
+            metavar = (
+                f"{opt.metavar},..." if lists else None if kind is not str | None else opt.metavar
+            )  # a --x/--no-x switch takes no value
             info = typer.Option(decl, help=help_text, rich_help_panel=ARCH_PANEL, show_default=False, metavar=metavar)
-            params.append(inspect.Parameter(opt.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, info]))
-        settings = typer.Option("--set", help="KEY=VALUE: an architecture option by name, e.g. --set dw_kernel=5 (repeatable).", rich_help_panel=ARCH_PANEL, show_default=False)
-        params.append(inspect.Parameter("settings", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[list[str] | None, settings]))
+            params.append(
+                inspect.Parameter(
+                    opt.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, info]
+                )
+            )
+        settings = typer.Option(
+            "--set",
+            help="KEY=VALUE: an architecture option by name, e.g. --set dw_kernel=5 (repeatable).",
+            rich_help_panel=ARCH_PANEL,
+            show_default=False,
+        )
+        params.append(
+            inspect.Parameter(
+                "settings",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation=Annotated[list[str] | None, settings],
+            )
+        )
         names = {opt.name for opt in options}
 
         @functools.wraps(fn)
@@ -115,7 +280,9 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
             from lwprof.resolve import key_values
 
             values = {k: v for k, v in given.items() if v is not None}
-            values.update(key_values(kwargs.pop("settings") or (), "--set", "KEY=VALUE, e.g. --set dw_kernel=5", taken=values))
+            values.update(
+                key_values(kwargs.pop("settings") or (), "--set", "KEY=VALUE, e.g. --set dw_kernel=5", taken=values)
+            )
             kwargs["options"] = values
             return fn(*args, **kwargs)
 
@@ -171,7 +338,10 @@ def handles_errors(fn: F) -> F:
             _say("error: interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except MemoryError:
-            _say("error: out of memory; set a lower LWPROF_MAX_MEMORY, or use a smaller --resolution, --input-size or --batch")
+            _say(
+                "error: out of memory; set a lower LWPROF_MAX_MEMORY, or use a smaller --resolution, --input-size or "
+                "--batch"
+            )
             raise typer.Exit(EXIT_USAGE) from None
         except (_BrokenPipe, BrokenPipeError):
             _discard(sys.stdout)
@@ -291,7 +461,10 @@ def emit(
                 if exc.errno == errno.EPIPE:
                     raise _BrokenPipe() from None
                 _discard(stream)
-                raise LwprofError(f"cannot print the result: stdout refused it: {exc.strerror or exc}; write it to a file with --output FILE") from None
+                raise LwprofError(
+                    f"cannot print the result: stdout refused it: {exc.strerror or exc}; write it to a file with "
+                    "--output FILE"
+                ) from None
             except ValueError as exc:  # "I/O operation on closed file"
                 raise LwprofError(f"cannot print the result: {exc}; write it to a file with --output FILE") from None
             path = None
@@ -357,7 +530,9 @@ def progress(what: str) -> Any:
     return bar(what)
 
 
-def predictor(predict: bool, calibration: str | None, threads: int | None = None, dtype: str = "fp32") -> Callable[[Any], Any] | None:
+def predictor(
+    predict: bool, calibration: str | None, threads: int | None = None, dtype: str = "fp32"
+) -> Callable[[Any], Any] | None:
     """With ``--predict`` (or ``--calibration``): a function profile -> prediction, its calibration
     (for ``threads`` and ``dtype``) loaded now, before any work: a missing one is a one-line
     error. None otherwise."""
@@ -367,7 +542,9 @@ def predictor(predict: bool, calibration: str | None, threads: int | None = None
     from lwprof.latency.costmodel import CALIBRATED_DTYPES
 
     if dtype not in CALIBRATED_DTYPES:
-        raise LwprofError(f"--predict prices {', '.join(CALIBRATED_DTYPES)} (what lwprof calibrate measures), not --dtype {dtype}")
+        raise LwprofError(
+            f"--predict prices {', '.join(CALIBRATED_DTYPES)} (what lwprof calibrate measures), not --dtype {dtype}"
+        )
 
     cal = api.load_calibration(calibration, threads=threads, dtype=dtype)
     return lambda profile: api.predict(profile, calibration=cal)
@@ -388,8 +565,17 @@ class LwprofGroup(TyperGroup):
     * stdout and stderr that cannot encode a character print an ASCII stand-in for it.
     """
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
-        code = _guarded(lambda: super(LwprofGroup, self).main(args, prog_name, complete_var, standalone_mode=False, **extra))
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = _guarded(
+            lambda: super(LwprofGroup, self).main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        )
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -438,7 +624,8 @@ def _guarded(run: Callable[[], Any]) -> int:
         if os.environ.get("LWPROF_DEBUG"):
             raise
         text = str(exc).strip().splitlines()
-        _say(f"error: unexpected {type(exc).__name__}: {text[0] if text else '(no message)'} (LWPROF_DEBUG=1 shows where)"[:500])
+        first = text[0] if text else "(no message)"
+        _say(f"error: unexpected {type(exc).__name__}: {first} (LWPROF_DEBUG=1 shows where)"[:500])
         return EXIT_USAGE
 
 
@@ -478,7 +665,24 @@ def _usage_message(exc: Any) -> str:
 
 # Characters lwprof prints that an ASCII (or other narrow) stream cannot encode, and what to
 # print instead; box drawing characters become -, =, | and +.
-_ASCII = {"…": "...", "±": "+/-", "×": "x", "≤": "<=", "≥": ">=", "→": "->", "←": "<-", "—": "--", "–": "-", "·": ".", "µ": "u", "²": "^2", "≈": "~", "•": "*", "✓": "ok", "✗": "x"}
+_ASCII = {
+    "…": "...",
+    "±": "+/-",
+    "×": "x",
+    "≤": "<=",
+    "≥": ">=",
+    "→": "->",
+    "←": "<-",
+    "—": "--",
+    "–": "-",
+    "·": ".",
+    "µ": "u",
+    "²": "^2",
+    "≈": "~",
+    "•": "*",
+    "✓": "ok",
+    "✗": "x",
+}
 
 
 def _ascii_stand_in(exc: UnicodeError) -> tuple[str, int]:

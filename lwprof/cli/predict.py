@@ -1,7 +1,7 @@
-"""The prediction commands, ``lwprof calibrate`` and ``lwprof fit``, registered on :data:`lwprof.cli.app`.
+"""The prediction commands, ``lwprof calibrate`` and ``lwprof fit``.
 
-Commands only, as in :mod:`lwprof.cli` (which stays short): parse, call :mod:`lwprof.api`,
-render with :mod:`lwprof.render.predict_grids`. Importing this module does not import torch.
+Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render with
+:mod:`lwprof.render.predict_grids`. Importing this module does not import torch.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from lwprof.cli_support import (
+from lwprof.cli.root import app
+from lwprof.cli.support import (
     ArchArg,
     Batch,
     CalDtype,
@@ -36,14 +37,32 @@ from lwprof.cli_support import (
 )
 from lwprof.render.console import Format
 
-__all__ = ["calibrate", "fit", "register"]
+__all__ = ["calibrate", "fit"]
 
-Quick = Annotated[bool, typer.Option("--quick", help="About a third of the sizes and fewer runs: a first look in seconds.")]
-Save = Annotated[str | None, typer.Option("--save", help="Write the calibration to this file instead of this machine's file in the cache.", show_default=False)]
+Quick = Annotated[
+    bool, typer.Option("--quick", help="About a third of the sizes and fewer runs: a first look in seconds.")
+]
+Save = Annotated[
+    str | None,
+    typer.Option(
+        "--save",
+        help="Write the calibration to this file instead of this machine's file in the cache.",
+        show_default=False,
+    ),
+]
 
 
+@app.command("calibrate")
 @handles_errors
-def calibrate(threads: ThreadsOpt = None, dtype: CalDtypeOpt = CalDtype.FP32, quick: Quick = False, save: Save = None, fmt: FormatOpt = Format.TABLE, output: OutputOpt = None, force: ForceOpt = False) -> None:
+def calibrate(
+    threads: ThreadsOpt = None,
+    dtype: CalDtypeOpt = CalDtype.FP32,
+    quick: Quick = False,
+    save: Save = None,
+    fmt: FormatOpt = Format.TABLE,
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+) -> None:
     """Measure this CPU once for predicted latency: micro-benchmarks per layer kind, a fitted cost model.
 
     Times about 200 small modules (1x1, k x k, depthwise and grouped convs, linear, BatchNorm,
@@ -67,6 +86,7 @@ def calibrate(threads: ThreadsOpt = None, dtype: CalDtypeOpt = CalDtype.FP32, qu
     emit(fmt, calibration_output(result), output, force)
 
 
+@app.command("fit")
 @handles_errors
 @arch_options()
 def fit(
@@ -105,14 +125,19 @@ def fit(
     targets(output, force, plot)
     with progress("searching") as step:
         result = api.fit(
-            arch, vary or None, max_macs=max_macs, max_params=max_params, max_latency=max_latency, objective=objective.value,
-            calibration=calibration, threads=threads, batch=batch, progress=step, **(options or {}),
-        )  # fmt: skip
+            arch,
+            vary or None,
+            max_macs=max_macs,
+            max_params=max_params,
+            max_latency=max_latency,
+            objective=objective.value,
+            calibration=calibration,
+            threads=threads,
+            batch=batch,
+            progress=step,
+            **(options or {}),
+        )
     emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))
-    exit_on([] if result.chosen else [f"NO CONFIGURATION of {result.arch} is within the budgets ({result.budgets.text()})"])
-
-
-def register(app: typer.Typer) -> None:
-    """Adds ``calibrate`` and ``fit`` to the ``lwprof`` app."""
-    app.command("calibrate")(calibrate)
-    app.command("fit")(fit)
+    exit_on(
+        [] if result.chosen else [f"NO CONFIGURATION of {result.arch} is within the budgets ({result.budgets.text()})"]
+    )

@@ -1,0 +1,5 @@
+"""``python -m lwprof.cli``: the ``lwprof`` console script."""
+
+from lwprof.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""``lwprof list``: the architectures, their options and papers.
+
+Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render. Importing this
+module does not import torch.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lwprof.cli import support as cs
+from lwprof.cli.root import app
+from lwprof.render.console import Format
+
+__all__ = ["list_"]
+
+
+@app.command("list")
+@cs.handles_errors
+def list_(
+    arch: Annotated[
+        str | None, typer.Argument(help="Only this architecture (a name or alias).", show_default=False)
+    ] = None,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
+) -> None:
+    """List the architectures, their aliases, options (default, allowed values) and papers.
+
+    **Examples**
+
+    * `lwprof list`
+    * `lwprof list shufflenet`: one architecture's options.
+    * `lwprof list --format json`: the same, for scripts.
+    """
+    from lwprof.architectures import get_architecture, list_architectures
+    from lwprof.render import views
+
+    cs.targets(output, force)
+    cs.emit(fmt, views.list_output([get_architecture(arch)] if arch else list_architectures()), output, force)
