@@ -144,7 +144,7 @@ def run(
     if device != "cpu":
         model = resolved.build("meta")
         try:
-            profile = walk(model, inputs=resolved.inputs.make(batch, "meta"), **common)
+            profile = walk(model, inputs=resolved.inputs.make(batch, "meta"), owned=resolved.module is None, **common)
         except NeedsRealTensors as exc:
             if device == "meta":
                 raise LwprofError(f"the forward cannot run on meta tensors: {exc.reason}; --device auto (or cpu) counts it on real tensors") from None
@@ -164,7 +164,7 @@ def run(
             _check_memory(resolved, batch, 0, "--device cpu runs a real forward pass")
         model = resolved.build("cpu")
         real_inputs = resolved.inputs.make(batch, "cpu", seed)
-        profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), **common)
+        profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), owned=resolved.module is None, **common)
     profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes), batch_size=resolved.inputs.batch_size(batch))
     if crosscheck:
         profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
@@ -299,5 +299,5 @@ def layer_variants(
     for label, kind in kinds:
         with torch.device("meta"):
             module = conv_unit(kind, in_channels, out_channels, kernel, stride, groups, act=None, norm=False, bias=bias, ratio=ratio)
-        out.append((label, walk(module, (batch, in_channels, size, size), arch=label)))
+        out.append((label, walk(module, (batch, in_channels, size, size), arch=label, owned=True)))
     return LayerComparison(tuple(out), separable_ratio(out_channels, kernel), tuple(notes))

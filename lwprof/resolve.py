@@ -407,11 +407,13 @@ class Inputs:
         return tuple(one(a) for a in self.args), {k: one(v) for k, v in self.kwargs.items()}
 
 
-def parse_input(text: str) -> tuple[str | None, InputSpec]:
-    """Reads one ``--input-size``: ``3,224,224``, ``3x224x224``, ``long:1,128``, ``ids=long:128``.
+def parse_input(text: str) -> tuple[str | None, Any]:
+    """Reads one ``--input-size``: ``3,224,224``, ``3x224x224``, ``long:1,128``, ``ids=long:128``,
+    or a plain value for the forward: ``value:0.5``, ``return_features=value:true``,
+    ``mask=value:null``, ``mode=value:"max"`` (JSON; a bare word is a string: ``mode=value:max``).
 
     Returns:
-        The keyword (None for a positional input) and the input's spec (one sample).
+        The keyword (None for a positional input) and the input's spec (one sample) or value.
 
     Raises:
         LwprofError: Not a list of positive integers with an optional type and keyword.
@@ -419,10 +421,12 @@ def parse_input(text: str) -> tuple[str | None, InputSpec]:
     raw = text.strip()
     name = None
     head, sep, rest = raw.partition("=")
-    if sep:
+    if sep and not head.strip().startswith("value:"):
         if not head.strip().isidentifier():
             raise LwprofError(f"--input-size {text!r}: a keyword input is name=C,H,W with a Python name, got {head.strip()!r}")
         name, raw = head.strip(), rest.strip()
+    if raw.startswith("value:"):
+        return name, _value(raw[len("value:") :].strip())
     dtype = "float32"
     kind, sep, dims = raw.rpartition(":")
     if sep:

@@ -391,3 +391,17 @@ def test_a_replaced_parameter_is_named() -> None:
     assert p.macs == 4 * 64 * 3 and p.params == 4 + 16  # conv 3 -> 4, 1x1: 4 x 64 x 3; 12 + 4 params; scale 4
     assert any("replaced 1 parameter(s) ((model).scale)" in n.text for n in p.notes)
     assert model.scale is scale
+
+
+def test_plain_values_from_the_command_line() -> None:
+    args = ["summary", f"{UM}:ValueArguments", "--input-size", "3,8,8", "--input-size", "return_features=value:true",
+            "--input-size", "how=value:max", "--input-size", 'extra=value:{"twice": true}', "--input-size", "mask=value:null",
+            "--no-fvcore", "--format", "json"]  # fmt: skip
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    # the conv runs twice (extra.twice), fc once: 2 x 5,184 + 6; two outputs (return_features)
+    assert doc["totals"]["macs"] == 2 * CONV + FC
+    assert [o["path"] for o in doc["outputs"]] == ["[0]", "[1]"] and doc["outputs"][1]["shape"] == [1, 3, 8, 8]
+    table = runner.invoke(cli.app, args[:-2])
+    assert table.exit_code == 0 and "1x2 +1" in table.stdout and "2 outputs: [0] 1x2, [1] 1x3x8x8" in table.stdout

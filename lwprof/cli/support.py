@@ -105,8 +105,8 @@ InputSize = Annotated[
     typer.Option(
         "--input-size",
         help=(
-            "An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; name=... for a keyword "
-            "input. Repeat for several inputs."
+            "An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; value:JSON for a plain "
+            "argument (value:true, value:0.5); name=... for a keyword input. Repeat for several inputs."
         ),
         rich_help_panel=RUN_PANEL,
         show_default=False,

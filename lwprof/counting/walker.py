@@ -35,11 +35,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 import os
 import sys
 import warnings
 import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -415,16 +417,7 @@ _MISSING = object()
 _MODULE_INTERNALS = frozenset(nn.Module().__dict__)  # _parameters, _buffers, _modules, hooks, training
 
 
-def _contents(value: Any) -> Any:
-    """A shallow copy of a mutable container attribute (a list, dict or set: caches, hooks,
-    ``_parameters``), to put its items back by identity; None for anything else."""
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, set):
-        return set(value)
-    return None
+_CONTAINERS = (list, dict, set)
 
 
 class ModuleState:
@@ -432,67 +425,100 @@ class ModuleState:
 
     Every attribute of every module, whatever its value (``None``, a number, a list, a dict, a
     cache, a hook table, ``_parameters``, ``_buffers``, ``_modules``, ``training``): attributes
-    the forward added are removed, replaced ones put back, containers refilled with their items
-    (by identity; ``==`` on tensors compares values). Parameters keep their ``requires_grad``.
-    With ``buffers=True`` (a walk on real tensors) buffer values are saved and copied back, since
-    an in-place update on a real buffer (a call counter) would otherwise stay.
+    the forward added are removed, replaced ones put back, containers (lists, dicts, sets)
+    refilled with their items (by identity; ``==`` on tensors compares values). Parameters keep
+    their ``requires_grad``. With ``buffers=True`` (a walk on real tensors) buffer values are
+    saved and copied back, since an in-place update on a real buffer (a call counter) would
+    otherwise stay. ``lazy``: the model holds uninitialised (lazy) parameters or buffers.
+
+    The check after a walk is one pass over flat lists (``map`` and ``chain``: no Python loop per
+    attribute), so that it costs the forward-only profile next to nothing.
     """
 
     def __init__(self, model: nn.Module, *, buffers: bool = False) -> None:
-        self.saved: list[tuple[nn.Module, dict[str, Any], dict[str, Any]]] = []
-        for m in model.modules():
-            attrs = dict(m.__dict__)
-            contents = {}
-            for k, v in attrs.items():
-                c = _contents(v)
-                if c is not None:
-                    contents[k] = c
-            self.saved.append((m, attrs, contents))
-        self.grads = [(p, p.requires_grad) for p in model.parameters()]
+        self.modules = list(model.modules())
+        self.attrs = [m.__dict__.copy() for m in self.modules]
+        flat = list(chain.from_iterable(map(dict.values, self.attrs)))
+        self.flat, self.flat_keys = flat, list(chain.from_iterable(map(dict.keys, self.attrs)))
+        self.containers = [v for v in flat if isinstance(v, _CONTAINERS)]
+        self.dicts = [v for v in self.containers if isinstance(v, dict)]
+        self.others = [v for v in self.containers if not isinstance(v, dict)]
+        self.copies = [v.copy() for v in self.containers]
+        self.lens = list(map(len, self.containers))
+        self.dict_keys = list(chain.from_iterable(map(dict.keys, self.dicts)))
+        self.dict_values = list(chain.from_iterable(map(dict.values, self.dicts)))
+        self.other_items = list(chain.from_iterable(self.others))
+        params = [p for m in self.modules for p in m._parameters.values() if p is not None]
+        buffer_list = [b for m in self.modules for b in m._buffers.values() if b is not None]
+        self.params, self.grads = params, [p.requires_grad for p in params]
+        self.lazy = any(map(_uninitialized, params)) or any(map(_uninitialized, buffer_list))
         self.values: list[tuple[torch.Tensor, torch.Tensor]] = []
         if buffers:
             with torch.no_grad():
-                self.values = [(b, b.clone()) for b in model.buffers() if b.device.type != "meta" and not _uninitialized(b)]
+                self.values = [(b, b.clone()) for b in dict.fromkeys(buffer_list) if b.device.type != "meta" and not _uninitialized(b)]
+
+    def unchanged(self) -> bool:
+        """Nothing was added, removed or replaced (attributes and containers' items, by identity)."""
+        is_ = operator.is_
+        dicts = [m.__dict__ for m in self.modules]
+        return (
+            list(map(len, dicts)) == list(map(len, self.attrs))
+            and all(map(is_, chain.from_iterable(map(dict.values, dicts)), self.flat))
+            and list(chain.from_iterable(map(dict.keys, dicts))) == self.flat_keys
+            and list(map(len, self.containers)) == self.lens
+            and all(map(is_, chain.from_iterable(map(dict.values, self.dicts)), self.dict_values))
+            and list(chain.from_iterable(map(dict.keys, self.dicts))) == self.dict_keys
+            and all(map(is_, chain.from_iterable(self.others), self.other_items))
+        )
 
     def replaced_parameters(self) -> list[tuple[nn.Module, str]]:
         """Parameters the forward replaced (a new ``nn.Parameter`` assigned in ``forward``): (module, name) each."""
+        copies = {id(v): c for v, c in zip(self.containers, self.copies)}
         out = []
-        for m, _, contents in self.saved:
-            before = contents.get("_parameters", {})
-            out.extend((m, k) for k, p in m._parameters.items() if k in before and before[k] is not p)
+        for m in self.modules:
+            before = copies.get(id(m._parameters), {})
+            out.extend((m, name) for name, p in m._parameters.items() if name in before and before[name] is not p)
         return out
 
     def restore(self, keep: Collection[str] = ()) -> None:
         """Puts everything back (but the attributes named in ``keep``)."""
-        for m, attrs, contents in self.saved:
+        if keep or not self.unchanged():
+            self._put_back(keep)
+        if keep:
+            return
+        if list(map(operator.attrgetter("requires_grad"), self.params)) != self.grads:
+            for p, grad in zip(self.params, self.grads):
+                if p.requires_grad != grad:
+                    p.requires_grad_(grad)
+        with torch.no_grad():
+            for b, value in self.values:
+                b.copy_(value)
+
+    def _put_back(self, keep: Collection[str]) -> None:
+        is_ = operator.is_
+        copies = {id(v): c for v, c in zip(self.containers, self.copies)}
+        for m, attrs in zip(self.modules, self.attrs):
             d = m.__dict__
             for k in [k for k in d if k not in attrs and k not in keep]:  # added by the forward (a cache it filled, a flag)
                 del d[k]
             for k, v in attrs.items():
-                if k not in keep and d.get(k, _MISSING) is not v:
-                    d[k] = v
-            for k, c in contents.items():
                 if k in keep:
                     continue
-                v = attrs[k]
+                if d.get(k, _MISSING) is not v:
+                    d[k] = v
+                c = copies.get(id(v)) if isinstance(v, _CONTAINERS) else None
+                if c is None:
+                    continue
                 if isinstance(v, list):
-                    if len(v) != len(c) or any(a is not b for a, b in zip(v, c)):
+                    if len(v) != len(c) or not all(map(is_, v, c)):
                         v[:] = c
                 elif isinstance(v, dict):
-                    if v.keys() != c.keys() or any(v[x] is not c[x] for x in c):
+                    if len(v) != len(c) or v.keys() != c.keys() or not all(map(is_, v.values(), c.values())):
                         v.clear()
                         v.update(c)
                 elif v != c:
                     v.clear()
                     v.update(c)
-        if keep:
-            return
-        for p, grad in self.grads:
-            if p.requires_grad != grad:
-                p.requires_grad_(grad)
-        with torch.no_grad():
-            for b, value in self.values:
-                b.copy_(value)
 
 
 def _uninitialized(t: Any) -> bool:
@@ -515,6 +541,7 @@ def walk(
     arch: str = "user",
     config: Mapping[str, Any] | None = None,
     dtype: str = "fp32",
+    owned: bool = False,
 ) -> ModelProfile:
     """Profiles ``model`` for one forward pass on ``input_shape`` (or ``inputs``).
 
@@ -533,6 +560,10 @@ def walk(
         arch: Architecture name stored in the profile.
         config: Configuration stored in the profile.
         dtype: Element type for byte counts.
+        owned: The model was built for this walk alone and is thrown away after it (a zoo
+            model): its state is not saved and put back, and its reads of ``tensor.device``
+            are not watched (lwprof's own architectures read none), which keeps the zoo's
+            profile as fast as it was. Any other model is left exactly as it came.
 
     Returns:
         The profile, records in pre-order with parents aggregating their children.
@@ -550,9 +581,11 @@ def walk(
             raise LwprofError("give an input shape or inputs")
         inputs = ((_placeholder(tuple(input_shape), real),), {})
     args, kwargs = tuple(inputs[0]), dict(inputs[1])
-    lazy = has_lazy(model)
+    kept = None if owned else ModuleState(model, buffers=real)
+    lazy = kept is not None and kept.lazy and not isinstance(model, torch.jit.ScriptModule)
     if lazy:  # counted on a materialised copy; the user's model stays uninitialised
         model = _materialised(model, args, kwargs, real)
+        kept = ModuleState(model, buffers=real)
     state = _Walk(model, verify=verify, real=real, memory_limit=memory_limit if real else None)
     if strict:
         # a layer type without a formula; a subclass whose own forward is counted from its ops has one
@@ -567,8 +600,7 @@ def walk(
     pre = nn.modules.module.register_module_forward_pre_hook(state.pre_hook)
     post = nn.modules.module.register_module_forward_hook(state.post_hook)
     modes = [(m, m.training) for m in model.modules()]
-    kept = ModuleState(model, buffers=real)
-    devices = _DeviceReads() if not (real or state.script) else contextlib.nullcontext()
+    devices = _DeviceReads() if not (real or state.script or owned) else contextlib.nullcontext()
     outputs: tuple[InputSpec, ...] = ()
     replaced: list[tuple[nn.Module, str]] = []
     try:
@@ -581,8 +613,9 @@ def walk(
             for t in _tensors([*call_args, *call_kwargs.values()]):
                 state.track(t)
             swap = {} if (real or state.script) else _meta_state(model, state, {id(m) for m in stand_ins})
-            swapped = {id(t) for t in swap.values()}
-            state.on_done = lambda: [(m, k) for m, k in kept.replaced_parameters() if id(m._parameters[k]) not in swapped]
+            if kept is not None:
+                swapped = {id(t) for t in swap.values()}
+                state.on_done = lambda: [(m, k) for m, k in kept.replaced_parameters() if id(m._parameters[k]) not in swapped]
             with devices:
                 if swap:
                     y = torch.func.functional_call(model, swap, call_args, call_kwargs, tie_weights=True, strict=False)
@@ -610,7 +643,8 @@ def walk(
         post.remove()
         for m, training in modes:  # each module's own mode, as it was
             m.training = training
-        kept.restore()
+        if kept is not None:
+            kept.restore()
     records = _records(model, state)
     first = next((s.shape for s in specs), ())
     notes = _forward_notes(state, replaced, devices, outputs, lazy)
