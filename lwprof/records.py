@@ -768,8 +768,9 @@ class ModelProfile:
 
         Columns: every field of :meth:`LayerRecord.to_dict` plus ``parent``, ``own_params``
         and ``own_macs``. ``df.own_macs.sum()`` is the model's MACs for any selection of
-        rows this returns; ``df[df.is_leaf].macs.sum()`` is too when no parent does work of
-        its own (``df.macs.sum()`` over parents and leaves counts everything twice or more).
+        rows this returns (less what the model's own ``forward`` does outside every module);
+        ``df[df.is_leaf].macs.sum()`` is too when no parent does work of its own
+        (``df.macs.sum()`` over parents and leaves counts everything twice or more).
 
         Args:
             leaves: Only the leaf layers.
@@ -779,7 +780,8 @@ class ModelProfile:
             LwprofError: pandas is not installed.
         """
         pandas = import_pandas("ModelProfile.to_pandas()")
-        return pandas.DataFrame(self.layer_rows(leaves=leaves, depth=depth)).set_index("name")
+        columns = [*self.root.to_dict(), "parent", "own_params", "own_macs"]  # also for a model with no modules below it
+        return pandas.DataFrame(self.layer_rows(leaves=leaves, depth=depth), columns=columns).set_index("name")
 
     def __repr__(self) -> str:
         return f"ModelProfile({self.spec or self.arch!r}, input_shape={self.input_shape}, params={self.params:,}, macs={self.macs:,}, layers={len(self.layers)})"

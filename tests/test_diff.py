@@ -116,3 +116,10 @@ def test_compare_varies_a_user_models_arguments(net: str) -> None:
     assert c.variants[1].profile.macs == B_MACS and c.vary == {"width": (8, 16)}
     bad = invoke("compare", f"{net}:Net@width=8", "--vary", "width=8,16")
     assert bad.exit_code == 2 and "both fixed (after '@') and varied" in bad.stderr
+
+
+def test_compare_of_a_user_model_needs_something_to_vary(net: str) -> None:
+    with pytest.raises(lwprof.LwprofError, match=r"user model: say what to vary among its factory arguments, e.g. --vary width=0.5,1.0"):
+        lwprof.compare(f"{net}:Net", input_size=(3, 8, 8))
+    with pytest.raises(lwprof.LwprofError, match=r"architecture options do not apply to the user model"):
+        lwprof.compare(f"{net}:Net", vary={"width": [8]}, alpha=0.5)

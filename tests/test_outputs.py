@@ -127,6 +127,14 @@ def test_to_pandas_matches_the_records() -> None:
     assert bool(leaves.is_leaf.all()) and leaves.macs.sum() == macs
 
 
+def test_to_pandas_of_a_model_without_modules_below_it() -> None:
+    pytest.importorskip("pandas")
+    p = lwprof.profile(nn.Conv2d(3, 4, 1), (3, 2, 2))
+    df = p.to_pandas()
+    assert len(df) == 0 and {"macs", "is_leaf", "own_macs"} <= set(df.columns)
+    assert p.macs == 4 * 4 * 3  # the model is the one conv: 16 outputs x 3 inputs, in the total only
+
+
 def test_to_pandas_without_pandas_is_one_clear_error(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
     with pytest.raises(LwprofError, match=r"needs pandas: pip install pandas"):

@@ -152,9 +152,7 @@ def test_a_user_model_with_a_calibration_shows_predicted_and_measured(tmp_path) 
     assert "None for this configuration" in dom  # a user model has no published numbers
 
 
-def test_without_a_calibration_the_page_says_how_to_get_one(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
-    monkeypatch.setenv("LWPROF_CACHE", str(tmp_path / "empty-cache"))
+def test_without_a_calibration_the_page_says_how_to_get_one() -> None:
     p = lwprof.profile("shufflenet", resolution=64)
     html = report_html(p, None)
     assert "run lwprof calibrate once" in html and "Not cross-checked" in html

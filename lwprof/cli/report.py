@@ -70,6 +70,14 @@ def report(
     target = None if output == "-" else output
     cs.targets(target, force)
     cal, missing = None, ""
+    try:
+        from lwprof.latency.costmodel import CALIBRATED_DTYPES
+
+        cal = api.load_calibration(calibration, dtype=dtype.value if dtype.value in CALIBRATED_DTYPES else "fp32")
+    except LwprofError as exc:
+        if calibration is not None:
+            raise
+        missing = f"No latency: {exc}"
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
         profile = api.profile(
@@ -81,14 +89,6 @@ def report(
             kwargs=kwargs,
             **(options or {}),
         )
-    try:
-        from lwprof.latency.costmodel import CALIBRATED_DTYPES
-
-        cal = api.load_calibration(calibration, dtype=dtype.value if dtype.value in CALIBRATED_DTYPES else "fp32")
-    except LwprofError as exc:
-        if calibration is not None:
-            raise
-        missing = f"No latency: {exc}"
     prediction = api.predict(profile, calibration=cal) if cal is not None else None
     measured = latency_grid = None
     if prediction is not None and with_bench:
