@@ -30,6 +30,7 @@ from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
 from lwprof.latency.costmodel import (
     Benchmark,
+    held_out_ratios,
     Calibration,
     cpu_name,
     design_row,
@@ -38,7 +39,7 @@ from lwprof.latency.costmodel import (
     row_keys,
 )
 from lwprof.latency.timing import NOISY_SPREAD, check_threads, time_call
-from lwprof.records import BYTES_PER_ELEMENT
+from lwprof.records import BYTES_PER_ELEMENT, ModelProfile
 
 __all__ = ["CALIBRATION_DTYPES", "Case", "calibrate", "cases"]
 
@@ -284,17 +285,23 @@ def calibrate(
     finally:
         torch.set_num_threads(saved)
     kinds = fit(results)
+    held_out = held_out_ratios(results)
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick)
+    return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick, held_out=held_out)
+
+
+def case_row(case: Case, bpe: int) -> tuple[dict[str, float], nn.Module, ModelProfile]:
+    """A case's design row (its (kind, feature) totals as "kind.feature" keys), from a walk on meta; with the meta module and profile."""
+    with torch.device("meta"):
+        meta = case.make()
+    profile = walk(meta, case.shape)
+    return row_keys(design_row(profile, bpe, in_network=case.kind == "network")), meta, profile
 
 
 def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, budget_s: float = 1.0) -> Benchmark:
     """Profiles one case (its features) and times it (its seconds per call): runs are added
     while the spread is large, until ``budget_s`` of timed runs."""
-    with torch.device("meta"):
-        meta = case.make()
-    profile = walk(meta, case.shape)
-    row = design_row(profile, bpe, in_network=case.kind == "network")
+    row, meta, profile = case_row(case, bpe)
     footprint = max(1, (sum(p.numel() for p in meta.parameters()) + math.prod(case.shape) + (profile.root.activation_elements or 0)) * bpe)
     copies = max(1, min(16, math.ceil(COLD_BYTES / footprint)))
     pairs = []
@@ -318,7 +325,7 @@ def _run(case: Case, dtype: torch.dtype, bpe: int, quick: bool, budget_s: float 
 
     repeats, most = (3, 9) if quick else (7, 35)
     timing = time_call(run, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=budget_s)
-    return Benchmark(case.kind, case.label, row_keys(row), timing.median_s / inner, timing.iqr_s / inner, timing.runs, timing.noisy, timing.min_s / inner)
+    return Benchmark(case.kind, case.label, row, timing.median_s / inner, timing.iqr_s / inner, timing.runs, timing.noisy, timing.min_s / inner)
 
 
 def _cycle(pairs: list[tuple[nn.Module, torch.Tensor]]) -> Iterator[tuple[nn.Module, torch.Tensor]]:

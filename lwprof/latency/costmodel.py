@@ -45,6 +45,7 @@ import os
 import platform
 import re
 import stat
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,9 @@ from lwprof.latency.terms import KINDS, Term, feature, layer_kind, leaf_kind
 from lwprof.records import BYTES_PER_ELEMENT, LayerRecord, ModelProfile
 
 __all__ = [
+    "NOMINAL",
+    "benchmark_seconds",
+    "held_out_ratios",
     "CALIBRATED_DTYPES",
     "CALIBRATION_VERSION",
     "FEATURES",
@@ -80,6 +84,9 @@ __all__ = [
 ]
 
 CALIBRATION_VERSION = 1
+NOMINAL = 0.8  # the nominal coverage of a prediction's interval (10th to 90th percentile of the held-out ratios)
+MIN_HELD_OUT = 4  # held-out networks needed for an interval (``--quick`` times 4)
+_DERIVED_INFO = ("path", "grade", "nominal", "interval_factors", "held_out_networks")  # in info(), not stored
 CALIBRATED_DTYPES = ("fp32", "bf16", "fp16")  # what `lwprof calibrate --dtype` measures
 
 #: The names of the features a kind's cost may depend on (the table: :data:`lwprof.latency.terms.FEATURES`).
@@ -252,6 +259,36 @@ class Calibration:
     seconds: float = 0.0
     quick: bool = False
     path: str = field(default="", compare=False)
+    held_out: tuple[float, ...] = ()
+
+    def interval(self) -> tuple[float, float] | None:
+        """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
+
+        The 10th and 90th percentiles of :attr:`held_out` (measured / predicted of every random
+        network, each predicted by a fit made without it): a nominal :data:`NOMINAL` interval.
+        """
+        if len(self.held_out) < MIN_HELD_OUT:
+            return None
+        q = statistics.quantiles(self.held_out, n=10, method="inclusive")
+        return q[0], q[-1]
+
+    def grade(self) -> str:
+        """good / fair / poor: how far the held-out interval reaches from the prediction, and how noisy the benchmarks were.
+
+        good: the interval within +-10% and at most a quarter of the benchmarks noisy; fair:
+        within +-25% and at most half noisy; poor otherwise; "ungraded" without held-out networks
+        (a calibration made before lwprof computed them: run `lwprof calibrate` again).
+        """
+        factors = self.interval()
+        if factors is None:
+            return "ungraded"
+        reach = max(1 - factors[0], factors[1] - 1)
+        noisy = self.noisy / max(1, len(self.benchmarks))
+        if reach <= 0.10 and noisy <= 0.25:
+            return "good"
+        if reach <= 0.25 and noisy <= 0.5:
+            return "fair"
+        return "poor"
 
     @property
     def bytes_per_element(self) -> int:
@@ -278,16 +315,22 @@ class Calibration:
 
     def info(self) -> dict[str, Any]:
         """The calibration's identity, without its benchmarks (what a prediction's JSON carries)."""
-        return {"machine": self.machine, "cpu": self.cpu, "threads": self.threads, "dtype": self.dtype, "torch": self.torch_version, "created": self.created, "path": self.path, "quick": self.quick}
+        factors = self.interval()
+        return {
+            "machine": self.machine, "cpu": self.cpu, "threads": self.threads, "dtype": self.dtype, "torch": self.torch_version,
+            "created": self.created, "path": self.path, "quick": self.quick, "grade": self.grade(), "nominal": NOMINAL,
+            "interval_factors": list(factors) if factors else None, "held_out_networks": len(self.held_out),
+        }  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": CALIBRATION_VERSION,
-            **{k: v for k, v in self.info().items() if k != "path"},
+            **{k: v for k, v in self.info().items() if k not in _DERIVED_INFO},
             "seconds": self.seconds,
             "model": "t = calls x overhead + MACs / peak + ops / op_rate + bytes / bandwidth, per kind (lwprof.latency.costmodel)",
             "kinds": {k: v.to_dict() for k, v in self.kinds.items()},
             "benchmarks": [b.to_dict() for b in self.benchmarks],
+            "held_out": list(self.held_out),
         }
 
     @classmethod
@@ -306,11 +349,38 @@ class Calibration:
         return cls(
             data["machine"], data["cpu"], data["threads"], data["dtype"], data["torch"], kinds,
             tuple(Benchmark.from_dict(b) for b in data.get("benchmarks", ())), data.get("created", ""),
-            float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path,
+            float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path, tuple(float(r) for r in data.get("held_out", ())),
         )  # fmt: skip
 
 
 # -- the fit -------------------------------------------------------------------------------------
+
+
+def benchmark_seconds(benchmark: Benchmark, kinds: Mapping[str, KindCost]) -> float:
+    """A benchmark's predicted seconds: every kind it involves priced on its own features."""
+    per_kind: dict[str, dict[str, float]] = {}
+    for (kind, name), value in benchmark.design().items():
+        per_kind.setdefault(kind, {})[name] = value
+    return sum(kinds[kind].seconds(feats) for kind, feats in per_kind.items() if kind in kinds)
+
+
+def held_out_ratios(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> tuple[float, ...]:
+    """measured / predicted of every random network, each predicted by a fit made without it.
+
+    The random networks (kind ``network``) are whole networks of the zoo's blocks, the closest
+    thing in a calibration to the models it will price; leaving each out of its own fit makes
+    its error an honest sample of a prediction's error (what :meth:`Calibration.interval` and
+    :meth:`Calibration.grade` read).
+    """
+    out = []
+    for i, held in enumerate(benchmarks):
+        if held.kind != "network":
+            continue
+        kinds = fit([b for j, b in enumerate(benchmarks) if j != i], trim=trim)
+        predicted = benchmark_seconds(held, kinds)
+        if predicted > 0 and held.seconds > 0:
+            out.append(held.seconds / predicted)
+    return tuple(out)
 
 
 def fit(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> dict[str, KindCost]:

@@ -288,6 +288,35 @@ class FitResult:
     def chosen(self) -> Candidate | None:
         return self.candidates[self.best] if self.best is not None else None
 
+    def interval_s(self, candidate: Candidate) -> tuple[float, float] | None:
+        """A candidate's predicted latency as an interval (the calibration's held-out factors), or None."""
+        factors = self.calibration.get("interval_factors")
+        return (candidate.latency_s * factors[0], candidate.latency_s * factors[1]) if factors else None
+
+    def ties(self) -> tuple[Candidate, ...]:
+        """Configurations within the budgets that the prediction cannot tell from the choice.
+
+        With ``objective="latency"``: those whose latency intervals overlap the chosen one's.
+        With ``objective="macs"`` the choice is by exact MACs, so nothing ties; whether it keeps a
+        latency budget is :meth:`latency_at_risk`.
+        """
+        chosen = self.chosen
+        mine = self.interval_s(chosen) if chosen is not None else None
+        if chosen is None or mine is None or self.objective != "latency":
+            return ()
+        out = []
+        for c in self.candidates:
+            theirs = self.interval_s(c)
+            if c is not chosen and c.fits and theirs is not None and theirs[0] <= mine[1] and theirs[1] >= mine[0]:
+                out.append(c)
+        return tuple(sorted(out, key=lambda c: c.latency_s))
+
+    def latency_at_risk(self) -> bool:
+        """The chosen configuration's interval reaches above the latency budget."""
+        chosen, budget = self.chosen, self.budgets.max_latency_s
+        interval = self.interval_s(chosen) if chosen is not None else None
+        return interval is not None and budget is not None and interval[1] > budget
+
     def to_pandas(self) -> Any:
         """Every valid configuration as a ``pandas.DataFrame`` (indexed by label), with ``front`` and ``fits`` columns.
 
@@ -323,6 +352,9 @@ class FitResult:
             "profiled": self.profiled,
             "seconds": self.seconds,
             "best": self.chosen.to_dict() if self.chosen else None,
+            "best_interval_s": list(iv) if self.chosen and (iv := self.interval_s(self.chosen)) else None,
+            "ties": [c.label for c in self.ties()],
+            "latency_at_risk": self.latency_at_risk(),
             "front": [c.to_dict() for c in self.front],
             "candidates": [c.to_dict() for c in self.candidates],
             "skipped": [{"config": c, "reason": r} for c, r in self.skipped],

@@ -29,7 +29,7 @@ from lwprof.latency.costmodel import (
 )
 from lwprof.records import ModelProfile, Note, Severity
 
-__all__ = ["LayerPrediction", "Prediction", "ancestors", "calibration_notes", "check_dtype", "predict_profile", "spearman"]
+__all__ = ["LayerPrediction", "Prediction", "ancestors", "calibration_notes", "check_dtype", "grade_reason", "predict_profile", "spearman"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,10 @@ class Prediction:
         layers: Every leaf layer that runs, in the profile's order.
         overhead_s: The parents' share of ``total_s``: module calls and their own ops (adds, concats).
         by_record: Predicted seconds of every record's subtree, by name ("" is the model).
-        calibration: The calibration's identity (:meth:`Calibration.info`).
+        calibration: The calibration's identity (:meth:`Calibration.info`), its grade included.
         notes: What the reader should know (kinds priced without a benchmark, a dtype mismatch).
+        interval_s: (low, high) seconds: the calibration's held-out errors applied to ``total_s``
+            (nominal coverage ``calibration["nominal"]``); None for an ungraded calibration.
     """
 
     total_s: float
@@ -70,6 +72,16 @@ class Prediction:
     by_record: Mapping[str, float] = field(default_factory=dict)
     calibration: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
+    interval_s: tuple[float, float] | None = None
+
+    @property
+    def grade(self) -> str:
+        """The calibration's grade: good, fair, poor or ungraded (:meth:`Calibration.grade`)."""
+        return str(self.calibration.get("grade", "ungraded"))
+
+    def covers(self, seconds: float) -> bool | None:
+        """Whether a measured time lies inside the interval (None without one)."""
+        return None if self.interval_s is None else self.interval_s[0] <= seconds <= self.interval_s[1]
 
     def seconds(self, name: str) -> float | None:
         """Predicted seconds of a record's subtree, or None for a record that never runs."""
@@ -99,6 +111,9 @@ class Prediction:
     def to_dict(self) -> dict[str, Any]:
         return {
             "total_s": self.total_s,
+            "interval_s": list(self.interval_s) if self.interval_s else None,
+            "nominal": self.calibration.get("nominal"),
+            "grade": self.grade,
             "overhead_s": self.overhead_s,
             "calibration": dict(self.calibration),
             "notes": [n.text for n in self.notes],
@@ -145,7 +160,21 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
     if estimated:
         shown = ", ".join(f"{n} {cat}" for cat, n in estimated.items())
         notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))
-    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes))
+    factors = calibration.interval()
+    interval = (total * factors[0], total * factors[1]) if factors else None
+    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes), interval)
+
+
+def grade_reason(calibration: Calibration) -> str:
+    """Why a calibration got its grade, in a few words ("held-out networks ran 0.55x-1.9x the prediction; 40% of benchmarks noisy")."""
+    factors = calibration.interval()
+    if factors is None:
+        return "it has no held-out networks (made by an older lwprof)"
+    noisy = calibration.noisy / max(1, len(calibration.benchmarks))
+    return (
+        f"its {len(calibration.held_out)} held-out random networks ran {factors[0]:.2g}x to {factors[1]:.2g}x the prediction "
+        f"(10th-90th percentile); {100 * noisy:.0f}% of its benchmarks stayed noisy"
+    )
 
 
 def check_dtype(dtype: str, calibration: Calibration) -> None:
@@ -171,6 +200,8 @@ def calibration_notes(calibration: Calibration) -> tuple[Note, ...]:
     here = _torch_version()
     if here and calibration.torch_version and here != calibration.torch_version:
         notes.append(Note(Severity.WARNING, f"calibrated under torch {calibration.torch_version}, running torch {here}: run `lwprof calibrate` again"))
+    if calibration.grade() == "poor":
+        notes.append(Note(Severity.WARNING, f"the calibration is graded poor: {grade_reason(calibration)}; calibrate again on a quiet machine (lwprof calibrate --threads 1)"))
     return tuple(notes)
 
 

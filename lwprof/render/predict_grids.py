@@ -59,13 +59,38 @@ def with_column(grid: g.Grid, column: g.Column, values: Sequence[Any], total: An
     return dataclasses.replace(grid, columns=(*grid.columns[:at], column, *grid.columns[at:]), rows=rows, total=total_row, notes=(*grid.notes, *notes))
 
 
+def ms_text(seconds: float, interval: tuple[float, float] | None = None) -> str:
+    """Milliseconds with as many digits as the interval supports: 3 significant digits without an
+    interval (or within +-2.5%), 2 within +-25%, 1 beyond ("12.3", "12", "10")."""
+    ms = seconds * 1e3
+    if ms <= 0 or not math.isfinite(ms):
+        return f"{ms:g}"
+    sig = 3
+    if interval is not None:
+        reach = max(seconds - interval[0], interval[1] - seconds) / seconds
+        sig = 3 if reach <= 0.025 else 2 if reach <= 0.25 else 1
+    digits = sig - 1 - math.floor(math.log10(ms))
+    return f"{round(ms, digits):.{max(0, digits)}f}"
+
+
+def interval_text(prediction: Any) -> str:
+    """"12 ms (80% interval 9-16 ms, calibration graded fair)": the total with its interval and grade."""
+    interval = getattr(prediction, "interval_s", None)
+    total = ms_text(prediction.total_s, interval)
+    if interval is None:
+        return f"{total} ms (no interval: the calibration has no held-out networks; run lwprof calibrate again)"
+    nominal = int(round(100 * prediction.calibration.get("nominal", 0.8)))
+    low, high = (ms_text(t, interval) for t in interval)
+    return f"{total} ms ({nominal}% interval {low}-{high} ms, calibration graded {prediction.grade})"
+
+
 def prediction_note(prediction: Any, what: str = "Predicted latency") -> list[Note]:
-    """The lines every prediction shows: total, where it comes from, and its own notes."""
+    """The lines every prediction shows: total with its interval and grade, where it comes from, and its own notes."""
     cal = prediction.calibration
     lines = [
         Note(
             Severity.INFO,
-            f"{what}: {prediction.total_s * 1e3:.3g} ms per forward pass on {cal.get('cpu', '?')} with {cal.get('threads', '?')} thread(s), "
+            f"{what}: {interval_text(prediction)} per forward pass on {cal.get('cpu', '?')} with {cal.get('threads', '?')} thread(s), "
             f"{cal.get('dtype', '?')} (of which {prediction.overhead_s * 1e3:.2g} ms module calls and adds/concats in blocks); "
             f"calibrated {str(cal.get('created', ''))[:10] or '?'}{' (--quick)' if cal.get('quick') else ''}; not measured: check with lwprof bench",
         )
@@ -315,7 +340,8 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
     notes = [
         Note(
             Severity.INFO if abs(error) <= 0.2 else Severity.WARNING,
-            f"End to end: measured {result.median_s * 1e3:.3g} ms (median), predicted {prediction.total_s * 1e3:.3g} ms: error {100 * error:+.1f}%",
+            f"End to end: measured {result.median_s * 1e3:.3g} ms (median), predicted {interval_text(prediction)}: error {100 * error:+.0f}%"
+            + {True: ", inside the interval", False: ", outside the interval", None: ""}[prediction.covers(result.median_s)],
         ),
         Note(Severity.INFO, f"Per-layer rank correlation (Spearman) with the measured times: predicted {rho_text(rho)}; MACs alone {rho_text(rho_macs)}"),
         Note(Severity.INFO, "Measured per-layer times come from forward hooks in separate runs and include hook overhead; the end-to-end time has none"),
@@ -401,9 +427,15 @@ def fit_grid(result: Any) -> g.Grid:
             Note(
                 Severity.INFO,
                 f"Best within the budgets ({result.budgets.text()}; {what}): {chosen.label}: {human(chosen.params)} params, {human(chosen.macs)} MACs, "
-                f"{chosen.latency_s * 1e3:.3g} ms predicted. Use it as {chosen.spec}; measure it with lwprof bench {chosen.spec}",
+                f"{_fit_latency(result, chosen)} predicted. Use it as {chosen.spec}; measure it with lwprof bench {chosen.spec}",
             )
         )
+        ties = result.ties()
+        if ties:
+            names = ", ".join(c.label for c in ties[:3]) + (f" and {len(ties) - 3} more" if len(ties) > 3 else "")
+            notes.append(Note(Severity.WARNING, f"Tied: {len(ties)} other configurations within the budgets have predicted intervals overlapping the choice's ({names}): measure them with lwprof bench to choose"))
+        if result.latency_at_risk():
+            notes.append(Note(Severity.WARNING, f"The choice's predicted interval reaches above the latency budget ({result.budgets.text()}): measure it with lwprof bench"))
     else:
         notes.append(Note(Severity.FAILURE, f"No configuration is within the budgets ({result.budgets.text()}); the front shows the closest trade-offs"))
     fits = sum(c.fits for c in result.candidates)
@@ -430,9 +462,19 @@ def fit_grid(result: Any) -> g.Grid:
     )
     notes.extend(result.notes)
     cal = result.calibration
-    notes.append(Note(Severity.INFO, f"Calibration: {cal.get('cpu', '?')}, {cal.get('threads', '?')} thread(s), {cal.get('dtype', '?')}, {str(cal.get('created', ''))[:10]} ({cal.get('path') or 'in memory'})"))
+    notes.append(Note(Severity.INFO, f"Calibration: {cal.get('cpu', '?')}, {cal.get('threads', '?')} thread(s), {cal.get('dtype', '?')}, {str(cal.get('created', ''))[:10]} ({cal.get('path') or 'in memory'}), graded {cal.get('grade', 'ungraded')}"))
     title = f"{result.arch}: Pareto front of {len(result.candidates):,} configurations (MACs vs params vs predicted latency)"
     return g.Grid(title, columns, rows, None, tuple(notes))
+
+
+def _fit_latency(result: Any, candidate: Any) -> str:
+    interval = result.interval_s(candidate)
+    cal = result.calibration
+    if interval is None:
+        return f"{ms_text(candidate.latency_s)} ms (no interval: an ungraded calibration)"
+    nominal = int(round(100 * cal.get("nominal", 0.8)))
+    low, high = (ms_text(t, interval) for t in interval)
+    return f"{ms_text(candidate.latency_s, interval)} ms ({nominal}% interval {low}-{high} ms, calibration graded {cal.get('grade')})"
 
 
 def _values(values: Sequence[Any]) -> str:
