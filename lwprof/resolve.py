@@ -468,18 +468,19 @@ def inputs_from(value: Any, source: str) -> Inputs:
         args = tuple(_one_input(v, f"{source}[0][{i}]") for i, v in enumerate(items[0]))
         return Inputs(args, {str(k): _one_input(v, f"{source}[1][{k!r}]") for k, v in items[1].items()}, source)
     if items and all(isinstance(v, str) for v in items):  # the command line's form: --input-size strings
-        args, kwargs = [], {}
+        positional: list[Any] = []
+        kwargs: dict[str, Any] = {}
         for v in items:
-                key, spec = parse_input(v)
-                if key is None:
-                    if kwargs:
-                        raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
-                    positional.append(spec)
-                elif key in kwargs:
-                    raise LwprofError(f"{source}: keyword input {key!r} is given twice")
-                else:
-                    kwargs[key] = spec
-        return Inputs(tuple(args), kwargs, source)
+            key, spec = parse_input(v)
+            if key is None:
+                if kwargs:
+                    raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
+                positional.append(spec)
+            elif key in kwargs:
+                raise LwprofError(f"{source}: keyword input {key!r} is given twice")
+            else:
+                kwargs[key] = spec
+        return Inputs(tuple(positional), kwargs, source)
     return Inputs(tuple(_one_input(v, f"{source}[{i}]") for i, v in enumerate(items)), {}, source)
 
 

@@ -231,7 +231,7 @@ def test_keras_style_graph_counts_by_hand(tmp_path: Path) -> None:
     assert rows["model.depthwise_conv2d"].hparams["padding"] == (1, 1)
     assert rows["model.conv2d_1"].macs == 8_192 and rows["model.dense"].params == 170
     assert rows["model"].depth == 1 and rows["model.conv2d"].depth == 2
-    from lwprof.counting.onnx_walk import load_model, walk_onnx, plan_inputs
+    from lwprof.counting.onnx_walk import load_model, plan_inputs, walk_onnx
 
     walked = walk_onnx(load_model(str(path)), plan_inputs(load_model(str(path)), "k"))
     first = next(c for c in walked.nodes if c.name == "model/conv2d/Conv2D")

@@ -8,7 +8,7 @@ import pytest
 
 from lwprof.errors import LwprofError
 from lwprof.latency import onnxrt
-from lwprof.latency.onnxrt import KernelGroup, kernel_groups, kernel_times, module_of
+from lwprof.latency.onnxrt import kernel_groups, kernel_times, module_of
 
 MODULES = ["", "features", "features.0", "features.0.0", "features.0.1", "features.3", "features.3.conv", "features.3.conv.0", "head"]
 
@@ -46,7 +46,7 @@ def test_kernel_times_splits_runs_and_adds_repeated_nodes() -> None:
 
 
 def _graph(nodes: list[tuple[str, str, list[str], list[str]]]):  # type: ignore[no-untyped-def]
-    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnx")
     from onnx import helper
 
     made = [helper.make_node(op, inputs, outputs, name=name) for name, op, inputs, outputs in nodes]

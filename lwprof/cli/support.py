@@ -43,8 +43,8 @@ from typer.core import TyperGroup
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
 from lwprof.guards import UserExit, check_thread_variables, exit_text, no_os_exit
-from lwprof.units import BYTES_PER_ELEMENT
 from lwprof.render.console import Format, Output
+from lwprof.units import BYTES_PER_ELEMENT
 
 __all__ = [
     "EXIT_BROKEN_PIPE",

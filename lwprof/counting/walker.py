@@ -41,8 +41,8 @@ import sys
 import warnings
 import weakref
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import torch

@@ -30,11 +30,11 @@ from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
 from lwprof.latency.costmodel import (
     Benchmark,
-    held_out_ratios,
     Calibration,
     cpu_name,
     design_row,
     fit,
+    held_out_ratios,
     machine_id,
     row_keys,
 )

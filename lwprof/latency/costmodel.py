@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lwprof.errors import LwprofError, first_line, os_error_text
+from lwprof.errors import LwprofError, os_error_text
 from lwprof.latency import terms
 from lwprof.latency.terms import FEATURES as TERM_FEATURES
 from lwprof.latency.terms import KINDS, Term, feature, layer_kind, leaf_kind
