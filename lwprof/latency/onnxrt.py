@@ -164,8 +164,8 @@ def kernel_groups(original: Any, optimised: Any, modules: Iterable[str]) -> dict
     order: dict[str, int] = {}
     for i, node in enumerate(original.graph.node):
         order[node.name] = i
-        for out in node.output:
-            producer[out] = node
+        for tensor in node.output:
+            producer[tensor] = node
     by_name = {n.name: n for n in original.graph.node}
     out: dict[str, KernelGroup] = {}
     for node in optimised.graph.node:
