@@ -149,10 +149,10 @@ def calibration_grid(calibration: Any) -> g.Grid:
     rows = [(kind, cost.benchmarks, *cost.shown_rates(), cost.median_error, cost.max_error) for kind, _, cost in calibration.kind_rows()]
     columns = (
         g.Column("kind", key="kind"),
-        g.Column("benchmarks", ColumnKind.COUNT, "benchmarks"),
-        *(g.Column(header, ColumnKind.FLOAT, key) for header, key in calibration.rate_columns()),
+        g.Column("benchmarks", ColumnKind.COUNT, "benchmarks", priority=3),  # a narrow terminal drops it first
+        *(g.Column(header, ColumnKind.FLOAT, key, priority=1 if key == "gops" else 0) for header, key in calibration.rate_columns()),
         g.Column("fit error (median)", ColumnKind.SHARE, "median_error"),
-        g.Column("(max)", ColumnKind.SHARE, "max_error"),
+        g.Column("(max)", ColumnKind.SHARE, "max_error", priority=2),
     )
     notes = [
         Note(Severity.INFO, f"Machine: {calibration.describe()}; {len(calibration.benchmarks)} micro-benchmarks in {calibration.seconds:.0f} s"),
@@ -325,13 +325,13 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
     )
     columns = (
         g.Column("layer", key="name"),
-        g.Column("type", key="category"),
-        g.Column("MACs", ColumnKind.COUNT, "macs"),
+        g.Column("type", key="category", priority=2),  # a narrow terminal drops the ranks first, then the type
+        g.Column("MACs", ColumnKind.COUNT, "macs", priority=1),
         g.Column("measured (ms)", ColumnKind.FLOAT, "measured_ms"),
         g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"),
         g.Column("error", ColumnKind.SHARE, "error"),
-        g.Column("rank measured", ColumnKind.COUNT, "rank_measured"),
-        g.Column("rank predicted", ColumnKind.COUNT, "rank_predicted"),
+        g.Column("rank measured", ColumnKind.COUNT, "rank_measured", priority=3),
+        g.Column("rank predicted", ColumnKind.COUNT, "rank_predicted", priority=4),
     )
     ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
     rho, rho_macs = ranks["spearman"], ranks["spearman_macs"]
