@@ -30,12 +30,11 @@ SideArg = Annotated[
 
 @app.command()
 @cs.handles_errors
+@cs.model_options
 def diff(
     a: SideArg,
     b: SideArg,
-    batch: cs.Batch = 1,
-    input_size: cs.InputSize = None,
-    dtype: cs.DtypeOpt = cs.Dtype.FP32,
+    model: cs.ModelFlags,
     everything: Annotated[
         bool,
         typer.Option(
@@ -64,7 +63,14 @@ def diff(
     from lwprof import api
     from lwprof.render.diff_grids import diff_output
 
+    model.unsupported(
+        "diff",
+        kwargs="give each user model's arguments in its spec, net.py:Net@width=2",
+        threads="diff compares counts and times nothing",
+        device="diff counts on meta tensors (CPU ones when a forward needs data)",
+        calibration="diff compares counts, not latency",
+    )
     cs.targets(output, force)
     with cs.progress("profiling") as step:
-        result = api.diff(a, b, inputs=input_size or None, batch=batch, dtype=dtype.value, progress=step)
+        result = api.diff(a, b, inputs=model.inputs, batch=model.batch, dtype=model.dtype, progress=step)
     cs.emit(fmt, diff_output(result, everything=everything), output, force)

@@ -12,9 +12,9 @@ Importing this module does not import torch (nor rich).
 
 from __future__ import annotations
 
+import enum
 import os
 import shutil
-import enum
 import textwrap
 import typing
 from collections.abc import Iterable, Sequence

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from lwprof.cli.root import app
 from lwprof.cli import support as cs
+from lwprof.cli.root import app
 from lwprof.render.console import Format
 
 __all__ = ["calibrate", "fit"]

@@ -20,6 +20,7 @@ __all__ = ["report"]
 @app.command()
 @cs.handles_errors
 @cs.arch_options()
+@cs.model_options
 def report(
     arch: cs.ArchArg,
     output: Annotated[
@@ -28,12 +29,8 @@ def report(
             "--output", "-o", help="The HTML file to write, atomically (- is stdout).", rich_help_panel=cs.OUT_PANEL
         ),
     ],
-    batch: cs.Batch = 1,
-    input_size: cs.InputSize = None,
-    kwargs: cs.Kwargs = None,
+    model: cs.ModelFlags,
     fvcore: cs.Fvcore = True,
-    dtype: cs.DtypeOpt = cs.Dtype.FP32,
-    calibration: cs.CalibrationOpt = None,
     with_bench: Annotated[
         bool,
         typer.Option(
@@ -67,13 +64,16 @@ def report(
     from lwprof.render.console import deliver
     from lwprof.render.report import report_html
 
+    model.unsupported("report", device="the report counts on meta tensors (CPU ones when a forward needs data)")
+    calibration, dtype = model.calibration, model.dtype
     target = None if output == "-" else output
     cs.targets(target, force)
     cal, missing = None, ""
     try:
         from lwprof.latency.costmodel import CALIBRATED_DTYPES
 
-        cal = api.load_calibration(calibration, dtype=dtype.value if dtype.value in CALIBRATED_DTYPES else "fp32")
+        cal_dtype = dtype if dtype in CALIBRATED_DTYPES else "fp32"
+        cal = api.load_calibration(calibration, threads=model.threads, dtype=cal_dtype)
     except LwprofError as exc:
         if calibration is not None:
             raise
@@ -82,11 +82,11 @@ def report(
         step(arch, 0, 1)
         profile = api.profile(
             arch,
-            inputs=input_size or None,
-            batch=batch,
+            inputs=model.inputs,
+            batch=model.batch,
             crosscheck=fvcore,
-            dtype=dtype.value,
-            kwargs=kwargs,
+            dtype=dtype,
+            kwargs=model.kwargs,
             **(options or {}),
         )
     prediction = api.predict(profile, calibration=cal) if cal is not None else None
@@ -95,10 +95,11 @@ def report(
         with cs.progress("timing") as step:
             measured = api.measure(
                 arch,
-                inputs=input_size or None,
-                batch=batch,
+                inputs=model.inputs,
+                batch=model.batch,
                 repeats=repeats,
-                kwargs=kwargs,
+                threads=model.threads,
+                kwargs=model.kwargs,
                 progress=step,
                 **(options or {}),
             )

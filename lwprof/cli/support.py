@@ -147,7 +147,7 @@ class Runtime(str, enum.Enum):
 
 
 RuntimeOpt = Annotated[
-    Runtime, flag("--runtime", help="torch (eager) or onnxruntime (exported, timed per fused kernel).", show_default=True)
+    Runtime, flag("--runtime", help="torch (eager) or onnxruntime (exported, per fused kernel).", show_default=True)
 ]
 ThreadsOpt = Annotated[
     int | None,
@@ -224,7 +224,7 @@ MODEL_FLAGS: dict[str, tuple[Any, Any]] = {  # name -> (annotation, default), in
         list[str] | None,
         flag(
             "--input-size",
-            help="One sample's input (repeatable; long:1,128 token ids; value:JSON a plain argument; name=C,H,W keyword).",
+            help="One sample's input (repeatable; long:1,128 token ids; value:JSON any value; name=C,H,W keyword).",
             panel=MODEL_PANEL,
             metavar="C,H,W",
         ),

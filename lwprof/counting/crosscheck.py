@@ -121,16 +121,18 @@ class ToolCounts:
     fvcore: FvcoreCounts | None
     torch: dict[str, int] | None
     notes: tuple[str, ...] = ()
+    aliases: dict[str, str] = dataclasses.field(default_factory=dict)  # every name of a shared module -> its first
 
     def to_dict(self) -> dict[str, Any]:
         fv = None if self.fvcore is None else {"by_module_op": self.fvcore.by_module_op, "unsupported": self.fvcore.unsupported}
-        return {"fvcore": fv, "torch": self.torch, "notes": list(self.notes)}
+        return {"fvcore": fv, "torch": self.torch, "notes": list(self.notes), "aliases": dict(self.aliases)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ToolCounts:
         fv = data.get("fvcore")
         counts = None if fv is None else FvcoreCounts(dict(fv["by_module_op"]), dict(fv["unsupported"]))
-        return cls(counts, None if data.get("torch") is None else dict(data["torch"]), tuple(data.get("notes", ())))
+        torch_counts = None if data.get("torch") is None else dict(data["torch"])
+        return cls(counts, torch_counts, tuple(data.get("notes", ())), dict(data.get("aliases", {})))
 
 
 def tool_counts(model: nn.Module, inputs: Inputs) -> ToolCounts:
@@ -160,7 +162,16 @@ def tool_counts(model: nn.Module, inputs: Inputs) -> ToolCounts:
         for m, training in was_training:
             m.training = training
         kept.restore()
-    return ToolCounts(fv, tc, tuple(notes))
+    return ToolCounts(fv, tc, tuple(notes), module_aliases(model))
+
+
+def module_aliases(model: nn.Module) -> dict[str, str]:
+    """Every name of a shared (or re-registered) module -> its first name, the one lwprof's rows use."""
+    first: dict[int, str] = {}
+    aliases: dict[str, str] = {}
+    for name, m in ([] if isinstance(model, torch.jit.ScriptModule) else model.named_modules(remove_duplicate=False)):
+        aliases[name] = first.setdefault(id(m), name)
+    return {n: canon for n, canon in aliases.items() if n != canon}
 
 
 def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1) -> ModelProfile:
@@ -188,10 +199,7 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
 
     # A shared module has several names (the tools may use any); its parents' rows hold the share
     # that ran beneath them, so their own work is judged on their totals.
-    first: dict[int, str] = {}
-    aliases: dict[str, str] = {}
-    for name, m in ([] if isinstance(model, torch.jit.ScriptModule) else model.named_modules(remove_duplicate=False)):
-        aliases[name] = first.setdefault(id(m), name)
+    aliases = counts.aliases
     around_shared = {".".join(n.split(".")[:i]) for n, canon in aliases.items() if n != canon for i in range(n.count(".") + 1)}
     around_shared |= {".".join(canon.split(".")[:i]) for n, canon in aliases.items() if n != canon for i in range(canon.count(".") + 1)}
     if fv:
