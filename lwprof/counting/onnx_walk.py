@@ -389,7 +389,7 @@ def _fold_shape_arithmetic(onnx: Any, m: Any, inferred: Any, shapes: Mapping[str
     binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide, "Max": np.maximum, "Min": np.minimum, "Equal": np.equal}
     for node in inferred.graph.node:
         a = _attrs(onnx, node)
-        ins = [values.get(i) for i in node.input]
+        ins: list[Any] = [values.get(i) for i in node.input]  # arrays; None where not a known constant
         try:
             if node.op_type == "Constant":
                 t = next((x.t for x in node.attribute if x.name == "value"), None)
@@ -492,7 +492,7 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
             alias[node.output[0]] = alias.get(node.input[0], node.input[0])
     counted: set[str] = set()  # initializers already counted as params/buffers
     read_raw: set[str] = set()  # initializers already read directly (onnx-tool's convention)
-    out = []
+    out: list[NodeCount] = []
     for node in g.node:
         view = _node_view(onnx, node, shapes)
         info = find_onnx_op(node.op_type, node.domain)
