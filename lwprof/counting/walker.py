@@ -474,10 +474,11 @@ class ModuleState:
     def replaced_parameters(self) -> list[tuple[nn.Module, str]]:
         """Parameters the forward replaced (a new ``nn.Parameter`` assigned in ``forward``): (module, name) each."""
         copies = {id(v): c for v, c in zip(self.containers, self.copies)}
-        out = []
+        out: list[tuple[nn.Module, str]] = []
         for m in self.modules:
-            before = copies.get(id(m._parameters), {})
-            out.extend((m, name) for name, p in m._parameters.items() if name in before and before[name] is not p)
+            before = copies.get(id(m._parameters))  # the copy of a dict is a dict
+            if isinstance(before, dict):
+                out.extend((m, name) for name, p in m._parameters.items() if name in before and before[name] is not p)
         return out
 
     def restore(self, keep: Collection[str] = ()) -> None:
@@ -512,7 +513,7 @@ class ModuleState:
                 if isinstance(v, list):
                     if len(v) != len(c) or not all(map(is_, v, c)):
                         v[:] = c
-                elif isinstance(v, dict):
+                elif isinstance(v, dict) and isinstance(c, dict):  # c, v's copy, is a dict too
                     if len(v) != len(c) or v.keys() != c.keys() or not all(map(is_, v.values(), c.values())):
                         v.clear()
                         v.update(c)
@@ -522,7 +523,7 @@ class ModuleState:
 
 
 def _uninitialized(t: Any) -> bool:
-    return isinstance(t, nn.parameter.UninitializedTensorMixin)
+    return isinstance(t, nn.parameter.UninitializedTensorMixin)  # type: ignore[attr-defined]  # missing from torch's stub
 
 
 def _placeholder(shape: Shape, real: bool) -> torch.Tensor:
@@ -682,7 +683,10 @@ def copy_model(model: nn.Module) -> nn.Module:
     memo: dict[int, Any] = {}
     for t in model.buffers():
         if isinstance(t, nn.UninitializedBuffer):
-            memo[id(t)] = nn.UninitializedBuffer(requires_grad=t.requires_grad, device=t.device, dtype=t.dtype)
+            # torch's stub lacks UninitializedBuffer's device and dtype arguments
+            memo[id(t)] = nn.UninitializedBuffer(  # type: ignore[call-arg]
+                requires_grad=t.requires_grad, device=t.device, dtype=t.dtype
+            )
     return copy.deepcopy(model, memo)
 
 
