@@ -49,7 +49,7 @@ def no_os_exit() -> Iterator[None]:
     try:
         yield
     finally:
-        if os._exit is refuse:  # type: ignore[comparison-overlap]
+        if os._exit is refuse:
             os._exit = real
 
 

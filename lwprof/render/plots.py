@@ -25,11 +25,14 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
 from lwprof.records import Comparison, LayerKind, LayerRecord, ModelProfile
 from lwprof.render.export import check_targets, write_atomic
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "MIN_FONT",
@@ -51,7 +54,7 @@ __all__ = [
 
 _GREY = "#7f7f7f"
 MIN_FONT = 8  #: points, at the saved size (figures are saved at their own size: no scaling)
-_STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8}
+_STYLE: dict[RcKeyType, Any] = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8}
 
 
 def _pyplot() -> Any:
