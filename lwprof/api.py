@@ -459,7 +459,9 @@ def calibrate(
     calibration = run(threads=threads, dtype=dtype, quick=quick, progress=progress)
     if not save:
         return calibration
-    if path is None:
+    if path is not None:
+        target = path
+    else:
         target = str(calibration_file(calibration.threads, dtype))
         os.makedirs(os.path.dirname(target), exist_ok=True)
     written = write_atomic(target, to_json(calibration.to_dict()), force=force)

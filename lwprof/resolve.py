@@ -197,7 +197,7 @@ def _split_options(text: str) -> tuple[str, str, str]:
 def _file_split(text: str) -> int | None:
     """Where a ``file.py:Name`` spec's ``:`` is, or None: the first ``.py:`` followed by a
     Python name (up to ``@`` or the end), preferring one whose file exists."""
-    found = []
+    found: list[int] = []
     start = 0
     while (i := text.find(".py:", start)) != -1:
         start = i + 1
@@ -205,7 +205,8 @@ def _file_split(text: str) -> int | None:
         if text[colon + 1 :].partition("@")[0].strip().isidentifier():
             found.append(colon)
     existing = [c for c in found if os.path.isfile(text[:c].strip())]
-    return (existing or found or [None])[0]
+    best = existing or found
+    return best[0] if best else None
 
 
 def _file_target(spec: str) -> tuple[str, str, str] | None:

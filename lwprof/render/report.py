@@ -239,7 +239,7 @@ def _latency_section(prediction: Any, measured: Any, comparison_grid: g.Grid | N
     text = f"Predicted from the calibration of {esc(cal.get('cpu', '?'))} ({esc(cal.get('threads', '?'))} thread(s), {esc(cal.get('dtype', '?'))}): {prediction.total_s * 1e3:.3g} ms per forward pass."
     if measured is None or comparison_grid is None:
         top = sorted(prediction.layers, key=lambda x: -x.seconds)[:10]
-        rows = [(x.name, (x.seconds * 1e3,)) for x in top]
+        rows: list[tuple[str, tuple[float, ...]]] = [(x.name, (x.seconds * 1e3,)) for x in top]
         return head + f"<p>{text} Not measured (--no-bench).</p>" + bars_svg(rows, (("predicted", "#1f77b4"),), svg_id="latency-chart", unit=" ms")
     slowest = sorted(comparison_grid.rows, key=lambda r: -(r[3] or 0.0))[:10]
     rows = [(r[0], (r[3] or 0.0, r[4] or 0.0)) for r in slowest]
