@@ -36,7 +36,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -101,7 +101,7 @@ Fvcore = Annotated[
     flag("--fvcore/--no-fvcore", help="Cross-check layers with fvcore, FlopCounterMode.", show_default=True),
 ]
 Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
-DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)  # type: ignore[misc]
+DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)
 PlotOpt = Annotated[
     str | None, flag("--plot", help="Also draw a chart (.png, .svg, .pdf).", panel=OUT_PANEL, metavar="FILE")
 ]
@@ -175,11 +175,11 @@ VaryRange = Annotated[
         metavar="KEY=RANGE",
     ),
 ]
-Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)  # type: ignore[misc]
+Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)
 ObjectiveOpt = Annotated[
     Objective, flag("--objective", help="macs: the most MACs in budget; latency: the fastest.", show_default=True)
 ]
-CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)  # type: ignore[misc]
+CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)
 CalDtypeOpt = Annotated[CalDtype, flag("--dtype", help="Element type to measure.", show_default=True)]
 
 
@@ -238,7 +238,7 @@ MODEL_FLAGS: dict[str, tuple[Any, Any]] = {  # name -> (annotation, default), in
         Dtype,
         flag("--dtype", help="Element type", panel=MODEL_PANEL, show_default=True),
     ),
-    "threads": (int | None, ThreadsOpt.__metadata__[0]),
+    "threads": (int | None, get_args(ThreadsOpt)[1]),
     "device": (
         DeviceKind,
         flag(
@@ -248,13 +248,13 @@ MODEL_FLAGS: dict[str, tuple[Any, Any]] = {  # name -> (annotation, default), in
             show_default=True,
         ),
     ),
-    "calibration": (str | None, CalibrationOpt.__metadata__[0]),
+    "calibration": (str | None, get_args(CalibrationOpt)[1]),
 }
 _MODEL_DEFAULTS = {
     "input_size": None,
     "kwargs": None,
     "batch": 1,
-    "dtype": Dtype.FP32,
+    "dtype": Dtype("fp32"),  # Dtype.FP32 (its members come from BYTES_PER_ELEMENT)
     "threads": None,
     "device": DeviceKind.AUTO,
     "calibration": None,
@@ -342,6 +342,7 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
         params = []
         for opt in options:
             common = opt.name in COMMON_OPTIONS
+            kind: object  # the parameter's type: bool | None or str | None
             if opt.type is bool and not lists:
                 decl, kind, metavar = f"{opt.flag}/--no-{opt.flag[2:]}", bool | None, None  # a switch takes no value
             else:
@@ -383,7 +384,7 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
             kwargs["options"] = values
             return fn(*args, **kwargs)
 
-        return _with_params(wrapper, fn, "options", params)  # type: ignore[no-any-return]
+        return _with_params(wrapper, fn, "options", params)
 
     return deco
 
@@ -695,10 +696,13 @@ class LwprofGroup(TyperGroup):
         prog_name: str | None = None,
         complete_var: str | None = None,
         standalone_mode: bool = True,
+        windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
         code = _guarded(
-            lambda: super(LwprofGroup, self).main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            lambda: super(LwprofGroup, self).main(
+                args, prog_name, complete_var, standalone_mode=False, windows_expand_args=windows_expand_args, **extra
+            )
         )
         if not standalone_mode:
             return code
@@ -777,7 +781,10 @@ def _abort(click: Any) -> type[BaseException]:
     """click's Abort (Ctrl-C at a prompt): in click.exceptions, or typer's own in typer >= 0.22."""
     import typer.core
 
-    return getattr(click.exceptions, "Abort", None) or getattr(typer.core, "Abort", KeyboardInterrupt)
+    abort = getattr(click.exceptions, "Abort", None)
+    if abort is not None:
+        return abort
+    return getattr(typer.core, "Abort", KeyboardInterrupt)
 
 
 def fill_closed_fds() -> None:
