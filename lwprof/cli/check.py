@@ -69,14 +69,16 @@ def check(
         if arch is not None:
             raise LwprofError("--arch filters the paper checks; it does not apply with --expect")
         with cs.progress("checking expectations") as step:
-            results = api.check_expectations(expect, progress=step)
-        out = views.expect_output(results, expect)
+            expected = api.check_expectations(expect, progress=step)
+        out = views.expect_output(expected, expect)
+        failed = any(r.status == CheckStatus.FAIL for r in expected)
     else:
         with cs.progress("checking against the papers") as step:
             results = api.check_papers(arch, progress=step)
         out = views.check_output(results, problems_only=brief)
+        failed = any(r.status == CheckStatus.FAIL for r in results)
     cs.emit(fmt, out, output, force)
-    if any(r.status == CheckStatus.FAIL for r in results):
+    if failed:
         raise typer.Exit(1)
 
 

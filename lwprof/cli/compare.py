@@ -4,7 +4,7 @@ Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render. Im
 module does not import torch.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import typer
 
@@ -14,6 +14,16 @@ from lwprof.errors import LwprofError
 from lwprof.render.console import Format
 
 __all__ = ["compare"]
+
+
+class _Common(TypedDict):
+    """The keyword arguments api.compare and api.compare_models share here."""
+
+    inputs: list[str] | None
+    batch: int
+    crosscheck: bool
+    dtype: str
+
 
 Specs = Annotated[
     list[str],
@@ -86,7 +96,7 @@ def compare(
     cs.targets(output, force, plot)
     axes = parse_vary(vary or [])
     price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
-    common = {"inputs": model.inputs, "batch": model.batch, "crosscheck": fvcore, "dtype": model.dtype}
+    common = _Common(inputs=model.inputs, batch=model.batch, crosscheck=fvcore, dtype=model.dtype)
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         one_user_model = len(specs) == 1 and is_user_spec(parse_spec(specs[0])[0])
         if len(specs) > 1 or (one_user_model and not axes):

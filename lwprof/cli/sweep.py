@@ -74,7 +74,8 @@ def sweep(
         raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
     if quantity == "latency" and not (with_bench or predict or model.calibration):
         raise LwprofError("--quantity latency needs --bench (measured) or --predict")
-    axes, fixed = split_sweep(options or {})
+    axes, single = split_sweep(options or {})
+    fixed: dict[str, Any] = single  # architecture options, for api.compare's **fixed
     price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
     with cs.progress("profiling") as step:
         comparison = api.compare(
