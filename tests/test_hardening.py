@@ -471,7 +471,7 @@ def test_paths_with_at_and_colon_in_folder_names_resolve(tmp_path: Path, monkeyp
         assert data["totals"]["params"] == sum(p.numel() for p in OddNet(width=width).parameters())
     # pinned with such a path, checked from elsewhere
     (tmp_path / "ci").mkdir()
-    assert invoke("pin", f"{spec}@width=24", "-q", "params", "-o", "ci/lwprof.toml").exit_code == 0
+    assert invoke("pin", f"{spec}@width=24", "--quantity", "params", "-o", "ci/lwprof.toml").exit_code == 0
     assert f'spec = "../runs/{folder}/net.py:make_oddnet@width=24"' in (tmp_path / "ci" / "lwprof.toml").read_text()
     monkeypatch.chdir(tmp_path / "ci")
     result = invoke("check", "--expect", "lwprof.toml")

@@ -374,7 +374,7 @@ def test_cli_summary_table_json_csv_depth(keras_file: Path) -> None:
     assert {r["name"] for r in data["layers"] if r["depth"] == 2} == {"model.conv2d", "model.depthwise_conv2d", "model.conv2d_1", "model.global_average_pooling2d", "model.flatten", "model.dense"}
     csv = runner.invoke(cli.app, ["summary", str(keras_file), "-f", "csv", "--depth", "1"])
     lines = csv.stdout.strip().splitlines()
-    assert lines[0].startswith("name,") and lines[1:] == ["model,scope,,1x10,618,26784,100.00,by design"]  # the one depth-1 scope
+    assert lines[0].startswith("name,") and lines[1:] == ["model,scope,,1x10,618,26784,100.00,by design,,1,false,1,618,26784"]  # the one depth-1 scope
     bad = runner.invoke(cli.app, ["summary", str(keras_file.with_name("missing.onnx"))])
     assert bad.exit_code == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.output
     garbage = keras_file.with_name("garbage.onnx")

@@ -45,7 +45,8 @@ cal = NS(kind_rows=lambda: [("conv1x1", "1x1 conv", cost)], rate_columns=lambda:
 assert "conv1x1" in export_grid(calibration_grid(cal), "csv")
 best = NS(label="alpha=1", params=10, macs=100, latency_s=0.002, fits=True, front=True, spec="mobilenet_v1")
 result = NS(chosen=best, front=[best], candidates=(best,), skipped=(), axes={"alpha": (1.0,)}, fixed={}, objective="macs", budgets=NS(text=lambda: "none"),
-            batch=1, profiled=1, seconds=0.1, notes=(), calibration={}, arch="mobilenet_v1")
+            batch=1, profiled=1, seconds=0.1, notes=(), calibration={}, arch="mobilenet_v1",
+            interval_s=lambda c: None, ties=lambda: (), latency_at_risk=lambda: False)
 assert "best" in export_grid(fit_grid(result), "csv")
 bad = sorted(m for m in sys.modules if m == "torch" or m.startswith("lwprof.latency"))
 assert not bad, bad
