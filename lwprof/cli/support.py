@@ -42,7 +42,7 @@ from typer.core import TyperGroup
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
-from lwprof.guards import UserExit, check_thread_variables, exit_text, no_os_exit
+from lwprof.guards import check_thread_variables, exit_text, no_os_exit
 from lwprof.render.console import Format, Output
 from lwprof.units import BYTES_PER_ELEMENT
 
@@ -350,7 +350,7 @@ def handles_errors(fn: F) -> F:
             with _stdout_to_stderr() as result, no_os_exit():  # a print() in user code must not corrupt --format json
                 _RESULT_STREAM.append(result)
                 return fn(*args, **kwargs)
-        except UserExit as exc:  # os._exit in user code where nothing turned it into an error yet
+        except SystemExit as exc:  # sys.exit or os._exit in user code not turned into an error yet
             _say(f"error: the model called {exit_text(exc)}; lwprof stopped it and wrote nothing")
             raise typer.Exit(EXIT_USAGE) from None
         except LwprofError as exc:

@@ -62,7 +62,7 @@ from lwprof.counting.formulas import (
 from lwprof.counting.ops import first_tensor, op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
-from lwprof.guards import exit_text
+from lwprof.guards import exit_text, no_os_exit
 from lwprof.records import (
     InputSpec,
     LayerKind,
@@ -607,7 +607,7 @@ def walk(
         for m in stand_ins:
             m.forward = state.stand_in(m)
         model.eval()
-        with torch.no_grad(), reference_kernels(model) if real else contextlib.nullcontext(), state:
+        with torch.no_grad(), reference_kernels(model) if real else contextlib.nullcontext(), state, no_os_exit():
             call_args = args if real else state._map_meta(args)
             call_kwargs = kwargs if real else tree_map(state.to_meta, kwargs)
             for t in _tensors([*call_args, *call_kwargs.values()]):
