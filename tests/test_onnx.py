@@ -426,3 +426,18 @@ def test_unnamed_and_repeated_node_names_are_rows_of_their_own(tmp_path: Path) -
     p = api.profile(str(path), crosscheck=True)
     assert [(r.name, r.macs, r.params) for r in p.layers[1:]] == [("fc", 256, 64), ("fc_", 256, 64), ("Gemm_2", 64, 16)]
     assert p.mismatches == () and p.root.onnx_tool_macs == 576
+
+
+def test_weights_listed_as_inputs_or_stored_beside_the_file(tmp_path: Path) -> None:
+    """Older exporters list every initializer as a graph input too (keep_initializers_as_inputs);
+    big models keep their weights in an external data file. Neither changes the count."""
+    model = A.FunctionalPool("module")
+    listed = export(model, (1, 3, 16, 16), tmp_path / "listed.onnx", keep_initializers_as_inputs=True)
+    assert len(onnx.load(str(listed)).graph.input) > 1  # the image and the weights
+    external = tmp_path / "external.onnx"
+    onnx.save(onnx.load(str(listed)), str(external), save_as_external_data=True, all_tensors_to_one_file=True, location="external.data", size_threshold=0)
+    assert (tmp_path / "external.data").exists()
+    expected = (sum(p.numel() for p in model.parameters()), 16 * 16 * 8 * 27 + 8 * 2)  # 242; conv 55,296 + fc 16
+    for path in (listed, external):
+        p = api.profile(str(path), crosscheck=True)
+        assert (p.params, p.macs) == expected and p.input_shape == (1, 3, 16, 16) and p.mismatches == ()
