@@ -638,7 +638,7 @@ def _resolve_zoo(name: str, options: dict[str, Any], given: Inputs | None, check
 
 def _resolve_onnx(source: Any, given: Inputs | None) -> Resolved:
     """An ONNX file or ``onnx.ModelProto``: read once; its inputs from the graph, sizes from ``given``."""
-    from lwprof.counting.onnx_walk import load_model, plan_inputs
+    from lwprof.counting.onnx_graph import load_model, plan_inputs
 
     if isinstance(source, str):
         model, label, spec = load_model(source), source, source
