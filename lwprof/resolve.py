@@ -692,7 +692,7 @@ def _element_type_message(arch: str, spec: InputSpec) -> str:
 
 def _resolve_onnx(source: Any, given: Inputs | None) -> Resolved:
     """An ONNX file or ``onnx.ModelProto``: read once; its inputs from the graph, sizes from ``given``."""
-    from lwprof.counting.onnx_walk import load_model, plan_inputs
+    from lwprof.counting.onnx_graph import load_model, plan_inputs
 
     if isinstance(source, str):
         model, label, spec = load_model(source), source, source

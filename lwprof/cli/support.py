@@ -71,7 +71,7 @@ ArchArg = Annotated[
     typer.Argument(
         help=(
             "Architecture name or alias (see lwprof list), optionally with options: mobilenet@alpha=0.5; or a user "
-            "model: net.py:Net."
+            "model: net.py:Net; or an ONNX file: model.onnx."
         ),
         show_default=False,
     ),
@@ -83,7 +83,10 @@ Fvcore = Annotated[
     bool,
     typer.Option(
         "--fvcore/--no-fvcore",
-        help="Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower).",
+        help=(
+            "Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower); "
+            "an ONNX graph's nodes with onnx-tool."
+        ),
         rich_help_panel=RUN_PANEL,
     ),
 ]
