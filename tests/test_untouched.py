@@ -405,3 +405,23 @@ def test_plain_values_from_the_command_line() -> None:
     assert [o["path"] for o in doc["outputs"]] == ["[0]", "[1]"] and doc["outputs"][1]["shape"] == [1, 3, 8, 8]
     table = runner.invoke(cli.app, args[:-2])
     assert table.exit_code == 0 and "1x2 +1" in table.stdout and "2 outputs: [0] 1x2, [1] 1x3x8x8" in table.stdout
+
+
+class _Tied(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)
+        self.out = nn.Linear(4, 10)
+        self.out.weight = self.embed.weight  # a tied embedding and classifier (a language model's)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.out(self.embed(ids))
+
+
+def test_a_tied_weight_is_in_each_owners_row_and_said_under_the_table() -> None:
+    p = lwprof.profile(_Tied(), inputs=["long:3"])
+    rows = {r.name: r for r in p.layers}
+    # the 10 x 4 table is both modules' weight: embed 40, out 40 + 10 bias = 50; the total counts it once: 50.
+    assert (rows["embed"].params, rows["out"].params, p.params) == (40, 50, 50)
+    assert any(n.text.startswith("1 parameter(s) tied between modules (embed.weight = out.weight)") for n in p.notes)
+    assert p.macs == 3 * 4 * 10  # 3 tokens x 4 x 10

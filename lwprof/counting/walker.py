@@ -644,6 +644,16 @@ def walk(
     records = _records(model, state)
     first = next((s.shape for s in specs), ())
     notes = _forward_notes(state, replaced, devices, outputs, lazy)
+    tied = _tied(state)
+    if tied:
+        shown = "; ".join(" = ".join(names) for names in tied[:4])
+        notes.append(
+            Note(
+                Severity.INFO,
+                f"{len(tied)} parameter(s) tied between modules ({shown}): each owner's row counts them, so the rows add up to more "
+                "than the total, which counts each once",
+            )
+        )
     quantized = sum(1 for m in state.modules.values() if _packed_weights(m))
     if quantized:
         notes.append(
@@ -742,6 +752,16 @@ class _DeviceReads(TorchFunctionMode):
 
 _DEVICE_GETTERS = frozenset({torch.Tensor.device.__get__, torch.Tensor.is_cuda.__get__, torch.Tensor.get_device})  # type: ignore[attr-defined]
 _SKIPPED_DIRS = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # PyTorch's own code and lwprof's
+
+
+def _tied(state: _Walk) -> list[list[str]]:
+    """Parameters held by more than one module (a tied embedding and classifier weight): their names."""
+    owners: dict[int, list[str]] = {}
+    for key, m in state.modules.items():
+        for k, p in m._parameters.items():
+            if p is not None:
+                owners.setdefault(id(p), []).append(f"{state.names[key]}.{k}" if state.names[key] else k)
+    return [names for names in owners.values() if len(names) > 1]
 
 
 def _forward_notes(state: _Walk, replaced: Sequence[tuple[nn.Module, str]], devices: Any, outputs: Sequence[InputSpec], lazy: bool) -> list[Note]:
