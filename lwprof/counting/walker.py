@@ -850,27 +850,24 @@ def _packed_weights(module: nn.Module) -> dict[Any, torch.Tensor]:
 
 
 def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
-    # Every module's subtree (module ids, parameters, buffers) in one pass, children first:
-    # a shared module or parameter appears once in each subtree, as in ``module.parameters()``.
-    subtree: dict[int, set[int]] = {}
+    # Every module's parameters and buffers over its subtree in one pass, children first: a
+    # shared module or parameter appears once in each subtree, as in ``module.parameters()``.
     params: dict[int, dict[Any, torch.Tensor]] = {}
     buffers: dict[int, dict[int, torch.Tensor]] = {}
 
     def visit(module: nn.Module) -> None:
         key = id(module)
-        if key in subtree:
+        if key in params:
             return
-        ids = {key}
+        params[key] = {}  # a module that contains itself is visited once
         ps: dict[Any, torch.Tensor] = {id(p): p for p in module._parameters.values() if p is not None and not _uninitialized(p)}
         ps.update(_packed_weights(module))
         bs = {id(b): b for b in module._buffers.values() if b is not None}
         for child in module.children():
             visit(child)
-            if key in state.modules and id(child) in state.modules:
-                ids |= subtree[id(child)]
             ps.update(params[id(child)])
-            bs.update(buffers[id(child)])
-        subtree[key], params[key], buffers[key] = ids, ps, bs
+            bs.update(buffers.get(id(child), {}))
+        params[key], buffers[key] = ps, bs
 
     visit(model)
     # A row is what ran while its module was on the call stack: a shared module's parents each
