@@ -13,7 +13,12 @@ How it works:
   already counted by it; every other op (a residual add, a concat, ``F.conv2d`` or
   ``torch.matmul`` in a ``forward``, or the work of a leaf with no formula) is costed by
   :mod:`lwprof.counting.ops` and attributed to the innermost running module, so nothing is
-  invisible.
+  invisible. Every cost is also credited to each module on the call stack when it runs: a
+  parent's row is what ran beneath it, a shared module's parents each get their share.
+* :class:`ModuleState` saves every attribute of every module before the walk and puts them
+  back after it (caches that were ``None``, lists, dicts, hooks, ``requires_grad``, and on
+  real tensors the buffers' values). Lazy modules are counted on a copy one forward
+  materialises; the model itself stays uninitialised.
 * A leaf whose type has a formula but whose own ``forward`` differs (a ``Conv2d`` subclass that
   pads first) or whose parameters differ from the formula's is counted from its ops instead,
   exactly, and marked "op level" with a note. With ``verify=True`` the formula's output shape
