@@ -425,3 +425,15 @@ def test_a_tied_weight_is_in_each_owners_row_and_said_under_the_table() -> None:
     assert (rows["embed"].params, rows["out"].params, p.params) == (40, 50, 50)
     assert any(n.text.startswith("1 parameter(s) tied between modules (embed.weight = out.weight)") for n in p.notes)
     assert p.macs == 3 * 4 * 10  # 3 tokens x 4 x 10
+
+
+def test_timing_leaves_the_model_as_it_came() -> None:
+    model = um.Hooked()  # in training mode, with a hook that records every call
+    before = state_of(model)
+    result = lwprof.measure(model, (6,), warmup=1, repeats=2, max_repeats=2)
+    assert len(result.times_s) == 2
+    same_state(before, state_of(model))
+    assert model.training and model.seen == []  # its mode is its own again; the hook's list as it was
+    lazy = um.LazyNet()
+    lwprof.measure(lazy, (3, 8, 8), warmup=0, repeats=1, max_repeats=1)
+    assert lazy.conv.has_uninitialized_params()  # timed on a copy
