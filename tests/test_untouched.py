@@ -119,6 +119,7 @@ FIXTURES: list[tuple[str, Callable[[], nn.Module], Any]] = [
     ("replaces-parameter", um.ReplacesParameter, (3, 8, 8)),
     ("call-counter", um.CallCounter, (4,)),
     ("hooked", um.Hooked, (6,)),
+    ("auxiliary-head", um.AuxiliaryHead, (3, 8, 8)),
 ]
 
 
@@ -437,3 +438,20 @@ def test_timing_leaves_the_model_as_it_came() -> None:
     lazy = um.LazyNet()
     lwprof.measure(lazy, (3, 8, 8), warmup=0, repeats=1, max_repeats=1)
     assert lazy.conv.has_uninitialized_params()  # timed on a copy
+
+
+def test_training_mode_counts_what_training_runs() -> None:
+    model = um.AuxiliaryHead().eval()
+    ev = lwprof.profile(model, (3, 8, 8), batch=2)
+    tr = lwprof.profile(model, (3, 8, 8), batch=2, train=True, crosscheck=True)
+    # batch 2: conv 3 -> 4, 3x3 pad 1 on 8x8: 2 x 4 x 64 x 27 = 13,824; fc 2 x 4 x 2 = 16; aux (training only) 2 x 4 x 3 = 24.
+    assert (ev.macs, tr.macs) == (13_840, 13_864)
+    rows = {r.name: r for r in tr.layers}
+    # 512 BatchNorm elements: 2 ops each at inference (scale, shift), 5 with batch statistics; dropout 1 op each in training.
+    assert ({r.name: r for r in ev.layers}["bn"].other_ops, rows["bn"].other_ops, rows["drop"].other_ops) == (1_024, 2_560, 512)
+    assert [o.name for o in tr.outputs] == ["[0]", "[1]"] and (ev.mode, tr.mode) == ("eval", "train")
+    assert tr.torch_macs == tr.macs and tr.mismatches == ()  # the tools ran in training mode too
+    assert not model.training  # its own mode again
+    result = runner.invoke(cli.app, ["summary", f"{UM}:AuxiliaryHead", "--input-size", "3,8,8", "--batch", "2", "--train", "--no-fvcore", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["totals"]["macs"] == 13_864 and json.loads(result.stdout)["mode"] == "train"

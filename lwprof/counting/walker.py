@@ -543,6 +543,7 @@ def walk(
     config: Mapping[str, Any] | None = None,
     dtype: str = "fp32",
     owned: bool = False,
+    train: bool = False,
 ) -> ModelProfile:
     """Profiles ``model`` for one forward pass on ``input_shape`` (or ``inputs``).
 
@@ -565,6 +566,8 @@ def walk(
             model): its state is not saved and put back, and its reads of ``tensor.device``
             are not watched (lwprof's own architectures read none), which keeps the zoo's
             profile as fast as it was. Any other model is left exactly as it came.
+        train: Count in training mode (BatchNorm with batch statistics, dropout on, the
+            branches a model runs only in training); each module's own mode is put back after.
 
     Returns:
         The profile, records in pre-order with parents aggregating their children.
@@ -607,7 +610,7 @@ def walk(
     try:
         for m in stand_ins:
             m.forward = state.stand_in(m)
-        model.eval()
+        model.train(train)
         with torch.no_grad(), reference_kernels(model) if real else contextlib.nullcontext(), state:
             call_args = args if real else state._map_meta(args)
             call_kwargs = kwargs if real else tree_map(state.to_meta, kwargs)
@@ -671,7 +674,8 @@ def walk(
     created = sum(_numel(p) for p in {id(p): p for m in state.foreign.values() for p in m.parameters()}.values())
     state.foreign.clear()
     return ModelProfile(
-        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs, created_params=created
+        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs,
+        created_params=created, mode="train" if train else "eval",
     )
 
 
