@@ -420,15 +420,15 @@ def inputs_from(value: Any, source: str) -> Inputs:
     if items and all(isinstance(v, str) for v in items):  # the command line's form: --input-size strings
         args, kwargs = [], {}
         for v in items:
-                key, spec = parse_input(v)
-                if key is None:
-                    if kwargs:
-                        raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
-                    args.append(spec)
-                elif key in kwargs:
-                    raise LwprofError(f"{source}: keyword input {key!r} is given twice")
-                else:
-                    kwargs[key] = spec
+            key, spec = parse_input(v)
+            if key is None:
+                if kwargs:
+                    raise LwprofError(f"{source}: positional input {v!r} comes after a keyword input")
+                args.append(spec)
+            elif key in kwargs:
+                raise LwprofError(f"{source}: keyword input {key!r} is given twice")
+            else:
+                kwargs[key] = spec
         return Inputs(tuple(args), kwargs, source)
     return Inputs(tuple(_one_input(v, f"{source}[{i}]") for i, v in enumerate(items)), {}, source)
 
