@@ -60,7 +60,10 @@ def summary(
         bool,
         typer.Option(
             "--train",
-            help="Count in training mode: BatchNorm with batch statistics, dropout on, training-only outputs (forward only).",
+            help=(
+                "Count in training mode: BatchNorm with batch statistics, dropout on, training-only outputs "
+                "(forward only)."
+            ),
             rich_help_panel=cs.RUN_PANEL,
         ),
     ] = False,
