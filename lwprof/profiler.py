@@ -109,6 +109,7 @@ def run(
     verify: bool = False,
     dtype: str = "fp32",
     seed: int = 0,
+    train: bool = False,
 ) -> ModelProfile:
     """Profiles a resolved model.
 
@@ -121,6 +122,8 @@ def run(
         verify: Run PyTorch's meta kernels for every op (checks every formula's shape).
         dtype: Element type for byte counts.
         seed: Seed of the generated inputs of a real-tensor walk.
+        train: Count in training mode (BatchNorm with batch statistics, dropout on, training-only
+            branches), forward only.
 
     Raises:
         LwprofError: Bad input, a forward that fails, or a real forward pass over the memory limit.
@@ -137,7 +140,9 @@ def run(
     if resolved.kind == "onnx":
         return _run_onnx(resolved, batch, crosscheck, strict, dtype)
     notes = list(resolved.notes)
-    common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype}
+    common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype, "train": train}
+    if train:
+        notes.append(Note(Severity.INFO, "counted in training mode (--train): BatchNorm with batch statistics, dropout on, training-only branches; forward only"))
     profile: ModelProfile | None = None
     real_inputs = None
     dependent = False
@@ -167,7 +172,7 @@ def run(
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), owned=resolved.module is None, **common)
     profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes), batch_size=resolved.inputs.batch_size(batch))
     if crosscheck:
-        profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
+        profile = _crosscheck(resolved, profile, real_inputs, batch, seed, train)
     return profile
 
 
@@ -196,7 +201,7 @@ def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) ->
         )
 
 
-def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int) -> ModelProfile:
+def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int, train: bool = False) -> ModelProfile:
     from lwprof.counting.crosscheck import attach_crosschecks
 
     per_sample = (profile.peak_activation_elements or 0) * 4 // (1 if real_inputs is not None else batch)
@@ -212,10 +217,10 @@ def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, bat
         )
     model = resolved.build("cpu")
     if real_inputs is not None:  # the data decided the work: check on the very same inputs
-        return attach_crosschecks(profile, model, real_inputs, scale=1)
+        return attach_crosschecks(profile, model, real_inputs, scale=1, train=train)
     if batch == 1 or weights + per_sample * batch <= limit:  # the tools see the batch itself
-        return attach_crosschecks(profile, model, resolved.inputs.make(batch, "cpu", seed), scale=1)
-    checked = attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=batch)
+        return attach_crosschecks(profile, model, resolved.inputs.make(batch, "cpu", seed), scale=1, train=train)
+    checked = attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=batch, train=train)
     scaled = f"the tools ran at batch 1 (batch {batch} would need {human_bytes(weights + per_sample * batch)}), their counts x {batch}; work that does not grow with the batch (on weights alone) may then show MISMATCH"
     return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, scaled) if n))
 

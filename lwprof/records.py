@@ -536,6 +536,7 @@ class ModelProfile:
             ("" for a bare tensor, ``[0][2]``, ``logits``).
         created_params: Parameters of modules created during the forward (or held outside the
             model) that ran: counted apart, not in ``params``.
+        mode: "eval" (the default) or "train" (counted in training mode, ``--train``).
     """
 
     arch: str
@@ -555,6 +556,7 @@ class ModelProfile:
     batch_size: int | None = None
     outputs: tuple[InputSpec, ...] = ()
     created_params: int = 0
+    mode: str = "eval"
 
     @property
     def root(self) -> LayerRecord:
@@ -696,6 +698,7 @@ class ModelProfile:
             "inputs": [i.to_dict() for i in self.inputs],
             "outputs": [{"path": o.name or "", "shape": list(o.shape), "dtype": o.dtype} for o in self.outputs],
             "created_in_forward_params": self.created_params,
+            "mode": self.mode,
             "device": self.device,
             "input_dependent": self.input_dependent,
             "notes": [n.text for n in self.notes],

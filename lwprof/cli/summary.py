@@ -67,6 +67,17 @@ def summary(
             rich_help_panel=cs.RUN_PANEL,
         ),
     ] = False,
+    train: Annotated[
+        bool,
+        typer.Option(
+            "--train",
+            help=(
+                "Count in training mode: BatchNorm with batch statistics, dropout on, training-only outputs "
+                "(forward only)."
+            ),
+            rich_help_panel=cs.RUN_PANEL,
+        ),
+    ] = False,
     memory: Annotated[
         bool,
         typer.Option(
@@ -122,6 +133,7 @@ def summary(
             device=device.value,
             crosscheck=fvcore,
             strict=strict,
+            train=train,
             dtype=dtype.value,
             kwargs=kwargs,
             **(options or {}),

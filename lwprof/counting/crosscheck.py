@@ -111,7 +111,7 @@ def judge(lwprof_macs: int, fvcore_macs: int | None, fvcore_other: int, torch_ma
     return Verdict.MISMATCH
 
 
-def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1) -> ModelProfile:
+def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1, train: bool = False) -> ModelProfile:
     """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
 
     Args:
@@ -120,6 +120,7 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
         inputs: Real positional and keyword inputs for the tools' forward pass.
         scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
             sample of it).
+        train: Run the tools in training mode (as the profile was counted with ``--train``).
 
     Returns:
         A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
@@ -131,7 +132,7 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
         model = copy_model(model)
     was_training = [(m, m.training) for m in model.modules()]
     kept = ModuleState(model, buffers=True)  # the tools run real forwards: caches, counters, buffers put back after
-    model.eval()
+    model.train(train)
     fv: FvcoreCounts | None = None
     tc: dict[str, int] | None = None
     try:

@@ -360,6 +360,8 @@ def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
 def batchnorm_formula(module: nn.modules.batchnorm._BatchNorm, in_shape: Shape) -> LayerCost:
     params = 2 * module.num_features if module.affine else 0
     elements = prod(in_shape)
+    if module.training:  # batch statistics (--train): mean, variance, normalise, scale, shift
+        return LayerCost(in_shape, params, 0, 5 * elements, formula="normalisation with batch statistics: 5 ops per element, 0 MACs")
     return LayerCost(in_shape, params, 0, 2 * elements, formula="normalisation: 2 ops per element, 0 MACs")
 
 
@@ -432,6 +434,8 @@ def flatten_formula(module: nn.Flatten, in_shape: Shape) -> LayerCost:
 
 @register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, kind=LayerKind.IDENTITY)
 def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    if module.training and not isinstance(module, nn.Identity):  # --train: the input times a scaled random mask
+        return LayerCost(in_shape, 0, 0, prod(in_shape), formula="dropout in training: 1 op per element")
     return LayerCost(in_shape, 0, 0, 0, formula="identity at inference: 0 ops")
 
 
