@@ -636,7 +636,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         ids = subtree[key]
         leaf = state.leaf[key]
         note = acc.note
-        conv = None
+        kind, conv = LayerKind.OTHER, None
         if state.script:
             status, kind = Status.OP_LEVEL, LayerKind.TORCHSCRIPT
             note = "a TorchScript module runs no module hooks: all its work is counted from its ops, as one block (profile the original nn.Module for a per-layer table)"
