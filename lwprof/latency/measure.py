@@ -240,7 +240,7 @@ def measure(
         raise LwprofError("give input_size or inputs, not both")
     resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
     analytic = profiler.run(resolved, batch=batch)
-    weights, activations = 4 * (analytic.params + analytic.buffers), (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
+    weights, activations = profiler.real_run_bytes(resolved, analytic.params + analytic.buffers, analytic.peak_activation_elements or 0)
     need = weights + activations
     limit_bytes = profiler.memory_limit()
     if need > limit_bytes:
