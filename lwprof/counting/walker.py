@@ -49,6 +49,7 @@ from torch.utils._pytree import tree_flatten, tree_map
 from lwprof.counting.formulas import (
     LayerCost,
     accepts,
+    cost_kind,
     find_formula,
     formula_applies,
     registered_type,
@@ -654,7 +655,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         else:
             status, kind = Status.UNSUPPORTED, LayerKind.UNSUPPORTED
         if leaf and not state.script and acc.cost is not None:  # counted by its formula, or at the op level with one
-            kind, conv, category = acc.cost.kind, acc.cost.conv, acc.cost.label()
+            kind, conv = cost_kind(module, acc.cost), acc.cost.conv
+            category = acc.cost.label(kind)
         else:
             category = layer_label(kind)
         ps = params[key].values()
