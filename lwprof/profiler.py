@@ -81,6 +81,17 @@ def smaller(resolved: Resolved, weights: int = 0, activations: int = 0) -> str:
     return "use a smaller --input-size or --batch"
 
 
+def real_run_bytes(resolved: Resolved, weight_elements: int, activation_elements: int) -> tuple[int, int]:
+    """Bytes of weights and activations a real forward pass of ``resolved`` holds: at the element size it runs
+    at (a zoo model: fp32, 4 bytes; a user model: its own floating parameters', fp16's 2 bytes say), whatever
+    ``--dtype`` counts the profile's bytes at. The one rule of every real-run memory check (the real-tensor
+    walk, the cross-check, timing)."""
+    size = 4
+    if resolved.module is not None:
+        size = next((p.element_size() for p in resolved.module.parameters() if p.is_floating_point()), 4)
+    return weight_elements * size, activation_elements * size
+
+
 def memory_limit() -> int:
     """Bytes a real-tensor forward pass may use: ``LWPROF_MAX_MEMORY``, else half the machine's memory.
 
@@ -191,7 +202,7 @@ def _run_onnx(resolved: Resolved, batch: int, crosscheck: bool, strict: bool, dt
 def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) -> None:
     """Refuses a real forward pass that would not fit (its weights, inputs and activations seen so far)."""
     limit = memory_limit()
-    weights = 4 * resolved.parameter_count() if resolved.is_zoo else 0  # a user model's weights exist already
+    weights = real_run_bytes(resolved, resolved.parameter_count(), 0)[0] if resolved.is_zoo else 0  # a user model's weights exist already
     data = activations or resolved.inputs.element_bytes(batch)  # the walk's peak holds the inputs already
     need = weights + data
     if need > limit:
@@ -204,8 +215,8 @@ def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) ->
 def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int, train: bool = False) -> ModelProfile:
     from lwprof.counting.crosscheck import attach_crosschecks
 
-    per_sample = (profile.peak_activation_elements or 0) * 4 // (1 if real_inputs is not None else batch)
-    weights = 4 * (profile.params + profile.buffers)
+    weights, peak = real_run_bytes(resolved, profile.params + profile.buffers, profile.peak_activation_elements or 0)
+    per_sample = peak // (1 if real_inputs is not None else batch)
     need = per_sample + weights
     limit = min(CROSSCHECK_LIMIT, memory_limit())
     if need > limit:

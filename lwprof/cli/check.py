@@ -66,13 +66,13 @@ def check(
             raise LwprofError("--arch filters the paper checks; it does not apply with --expect")
         with cs.progress("checking expectations") as step:
             results = api.check_expectations(expect, progress=step)
-        out = views.expect_output(results, expect)
+        out, failed = views.expect_output(results, expect), any(r.status == CheckStatus.FAIL for r in results)
     else:
         with cs.progress("checking against the papers") as step:
-            results = api.check_papers(arch, progress=step)
-        out = views.check_output(results, problems_only=brief)
+            checks = api.check_papers(arch, progress=step)
+        out, failed = views.check_output(checks, problems_only=brief), any(r.status == CheckStatus.FAIL for r in checks)
     cs.emit(fmt, out, output, force)
-    if any(r.status == CheckStatus.FAIL for r in results):
+    if failed:
         raise typer.Exit(1)
 
 

@@ -72,7 +72,7 @@ def compare(
             rich_help_panel=cs.RUN_PANEL,
         ),
     ] = 10,
-    dtype: cs.DtypeOpt = cs.Dtype.FP32,
+    dtype: cs.DtypeOpt = cs.Dtype("fp32"),
     predict: cs.PredictOpt = False,
     calibration: cs.CalibrationOpt = None,
     plot: cs.PlotOpt = None,

@@ -88,7 +88,7 @@ def summary(
     ] = False,
     max_macs: cs.MaxMacs = None,
     max_params: cs.MaxParams = None,
-    dtype: cs.DtypeOpt = cs.Dtype.FP32,
+    dtype: cs.DtypeOpt = cs.Dtype("fp32"),
     predict: cs.PredictOpt = False,
     calibration: cs.CalibrationOpt = None,
     plot: cs.PlotOpt = None,

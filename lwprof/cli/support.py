@@ -35,7 +35,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import typer
 from typer.core import TyperGroup
@@ -91,7 +91,7 @@ Fvcore = Annotated[
     ),
 ]
 Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
-DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)  # type: ignore[misc]
+DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)
 DtypeOpt = Annotated[
     Dtype, typer.Option("--dtype", help="Element type for model size and activation memory.", rich_help_panel=RUN_PANEL)
 ]
@@ -241,7 +241,7 @@ VaryRange = Annotated[
         show_default=False,
     ),
 ]
-Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)  # type: ignore[misc]
+Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)
 ObjectiveOpt = Annotated[
     Objective,
     typer.Option(
@@ -250,7 +250,7 @@ ObjectiveOpt = Annotated[
         rich_help_panel=RUN_PANEL,
     ),
 ]
-CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)  # type: ignore[misc]
+CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)
 CalDtypeOpt = Annotated[CalDtype, typer.Option("--dtype", help="Element type to measure.", rich_help_panel=RUN_PANEL)]
 
 
@@ -265,6 +265,7 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
         options = shared_options()
         params = []
         for opt in options:
+            kind: Any
             if opt.type is bool and not lists:
                 decl, kind, help_text = f"{opt.flag}/--no-{opt.flag[2:]}", bool | None, opt.help
             else:
@@ -595,7 +596,7 @@ class LwprofGroup(TyperGroup):
     * stdout and stderr that cannot encode a character print an ASCII stand-in for it.
     """
 
-    def main(
+    def main(  # type: ignore[override]  # click's windows_expand_args travels in **extra
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,
@@ -670,7 +671,8 @@ def _abort(click: Any) -> type[BaseException]:
     """click's Abort (Ctrl-C at a prompt): in click.exceptions, or typer's own in typer >= 0.22."""
     import typer.core
 
-    return getattr(click.exceptions, "Abort", None) or getattr(typer.core, "Abort", KeyboardInterrupt)
+    found = getattr(click.exceptions, "Abort", None) or getattr(typer.core, "Abort", KeyboardInterrupt)
+    return cast(type[BaseException], found)
 
 
 def fill_closed_fds() -> None:

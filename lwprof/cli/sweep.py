@@ -66,7 +66,8 @@ def sweep(
         raise LwprofError(f"--quantity {quantity!r}: choose macs, params or latency")
     if quantity == "latency" and not (with_bench or predict or calibration):
         raise LwprofError("--quantity latency needs --bench (measured) or --predict")
-    axes, fixed = split_sweep(options or {})
+    axes, given = split_sweep(options or {})
+    fixed: dict[str, Any] = dict(given)
     price = cs.predictor(predict, calibration)
     with cs.progress("profiling") as step:
         comparison = api.compare(arch, axes, batch=batch, progress=step, **fixed)

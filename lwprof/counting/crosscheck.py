@@ -111,22 +111,9 @@ def judge(lwprof_macs: int, fvcore_macs: int | None, fvcore_other: int, torch_ma
     return Verdict.MISMATCH
 
 
-def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1, train: bool = False) -> ModelProfile:
-    """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
-
-    Args:
-        profile: The profile.
-        model: The same model with real (CPU) weights; it is put in eval mode for the check.
-        inputs: Real positional and keyword inputs for the tools' forward pass.
-        scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
-            sample of it).
-        train: Run the tools in training mode (as the profile was counted with ``--train``).
-
-    Returns:
-        A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
-        models), the verdicts rest on the other one and ``crosscheck_note`` says why.
-    """
-    args, kwargs = tuple(inputs[0]), dict(inputs[1])
+def _run_tools(model: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], train: bool = False) -> tuple[FvcoreCounts | None, dict[str, int] | None, list[str]]:
+    """fvcore's and FlopCounterMode's counts of one forward in the profile's mode (None for a tool that could not run), and why not.
+    The model's training flags, caches and buffers are put back; a lazy model runs on a copy."""
     notes = []
     if has_lazy(model):  # the tools' forward would materialise the user's lazy modules: they run on a copy
         model = copy_model(model)
@@ -151,6 +138,37 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
         for m, training in was_training:
             m.training = training
         kept.restore()
+    return fv, tc, notes
+
+
+def _worst_below(profile: ModelProfile, children: Mapping[str, Sequence[str]], own: Mapping[str, Verdict]) -> dict[str, Verdict]:
+    """Every record's subtree verdict: the worst own verdict of it and everything below it."""
+    subtree: dict[str, Verdict] = {}
+    for r in reversed(profile.layers):  # children come after their parent in pre-order
+        worst = own[r.name]
+        for c in children.get(r.name, ()):
+            if subtree[c].rank > worst.rank:
+                worst = subtree[c]
+        subtree[r.name] = worst
+    return subtree
+
+
+def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1, train: bool = False) -> ModelProfile:
+    """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
+
+    Args:
+        profile: The profile.
+        model: The same model with real (CPU) weights; it is put in eval mode for the check.
+        inputs: Real positional and keyword inputs for the tools' forward pass.
+        scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
+            sample of it).
+        train: Run the tools in training mode (as the profile was counted with ``--train``).
+
+    Returns:
+        A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
+        models), the verdicts rest on the other one and ``crosscheck_note`` says why.
+    """
+    fv, tc, notes = _run_tools(model, tuple(inputs[0]), dict(inputs[1]), train)
     if fv is None and tc is None:
         return dataclasses.replace(profile, crosscheck_note="; ".join(notes))
 
@@ -198,13 +216,7 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
             own(fv_other, r.name) if fv else 0,
             own(tc_macs, r.name) if tc is not None else None,
         )
-    subtree: dict[str, Verdict] = {}
-    for r in reversed(profile.layers):  # children come after their parent in pre-order
-        worst = own_verdicts[r.name]
-        for c in children.get(r.name, ()):
-            if subtree[c].rank > worst.rank:
-                worst = subtree[c]
-        subtree[r.name] = worst
+    subtree = _worst_below(profile, children, own_verdicts)
     records = tuple(
         dataclasses.replace(
             r,

@@ -59,6 +59,7 @@ from torch.utils._pytree import tree_flatten, tree_map
 from lwprof.counting.formulas import (
     LayerCost,
     accepts,
+    cost_kind,
     find_formula,
     formula_applies,
     registered_type,
@@ -909,7 +910,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         acc = state.acc[key]
         leaf = state.leaf[key]
         note = acc.note
-        conv = None
+        kind, conv = LayerKind.OTHER, None
         if state.script:
             status, kind = Status.OP_LEVEL, LayerKind.TORCHSCRIPT
             note = "a TorchScript module runs no module hooks: all its work is counted from its ops, as one block (profile the original nn.Module for a per-layer table)"
@@ -927,7 +928,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         else:
             status, kind = Status.UNSUPPORTED, LayerKind.UNSUPPORTED
         if leaf and not state.script and acc.cost is not None:  # counted by its formula, or at the op level with one
-            kind, conv, category = acc.cost.kind, acc.cost.conv, acc.cost.label()
+            kind, conv = cost_kind(module, acc.cost), acc.cost.conv
+            category = acc.cost.label(kind)
         else:
             category = layer_label(kind)
         ps = params[key].values()

@@ -261,7 +261,7 @@ def measure(
     if resolved.kind == "onnx":
         raise LwprofError(f"{resolved.name}: timing runs PyTorch models; an ONNX graph is counted (lwprof summary), not timed")
     analytic = profiler.run(resolved, batch=batch)
-    weights, activations = 4 * (analytic.params + analytic.buffers), (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
+    weights, activations = profiler.real_run_bytes(resolved, analytic.params + analytic.buffers, analytic.peak_activation_elements or 0)
     need = weights + activations
     limit_bytes = profiler.memory_limit()
     if need > limit_bytes:
