@@ -28,8 +28,8 @@ from typer.testing import CliRunner  # noqa: E402
 
 from lwprof import api, cli  # noqa: E402
 from lwprof.architectures import list_architectures  # noqa: E402
-from lwprof.counting.onnx_ops import registered_onnx_ops  # noqa: E402
 from lwprof.counting.onnx_graph import load_model, plan_inputs  # noqa: E402
+from lwprof.counting.onnx_ops import registered_onnx_ops  # noqa: E402
 from lwprof.counting.onnx_walk import walk_onnx  # noqa: E402
 from lwprof.errors import LwprofError  # noqa: E402
 from lwprof.records import Status, Verdict  # noqa: E402
