@@ -88,6 +88,7 @@ def profile(
     config: Mapping[str, Any] | None = None,
     kwargs: str | Mapping[str, Any] | None = None,
     seed: int = 0,
+    train: bool = False,
     **options: Any,
 ) -> ModelProfile:
     """Profiles a zoo architecture (by name), a user model (by spec) or any ``nn.Module``.
@@ -110,6 +111,8 @@ def profile(
         config: Architecture options as a mapping (merged with ``options``).
         kwargs: A user model's factory arguments (a mapping, JSON or "key=value,...").
         seed: Seed of the generated inputs when the forward runs on real tensors.
+        train: Count in training mode (BatchNorm with batch statistics, dropout on, a model's
+            training-only outputs) instead of eval mode; forward only.
         **options: Architecture options, e.g. ``alpha=0.5`` or ``groups=8``.
 
     Returns:
@@ -121,7 +124,7 @@ def profile(
     from lwprof import profiler
 
     resolved = resolve(model_or_name, inputs=_inputs(input_size, inputs), options={**(config or {}), **options}, kwargs=kwargs)
-    return profiler.run(resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed)
+    return profiler.run(resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed, train=train)
 
 
 def compare(

@@ -81,6 +81,17 @@ def smaller(resolved: Resolved, weights: int = 0, activations: int = 0) -> str:
     return "use a smaller --input-size or --batch"
 
 
+def real_run_bytes(resolved: Resolved, weight_elements: int, activation_elements: int) -> tuple[int, int]:
+    """Bytes of weights and activations a real forward pass of ``resolved`` holds: at the element size it runs
+    at (a zoo model: fp32, 4 bytes; a user model: its own floating parameters', fp16's 2 bytes say), whatever
+    ``--dtype`` counts the profile's bytes at. The one rule of every real-run memory check (the real-tensor
+    walk, the cross-check, timing)."""
+    size = 4
+    if resolved.module is not None:
+        size = next((p.element_size() for p in resolved.module.parameters() if p.is_floating_point()), 4)
+    return weight_elements * size, activation_elements * size
+
+
 def memory_limit() -> int:
     """Bytes a real-tensor forward pass may use: ``LWPROF_MAX_MEMORY``, else half the machine's memory.
 
@@ -109,6 +120,7 @@ def run(
     verify: bool = False,
     dtype: str = "fp32",
     seed: int = 0,
+    train: bool = False,
 ) -> ModelProfile:
     """Profiles a resolved model.
 
@@ -121,6 +133,8 @@ def run(
         verify: Run PyTorch's meta kernels for every op (checks every formula's shape).
         dtype: Element type for byte counts.
         seed: Seed of the generated inputs of a real-tensor walk.
+        train: Count in training mode (BatchNorm with batch statistics, dropout on, training-only
+            branches), forward only.
 
     Raises:
         LwprofError: Bad input, a forward that fails, or a real forward pass over the memory limit.
@@ -137,7 +151,9 @@ def run(
     if resolved.kind == "onnx":
         return _run_onnx(resolved, batch, crosscheck, strict, dtype)
     notes = list(resolved.notes)
-    common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype}
+    common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype, "train": train}
+    if train:
+        notes.append(Note(Severity.INFO, "counted in training mode (--train): BatchNorm with batch statistics, dropout on, training-only branches; forward only"))
     profile: ModelProfile | None = None
     real_inputs = None
     dependent = False
@@ -167,7 +183,7 @@ def run(
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), owned=resolved.module is None, **common)
     profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes), batch_size=resolved.inputs.batch_size(batch))
     if crosscheck:
-        profile = _crosscheck(resolved, profile, real_inputs, batch, seed)
+        profile = _crosscheck(resolved, profile, real_inputs, batch, seed, train)
     return profile
 
 
@@ -186,7 +202,7 @@ def _run_onnx(resolved: Resolved, batch: int, crosscheck: bool, strict: bool, dt
 def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) -> None:
     """Refuses a real forward pass that would not fit (its weights, inputs and activations seen so far)."""
     limit = memory_limit()
-    weights = 4 * resolved.parameter_count() if resolved.is_zoo else 0  # a user model's weights exist already
+    weights = real_run_bytes(resolved, resolved.parameter_count(), 0)[0] if resolved.is_zoo else 0  # a user model's weights exist already
     data = activations or resolved.inputs.element_bytes(batch)  # the walk's peak holds the inputs already
     need = weights + data
     if need > limit:
@@ -196,11 +212,11 @@ def _check_memory(resolved: Resolved, batch: int, activations: int, why: str) ->
         )
 
 
-def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int) -> ModelProfile:
+def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, batch: int, seed: int, train: bool = False) -> ModelProfile:
     from lwprof.counting.crosscheck import attach_crosschecks
 
-    per_sample = (profile.peak_activation_elements or 0) * 4 // (1 if real_inputs is not None else batch)
-    weights = 4 * (profile.params + profile.buffers)
+    weights, peak = real_run_bytes(resolved, profile.params + profile.buffers, profile.peak_activation_elements or 0)
+    per_sample = peak // (1 if real_inputs is not None else batch)
     need = per_sample + weights
     limit = min(CROSSCHECK_LIMIT, memory_limit())
     if need > limit:
@@ -211,15 +227,15 @@ def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, bat
             f"the analytic counts need none (--no-fvcore skips the check; for it to run: {smaller(resolved, weights, per_sample)})",
         )
     if real_inputs is not None:  # the data decided the work: check on the very same inputs
-        return attach_crosschecks(profile, resolved.build("cpu"), real_inputs, scale=1)
+        return attach_crosschecks(profile, resolved.build("cpu"), real_inputs, scale=1, train=train)
     if batch == 1 or weights + per_sample * batch <= limit:  # the tools see the batch itself
-        return _checked(resolved, profile, batch, seed, scale=1)
-    checked = _checked(resolved, profile, 1, seed, scale=batch)
+        return _checked(resolved, profile, batch, seed, scale=1, train=train)
+    checked = _checked(resolved, profile, 1, seed, scale=batch, train=train)
     scaled = f"the tools ran at batch 1 (batch {batch} would need {human_bytes(weights + per_sample * batch)}), their counts x {batch}; work that does not grow with the batch (on weights alone) may then show MISMATCH"
     return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, scaled) if n))
 
 
-def _checked(resolved: Resolved, profile: ModelProfile, batch: int, seed: int, scale: int) -> ModelProfile:
+def _checked(resolved: Resolved, profile: ModelProfile, batch: int, seed: int, scale: int, train: bool = False) -> ModelProfile:
     """The cross-check on generated inputs of ``batch``, its counts reused from the cache when the
     same structure ran on the same input before (:mod:`lwprof.counting.cache`)."""
     from lwprof.counting import cache
@@ -227,13 +243,13 @@ def _checked(resolved: Resolved, profile: ModelProfile, batch: int, seed: int, s
 
     key = None
     if cache.enabled() and not resolved.inputs.has_tensors:
-        key = cache.crosscheck_key(profile, f"{resolved.inputs!r} batch={batch} seed={seed}", scale)
+        key = cache.crosscheck_key(profile, f"{resolved.inputs!r} batch={batch} seed={seed} train={train}", scale)
         stored = cache.load(key)
         if stored is not None:
             checked = attach_counts(profile, ToolCounts.from_dict(stored), scale=scale)
             note = "the tools' counts of this structure and input come from the cache (LWPROF_CROSSCHECK_CACHE=0 reruns them)"
             return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, note) if n))
-    counts = tool_counts(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed))
+    counts = tool_counts(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed), train)
     if key is not None:
         cache.store(key, counts.to_dict())
     return attach_counts(profile, counts, scale=scale)

@@ -21,7 +21,7 @@ import enum
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from lwprof.errors import LwprofError
 from lwprof.units import BYTES_PER_ELEMENT, plain  # noqa: F401  (re-exported: part of the records' vocabulary)
@@ -536,6 +536,7 @@ class ModelProfile:
             ("" for a bare tensor, ``[0][2]``, ``logits``).
         created_params: Parameters of modules created during the forward (or held outside the
             model) that ran: counted apart, not in ``params``.
+        mode: "eval" (the default) or "train" (counted in training mode, ``--train``).
     """
 
     arch: str
@@ -555,6 +556,7 @@ class ModelProfile:
     batch_size: int | None = None
     outputs: tuple[InputSpec, ...] = ()
     created_params: int = 0
+    mode: str = "eval"
 
     @property
     def root(self) -> LayerRecord:
@@ -696,6 +698,7 @@ class ModelProfile:
             "inputs": [i.to_dict() for i in self.inputs],
             "outputs": [{"path": o.name or "", "shape": list(o.shape), "dtype": o.dtype} for o in self.outputs],
             "created_in_forward_params": self.created_params,
+            "mode": self.mode,
             "device": self.device,
             "input_dependent": self.input_dependent,
             "notes": [n.text for n in self.notes],
@@ -898,3 +901,79 @@ class Comparison:
         from lwprof.render import notebook
 
         return notebook.rich_view(self)
+
+# -- what render reads of the results made above it ----------------------------------------------
+# The latency package (a floor above render) makes predictions and calibrations; render shows them
+# and may not import them. These protocols are the part render reads: lwprof.latency.predict.Prediction
+# and lwprof.latency.costmodel.Calibration satisfy them (mypy checks it where they are passed).
+
+
+class LayerPredictionView(Protocol):
+    """One leaf's predicted time (:class:`lwprof.latency.predict.LayerPrediction`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def seconds(self) -> float: ...
+
+
+class PredictionView(Protocol):
+    """A model's predicted latency (:class:`lwprof.latency.predict.Prediction`)."""
+
+    @property
+    def total_s(self) -> float: ...
+    @property
+    def overhead_s(self) -> float: ...
+    @property
+    def layers(self) -> Sequence[LayerPredictionView]: ...
+    @property
+    def calibration(self) -> Mapping[str, Any]: ...
+    @property
+    def notes(self) -> tuple[Note, ...]: ...
+    @property
+    def interval_s(self) -> tuple[float, float] | None: ...
+    @property
+    def grade(self) -> str: ...
+
+    def covers(self, seconds: float) -> bool | None: ...
+    def seconds(self, name: str) -> float | None: ...
+    def by_category(self) -> dict[str, float]: ...
+    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class KindCostView(Protocol):
+    """One kind's fitted cost (:class:`lwprof.latency.costmodel.KindCost`)."""
+
+    @property
+    def benchmarks(self) -> int: ...
+    @property
+    def median_error(self) -> float: ...
+    @property
+    def max_error(self) -> float: ...
+
+    def shown_rates(self) -> tuple[float | None, ...]: ...
+
+
+class CalibrationView(Protocol):
+    """A machine's calibration (:class:`lwprof.latency.costmodel.Calibration`)."""
+
+    @property
+    def benchmarks(self) -> Sequence[Any]: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def noisy(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def cpu(self) -> str: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def dtype(self) -> str: ...
+
+    def kind_rows(self) -> Sequence[tuple[str, str, KindCostView]]: ...
+    def rate_columns(self) -> tuple[tuple[str, str], ...]: ...
+    def describe(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...

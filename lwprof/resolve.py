@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError, first_line, os_error_text, suggest
-from lwprof.guards import exit_text
+from lwprof.guards import exit_text, no_os_exit
 from lwprof.records import InputSpec, Note, Severity, plain, tensor_paths
 
 if TYPE_CHECKING:
@@ -693,7 +693,7 @@ def _element_type_message(arch: str, spec: InputSpec) -> str:
 
 def _resolve_onnx(source: Any, given: Inputs | None) -> Resolved:
     """An ONNX file or ``onnx.ModelProto``: read once; its inputs from the graph, sizes from ``given``."""
-    from lwprof.counting.onnx_walk import load_model, plan_inputs
+    from lwprof.counting.onnx_graph import load_model, plan_inputs
 
     if isinstance(source, str):
         model, label, spec = load_model(source), source, source
@@ -747,7 +747,8 @@ def _own_inputs(model: Any, factory: Any, label: str) -> Inputs | None:
         hook = getattr(owner, "example_inputs", None)
         if hook is not None:
             try:
-                value = hook() if callable(hook) and not _is_tensor(hook) else hook
+                with no_os_exit():
+                    value = hook() if callable(hook) and not _is_tensor(hook) else hook
             except (Exception, SystemExit) as exc:
                 raise LwprofError(f"{label}.example_inputs() failed: {_describe(exc)}") from None
             return inputs_from(value, f"{label}.example_inputs")
@@ -814,7 +815,8 @@ def load_user_model(spec: str, kwargs: Mapping[str, Any] | None = None) -> tuple
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model = obj(**args)
+            with no_os_exit():
+                model = obj(**args)
         except (Exception, SystemExit) as exc:
             raise LwprofError(f"{spec}({_show(args)}) failed: {_describe(exc)}") from None
     for w in caught:
@@ -848,7 +850,8 @@ def _import(target: str) -> Any:
         folder = str(path.resolve().parent)
         sys.path.insert(0, folder)
         try:
-            spec.loader.exec_module(module)
+            with no_os_exit():  # the API too: os._exit at import is an error, not the end of the caller's process
+                spec.loader.exec_module(module)
         except (Exception, SystemExit) as exc:
             sys.modules.pop(module_name, None)
             raise LwprofError(f"importing {target} failed: {_describe(exc)}") from None
@@ -859,7 +862,8 @@ def _import(target: str) -> Any:
     if not all(part.isidentifier() for part in target.split(".")):
         raise LwprofError(f"{target!r} is neither a .py file nor a module name such as package.module")
     try:
-        return importlib.import_module(target)
+        with no_os_exit():
+            return importlib.import_module(target)
     except ModuleNotFoundError as exc:
         raise LwprofError(f"no module named {exc.name or target!r} (for a file, give its path ending in .py)") from None
     except (Exception, SystemExit) as exc:

@@ -31,7 +31,7 @@ def paper_check() -> str:
         Markdown: an intro (conventions, known gaps), the table, and numbered notes.
     """
     from lwprof.reference.check import cells, format_value, run_checks, select, summarize
-    from lwprof.reference.published import CONVENTIONS
+    from lwprof.reference.published import CONVENTION_NAMES
 
     entries = select()
     results = run_checks(entries=entries)
@@ -65,7 +65,7 @@ def paper_check() -> str:
         "convention that reproduces each table:",
         "",
     ]
-    for key, text in CONVENTIONS.items():
+    for key, text in CONVENTION_NAMES.items():
         if key in used:
             lines.append(f"- `{key}`: {text}. Used by: {', '.join(used[key])}.")
     lines += [

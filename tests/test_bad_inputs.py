@@ -528,6 +528,7 @@ CATALOGUE = [
     case("user-os-exit-in-forward-compare", ["compare", "mobilenet", f"{HOSTILE}:OsExitInForward", "--no-fvcore"], r"os\._exit\(9\)"),
     case("user-os-exit-in-example-inputs", ["summary", f"{HOSTILE}:OsExitInExampleInputs", "--no-fvcore"], r"OsExitInExampleInputs\.example_inputs\(\) failed: it called os\._exit\(10\)"),
     case("user-os-exit-in-timed-runs", ["bench", f"{HOSTILE}:OsExitAfterProfiling", *BENCH1, "-f", "json", "-o", "{tmp}/b.json", "--plot", "{tmp}/b.png"], r"the model called os\._exit\(11\); lwprof stopped it and wrote nothing"),
+    case("user-sys-exit-in-timed-runs", ["bench", f"{HOSTILE}:SysExitAfterProfiling", *BENCH1, "-o", "{tmp}/b.txt"], r"the model called sys\.exit\(12\); lwprof stopped it and wrote nothing"),
     case("user-os-exit-in-checked-expectation", ["check", "--expect", "{tmp}/os_exit.toml"], r"os\._exit\(9\)"),
     case("user-dict-for-a-tensor", ["summary", f"{HOSTILE}:DictToConv", "--no-fvcore"], r"forward pass failed for input shape \(1, 3, 8, 8\): TypeError: conv2d\(\) received an invalid combination of arguments - got \(dict, .*\)$"),
     case("user-dict-for-a-tensor-fvcore", ["summary", f"{HOSTILE}:DictToConv"], r"TypeError: conv2d\(\) received an invalid combination of arguments - got \(dict"),

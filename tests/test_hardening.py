@@ -623,3 +623,18 @@ def test_a_dict_where_a_tensor_is_expected_is_one_line_in_a_real_process() -> No
         lines = stderr_lines(done)
         assert done.returncode == 2 and len(lines) == 1, (command, lines)
         assert "conv2d() received an invalid combination of arguments - got (dict" in lines[0] and not lines[0].endswith(":"), lines
+
+
+def test_the_api_turns_os_exit_in_user_code_into_an_error_too() -> None:
+    """In a notebook, os._exit in a model file would end the kernel."""
+    from lwprof import api
+    from lwprof.errors import LwprofError
+
+    real = os._exit
+    with pytest.raises(LwprofError, match=r"importing tests/data/os_exits_at_import\.py failed: it called os\._exit\(7\)"):
+        api.profile("tests/data/os_exits_at_import.py:Net")
+    with pytest.raises(LwprofError, match=r"the model's forward called os\._exit\(9\)"):
+        api.profile(f"{HOSTILE}:OsExitInForward")
+    with pytest.raises(LwprofError, match=r"os_exit_factory\(\) failed: it called os\._exit\(8\)"):
+        api.profile(f"{HOSTILE}:os_exit_factory")
+    assert os._exit is real

@@ -92,3 +92,24 @@ def test_an_option_in_the_spec_and_as_a_flag_is_one_message_everywhere(call: Any
     with pytest.raises(LwprofError) as info:
         call()
     assert str(info.value) == "mobilenet@alpha=0.5: option 'alpha' is given twice (in the spec and as a flag)"
+
+
+@pytest.mark.parametrize("dtype, size", [(None, 4), ("float16", 2), ("bfloat16", 2)])
+def test_the_real_run_memory_check_counts_the_models_own_element_size(dtype: str | None, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Timing refuses a model too large for LWPROF_MAX_MEMORY, counting its weights and activations at the
+    element size it runs at: Linear(1000, 1000) holds 1,001,000 parameters; its peak is input + output,
+    1,000 + 1,000 elements."""
+    import torch
+    from torch import nn
+
+    from lwprof.latency.measure import measure
+    from lwprof.units import human_bytes
+
+    model = nn.Linear(1000, 1000)
+    if dtype is not None:
+        model = model.to(getattr(torch, dtype))
+    assert lwprof.profile(model, (1000,)).peak_activation_elements == 2000
+    monkeypatch.setenv("LWPROF_MAX_MEMORY", "1MiB")
+    with pytest.raises(LwprofError) as info:
+        measure(model, (1000,), repeats=1, warmup=0, per_layer=False)
+    assert f"needs about {human_bytes(size * (1_001_000 + 2000))} here" in str(info.value)

@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 onnx = pytest.importorskip("onnx")
@@ -27,7 +28,9 @@ from typer.testing import CliRunner  # noqa: E402
 
 from lwprof import api, cli  # noqa: E402
 from lwprof.architectures import list_architectures  # noqa: E402
+from lwprof.counting.onnx_graph import load_model, plan_inputs  # noqa: E402
 from lwprof.counting.onnx_ops import registered_onnx_ops  # noqa: E402
+from lwprof.counting.onnx_walk import walk_onnx  # noqa: E402
 from lwprof.errors import LwprofError  # noqa: E402
 from lwprof.records import Status, Verdict  # noqa: E402
 from lwprof.resolve import resolve  # noqa: E402
@@ -180,7 +183,7 @@ def keras_style(path: Path | None = None, batch: int | str = 1) -> Any:
     """The source articles' Keras network as tf2onnx writes it: Conv2D(8, 3, strides=2,
     padding="same") with bias, ReLU, DepthwiseConv2D(3, padding="same") with bias, Conv2D(16, 1),
     GlobalAveragePooling2D, Dense(10), softmax; TF-style names ("model/conv2d/Conv2D")."""
-    rng = __import__("numpy").random.default_rng(0)
+    rng = np.random.default_rng(0)
 
     def weight(name: str, *shape: int) -> Any:
         return numpy_helper.from_array(rng.standard_normal(shape).astype("float32"), name)
@@ -231,16 +234,15 @@ def test_keras_style_graph_counts_by_hand(tmp_path: Path) -> None:
     assert rows["model.depthwise_conv2d"].hparams["padding"] == (1, 1)
     assert rows["model.conv2d_1"].macs == 8_192 and rows["model.dense"].params == 170
     assert rows["model"].depth == 1 and rows["model.conv2d"].depth == 2
-    from lwprof.counting.onnx_walk import load_model, plan_inputs, walk_onnx
-
-    walked = walk_onnx(load_model(str(path)), plan_inputs(load_model(str(path)), "k"))
+    graph = load_model(str(path))
+    walked = walk_onnx(graph, plan_inputs(graph, "k"))
     first = next(c for c in walked.nodes if c.name == "model/conv2d/Conv2D")
     assert first.cost.hparams["padding"] == (0, 0, 1, 1)  # TF's "same": the odd pad at the end
     # ONNX Runtime runs the graph: its shapes are lwprof's
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    probs, c1 = session.run(None, {"image": __import__("numpy").zeros((1, 3, 16, 16), "float32")})
+    probs, c1 = session.run(None, {"image": np.zeros((1, 3, 16, 16), "float32")})
     assert probs.shape == p.output_shape == (1, 10) and c1.shape == conv.output_shape
     assert p.verdict in (Verdict.OK, Verdict.BY_DESIGN) and p.root.onnx_tool_params == 618
 
@@ -297,7 +299,7 @@ def test_an_op_without_a_formula_is_unsupported_and_said(tmp_path: Path) -> None
         helper.make_node("Einsum", ["x", "w"], ["y"], "mix", equation="bi,ij->bj"),
         helper.make_node("Relu", ["y"], ["z"], "act"),
     ]
-    w = numpy_helper.from_array(__import__("numpy").ones((4, 5), "float32"), "w")
+    w = numpy_helper.from_array(np.ones((4, 5), "float32"), "w")
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])], [helper.make_tensor_value_info("z", TensorProto.FLOAT, None)], [w])
     path = tmp_path / "einsum.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
@@ -413,7 +415,6 @@ def test_bench_refuses_an_onnx_graph_in_one_line(keras_file: Path) -> None:
 
 def test_unnamed_and_repeated_node_names_are_rows_of_their_own(tmp_path: Path) -> None:
     # Two Gemms named alike and one unnamed: 4x8 @ 8x8 twice = 2 x 256 MACs, then 4x8 @ 8x2 = 64.
-    np = __import__("numpy")
     w = [numpy_helper.from_array(np.full(shape, i + 1, "float32"), f"w{i}") for i, shape in enumerate([(8, 8), (8, 8), (8, 2)])]
     nodes = [
         helper.make_node("Gemm", ["x", "w0"], ["a"], "fc"),
@@ -426,3 +427,18 @@ def test_unnamed_and_repeated_node_names_are_rows_of_their_own(tmp_path: Path) -
     p = api.profile(str(path), crosscheck=True)
     assert [(r.name, r.macs, r.params) for r in p.layers[1:]] == [("fc", 256, 64), ("fc_", 256, 64), ("Gemm_2", 64, 16)]
     assert p.mismatches == () and p.root.onnx_tool_macs == 576
+
+
+def test_weights_listed_as_inputs_or_stored_beside_the_file(tmp_path: Path) -> None:
+    """Older exporters list every initializer as a graph input too (keep_initializers_as_inputs);
+    big models keep their weights in an external data file. Neither changes the count."""
+    model = A.FunctionalPool("module")
+    listed = export(model, (1, 3, 16, 16), tmp_path / "listed.onnx", keep_initializers_as_inputs=True)
+    assert len(onnx.load(str(listed)).graph.input) > 1  # the image and the weights
+    external = tmp_path / "external.onnx"
+    onnx.save(onnx.load(str(listed)), str(external), save_as_external_data=True, all_tensors_to_one_file=True, location="external.data", size_threshold=0)
+    assert (tmp_path / "external.data").exists()
+    expected = (sum(p.numel() for p in model.parameters()), 16 * 16 * 8 * 27 + 8 * 2)  # 242; conv 55,296 + fc 16
+    for path in (listed, external):
+        p = api.profile(str(path), crosscheck=True)
+        assert (p.params, p.macs) == expected and p.input_shape == (1, 3, 16, 16) and p.mismatches == ()

@@ -15,7 +15,7 @@ from torch import nn
 import lwprof
 from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
-from lwprof.latency.costmodel import KINDS, Benchmark, Calibration, design_row, fit, layer_kind, load_calibration, nnls, record_terms
+from lwprof.latency.costmodel import KINDS, Benchmark, Calibration, design_row, fit_costs, layer_kind, load_calibration, nnls, record_terms
 from lwprof.latency.predict import predict_profile, spearman
 from tests.data.fake_calibration import make_calibration, write_calibration
 
@@ -46,7 +46,7 @@ def _conv_benchmarks(noise: float = 0.0) -> list[Benchmark]:
 
 
 def test_fit_recovers_known_peak_bandwidth_and_overhead() -> None:
-    cost = fit(_conv_benchmarks())["conv1x1"]
+    cost = fit_costs(_conv_benchmarks())["conv1x1"]
     assert cost.overhead_s == pytest.approx(5e-6, rel=1e-3)
     assert cost.peak_macs_per_s == pytest.approx(30e9, rel=1e-3)
     assert cost.bandwidth_bytes_per_s == pytest.approx(20e9, rel=1e-3)
@@ -54,7 +54,7 @@ def test_fit_recovers_known_peak_bandwidth_and_overhead() -> None:
 
 
 def test_fit_with_noise_stays_close() -> None:
-    cost = fit(_conv_benchmarks(noise=0.03))["conv1x1"]
+    cost = fit_costs(_conv_benchmarks(noise=0.03))["conv1x1"]
     assert cost.peak_macs_per_s == pytest.approx(30e9, rel=0.1)
     assert cost.overhead_s == pytest.approx(5e-6, rel=0.25)
     assert 0 < cost.median_error < 0.05
@@ -64,7 +64,7 @@ def test_fit_drops_a_benchmark_spoiled_by_another_process() -> None:
     benches = _conv_benchmarks()
     spoiled = benches[3]
     benches[3] = Benchmark(spoiled.kind, spoiled.label, spoiled.row, spoiled.median_s * 3)
-    cost = fit(benches + _conv_benchmarks())["conv1x1"]  # 16 benchmarks, one 3x too slow
+    cost = fit_costs(benches + _conv_benchmarks())["conv1x1"]  # 16 benchmarks, one 3x too slow
     assert cost.peak_macs_per_s == pytest.approx(30e9, rel=0.02)
     assert cost.overhead_s == pytest.approx(5e-6, rel=0.05)
 
@@ -73,7 +73,7 @@ def test_fit_is_joint_module_overhead_apart_from_its_children() -> None:
     """A Sequential of n identities costs one module call plus n identity calls: both are recovered."""
     benches = [_bench("view", {("view", "calls"): 1}, 1e-6)]
     benches += [_bench("module", {("module", "calls"): 1, ("view", "calls"): n}, 2e-6 + n * 1e-6) for n in (1, 2, 4, 8, 16)]
-    kinds = fit(benches)
+    kinds = fit_costs(benches)
     assert kinds["module"].overhead_s == pytest.approx(2e-6, rel=1e-3)
     assert kinds["view"].overhead_s == pytest.approx(1e-6, rel=1e-3)
     assert kinds["dwconv"].benchmarks == 0 and kinds["dwconv"].overhead_s == 0.0  # not covered: all zero
@@ -87,9 +87,9 @@ def test_noisy_benchmarks_fit_their_fastest_run() -> None:
 
 def test_fit_rejects_empty_or_zero_times() -> None:
     with pytest.raises(ValueError):
-        fit([])
+        fit_costs([])
     with pytest.raises(ValueError):
-        fit([_bench("view", {("view", "calls"): 1}, 0.0)])
+        fit_costs([_bench("view", {("view", "calls"): 1}, 0.0)])
 
 
 # -- kinds and predictions ---------------------------------------------------------------------

@@ -10,7 +10,7 @@ from lwprof.errors import LwprofError
 from lwprof.reference import check
 from lwprof.reference.check import CheckResult, run_checks
 from lwprof.reference.published import (
-    CONVENTIONS,
+    CONVENTION_NAMES,
     MOBILENET_V1,
     REFERENCES,
     TRUNCATED_REASON,
@@ -80,7 +80,7 @@ def test_results_carry_convention_and_units(all_results: list[CheckResult]) -> N
     for r in all_results:
         assert r.unit in ("M", "%")
         assert r.status in check.STATUSES
-        assert r.convention in CONVENTIONS.values()
+        assert r.convention in CONVENTION_NAMES.values()
         assert r.difference == pytest.approx(r.computed - r.published)
 
 
@@ -98,10 +98,10 @@ def test_mobilenet_table2_params_shares_need_weights_only() -> None:
     import lwprof
 
     prof = lwprof.profile("mobilenet")
-    assert round(check.measure(prof, "params share Conv 1x1", "params/weights", "%"), 2) == 74.59
-    assert round(check.measure(prof, "params share FC", "params/weights", "%"), 2) == 24.33
-    assert round(check.measure(prof, "params share Conv 1x1", "params/all", "%"), 2) == 74.19
-    assert check.measure(prof, "params", "params/weights") == pytest.approx(4.209088)
+    assert round(check.quantity_value(prof, "params share Conv 1x1", "params/weights", "%"), 2) == 74.59
+    assert round(check.quantity_value(prof, "params share FC", "params/weights", "%"), 2) == 24.33
+    assert round(check.quantity_value(prof, "params share Conv 1x1", "params/all", "%"), 2) == 74.19
+    assert check.quantity_value(prof, "params", "params/weights") == pytest.approx(4.209088)
 
 
 def _result(all_results: list[CheckResult], ref: Reference) -> CheckResult:
@@ -149,7 +149,7 @@ def test_mobilenet_v3_table3_is_truncated_not_rounded(all_results: list[CheckRes
     s, lg = _result(all_results, small), _result(all_results, large)
     assert (s.status, lg.status) == ("pass", "pass")
     assert (int(s.computed), round(s.computed)) == (56, 57)
-    conv_only = check.measure(lwprof.profile("mobilenet_v3_small"), "MACs", "macs/conv")
+    conv_only = check.quantity_value(lwprof.profile("mobilenet_v3_small"), "MACs", "macs/conv")
     assert (round(conv_only, 2), round(conv_only), int(conv_only)) == (54.90, 55, 54)  # no 56 without the classifier
     assert (int(lg.computed * 10) / 10, round(lg.computed, 1)) == (5.4, 5.5)
 

@@ -119,6 +119,7 @@ FIXTURES: list[tuple[str, Callable[[], nn.Module], Any]] = [
     ("replaces-parameter", um.ReplacesParameter, (3, 8, 8)),
     ("call-counter", um.CallCounter, (4,)),
     ("hooked", um.Hooked, (6,)),
+    ("auxiliary-head", um.AuxiliaryHead, (3, 8, 8)),
 ]
 
 
@@ -405,3 +406,52 @@ def test_plain_values_from_the_command_line() -> None:
     assert [o["path"] for o in doc["outputs"]] == ["[0]", "[1]"] and doc["outputs"][1]["shape"] == [1, 3, 8, 8]
     table = runner.invoke(cli.app, args[:-2])
     assert table.exit_code == 0 and "1x2 +1" in table.stdout and "2 outputs: [0] 1x2, [1] 1x3x8x8" in table.stdout
+
+
+class _Tied(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)
+        self.out = nn.Linear(4, 10)
+        self.out.weight = self.embed.weight  # a tied embedding and classifier (a language model's)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.out(self.embed(ids))
+
+
+def test_a_tied_weight_is_in_each_owners_row_and_said_under_the_table() -> None:
+    p = lwprof.profile(_Tied(), inputs=["long:3"])
+    rows = {r.name: r for r in p.layers}
+    # the 10 x 4 table is both modules' weight: embed 40, out 40 + 10 bias = 50; the total counts it once: 50.
+    assert (rows["embed"].params, rows["out"].params, p.params) == (40, 50, 50)
+    assert any(n.text.startswith("1 parameter(s) tied between modules (embed.weight = out.weight)") for n in p.notes)
+    assert p.macs == 3 * 4 * 10  # 3 tokens x 4 x 10
+
+
+def test_timing_leaves_the_model_as_it_came() -> None:
+    model = um.Hooked()  # in training mode, with a hook that records every call
+    before = state_of(model)
+    result = lwprof.measure(model, (6,), warmup=1, repeats=2, max_repeats=2)
+    assert len(result.times_s) == 2
+    same_state(before, state_of(model))
+    assert model.training and model.seen == []  # its mode is its own again; the hook's list as it was
+    lazy = um.LazyNet()
+    lwprof.measure(lazy, (3, 8, 8), warmup=0, repeats=1, max_repeats=1)
+    assert lazy.conv.has_uninitialized_params()  # timed on a copy
+
+
+def test_training_mode_counts_what_training_runs() -> None:
+    model = um.AuxiliaryHead().eval()
+    ev = lwprof.profile(model, (3, 8, 8), batch=2)
+    tr = lwprof.profile(model, (3, 8, 8), batch=2, train=True, crosscheck=True)
+    # batch 2: conv 3 -> 4, 3x3 pad 1 on 8x8: 2 x 4 x 64 x 27 = 13,824; fc 2 x 4 x 2 = 16; aux (training only) 2 x 4 x 3 = 24.
+    assert (ev.macs, tr.macs) == (13_840, 13_864)
+    rows = {r.name: r for r in tr.layers}
+    # 512 BatchNorm elements: 2 ops each at inference (scale, shift), 5 with batch statistics; dropout 1 op each in training.
+    assert ({r.name: r for r in ev.layers}["bn"].other_ops, rows["bn"].other_ops, rows["drop"].other_ops) == (1_024, 2_560, 512)
+    assert [o.name for o in tr.outputs] == ["[0]", "[1]"] and (ev.mode, tr.mode) == ("eval", "train")
+    assert tr.torch_macs == tr.macs and tr.mismatches == ()  # the tools ran in training mode too
+    assert not model.training  # its own mode again
+    result = runner.invoke(cli.app, ["summary", f"{UM}:AuxiliaryHead", "--input-size", "3,8,8", "--batch", "2", "--train", "--no-fvcore", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["totals"]["macs"] == 13_864 and json.loads(result.stdout)["mode"] == "train"

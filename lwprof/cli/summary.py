@@ -18,6 +18,9 @@ Depth = Annotated[
 ByType = Annotated[bool, cs.flag("--by-type", help="Totals by layer type (MobileNetV1's Table 2).", panel=cs.OUT_PANEL)]
 Strict = Annotated[bool, cs.flag("--strict", help="Fail on a layer with no formula (not count its ops).")]
 Memory = Annotated[bool, cs.flag("--memory", help="Per-layer bytes moved and MACs per byte.", panel=cs.OUT_PANEL)]
+Train = Annotated[
+    bool, cs.flag("--train", help="Count in training mode (batch-statistics BatchNorm, dropout; forward only).")
+]
 Leaves = Annotated[
     bool, cs.flag("--leaves", help="Leaf layers only (their counts sum to the totals).", panel=cs.OUT_PANEL)
 ]
@@ -39,6 +42,7 @@ def summary(
     by_type: ByType = False,
     memory: Memory = False,
     leaves: Leaves = False,
+    train: Train = False,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
@@ -78,6 +82,7 @@ def summary(
             device=model.device,
             crosscheck=fvcore,
             strict=strict,
+            train=train,
             dtype=model.dtype,
             kwargs=model.kwargs,
             **(options or {}),

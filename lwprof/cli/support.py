@@ -36,14 +36,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, get_args
+from typing import Annotated, Any, TypeVar, cast, get_args
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
-from lwprof.guards import UserExit, check_thread_variables, exit_text, no_os_exit
+from lwprof.guards import check_thread_variables, exit_text, no_os_exit
 from lwprof.render.console import Format, Output
 from lwprof.units import BYTES_PER_ELEMENT
 
@@ -91,14 +91,14 @@ ArchArg = Annotated[
     str,
     typer.Argument(
         autocompletion=complete_arch,
-        help="A zoo name (lwprof list), e.g. mobilenet@alpha=0.5; or a user model net.py:Net.",
+        help="A zoo name (lwprof list), e.g. mobilenet@alpha=0.5; a user model net.py:Net; or model.onnx.",
         show_default=False,
         metavar="ARCH",
     ),
 ]
 Fvcore = Annotated[
     bool,
-    flag("--fvcore/--no-fvcore", help="Cross-check layers with fvcore, FlopCounterMode.", show_default=True),
+    flag("--fvcore/--no-fvcore", help="Cross-check layers with fvcore, FlopCounterMode (ONNX: onnx-tool).", show_default=True),
 ]
 Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
 DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)
@@ -427,7 +427,7 @@ def handles_errors(fn: F) -> F:
             with _stdout_to_stderr() as result, no_os_exit():  # a print() in user code must not corrupt --format json
                 _RESULT_STREAM.append(result)
                 return fn(*args, **kwargs)
-        except UserExit as exc:  # os._exit in user code where nothing turned it into an error yet
+        except SystemExit as exc:  # sys.exit or os._exit in user code not turned into an error yet
             _say(f"error: the model called {exit_text(exc)}; lwprof stopped it and wrote nothing")
             raise typer.Exit(EXIT_USAGE) from None
         except LwprofError as exc:

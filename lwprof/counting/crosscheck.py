@@ -135,15 +135,16 @@ class ToolCounts:
         return cls(counts, torch_counts, tuple(data.get("notes", ())), dict(data.get("aliases", {})))
 
 
-def tool_counts(model: nn.Module, inputs: Inputs) -> ToolCounts:
-    """Runs fvcore and FlopCounterMode on ``model`` (in eval mode, restored after) with real ``inputs``."""
+def tool_counts(model: nn.Module, inputs: Inputs, train: bool = False) -> ToolCounts:
+    """Runs fvcore and FlopCounterMode on ``model`` with real ``inputs``, in the profile's mode (eval, or training
+    with ``train``); the model's training flags, caches and buffers are put back, a lazy model runs on a copy."""
     args, kwargs = tuple(inputs[0]), dict(inputs[1])
     notes = []
     if has_lazy(model):  # the tools' forward would materialise the user's lazy modules: they run on a copy
         model = copy_model(model)
     was_training = [(m, m.training) for m in model.modules()]
     kept = ModuleState(model, buffers=True)  # the tools run real forwards: caches, counters, buffers put back after
-    model.eval()
+    model.train(train)
     fv: FvcoreCounts | None = None
     tc: dict[str, int] | None = None
     try:
@@ -174,7 +175,19 @@ def module_aliases(model: nn.Module) -> dict[str, str]:
     return {n: canon for n, canon in aliases.items() if n != canon}
 
 
-def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1) -> ModelProfile:
+def _worst_below(profile: ModelProfile, children: Mapping[str, Sequence[str]], own: Mapping[str, Verdict]) -> dict[str, Verdict]:
+    """Every record's subtree verdict: the worst own verdict of it and everything below it."""
+    subtree: dict[str, Verdict] = {}
+    for r in reversed(profile.layers):  # children come after their parent in pre-order
+        worst = own[r.name]
+        for c in children.get(r.name, ()):
+            if subtree[c].rank > worst.rank:
+                worst = subtree[c]
+        subtree[r.name] = worst
+    return subtree
+
+
+def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1, train: bool = False) -> ModelProfile:
     """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
 
     Args:
@@ -183,12 +196,13 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
         inputs: Real positional and keyword inputs for the tools' forward pass.
         scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
             sample of it).
+        train: Run the tools in training mode (as the profile was counted with ``--train``).
 
     Returns:
         A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
         models), the verdicts rest on the other one and ``crosscheck_note`` says why.
     """
-    return attach_counts(profile, tool_counts(model, inputs), scale=scale)
+    return attach_counts(profile, tool_counts(model, inputs, train), scale=scale)
 
 
 def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) -> ModelProfile:
@@ -238,13 +252,7 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
             own(fv_other, r.name) if fv else 0,
             own(tc_macs, r.name) if tc is not None else None,
         )
-    subtree: dict[str, Verdict] = {}
-    for r in reversed(profile.layers):  # children come after their parent in pre-order
-        worst = own_verdicts[r.name]
-        for c in children.get(r.name, ()):
-            if subtree[c].rank > worst.rank:
-                worst = subtree[c]
-        subtree[r.name] = worst
+    subtree = _worst_below(profile, children, own_verdicts)
     records = tuple(
         dataclasses.replace(
             r,

@@ -19,8 +19,6 @@ per window element.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import functools
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from lwprof.records import ConvSpec, LayerKind, Shape, layer_label
 __all__ = [
     "LayerCost",
     "conv_output_size",
+    "cost_kind",
     "find_formula",
     "formula_applies",
     "override_formula",
@@ -63,7 +62,7 @@ class LayerCost:
         formula: The MAC formula in words with the numbers filled in.
         hparams: Key hyper-parameters for tables.
         kind: What the layer is; :class:`~lwprof.records.LayerKind.OTHER` (the default): the kind
-            its formula was registered with (``register_formula(..., kind=...)``).
+            its formula was registered with (``register_formula(..., kind=...)``, :func:`cost_kind`).
         conv: A convolution's structure (kernel, stride, groups, depthwise).
     """
 
@@ -77,15 +76,17 @@ class LayerCost:
     kind: LayerKind = LayerKind.OTHER
     conv: ConvSpec | None = None
 
-    def label(self) -> str:
-        """The display label: ``category`` when the formula gave one, else derived from the kind."""
-        return self.category or layer_label(self.kind, self.conv)
+    def label(self, kind: LayerKind | None = None) -> str:
+        """The display label: ``category`` when the formula gave one, else derived from the kind (``kind``: the resolved one)."""
+        return self.category or layer_label(kind or self.kind, self.conv)
 
 
 Formula = Callable[[Any, Shape], LayerCost]
 _FORMULAS: dict[type, Formula] = {}
 # Layer types registered with ``fresh_output=True``: the walker may stand the formula's output in for the real call.
 _FRESH_OUTPUT: set[type] = set()
+# The kind each type was registered with (what its costs are, unless a cost names its own).
+_KINDS: dict[type, LayerKind] = {}
 # ``accepts`` of the types registered with one (the rest take any input of rank >= 1).
 _ACCEPTS: dict[type, Callable[[Any, Shape], bool]] = {}
 
@@ -124,9 +125,9 @@ def register_formula(
                 raise ValueError(f"register_formula expects nn.Module subclasses or torch ops, got {t!r}")
             if t in _FORMULAS:
                 raise RuntimeError(f"a formula for {t.__name__} is already registered")
-        declared = _declaring(fn, LayerKind(kind))
         for t in targets:
-            _FORMULAS[t] = declared
+            _FORMULAS[t] = fn
+            _KINDS[t] = LayerKind(kind)
             if fresh_output:
                 _FRESH_OUTPUT.add(t)
             if accepts is not None:
@@ -150,6 +151,7 @@ def unregister_formula(*targets: Any) -> None:
         raise KeyError(f"no formula registered for {', '.join(getattr(t, '__name__', repr(t)) for t in missing)}")
     for t in targets:
         del _FORMULAS[t]
+        _KINDS.pop(t, None)
         _FRESH_OUTPUT.discard(t)
         _ACCEPTS.pop(t, None)
 
@@ -166,7 +168,7 @@ def scoped_formulas() -> Iterator[None]:
             lwprof.profile(model)  # MyLayer counted by my_layer
         # MyLayer has no formula again
     """
-    saved = (dict(_FORMULAS), set(_FRESH_OUTPUT), dict(_ACCEPTS))
+    saved = (dict(_FORMULAS), set(_FRESH_OUTPUT), dict(_ACCEPTS), dict(_KINDS))
     with ops.scoped_op_formulas():
         try:
             yield
@@ -177,6 +179,8 @@ def scoped_formulas() -> Iterator[None]:
             _FRESH_OUTPUT.update(saved[1])
             _ACCEPTS.clear()
             _ACCEPTS.update(saved[2])
+            _KINDS.clear()
+            _KINDS.update(saved[3])
 
 
 @contextlib.contextmanager
@@ -197,17 +201,12 @@ def override_formula(
         yield register_formula(*targets, kind=kind, fresh_output=fresh_output, accepts=accepts)(formula)
 
 
-def _declaring(fn: Formula, kind: LayerKind) -> Formula:
-    """``fn`` whose costs carry ``kind`` unless they name their own."""
-    if kind is LayerKind.OTHER:
-        return fn
-
-    @functools.wraps(fn)
-    def formula(module: Any, shape: Shape) -> LayerCost:
-        cost = fn(module, shape)
-        return cost if cost.kind is not LayerKind.OTHER else dataclasses.replace(cost, kind=kind)
-
-    return formula
+def cost_kind(module: nn.Module, cost: LayerCost) -> LayerKind:
+    """The kind of a module counted by its formula: the cost's own, else the one its type was registered with."""
+    if cost.kind is not LayerKind.OTHER:
+        return cost.kind
+    cls = registered_type(module)
+    return _KINDS.get(cls, LayerKind.OTHER) if cls is not None else LayerKind.OTHER
 
 
 def registered_type(module: nn.Module) -> type | None:
@@ -360,6 +359,8 @@ def linear_formula(module: nn.Linear, in_shape: Shape) -> LayerCost:
 def batchnorm_formula(module: nn.modules.batchnorm._BatchNorm, in_shape: Shape) -> LayerCost:
     params = 2 * module.num_features if module.affine else 0
     elements = prod(in_shape)
+    if module.training:  # batch statistics (--train): mean, variance, normalise, scale, shift
+        return LayerCost(in_shape, params, 0, 5 * elements, formula="normalisation with batch statistics: 5 ops per element, 0 MACs")
     return LayerCost(in_shape, params, 0, 2 * elements, formula="normalisation: 2 ops per element, 0 MACs")
 
 
@@ -432,6 +433,8 @@ def flatten_formula(module: nn.Flatten, in_shape: Shape) -> LayerCost:
 
 @register_formula(nn.Identity, nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, kind=LayerKind.IDENTITY)
 def identity_formula(module: nn.Module, in_shape: Shape) -> LayerCost:
+    if module.training and not isinstance(module, nn.Identity):  # --train: the input times a scaled random mask
+        return LayerCost(in_shape, 0, 0, prod(in_shape), formula="dropout in training: 1 op per element")
     return LayerCost(in_shape, 0, 0, 0, formula="identity at inference: 0 ops")
 
 

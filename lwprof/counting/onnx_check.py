@@ -34,7 +34,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from lwprof.counting.onnx_walk import EXTRA, NodeCount, OnnxWalk, prepared, require_onnx
+from lwprof.counting.onnx_graph import EXTRA, graph_inputs, prepared, require_onnx
+from lwprof.counting.onnx_walk import NodeCount, OnnxWalk
 from lwprof.errors import first_line
 from lwprof.records import ModelProfile, Note, Severity, Shape, Verdict
 
@@ -151,8 +152,6 @@ def attach_onnx_tool(walk: OnnxWalk, model: Any) -> ModelProfile:
 
 
 def _input_names(model: Any) -> list[str]:
-    from lwprof.counting.onnx_walk import graph_inputs
-
     return [g.name for g in graph_inputs(model)]
 
 

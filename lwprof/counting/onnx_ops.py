@@ -222,7 +222,8 @@ def _conv(node: OnnxNode, activation: bool = False) -> NodeCost:
     groups = int(node.attrs.get("group", 1))
     pads = conv_pads(node.attrs, x[2:], kernel, strides, dilations)
     spatial = tuple(_window_out(size, k, s, pads[i], pads[i + n], d, False) for i, (size, k, s, d) in enumerate(zip(x[2:], kernel, strides, dilations)))
-    out = (x[0], w[0], *spatial)
+    out = node.outputs[0] if node.outputs and node.outputs[0] else (x[0], w[0], *spatial)  # the inferred shape, else the formula's
+    spatial = tuple(out[2:])
     cin_per_group = w[1]
     macs = prod(out) * cin_per_group * prod(kernel)
     has_bias = node.has(2)
@@ -345,7 +346,7 @@ def pool(node: OnnxNode) -> NodeCost:
     pads = conv_pads(node.attrs, x[2:], kernel, strides, dilations)
     ceil = bool(node.attrs.get("ceil_mode", 0))
     spatial = tuple(_window_out(size, k, s, pads[i], pads[i + n], d, ceil) for i, (size, k, s, d) in enumerate(zip(x[2:], kernel, strides, dilations)))
-    out = (*x[:2], *spatial)
+    out = node.outputs[0] if node.outputs and node.outputs[0] else (*x[:2], *spatial)
     ops = prod(out) * prod(kernel)
     hparams = {"kernel": kernel, "stride": strides, "padding": _show_pads(pads)}
     return NodeCost(0, ops, "Pooling", f"{_ksize(kernel)} window: {prod(kernel)} ops per output, 0 MACs", hparams, out)

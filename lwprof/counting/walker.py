@@ -13,7 +13,12 @@ How it works:
   already counted by it; every other op (a residual add, a concat, ``F.conv2d`` or
   ``torch.matmul`` in a ``forward``, or the work of a leaf with no formula) is costed by
   :mod:`lwprof.counting.ops` and attributed to the innermost running module, so nothing is
-  invisible.
+  invisible. Every cost is also credited to each module on the call stack when it runs: a
+  parent's row is what ran beneath it, a shared module's parents each get their share.
+* :class:`ModuleState` saves every attribute of every module before the walk and puts them
+  back after it (caches that were ``None``, lists, dicts, hooks, ``requires_grad``, and on
+  real tensors the buffers' values). Lazy modules are counted on a copy one forward
+  materialises; the model itself stays uninitialised.
 * A leaf whose type has a formula but whose own ``forward`` differs (a ``Conv2d`` subclass that
   pads first) or whose parameters differ from the formula's is counted from its ops instead,
   exactly, and marked "op level" with a note. With ``verify=True`` the formula's output shape
@@ -54,6 +59,7 @@ from torch.utils._pytree import tree_flatten, tree_map
 from lwprof.counting.formulas import (
     LayerCost,
     accepts,
+    cost_kind,
     find_formula,
     formula_applies,
     registered_type,
@@ -62,7 +68,7 @@ from lwprof.counting.formulas import (
 from lwprof.counting.ops import first_tensor, op_cost
 from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
-from lwprof.guards import exit_text
+from lwprof.guards import exit_text, no_os_exit
 from lwprof.records import (
     InputSpec,
     LayerKind,
@@ -543,6 +549,7 @@ def walk(
     config: Mapping[str, Any] | None = None,
     dtype: str = "fp32",
     owned: bool = False,
+    train: bool = False,
 ) -> ModelProfile:
     """Profiles ``model`` for one forward pass on ``input_shape`` (or ``inputs``).
 
@@ -565,6 +572,8 @@ def walk(
             model): its state is not saved and put back, and its reads of ``tensor.device``
             are not watched (lwprof's own architectures read none), which keeps the zoo's
             profile as fast as it was. Any other model is left exactly as it came.
+        train: Count in training mode (BatchNorm with batch statistics, dropout on, the
+            branches a model runs only in training); each module's own mode is put back after.
 
     Returns:
         The profile, records in pre-order with parents aggregating their children.
@@ -607,8 +616,8 @@ def walk(
     try:
         for m in stand_ins:
             m.forward = state.stand_in(m)
-        model.eval()
-        with torch.no_grad(), reference_kernels(model) if real else contextlib.nullcontext(), state:
+        model.train(train)
+        with torch.no_grad(), reference_kernels(model) if real else contextlib.nullcontext(), state, no_os_exit():
             call_args = args if real else state._map_meta(args)
             call_kwargs = kwargs if real else tree_map(state.to_meta, kwargs)
             for t in _tensors([*call_args, *call_kwargs.values()]):
@@ -649,6 +658,16 @@ def walk(
     records = _records(model, state)
     first = next((s.shape for s in specs), ())
     notes = _forward_notes(state, replaced, devices, outputs, lazy)
+    tied = _tied(state)
+    if tied:
+        shown = "; ".join(" = ".join(names) for names in tied[:4])
+        notes.append(
+            Note(
+                Severity.INFO,
+                f"{len(tied)} parameter(s) tied between modules ({shown}): each owner's row counts them, so the rows add up to more "
+                "than the total, which counts each once",
+            )
+        )
     quantized = sum(1 for m in state.modules.values() if _packed_weights(m))
     if quantized:
         notes.append(
@@ -661,7 +680,8 @@ def walk(
     created = sum(_numel(p) for p in {id(p): p for m in state.foreign.values() for p in m.parameters()}.values())
     state.foreign.clear()
     return ModelProfile(
-        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs, created_params=created
+        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs,
+        created_params=created, mode="train" if train else "eval",
     )
 
 
@@ -752,6 +772,16 @@ _DEVICE_GETTERS = frozenset({torch.Tensor.device.__get__, torch.Tensor.is_cuda._
 _SKIPPED_DIRS = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # PyTorch's own code and lwprof's
 
 
+def _tied(state: _Walk) -> list[list[str]]:
+    """Parameters held by more than one module (a tied embedding and classifier weight): their names."""
+    owners: dict[int, list[str]] = {}
+    for key, m in state.modules.items():
+        for k, p in m._parameters.items():
+            if p is not None:
+                owners.setdefault(id(p), []).append(f"{state.names[key]}.{k}" if state.names[key] else k)
+    return [names for names in owners.values() if len(names) > 1]
+
+
 def _forward_notes(state: _Walk, replaced: Sequence[tuple[nn.Module, str]], devices: Any, outputs: Sequence[InputSpec], lazy: bool) -> list[Note]:
     """What the forward did that the reader should know: modules it created, parameters it
     replaced, device reads on meta, several outputs, lazy parameters."""
@@ -838,27 +868,24 @@ def _packed_weights(module: nn.Module) -> dict[Any, torch.Tensor]:
 
 
 def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
-    # Every module's subtree (module ids, parameters, buffers) in one pass, children first:
-    # a shared module or parameter appears once in each subtree, as in ``module.parameters()``.
-    subtree: dict[int, set[int]] = {}
+    # Every module's parameters and buffers over its subtree in one pass, children first: a
+    # shared module or parameter appears once in each subtree, as in ``module.parameters()``.
     params: dict[int, dict[Any, torch.Tensor]] = {}
     buffers: dict[int, dict[int, torch.Tensor]] = {}
 
     def visit(module: nn.Module) -> None:
         key = id(module)
-        if key in subtree:
+        if key in params:
             return
-        ids = {key}
+        params[key] = {}  # a module that contains itself is visited once
         ps: dict[Any, torch.Tensor] = {id(p): p for p in module._parameters.values() if p is not None and not _uninitialized(p)}
         ps.update(_packed_weights(module))
         bs = {id(b): b for b in module._buffers.values() if b is not None}
         for child in module.children():
             visit(child)
-            if key in state.modules and id(child) in state.modules:
-                ids |= subtree[id(child)]
             ps.update(params[id(child)])
-            bs.update(buffers[id(child)])
-        subtree[key], params[key], buffers[key] = ids, ps, bs
+            bs.update(buffers.get(id(child), {}))
+        params[key], buffers[key] = ps, bs
 
     visit(model)
     # A row is what ran while its module was on the call stack: a shared module's parents each
@@ -887,7 +914,7 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         acc = state.acc[key]
         leaf = state.leaf[key]
         note = acc.note
-        conv = None
+        kind, conv = LayerKind.OTHER, None
         if state.script:
             status, kind = Status.OP_LEVEL, LayerKind.TORCHSCRIPT
             note = "a TorchScript module runs no module hooks: all its work is counted from its ops, as one block (profile the original nn.Module for a per-layer table)"
@@ -905,7 +932,8 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         else:
             status, kind = Status.UNSUPPORTED, LayerKind.UNSUPPORTED
         if leaf and not state.script and acc.cost is not None:  # counted by its formula, or at the op level with one
-            kind, conv, category = acc.cost.kind, acc.cost.conv, acc.cost.label()
+            kind, conv = cost_kind(module, acc.cost), acc.cost.conv
+            category = acc.cost.label(kind)
         else:
             category = layer_label(kind)
         ps = params[key].values()

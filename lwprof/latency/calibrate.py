@@ -8,7 +8,7 @@ from lwprof's own walk of the module (the same records a profile has), its time 
 when it is not. Every module runs on several copies in turn, so that its weights and inputs
 are no warmer in the caches than in a network. A dozen random networks built from the zoo's
 blocks (:func:`random_network`, never a zoo configuration) are timed end to end, for what a
-layer costs more in a network than alone. The joint fit (:func:`lwprof.latency.costmodel.fit`)
+layer costs more in a network than alone. The joint fit (:func:`lwprof.latency.costmodel.fit_costs`)
 turns them all into per-kind peaks, bandwidths and overheads.
 
 ``quick=True`` runs about a third of the sizes with fewer runs (a smoke test, or a first look).
@@ -33,7 +33,7 @@ from lwprof.latency.costmodel import (
     Calibration,
     cpu_name,
     design_row,
-    fit,
+    fit_costs,
     held_out_ratios,
     machine_id,
     row_keys,
@@ -284,7 +284,7 @@ def calibrate(
             progress("fitting", len(todo), len(todo))
     finally:
         torch.set_num_threads(saved)
-    kinds = fit(results)
+    kinds = fit_costs(results)
     held_out = held_out_ratios(results)
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick, held_out=held_out)

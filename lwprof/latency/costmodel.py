@@ -29,7 +29,7 @@ This is a roofline with the terms *added* instead of maxed: eager PyTorch on a C
 kernel at a time and overlaps little of a kernel's arithmetic with its memory traffic or its
 Python dispatch, and the sum is linear in its coefficients, so it is fitted without a starting point or
 a learning rate, by non-negative least squares (an active-set solver) on the *relative*
-error of every micro-benchmark (:func:`fit`; refitted once without the worst outliers). Non-negative, so every coefficient reads as a physical rate:
+error of every micro-benchmark (:func:`fit_costs`; refitted once without the worst outliers). Non-negative, so every coefficient reads as a physical rate:
 1 / peak GMAC/s, 1 / bandwidth GB/s, microseconds of overhead.
 
 **The calibration file** (:class:`Calibration`) holds the fitted coefficients and every
@@ -74,7 +74,7 @@ __all__ = [
     "calibration_file",
     "cpu_name",
     "design_row",
-    "fit",
+    "fit_costs",
     "layer_kind",
     "load_calibration",
     "machine_id",
@@ -376,14 +376,14 @@ def held_out_ratios(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> tu
     for i, held in enumerate(benchmarks):
         if held.kind != "network":
             continue
-        kinds = fit([b for j, b in enumerate(benchmarks) if j != i], trim=trim)
+        kinds = fit_costs([b for j, b in enumerate(benchmarks) if j != i], trim=trim)
         predicted = benchmark_seconds(held, kinds)
         if predicted > 0 and held.seconds > 0:
             out.append(held.seconds / predicted)
     return tuple(out)
 
 
-def fit(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> dict[str, KindCost]:
+def fit_costs(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> dict[str, KindCost]:
     """Fits every kind's coefficients at once: non-negative least squares on relative error.
 
     Minimises sum_i ((predicted_i - measured_i) / measured_i)^2 over the benchmarks (measured:

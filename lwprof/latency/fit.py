@@ -579,6 +579,20 @@ class Scaled:
         return self.params, macs, seconds
 
 
+def _retarget_difference(
+    ref: ModelProfile, members: Sequence[Mapping[str, Any]], reference: int, stride: int, walk: Callable[[Mapping[str, Any]], ModelProfile]
+) -> str:
+    """"" when ``ref`` re-targeted to another resolution of ``members`` equals a real walk there, else why not."""
+    probe = next((c for c in members if c["resolution"] != reference), members[0])
+    try:
+        real = walk(probe)  # first: the walk counts as profiled even when re-targeting then fails
+        return same_counts(retarget(ref, probe["resolution"], stride), real)
+    except CannotRetarget as exc:
+        return str(exc)
+    except LwprofError as exc:  # no check possible: walk each configuration (the failing ones are skipped there)
+        return f"the check at resolution {probe['resolution']} failed ({exc})"
+
+
 def same_counts(a: ModelProfile, b: ModelProfile) -> str:
     """"" when two profiles agree record by record (shapes, MACs, ops, traffic, functional work), else the first difference."""
     if len(a.layers) != len(b.layers):
@@ -748,14 +762,7 @@ def fit(
             continue
         discrete = tuple(sorted((k, str(v)) for k, v in base.items() if not isinstance(plain(v), float)))
         if discrete not in checked:
-            probe = next((c for c in members if c["resolution"] != reference), members[0])
-            try:
-                real = walk(probe)
-                difference = same_counts(retarget(ref, probe["resolution"], stride), real)
-            except CannotRetarget as exc:
-                difference = str(exc)
-            except LwprofError as exc:  # no check possible: walk each configuration (the failing ones are skipped there)
-                difference = f"the check at resolution {probe['resolution']} failed ({exc})"
+            difference = _retarget_difference(ref, members, reference, stride, walk)
             checked[discrete] = not difference
             if difference:
                 notes.append(Note(Severity.WARNING, f"re-targeting to other resolutions is off for {_label(dict(discrete)) or spec.name}: {difference}; every configuration was walked"))

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from lwprof import profiler
+from lwprof.counting.walker import ModuleState, copy_model, has_lazy
 from lwprof.errors import LwprofError
 from lwprof.latency.timing import REMEDY, Timing, check_threads, time_call
 from lwprof.records import ModelProfile
@@ -260,7 +261,7 @@ def measure(
     if resolved.kind == "onnx":
         raise LwprofError(f"{resolved.name}: timing runs PyTorch models; an ONNX graph is counted (lwprof summary), not timed")
     analytic = profiler.run(resolved, batch=batch)
-    weights, activations = 4 * (analytic.params + analytic.buffers), (analytic.peak_activation_bytes or 0) * 4 // analytic.bytes_per_element
+    weights, activations = profiler.real_run_bytes(resolved, analytic.params + analytic.buffers, analytic.peak_activation_elements or 0)
     need = weights + activations
     limit_bytes = profiler.memory_limit()
     if need > limit_bytes:
@@ -269,6 +270,12 @@ def measure(
             f"{human_bytes(limit_bytes)} allowed (LWPROF_MAX_MEMORY); {profiler.smaller(resolved, weights, activations)}"
         )
     model = resolved.build("cpu")
+    kept = None
+    if resolved.module is not None:  # the user's own model: timed as it is, left as it came
+        if has_lazy(model):
+            model = copy_model(model)  # timing would materialise its lazy modules
+        else:
+            kept = ModuleState(model, buffers=True)
     args, kw = resolved.inputs.make(batch, "cpu", seed)
     if runtime == "onnxruntime":
         return _measure_onnxruntime(model, args, kw, analytic, resolved.spec or resolved.name, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
@@ -295,6 +302,8 @@ def measure(
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(saved_threads)
+        if kept is not None:
+            kept.restore()  # its train/eval flags, caches, counters
     return latency_result(analytic, end_to_end, layer_times, used_threads)
 
 

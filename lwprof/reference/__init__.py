@@ -9,6 +9,6 @@ time.
 from __future__ import annotations
 
 from lwprof.reference.check import CheckResult, run_checks
-from lwprof.reference.published import CONVENTIONS, REFERENCES, Reference, published_for
+from lwprof.reference.published import CONVENTION_NAMES, REFERENCES, Reference, published_for
 
-__all__ = ["CONVENTIONS", "REFERENCES", "CheckResult", "Reference", "published_for", "run_checks"]
+__all__ = ["CONVENTION_NAMES", "REFERENCES", "CheckResult", "Reference", "published_for", "run_checks"]

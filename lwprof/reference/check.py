@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
 from lwprof.records import CheckStatus, LayerKind, plain
-from lwprof.reference.published import CONVENTIONS, REFERENCES, Reference
+from lwprof.reference.published import CONVENTION_NAMES, REFERENCES, Reference
 
 if TYPE_CHECKING:
     from lwprof.records import LayerRecord, ModelProfile
@@ -36,9 +36,9 @@ __all__ = [
     "cells",
     "evaluate",
     "format_value",
-    "measure",
     "model_label",
     "printed_decimals",
+    "quantity_value",
     "run_checks",
     "select",
     "summarize",
@@ -155,7 +155,7 @@ def evaluate(ref: Reference, profile: ModelProfile) -> CheckResult:
     Returns:
         The entry's result.
     """
-    computed = measure(profile, ref.quantity, ref.convention, ref.unit)
+    computed = quantity_value(profile, ref.quantity, ref.convention, ref.unit)
     difference = computed - ref.published
     tol = ref.effective_tolerance
     slack = tol + _EPS * max(1.0, abs(ref.published))  # float noise only, far below any rounding
@@ -187,7 +187,7 @@ def evaluate(ref: Reference, profile: ModelProfile) -> CheckResult:
         notes.append(f"tolerance widened to {_signed(tol)}: {ref.tolerance_reason}")
     if ref.also:
         others = ", ".join(
-            f"{CONVENTIONS[c]}: {format_value(measure(profile, ref.quantity, c, ref.unit), ref.unit, ref.decimals + 2)}"
+            f"{CONVENTION_NAMES[c]}: {format_value(quantity_value(profile, ref.quantity, c, ref.unit), ref.unit, ref.decimals + 2)}"
             for c in ref.also
         )
         notes.append(f"other conventions: {others}")
@@ -200,20 +200,20 @@ def evaluate(ref: Reference, profile: ModelProfile) -> CheckResult:
         computed=computed,
         difference=difference,
         tolerance=tol,
-        convention=CONVENTIONS[ref.convention],
+        convention=CONVENTION_NAMES[ref.convention],
         status=status,
         note="; ".join(notes),
     )
 
 
-def measure(profile: ModelProfile, quantity: str, convention: str, unit: str = "M") -> float:
+def quantity_value(profile: ModelProfile, quantity: str, convention: str, unit: str = "M") -> float:
     """One quantity of a profile under one convention.
 
     Args:
         profile: The model's profile.
         quantity: "params", "MACs", "params share <row>" or "MACs share <row>", where <row> is
             a row of MobileNetV1's Table 2 (:data:`TABLE_ROWS`).
-        convention: A key of :data:`~lwprof.reference.published.CONVENTIONS`.
+        convention: A key of :data:`~lwprof.reference.published.CONVENTION_NAMES`.
         unit: "M" for millions; "%" for a share (then ``quantity`` names the row).
 
     Returns:
@@ -362,7 +362,7 @@ _RULES: dict[str, Callable[[LayerRecord, ModelProfile], float]] = {
     "macs/rho2": _rho2,
 }
 
-missing = set(CONVENTIONS) - set(_RULES)
+missing = set(CONVENTION_NAMES) - set(_RULES)
 if missing:  # pragma: no cover - a programming error, caught on import
     raise ValueError(f"conventions without a rule: {sorted(missing)}")
 del missing

@@ -40,10 +40,10 @@ from typing import Any
 
 from lwprof.records import plain
 
-__all__ = ["CONVENTIONS", "REFERENCES", "TRUNCATED_REASON", "Reference", "Source", "published_for"]
+__all__ = ["CONVENTION_NAMES", "REFERENCES", "TRUNCATED_REASON", "Reference", "Source", "published_for"]
 
 #: Every counting convention an entry may name, with the sentence ``lwprof check`` prints.
-CONVENTIONS: dict[str, str] = {
+CONVENTION_NAMES: dict[str, str] = {
     "params/all": "all parameters (sum of numel: conv/FC weights and biases + BN)",
     "params/no-bn": "conv + FC weights and biases, BN excluded",
     "params/weights": "conv + FC weights only, no biases, no BN",
@@ -150,7 +150,7 @@ class Reference:
         published: The value as printed (in ``unit``).
         decimals: Decimals as printed in ``unit``; sets the default tolerance.
         unit: "M" (millions) or "%" (share of the total, same convention).
-        convention: A key of :data:`CONVENTIONS`.
+        convention: A key of :data:`CONVENTION_NAMES`.
         truncated: The source cuts its numbers to the printed digit instead of rounding them:
             the tolerance becomes one unit of the last decimal, with that reason. Not for a
             known gap, whose tolerance is only the drift allowed around the recorded gap.
@@ -191,8 +191,8 @@ class Reference:
             object.__setattr__(self, "tolerance", self.step)
             object.__setattr__(self, "tolerance_reason", TRUNCATED_REASON)
         for key in (self.convention, *self.also):
-            if key not in CONVENTIONS:
-                raise ValueError(f"{self.where}: unknown convention {key!r}; known: {', '.join(CONVENTIONS)}")
+            if key not in CONVENTION_NAMES:
+                raise ValueError(f"{self.where}: unknown convention {key!r}; known: {', '.join(CONVENTION_NAMES)}")
         kind = self.quantity.split()[0]
         if kind not in ("params", "MACs") or not all(c.startswith(kind.lower() + "/") for c in (self.convention, *self.also)):
             raise ValueError(f"{self.where}: quantity {self.quantity!r} does not go with convention {self.convention!r}")

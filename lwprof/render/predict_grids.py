@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from lwprof.records import ColumnKind, Comparison, ModelProfile, Note, Severity
+from lwprof.records import CalibrationView, ColumnKind, Comparison, ModelProfile, Note, PredictionView, Severity
 from lwprof.render import grid as g
 from lwprof.render import tables as t
 from lwprof.render.console import Output
@@ -73,7 +73,7 @@ def ms_text(seconds: float, interval: tuple[float, float] | None = None) -> str:
     return f"{round(ms, digits):.{max(0, digits)}f}"
 
 
-def interval_text(prediction: Any) -> str:
+def interval_text(prediction: PredictionView) -> str:
     """"12 ms (80% interval 9-16 ms, calibration graded fair)": the total with its interval and grade."""
     interval = getattr(prediction, "interval_s", None)
     total = ms_text(prediction.total_s, interval)
@@ -84,7 +84,7 @@ def interval_text(prediction: Any) -> str:
     return f"{total} ms ({nominal}% interval {low}-{high} ms, calibration graded {prediction.grade})"
 
 
-def prediction_note(prediction: Any, what: str = "Predicted latency") -> list[Note]:
+def prediction_note(prediction: PredictionView, what: str = "Predicted latency") -> list[Note]:
     """The lines every prediction shows: total with its interval and grade, where it comes from, and its own notes."""
     cal = prediction.calibration
     lines = [
@@ -101,7 +101,7 @@ def prediction_note(prediction: Any, what: str = "Predicted latency") -> list[No
 
 # -- the commands' outputs, with or without a prediction --------------------------------------------
 
-Price = Any  # a function profile -> Prediction (lwprof.cli.support.predictor), or None
+Price = Callable[[ModelProfile], PredictionView] | None  # lwprof.cli.support.predictor
 
 
 def summary_output(profile: ModelProfile, published: Mapping[str, Any] | None, price: Price, *, depth: int | None = None, by_type: bool = False, memory: bool = False, leaves: bool = False) -> Output:
@@ -144,7 +144,7 @@ def bench_output(result: Any, top: int | None, price: Price) -> Output:
 # -- lwprof calibrate ----------------------------------------------------------------------------
 
 
-def calibration_grid(calibration: Any) -> g.Grid:
+def calibration_grid(calibration: CalibrationView) -> g.Grid:
     """One row per kind: benchmarks, fitted overhead, peak GMAC/s, op rate, bandwidth, and fit error (|predicted - measured| / measured)."""
     rows = [(kind, cost.benchmarks, *cost.shown_rates(), cost.median_error, cost.max_error) for kind, _, cost in calibration.kind_rows()]
     columns = (
@@ -177,7 +177,7 @@ def calibration_grid(calibration: Any) -> g.Grid:
     return g.Grid(f"latency calibration: {calibration.cpu}, {calibration.threads} thread(s), {calibration.dtype}", columns, tuple(rows), None, tuple(notes))
 
 
-def calibration_output(calibration: Any) -> Output:
+def calibration_output(calibration: CalibrationView) -> Output:
     grid = calibration_grid(calibration)
     return Output(lambda: t.grid_view(grid), lambda: grid, lambda: {**calibration.to_dict(), "path": calibration.path})
 
@@ -185,7 +185,7 @@ def calibration_output(calibration: Any) -> Output:
 # -- --predict next to the counts ----------------------------------------------------------------
 
 
-def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] | None, prediction: Any, *, depth: int | None = None, by_type: bool = False, memory: bool = False, leaves: bool = False) -> Output:
+def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] | None, prediction: PredictionView, *, depth: int | None = None, by_type: bool = False, memory: bool = False, leaves: bool = False) -> Output:
     """``lwprof summary --predict``: the summary (or by-type, or memory) table with a predicted-ms column."""
     from lwprof.render import measure_grids as mg
     from lwprof.render.views import summary_dict
@@ -210,14 +210,14 @@ def summary_predict_output(profile: ModelProfile, published: Mapping[str, Any] |
     return Output(lambda: t.grid_view(grid()), grid, data)
 
 
-def _variant_predictions(predictions: Sequence[Any]) -> tuple[list[float | None], list[float | None]]:
+def _variant_predictions(predictions: Sequence[PredictionView]) -> tuple[list[float | None], list[float | None]]:
     base = predictions[0].total_s if predictions else None
     ms = [_ms(p.total_s) for p in predictions]
     ratios = [p.total_s / base if base else None for p in predictions]
     return ms, ratios
 
 
-def _variants_notes(comparison: Comparison, predictions: Sequence[Any]) -> list[Note]:
+def _variants_notes(comparison: Comparison, predictions: Sequence[PredictionView]) -> list[Note]:
     """The first variant's prediction line, then every variant's own prediction notes, each once."""
     if not predictions:
         return []
@@ -228,7 +228,7 @@ def _variants_notes(comparison: Comparison, predictions: Sequence[Any]) -> list[
 
 
 def compare_predict_output(
-    comparison: Comparison, published: Sequence[Any], predictions: Sequence[Any], *, by_type: bool = False, latencies: Mapping[str, Any] | None = None
+    comparison: Comparison, published: Sequence[Any], predictions: Sequence[PredictionView], *, by_type: bool = False, latencies: Mapping[str, Any] | None = None
 ) -> Output:
     """``lwprof compare --predict``: the variants with predicted latency and its ratio to the first."""
     from lwprof.render.export import compare_dict
@@ -258,7 +258,7 @@ def compare_predict_output(
     return Output(view, (lambda: g.compare_category_grid(comparison)) if by_type else main, data)
 
 
-def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mapping[str, Any] | None, predictions: Sequence[Any]) -> Output:
+def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mapping[str, Any] | None, predictions: Sequence[PredictionView]) -> Output:
     """``lwprof sweep --predict``: a predicted-ms column (one varied option) or a second grid of predicted ms (two)."""
     from lwprof.render import measure_grids as mg
     from lwprof.render.export import compare_dict
@@ -309,7 +309,7 @@ def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mappi
 # -- lwprof bench --predict ---------------------------------------------------------------------
 
 
-def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> g.Grid:
+def bench_predict_grid(result: Any, prediction: PredictionView, top: int | None = None) -> g.Grid:
     """Per layer: measured (hooks) next to predicted ms, the error, and both ranks; the model-level error in the notes."""
     predicted = {p.name: p.seconds for p in prediction.layers}
     layers = [x for x in result.layers if x.name in predicted]
@@ -358,7 +358,7 @@ def rho_text(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.3f}"
 
 
-def bench_predict_output(result: Any, prediction: Any, top: int | None = None) -> Output:
+def bench_predict_output(result: Any, prediction: PredictionView, top: int | None = None) -> Output:
     """``lwprof bench --predict``: the comparison table; JSON: bench's data plus the prediction and its errors."""
     grid = bench_predict_grid(result, prediction, top)
 

@@ -61,6 +61,18 @@ class OsExitAfterProfiling(_Conv):
         return self.conv(x)
 
 
+class SysExitAfterProfiling(_Conv):
+    """As :class:`OsExitAfterProfiling`, with sys.exit."""
+
+    calls = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        SysExitAfterProfiling.calls += 1
+        if SysExitAfterProfiling.calls > 1:
+            sys.exit(12)
+        return self.conv(x)
+
+
 class DictToConv(_Conv):
     """Passes a dict where its conv expects a tensor (torch's message for it is many lines)."""
 

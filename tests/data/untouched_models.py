@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = [
+    "AuxiliaryHead",
     "Batch",
     "CachedPositions",
     "CallCounter",
@@ -247,3 +248,21 @@ class Hooked(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(F.dropout(self.frozen(x), 0.1, self.training))
+
+
+class AuxiliaryHead(nn.Module):
+    """Training mode changes the work: BatchNorm with batch statistics, dropout, and an auxiliary
+    classifier that runs only in training (GoogLeNet / Inception v3)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(4, 2)
+        self.aux = nn.Linear(4, 3)
+
+    def forward(self, x: torch.Tensor) -> Any:
+        y = self.drop(self.bn(self.conv(x))).mean((2, 3))
+        out = self.fc(y)
+        return (out, self.aux(y)) if self.training else out
