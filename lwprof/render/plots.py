@@ -20,9 +20,10 @@ returns the path.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ __all__ = [
     "plot_sweep",
     "plot_variants",
     "save_figure",
+    "separate",
+    "styled",
     "tick_text",
 ]
 
@@ -61,8 +64,18 @@ def _pyplot() -> Any:
         import matplotlib.pyplot as plt
     except ImportError:
         raise LwprofError("plots need matplotlib: pip install 'lwprof[plot]'") from None
-    plt.rcParams.update(_STYLE)
     return plt
+
+
+def styled(build: Callable[..., Any]) -> Callable[..., Any]:
+    """Builds a figure in lwprof's style (font sizes) without touching the caller's matplotlib settings."""
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _pyplot().rc_context(_STYLE):
+            return build(*args, **kwargs)
+
+    return wrapper
 
 
 def check_plot_path(path: str | Path, force: bool = False) -> Path:
@@ -160,6 +173,26 @@ def declutter(fig: Any) -> None:
                     label.set_visible(i % step == 0)
 
 
+def separate(fig: Any, notes: Sequence[Any], step: float = 11.0, tries: int = 12) -> None:
+    """Moves point labels (annotations in offset points) up or down until no two overlap, nor a label its neighbours' points."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    points = [n.axes.transData.transform(n.xy) for n in notes]
+    placed: list[Any] = [Bbox.from_extents(x - 4, y - 4, x + 4, y + 4) for x, y in points]  # the markers, about 8 px across
+    for note in notes:
+        x0, y0 = note.xyann
+        for k in range(tries + 1):
+            shift = step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0  # 0, +1, -1, +2, -2 steps
+            note.xyann = (x0, y0 + shift)
+            box = Text.get_window_extent(note, renderer)  # the text alone, not its leader line
+            if not any(box.overlaps(b) for b in placed):
+                break
+        placed.append(Text.get_window_extent(note, renderer))
+
+
 def _color(category: str) -> str:
     return _COLORS.get(category, "#7f7f7f")
 
@@ -167,6 +200,7 @@ def _color(category: str) -> str:
 # -- the figures ----------------------------------------------------------------------------------------
 
 
+@styled
 def figure_layers(profile: ModelProfile, title: str | None = None) -> Any:
     """Bars of MACs and memory traffic for every layer that has MACs (conv, FC, ...)."""
     plt = _pyplot()
@@ -203,6 +237,7 @@ def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = Non
     return save_figure(figure_layers(profile, title), path, force)
 
 
+@styled
 def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
     """Scatter of params (x) against MACs (y) of every variant, each labelled; both axes from zero."""
     plt = _pyplot()
@@ -210,8 +245,11 @@ def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
     xs = [v.profile.params / 1e6 for v in comparison.variants]
     ys = [v.profile.macs / 1e6 for v in comparison.variants]
     ax.scatter(xs, ys, s=40, color="#1f77b4", zorder=3)
-    for v, x, y in zip(comparison.variants, xs, ys):
-        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=MIN_FONT)
+    leader = {"arrowstyle": "-", "color": "#9e9e9e", "lw": 0.6, "shrinkA": 0, "shrinkB": 4}  # shows which point a moved label names
+    notes = [
+        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=MIN_FONT, arrowprops=leader)
+        for v, x, y in zip(comparison.variants, xs, ys)
+    ]
     ax.set_xlabel("parameters (M = millions)")
     ax.set_ylabel("MACs (M = millions)")
     ax.set_title(title or f"{comparison.arch}: params vs MACs")
@@ -220,6 +258,7 @@ def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
     ax.set_ylim(0, max(ys) * 1.15 or 1)
     _human_axis(ax.xaxis, "M")
     _human_axis(ax.yaxis, "M")
+    separate(fig, notes)
     declutter(fig)
     return fig
 
@@ -229,6 +268,7 @@ def plot_variants(comparison: Comparison, path: str | Path, title: str | None = 
     return save_figure(figure_variants(comparison, title), path, force)
 
 
+@styled
 def figure_grid(comparison: Comparison, quantity: str = "macs", title: str | None = None) -> Any:
     """Heat map of ``quantity`` ("macs" or "params") over a sweep of exactly two options."""
     plt = _pyplot()
@@ -261,6 +301,7 @@ def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", 
     return save_figure(figure_grid(comparison, quantity, title), path, force)
 
 
+@styled
 def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str] = ()) -> Any:
     """Roofline-style chart: each layer's achieved MAC/s against its MACs per byte (both axes log, and labelled so).
 
