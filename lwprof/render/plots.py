@@ -174,7 +174,8 @@ def declutter(fig: Any) -> None:
 
 
 def separate(fig: Any, notes: Sequence[Any], step: float = 11.0, tries: int = 12) -> None:
-    """Moves point labels (annotations in offset points) up or down until no two overlap, nor a label its neighbours' points."""
+    """Moves point labels (annotations in offset points) up or down until no two overlap, nor a label its neighbours'
+    points; a label that would cross the axes' right edge goes to the left of its point."""
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
@@ -183,6 +184,9 @@ def separate(fig: Any, notes: Sequence[Any], step: float = 11.0, tries: int = 12
     points = [n.axes.transData.transform(n.xy) for n in notes]
     placed: list[Any] = [Bbox.from_extents(x - 4, y - 4, x + 4, y + 4) for x, y in points]  # the markers, about 8 px across
     for note in notes:
+        if Text.get_window_extent(note, renderer).x1 > note.axes.get_window_extent(renderer).x1:  # past the right edge: to the left
+            note.set_horizontalalignment("right")
+            note.xyann = (-abs(note.xyann[0]), note.xyann[1])
         x0, y0 = note.xyann
         for k in range(tries + 1):
             shift = step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0  # 0, +1, -1, +2, -2 steps
@@ -333,9 +337,12 @@ def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str
     ax.plot([lo, ridge, hi], [bandwidth * lo, peak, peak], color="black", lw=1, ls="--", label=f"roof: {tick_text(bandwidth)} GB/s, {tick_text(peak)} GMAC/s")
     wanted = list(labels) or [t.name for t in sorted(latency.layers, key=lambda t: t.rank_time)[:3]]
     by_name = {t.name: (t, r) for t, r in points}
-    for i, name in enumerate(n for n in wanted if n in by_name):
+    leader = {"arrowstyle": "-", "color": "#9e9e9e", "lw": 0.6, "shrinkA": 0, "shrinkB": 4}
+    notes = []
+    for name in (n for n in wanted if n in by_name):
         t, r = by_name[name]
-        ax.annotate(f"{name} (#{t.rank_time} by time)", (r.intensity(bpe), t.macs_per_s / 1e9), textcoords="offset points", xytext=(6, -12 - 11 * i), fontsize=MIN_FONT)
+        xy = (r.intensity(bpe), t.macs_per_s / 1e9)
+        notes.append(ax.annotate(f"{name} (#{t.rank_time} by time)", xy, textcoords="offset points", xytext=(8, -10), fontsize=MIN_FONT, arrowprops=leader))
     ax.set_xscale("log")
     ax.set_yscale("log")
     _human_axis(ax.xaxis, log=True)
@@ -345,6 +352,7 @@ def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str
     ax.set_title(title or f"{profile.arch}: measured per-layer throughput ({latency.threads} threads)")
     ax.grid(alpha=0.3, which="both")
     _legend_outside(ax)
+    separate(fig, notes)
     declutter(fig)
     return fig
 
