@@ -194,14 +194,33 @@ def _crosscheck(resolved: Resolved, profile: ModelProfile, real_inputs: Any, bat
             f"{human_bytes(per_sample)} of activations at once), more than the {human_bytes(limit)} the cross-check may use; "
             f"the analytic counts need none (--no-fvcore skips the check; for it to run: {smaller(resolved, weights, per_sample)})",
         )
-    model = resolved.build("cpu")
     if real_inputs is not None:  # the data decided the work: check on the very same inputs
-        return attach_crosschecks(profile, model, real_inputs, scale=1)
+        return attach_crosschecks(profile, resolved.build("cpu"), real_inputs, scale=1)
     if batch == 1 or weights + per_sample * batch <= limit:  # the tools see the batch itself
-        return attach_crosschecks(profile, model, resolved.inputs.make(batch, "cpu", seed), scale=1)
-    checked = attach_crosschecks(profile, model, resolved.inputs.make(1, "cpu", seed), scale=batch)
+        return _checked(resolved, profile, batch, seed, scale=1)
+    checked = _checked(resolved, profile, 1, seed, scale=batch)
     scaled = f"the tools ran at batch 1 (batch {batch} would need {human_bytes(weights + per_sample * batch)}), their counts x {batch}; work that does not grow with the batch (on weights alone) may then show MISMATCH"
     return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, scaled) if n))
+
+
+def _checked(resolved: Resolved, profile: ModelProfile, batch: int, seed: int, scale: int) -> ModelProfile:
+    """The cross-check on generated inputs of ``batch``, its counts reused from the cache when the
+    same structure ran on the same input before (:mod:`lwprof.counting.cache`)."""
+    from lwprof.counting import cache
+    from lwprof.counting.crosscheck import ToolCounts, attach_counts, tool_counts
+
+    key = None
+    if cache.enabled() and not resolved.inputs.has_tensors:
+        key = cache.crosscheck_key(profile, f"{resolved.inputs!r} batch={batch} seed={seed}", scale)
+        stored = cache.load(key)
+        if stored is not None:
+            checked = attach_counts(profile, ToolCounts.from_dict(stored), scale=scale)
+            note = "the tools' counts of this structure and input come from the cache (LWPROF_CROSSCHECK_CACHE=0 reruns them)"
+            return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, note) if n))
+    counts = tool_counts(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed))
+    if key is not None:
+        cache.store(key, counts.to_dict())
+    return attach_counts(profile, counts, scale=scale)
 
 
 def layer_variants(

@@ -1,8 +1,16 @@
-"""Shared pytest set-up: the ``--update-golden`` option for the golden-file tests."""
+"""Shared pytest set-up: the ``--update-golden`` option for the golden-file tests.
+
+The cross-check cache is off for the suite (its own tests turn it on, in a temporary folder):
+every test that cross-checks runs the tools, and none writes to the user's cache.
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+os.environ["LWPROF_CROSSCHECK_CACHE"] = "0"  # subprocesses inherit it too
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -210,7 +210,7 @@ CATALOGUE = [
     # ---------------------------------------------------------------- pin
     case("pin-invalid-option", ["pin", "mobilenet@alpha=0", "-o", "{tmp}/p.toml"], r"alpha must be > 0"),
     case("pin-option-without-value", ["pin", "mobilenet@alpha", "-o", "{tmp}/p.toml"], r"model spec 'mobilenet@alpha': write options as name@key=value"),
-    case("pin-unknown-quantity", ["pin", "mobilenet@resolution=32", "-q", "latency", "-o", "{tmp}/p.toml"], r"cannot pin 'latency'; choose from params, trainable_params, macs, flops, peak_activation_bytes"),
+    case("pin-unknown-quantity", ["pin", "mobilenet@resolution=32", "--quantity", "latency", "-o", "{tmp}/p.toml"], r"cannot pin 'latency'; choose from params, trainable_params, macs, flops, peak_activation_bytes"),
     case("pin-malformed-existing-file", ["pin", "mobilenet@resolution=32", "-o", "{tmp}/bad_budget.toml"], r"bad_budget\.toml:3: params: cannot read 'lots'"),
     case("pin-no-spec-name", ["pin", "@alpha=0.5", "-o", "{tmp}/p.toml"], r"model spec '@alpha=0\.5' has no name"),
     case("pin-broken-user-model", ["pin", f"{USER}:broken_factory", "-o", "{tmp}/p.toml"], r"broken_factory\(\) failed: RuntimeError: this factory always fails"),

@@ -141,8 +141,9 @@ def test_summary_table() -> None:
     out = ok("summary", "mobilenet", "--no-fvcore").stdout
     assert "568.74 M" in out and "4.23 M" in out
     assert "3x3 s2" in out and "3x3 s1 g32" in out and "1x32x112x112" in out
-    assert "Params: 4,231,976" in out and "MACs: 568,740,352" in out and "peak activation memory" in out
-    assert "Conventions: MACs = multiply-accumulates" in out
+    assert "Params: 4,231,976" in out and "MACs: 568,740,352" in out and "peak activations" in out
+    assert "Conventions, verdicts and units: lwprof explain" in out and "Conventions: MACs" not in out  # said once: lwprof explain
+    assert "Cross-check: not run" in out
 
 
 def test_summary_depth_limits_rows() -> None:
@@ -215,7 +216,7 @@ def test_summary_delimited(fmt: str, sep: str) -> None:
 
 def test_summary_markdown() -> None:
     out = ok("summary", "mobilenet", "--no-fvcore", "--depth", "2", "-f", "markdown").stdout
-    assert out.startswith("### mobilenet_v1") and "| features.13 " in out and "568740352" in out and "Conventions:" in out
+    assert out.startswith("### mobilenet_v1") and "| features.13 " in out and "568740352" in out and "lwprof explain" in out
 
 
 def test_summary_fvcore_statuses() -> None:
@@ -223,8 +224,11 @@ def test_summary_fvcore_statuses() -> None:
     out = result.stdout
     assert "by design" in out and " ok " in out and "MISMATCH" not in out
     flat = " ".join(out.split())
-    assert "fvcore total: 578,875,904" in flat and "fvcore also counts batch_norm 10,085,376, adaptive_avg_pool2d 50,176" in flat
-    assert "FlopCounterMode total (halved to MACs): 568,740,352" in out
+    assert "fvcore total: 578,875,904 (+10,135,552: also batch_norm 10,085,376, adaptive_avg_pool2d 50,176)" in flat
+    assert "FlopCounterMode total: 568,740,352 (equal)" in flat
+    # the verdict in one line: MobileNetV1 has 84 leaf modules (27 Conv2d, 27 BatchNorm2d, 27 ReLU, the pool, Flatten,
+    # the Linear; Table 1's 28 layers), 28 of which fvcore counts beyond their MACs (27 BatchNorm + the average pool)
+    assert "Cross-check: all 84 layers agree with fvcore and FlopCounterMode; 28 by design" in out
 
 
 # --------------------------------------------------------------------------------------------

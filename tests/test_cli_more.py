@@ -443,7 +443,7 @@ def test_pin_updates_an_existing_file(tmp_path: Path) -> None:
     text = target.read_text()
     shufflenet_macs = lwprof.profile("shufflenet", resolution=32).macs
     target.write_text(text.replace(f"macs = {shufflenet_macs}", 'macs = "<= 1G"'))
-    _pin(target, "mobilenet@resolution=64", "mobilenet@resolution=32", extra=("-q", "macs"))
+    _pin(target, "mobilenet@resolution=64", "mobilenet@resolution=32", extra=("--quantity", "macs"))
     updated = target.read_text()
     specs = re.findall(r'^spec = "(.*)"$', updated, flags=re.M)
     assert specs == ["mobilenet@resolution=32", "shufflenet@resolution=32", "mobilenet@resolution=64"]
@@ -458,7 +458,7 @@ def test_pin_updates_an_existing_file(tmp_path: Path) -> None:
 
 def test_pin_user_model_with_kwargs_and_input_size(tmp_path: Path) -> None:
     target = tmp_path / "user.toml"
-    _pin(target, f"{MAKE_ODDNET}@width=24", extra=("--input-size", "6,45,45", "-q", "params", "-q", "flops"))
+    _pin(target, f"{MAKE_ODDNET}@width=24", extra=("--input-size", "6,45,45", "--quantity", "params", "--quantity", "flops"))
     text = target.read_text()
     assert "input_size = [6, 45, 45]" in text and "params = 8021" in text and "flops = " in text and "macs = " not in text
     assert json.loads(ok("check", "--expect", str(target), "-f", "json").stdout)["passed"] is True

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,14 @@ CASES = {
     "sweep_mobilenet_latency": ["sweep", "mobilenet", "--alpha", "1,0.5", "--resolution", "224,160,128,96", "--bench", "--quantity", "latency"],
     "check_mobilenet": ["check", "--arch", "mobilenet"],
     "check_summary": ["check", "--summary"],
+    # prediction, with the round rates of tests/data/fake_calibration.py (CAL, written for each test; calibrate stubbed)
+    "bench_mobilenet_r96_predict": ["bench", "mobilenet", "--resolution", "96", "--top", "8", "--predict", "--calibration", "cal.json"],
+    "fit_mobilenet_budgets": ["fit", "mobilenet", "--max-macs", "300M", "--max-params", "3M", "--vary", "alpha=0.5:1:0.25",
+                              "--vary", "resolution=128,160,192", "--calibration", "cal.json"],
+    "calibrate_stub": ["calibrate", "--quick", "--save", "saved.json"],
     "diff_mobilenet_shallow": ["diff", "mobilenet", "mobilenet@shallow=true,num_classes=10"],
-}
+}  # fmt: skip
+CAL_THREADS = 4  # the threads simulated_measure reports, so that bench --predict prices with a matching calibration
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,7 +98,9 @@ def simulated_measure(model_or_name: Any, input_size: Any = None, *, inputs: Any
 
 
 def _normalise(text: str) -> str:
-    """Trailing spaces dropped (rich pads titles; editors strip them), one final newline."""
+    """Trailing spaces dropped (rich pads titles; editors strip them), one final newline; the
+    seconds fit's search took (it prints them) as X."""
+    text = re.sub(r"\bin \d+(\.\d+)? s\b", "in X s", text)
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
@@ -103,7 +112,12 @@ def _paper_checks(arch: str | None) -> tuple[Any, ...]:
 
 
 @pytest.fixture
-def simulated(monkeypatch: pytest.MonkeyPatch) -> None:
+def simulated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tests.data.fake_calibration import make_calibration, write_calibration
+
+    monkeypatch.chdir(tmp_path)  # the calibration's path is printed: relative, the same on every machine
+    write_calibration(path=tmp_path / "cal.json", threads=CAL_THREADS)
+    monkeypatch.setattr(api, "calibrate", lambda **kwargs: make_calibration(threads=CAL_THREADS))
     monkeypatch.setattr(api, "measure", simulated_measure)
     monkeypatch.setattr(api, "check_papers", lambda arch=None, progress=None: list(_paper_checks(arch)))
 

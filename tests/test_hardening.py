@@ -348,7 +348,7 @@ peak_activation_bytes = { value = "70k", tolerance = "10%" }
 def test_pin_changes_only_the_pinned_entry(tmp_path: Path) -> None:
     target = tmp_path / "budgets.toml"
     target.write_text(HAND_WRITTEN)
-    result = invoke("pin", "mobilenet@resolution=32", "ghostnet@resolution=32", "-q", "params", "-o", str(target))
+    result = invoke("pin", "mobilenet@resolution=32", "ghostnet@resolution=32", "--quantity", "params", "-o", str(target))
     assert result.exit_code == 0, result.stderr
     repinned = HAND_WRITTEN.replace('params = 1  # will be re-pinned\nmacs = "<= 20M"\n', "params = 4231976  # 4.23 M\n")
     # the pinned entry has exactly the new counts; every other byte (comments, layout, the
@@ -362,7 +362,7 @@ def test_pinned_model_paths_are_relative_to_the_file_and_checked_from_anywhere(t
     (tmp_path / "ci").mkdir()
     shutil.copy(ROOT / USER, tmp_path / "models" / "net.py")
     monkeypatch.chdir(tmp_path)
-    assert invoke("pin", "models/net.py:OddNet", "-q", "params", "-o", "ci/lwprof.toml").exit_code == 0
+    assert invoke("pin", "models/net.py:OddNet", "--quantity", "params", "-o", "ci/lwprof.toml").exit_code == 0
     assert 'spec = "../models/net.py:OddNet"' in (tmp_path / "ci" / "lwprof.toml").read_text()
     for where, path in ((tmp_path, "ci/lwprof.toml"), (tmp_path / "ci", "lwprof.toml"), (tmp_path / "models", "../ci/lwprof.toml")):
         monkeypatch.chdir(where)
@@ -370,7 +370,7 @@ def test_pinned_model_paths_are_relative_to_the_file_and_checked_from_anywhere(t
         assert result.exit_code == 0 and "1 of 1 expectations hold" in result.stdout, (where, result.stderr)
     # re-pinning from another directory updates the same entry instead of adding a second one
     monkeypatch.chdir(tmp_path / "ci")
-    assert invoke("pin", "../models/net.py:OddNet", "-q", "macs", "-o", "lwprof.toml").exit_code == 0
+    assert invoke("pin", "../models/net.py:OddNet", "--quantity", "macs", "-o", "lwprof.toml").exit_code == 0
     text = (tmp_path / "ci" / "lwprof.toml").read_text()
     assert text.count("[[model]]") == 1 and "macs = " in text and "params = " not in text
     # a file written before paths were relative to it (relative to the working directory) still checks

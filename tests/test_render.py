@@ -158,18 +158,19 @@ def test_summary_grid_rows_depth_and_total() -> None:
 def test_summary_notes_totals_and_conventions() -> None:
     notes = texts(grid.summary_notes(tiny_profile()))
     text = "\n".join(notes)
-    assert "Params: 304" in text and "MACs: 18,432" in text and "FLOPs (2 x MACs): 36,864" in text
-    assert "peak activation memory: 2,048 elements = 8.00 KiB" in text
+    assert "Params: 304" in text and "MACs: 18,432 (18.43 k), FLOPs (2 x MACs) 36.86 k" in text
+    assert "peak activations 8.00 KiB (2,048 elements)" in text  # 2,048 fp32 elements x 4 bytes = 8 KiB
     assert "Cross-check: not run" in text
-    assert notes[-1] == f"Conventions: {CONVENTIONS}"
+    assert notes[-1] == grid.EXPLAIN_POINTER and CONVENTIONS not in text  # the conventions: once, in lwprof explain
 
 
 def test_summary_notes_explain_fvcore_difference() -> None:
     p = tiny_profile(crosschecked=True)
     text = "\n".join(texts(grid.summary_notes(p)))
-    assert "fvcore total: 18,944" in text
-    assert "+512 vs lwprof; fvcore also counts batch_norm 512, which lwprof reports as other ops" in text
-    assert "FlopCounterMode total (halved to MACs): 18,432" in text and "equal to lwprof" in text
+    assert "fvcore total: 18,944 (+512: also batch_norm 512)" in text
+    assert "FlopCounterMode total: 18,432 (equal)" in text
+    # the verdict line: the tiny profile's leaves are its conv (ok) and its BatchNorm (by design)
+    assert "Cross-check: all 2 layers agree with fvcore and FlopCounterMode; 1 by design" in text
     assert "MISMATCH" not in text
     g = grid.summary_grid(p)
     check = [c.header for c in g.columns].index("check")
@@ -183,7 +184,9 @@ def test_summary_notes_show_mismatch() -> None:
     text = "\n".join(texts(notes))
     assert "MISMATCH in 1 layer(s): body.conv: lwprof 18,432 vs fvcore 18,433" in text
     assert grid.crosscheck_verdict(p) == "MISMATCH" and p.mismatches == (p.layers[2],)
-    assert [n.severity for n in notes if "MISMATCH" in n.text] == [Severity.FAILURE]
+    # the verdict line says it too (body.conv is 1 of the 2 leaves), both as failures
+    assert "Cross-check: 1 of 2 layers agree with fvcore and FlopCounterMode; 1 by design, 1 MISMATCH" in text
+    assert [n.severity for n in notes if "MISMATCH" in n.text] == [Severity.FAILURE, Severity.FAILURE]
 
 
 def test_unsupported_layers_warned() -> None:
@@ -249,7 +252,9 @@ def test_check_grid_and_dict() -> None:
     assert g.title.startswith("paper conformance: 1 pass, 1 fail")
     texts = [n.text for n in g.notes]
     assert "Sources: Paper: arXiv 1" in texts and "Rule 1: conv+FC MACs" in texts
-    assert g.notes[-1] == Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?")
+    assert g.notes[-2] == Note(Severity.FAILURE, "net MACs share Conv 3x3: typo?")
+    # the verdict comes last, where a long listing ends (its first line has scrolled away)
+    assert g.notes[-1] == Note(Severity.FAILURE, "Verdict: 1 pass, 1 fail (of 2); 1 FAIL")
     brief = grid.check_grid(results, problems_only=True)
     assert len(brief.rows) == 1 and brief.title.endswith("; the 1 that did not pass")
     data = export.check_dict(results)
@@ -372,7 +377,7 @@ def test_markdown_export_keeps_exact_integers() -> None:
     assert md.startswith("### tiny (alpha=1.0, conv=standard)")
     table = md.split("\n\n")[1]
     assert "| body.conv " in table and " 18432 |" in table and "18.43 k" not in table
-    assert "|--" in md and f"Conventions: {CONVENTIONS}" in md
+    assert "|--" in md and grid.EXPLAIN_POINTER in md
 
 
 @pytest.mark.parametrize(("fmt", "sep"), [("csv", ","), ("tsv", "\t")])

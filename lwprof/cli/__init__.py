@@ -3,7 +3,8 @@
 One module per command or family of commands, each registering on :data:`lwprof.cli.root.app`:
 :mod:`~lwprof.cli.listing` (``list``), :mod:`~lwprof.cli.summary`, :mod:`~lwprof.cli.compare`,
 :mod:`~lwprof.cli.layer`, :mod:`~lwprof.cli.check` (``check``, ``pin``), :mod:`~lwprof.cli.latency`
-(``bench``), :mod:`~lwprof.cli.sweep`, :mod:`~lwprof.cli.predict` (``calibrate``, ``fit``). A new
+(``bench``), :mod:`~lwprof.cli.sweep`, :mod:`~lwprof.cli.predict` (``calibrate``, ``fit``),
+:mod:`~lwprof.cli.explain`. A new
 command is one new module in this package: it is discovered (after the ones above, in name order),
 with no list to edit. :mod:`~lwprof.cli.support` holds what the commands share: the flags (the
 architecture flags generated from the registry), errors as one line and exit 2, stdout for the
@@ -22,14 +23,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from typer.core import TyperCommand
+
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
 
 __all__ = ["app", "main"]
 
 # The order of ``lwprof --help``; any other module of this package is a command module too, added after these.
-_ORDER = ("listing", "summary", "compare", "layer", "check", "latency", "sweep", "predict")
-_NOT_COMMANDS = {"root", "support", "__main__"}
+_ORDER = ("listing", "summary", "compare", "layer", "check", "latency", "sweep", "predict", "explain")
+_NOT_COMMANDS = {"root", "support", "helptext", "__main__"}
 
 
 def _command_modules() -> list[str]:
@@ -39,6 +42,9 @@ def _command_modules() -> list[str]:
 
 for _name in _command_modules():
     importlib.import_module(f"{__name__}.{_name}")
+for _info in app.registered_commands:  # every command's --help in lwprof's short form
+    if _info.cls in (None, TyperCommand):
+        _info.cls = cs.LwprofCommand
 
 
 def main() -> None:

@@ -4,8 +4,6 @@ Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render. Im
 module does not import torch.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -16,6 +14,11 @@ from lwprof.errors import LwprofError
 from lwprof.render.console import Format
 
 __all__ = ["check", "pin"]
+
+PinSize = Annotated[
+    list[str] | None,
+    cs.flag("--input-size", help="The input of one sample a user model is pinned at: C,H,W.", metavar="C,H,W"),
+]
 
 
 @app.command()
@@ -42,6 +45,7 @@ def check(
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
+    quiet: cs.QuietOpt = False,  # read by cs.emit
 ) -> None:
     """Check computed params and MACs against the numbers published in the papers.
 
@@ -101,12 +105,11 @@ def pin(
             show_default=False,
         ),
     ],
-    input_size: cs.InputSize = None,
+    input_size: PinSize = None,
     quantity: Annotated[
         list[str] | None,
         typer.Option(
             "--quantity",
-            "-q",
             help=(
                 "What to pin (repeatable): params, trainable_params, macs, flops, peak_activation_bytes. Default: "
                 "params, macs, peak_activation_bytes."

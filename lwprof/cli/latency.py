@@ -4,11 +4,7 @@ Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render. Im
 module does not import torch.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
-
-import typer
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
@@ -16,75 +12,49 @@ from lwprof.render.console import Format
 
 __all__ = ["bench"]
 
+Warmup = Annotated[int, cs.flag("--warmup", min=0, max=100_000, help="Untimed runs first.", show_default=True)]
+Repeats = Annotated[
+    int, cs.flag("--repeats", min=1, max=100_000, help="Timed runs at least (median and IQR).", show_default=True)
+]
+MaxRepeats = Annotated[
+    int | None,
+    cs.flag(
+        "--max-repeats",
+        min=1,
+        max=100_000,
+        help="More runs, up to this many (within 10 s), while the spread is over 5% (default 4 x --repeats).",
+        metavar="N",
+    ),
+]
+Top = Annotated[
+    int | None,
+    cs.flag("--top", min=1, help="Only the N slowest layers, slowest first.", panel=cs.OUT_PANEL, metavar="N"),
+]
+
 
 @app.command()
 @cs.handles_errors
 @cs.arch_options()
+@cs.model_options
 def bench(
     arch: cs.ArchArg,
-    batch: cs.Batch = 1,
-    input_size: cs.InputSize = None,
-    kwargs: cs.Kwargs = None,
-    warmup: Annotated[
-        int, typer.Option("--warmup", min=0, max=100_000, help="Untimed runs first.", rich_help_panel=cs.RUN_PANEL)
-    ] = 5,
-    repeats: Annotated[
-        int,
-        typer.Option(
-            "--repeats",
-            min=1,
-            max=100_000,
-            help="Timed runs at least (median and interquartile range reported).",
-            rich_help_panel=cs.RUN_PANEL,
-        ),
-    ] = 20,
-    max_repeats: Annotated[
-        int | None,
-        typer.Option(
-            "--max-repeats",
-            min=1,
-            max=100_000,
-            help=(
-                "More end-to-end runs, up to this many (within 10 s), while their spread is over 5% of the median; "
-                "default 4 x --repeats."
-            ),
-            rich_help_panel=cs.RUN_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    threads: Annotated[
-        int | None,
-        typer.Option(
-            "--threads",
-            min=1,
-            help="torch threads for the runs (default: torch's).",
-            rich_help_panel=cs.RUN_PANEL,
-            show_default=False,
-        ),
-    ] = None,
-    top: Annotated[
-        int | None,
-        typer.Option(
-            "--top",
-            min=1,
-            help="Show only the N slowest layers, ranked by time (slowest first).",
-            rich_help_panel=cs.OUT_PANEL,
-            show_default=False,
-        ),
-    ] = None,
+    model: cs.ModelFlags,
+    warmup: Warmup = 5,
+    repeats: Repeats = 20,
+    max_repeats: MaxRepeats = None,
     predict: cs.PredictOpt = False,
-    calibration: cs.CalibrationOpt = None,
+    top: Top = None,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
+    quiet: cs.QuietOpt = False,  # read by cs.emit
     options: dict[str, Any] | None = None,
 ) -> None:
     """Measure latency on this CPU, end to end and per layer, next to each layer's MACs.
 
-    Runs the real model in inference mode after a warm-up; reports the median and
-    interquartile range (more runs while noisy, and a warning if that does not help), the
-    threads used, and per layer its time, achieved MAC/s, and its rank by time beside its rank
+    Runs the real model in inference mode after a warm-up: the median and interquartile range
+    (more runs while noisy), and per layer its time, MAC/s, and its rank by time beside its rank
     by MACs (depthwise layers are cheap in MACs, not in time). --plot draws a roofline.
 
     **Examples**
@@ -98,26 +68,23 @@ def bench(
     from lwprof.render import predict_grids as pg
     from lwprof.render.plots import plot_roofline
 
+    model.unsupported("bench", dtype="bench times fp32 (lwprof calibrate --dtype measures others)")
+    if model.device == "meta":
+        raise cs.LwprofError("lwprof bench does not take --device meta: it runs the model on CPU tensors")
     cs.targets(output, force, plot)
-    price = cs.predictor(predict, calibration, threads)
+    price = cs.predictor(predict, model.calibration, model.threads)
     with cs.progress("timing") as step:
         result = api.measure(
             arch,
-            inputs=input_size or None,
-            batch=batch,
+            inputs=model.inputs,
+            batch=model.batch,
             warmup=warmup,
             repeats=repeats,
             max_repeats=max_repeats,
-            threads=threads,
-            kwargs=kwargs,
+            threads=model.threads,
+            kwargs=model.kwargs,
             progress=step,
             **(options or {}),
         )
-    cs.emit(
-        fmt,
-        pg.bench_output(result, top, price),
-        output,
-        force,
-        plot,
-        lambda path, f: plot_roofline(result, path, force=f),
-    )
+    out = pg.bench_output(result, top, price)
+    cs.emit(fmt, out, output, force, plot, lambda path, f: plot_roofline(result, path, force=f))

@@ -4,8 +4,6 @@ Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render. Im
 module does not import torch.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -42,6 +40,7 @@ def layer(
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
+    quiet: cs.QuietOpt = False,  # read by cs.emit
 ) -> None:
     """One convolution four ways: standard, grouped, depthwise-separable and ghost.
 

@@ -4,8 +4,6 @@ Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render. Im
 module does not import torch.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -20,12 +18,19 @@ __all__ = ["list_"]
 @app.command("list")
 @cs.handles_errors
 def list_(
-    arch: Annotated[
-        str | None, typer.Argument(help="Only this architecture (a name or alias).", show_default=False)
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            autocompletion=cs.complete_arch,
+            help="Only this architecture (a name or alias).",
+            show_default=False,
+            metavar="ARCH",
+        ),
     ] = None,
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
+    quiet: cs.QuietOpt = False,  # read by cs.emit
 ) -> None:
     """List the architectures, their aliases, options (default, allowed values) and papers.
 
@@ -39,4 +44,4 @@ def list_(
     from lwprof.render import views
 
     cs.targets(output, force)
-    cs.emit(fmt, views.list_output([get_architecture(arch)] if arch else list_architectures()), output, force)
+    cs.emit(fmt, views.list_output([get_architecture(name)] if name else list_architectures()), output, force)

@@ -4,64 +4,46 @@ Commands only (see :mod:`lwprof.cli`): parse, call :mod:`lwprof.api`, render wit
 :mod:`lwprof.render.predict_grids`. Importing this module does not import torch.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer
 
 from lwprof.cli.root import app
-from lwprof.cli.support import (
-    ArchArg,
-    Batch,
-    CalDtype,
-    CalDtypeOpt,
-    CalibrationOpt,
-    ForceOpt,
-    FormatOpt,
-    MaxLatency,
-    MaxMacs,
-    MaxParams,
-    Objective,
-    ObjectiveOpt,
-    OutputOpt,
-    PlotOpt,
-    ThreadsOpt,
-    VaryRange,
-    arch_options,
-    emit,
-    exit_on,
-    handles_errors,
-    progress,
-    targets,
-)
+from lwprof.cli import support as cs
 from lwprof.render.console import Format
 
 __all__ = ["calibrate", "fit"]
 
-Quick = Annotated[
-    bool, typer.Option("--quick", help="About a third of the sizes and fewer runs: a first look in seconds.")
-]
+Quick = Annotated[bool, cs.flag("--quick", help="A third of the sizes and fewer runs: a first look in seconds.")]
 Save = Annotated[
     str | None,
-    typer.Option(
-        "--save",
-        help="Write the calibration to this file instead of this machine's file in the cache.",
+    cs.flag("--save", help="Write the calibration here instead of this machine's cache file.", metavar="FILE"),
+]
+ZooArch = Annotated[
+    str,
+    typer.Argument(
+        autocompletion=cs.complete_arch,
+        help="A zoo architecture (lwprof list), fixed options after @: mobilenet@conv=dwsep.",
         show_default=False,
+        metavar="ARCH",
     ),
+]
+CalThreads = Annotated[
+    int | None, cs.flag("--threads", min=1, help="torch threads to calibrate (default: torch's).", metavar="N")
 ]
 
 
 @app.command("calibrate")
-@handles_errors
+@cs.handles_errors
 def calibrate(
-    threads: ThreadsOpt = None,
-    dtype: CalDtypeOpt = CalDtype.FP32,
+    threads: CalThreads = None,
+    dtype: cs.CalDtypeOpt = cs.CalDtype.FP32,
     quick: Quick = False,
     save: Save = None,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
+    quiet: cs.QuietOpt = False,  # read by cs.emit
 ) -> None:
     """Measure this CPU once for predicted latency: micro-benchmarks per layer kind, a fitted cost model.
 
@@ -80,29 +62,29 @@ def calibrate(
     from lwprof import api
     from lwprof.render.predict_grids import calibration_output
 
-    targets(output, force)
-    with progress("calibrating") as step:
+    cs.targets(output, force)
+    with cs.progress("calibrating") as step:
         result = api.calibrate(threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step)
-    emit(fmt, calibration_output(result), output, force)
+    cs.emit(fmt, calibration_output(result), output, force)
 
 
 @app.command("fit")
-@handles_errors
-@arch_options()
+@cs.handles_errors
+@cs.arch_options()
+@cs.model_options
 def fit(
-    arch: ArchArg,
-    vary: VaryRange = None,
-    max_macs: MaxMacs = None,
-    max_params: MaxParams = None,
-    max_latency: MaxLatency = None,
-    objective: ObjectiveOpt = Objective.MACS,
-    batch: Batch = 1,
-    threads: ThreadsOpt = None,
-    calibration: CalibrationOpt = None,
-    plot: PlotOpt = None,
-    fmt: FormatOpt = Format.TABLE,
-    output: OutputOpt = None,
-    force: ForceOpt = False,
+    arch: ZooArch,
+    model: cs.ModelFlags,
+    vary: cs.VaryRange = None,
+    max_macs: cs.MaxMacs = None,
+    max_params: cs.MaxParams = None,
+    max_latency: cs.MaxLatency = None,
+    objective: cs.ObjectiveOpt = cs.Objective.MACS,
+    plot: cs.PlotOpt = None,
+    fmt: cs.FormatOpt = Format.TABLE,
+    output: cs.OutputOpt = None,
+    force: cs.ForceOpt = False,
+    quiet: cs.QuietOpt = False,  # read by cs.emit
     options: dict[str, Any] | None = None,
 ) -> None:
     """The best configuration of an architecture under MACs, params and predicted-latency budgets.
@@ -115,15 +97,22 @@ def fit(
     **Examples**
 
     * `lwprof fit mobilenet --max-latency 8ms`: the most MACs within 8 ms on this CPU.
-    * `lwprof fit ghostnet --max-params 4M --vary width=0.5:1.3:0.05 --vary resolution=160,192,224`
-    * `lwprof fit shufflenet --max-macs 150M --objective latency --plot fit.png`: the fastest under 150 M MACs.
+    * `lwprof fit ghostnet --max-params 4M --vary width=0.5:1.3:0.05`: a finer grid.
+    * `lwprof fit shufflenet --max-macs 150M --objective latency`: the fastest under 150 M MACs.
     """
     from lwprof import api
     from lwprof.render.predict_grids import fit_output
     from lwprof.render.predict_plots import plot_fit
 
-    targets(output, force, plot)
-    with progress("searching") as step:
+    model.unsupported(
+        "fit",
+        input_size="fit searches the zoo's --resolution; give sizes as --vary resolution=160,192,224",
+        kwargs="fit searches a zoo architecture's options, not a user model's",
+        dtype="fit prices fp32 (the calibration it searches with)",
+        device="fit counts on meta tensors",
+    )
+    cs.targets(output, force, plot)
+    with cs.progress("searching") as step:
         result = api.fit(
             arch,
             vary or None,
@@ -131,13 +120,13 @@ def fit(
             max_params=max_params,
             max_latency=max_latency,
             objective=objective.value,
-            calibration=calibration,
-            threads=threads,
-            batch=batch,
+            calibration=model.calibration,
+            threads=model.threads,
+            batch=model.batch,
             progress=step,
             **(options or {}),
         )
-    emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))
-    exit_on(
+    cs.emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))
+    cs.exit_on(
         [] if result.chosen else [f"NO CONFIGURATION of {result.arch} is within the budgets ({result.budgets.text()})"]
     )

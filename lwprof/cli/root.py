@@ -21,7 +21,7 @@ app = typer.Typer(
         "MACs are the papers' mult-adds; FLOPs = 2 x MACs."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode="markdown",
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import dataclasses
 import enum
 import errno
 import functools
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
@@ -46,12 +47,15 @@ from lwprof.render.console import Format, Output
 __all__ = [
     "EXIT_BROKEN_PIPE",
     "EXIT_INTERRUPTED",
+    "LwprofCommand",
     "LwprofGroup",
+    "ModelFlags",
     "arch_options",
     "emit",
     "exit_on",
     "fill_closed_fds",
     "handles_errors",
+    "model_options",
     "predictor",
     "progress",
     "targets",
@@ -59,210 +63,288 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ARCH_PANEL = "Architecture options (see lwprof list; only the ones you give are passed)"
+ARCH_PANEL = "Architecture"
+MODEL_PANEL = "Model"
 RUN_PANEL = "Profiling"
 OUT_PANEL = "Output"
+COMMON_OPTIONS = ("alpha", "width", "scale", "resolution", "groups", "conv")  # flags; the rest: --set or ARCH@
+
+
+def flag(*decls: str, help: str, panel: str = RUN_PANEL, metavar: str | None = None, **kw: Any) -> Any:
+    """A typer.Option with lwprof's defaults: a panel, and no default shown unless asked."""
+    kw.setdefault("show_default", False)
+    return typer.Option(*decls, help=help, rich_help_panel=panel, metavar=metavar, **kw)
+
+
+def complete_arch(incomplete: str) -> list[str]:
+    """Shell completion of a model argument: the zoo's names and aliases (torch is not imported)."""
+    from lwprof.architectures import list_architectures
+
+    names = [n for spec in list_architectures() for n in (spec.name, *spec.aliases)]
+    return sorted({n for n in names if n.startswith(incomplete.lower())})
+
 
 ArchArg = Annotated[
     str,
     typer.Argument(
-        help=(
-            "Architecture name or alias (see lwprof list), optionally with options: mobilenet@alpha=0.5; or a user "
-            "model: net.py:Net."
-        ),
+        autocompletion=complete_arch,
+        help="A zoo name (lwprof list), e.g. mobilenet@alpha=0.5; or a user model net.py:Net.",
         show_default=False,
+        metavar="ARCH",
     ),
-]
-Batch = Annotated[
-    int, typer.Option("--batch", min=1, help="Batch size; every count scales with it.", rich_help_panel=RUN_PANEL)
 ]
 Fvcore = Annotated[
     bool,
-    typer.Option(
-        "--fvcore/--no-fvcore",
-        help="Cross-check every layer with fvcore and torch's FlopCounterMode (a real forward pass; slower).",
-        rich_help_panel=RUN_PANEL,
-    ),
+    flag("--fvcore/--no-fvcore", help="Cross-check layers with fvcore, FlopCounterMode.", show_default=True),
 ]
 Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
 DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)  # type: ignore[misc]
-DtypeOpt = Annotated[
-    Dtype, typer.Option("--dtype", help="Element type for model size and activation memory.", rich_help_panel=RUN_PANEL)
-]
-Device = Annotated[
-    DeviceKind,
-    typer.Option(
-        "--device",
-        help="auto: meta tensors, real CPU tensors when the forward needs data; meta or cpu: force one.",
-        rich_help_panel=RUN_PANEL,
-    ),
-]
-InputSize = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--input-size",
-        help=(
-            "An input of one sample: C,H,W (batch prepended); long:1,128 for token ids; name=... for a keyword "
-            "input. Repeat for several inputs."
-        ),
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
-    ),
-]
-Kwargs = Annotated[
-    str | None,
-    typer.Option(
-        "--kwargs",
-        help="Arguments for a user model's class or factory: JSON ('{\"width\": 0.5}') or key=value,key=value.",
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
-    ),
-]
 PlotOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--plot",
-        help="Also draw a chart to this file: .png, .svg or .pdf (needs matplotlib: the plot extra).",
-        rich_help_panel=OUT_PANEL,
-        show_default=False,
-    ),
+    str | None, flag("--plot", help="Also draw a chart (.png, .svg, .pdf).", panel=OUT_PANEL, metavar="FILE")
 ]
 FormatOpt = Annotated[
-    Format,
-    typer.Option(
-        "--format",
-        "-f",
-        help="table (for people), markdown, csv, tsv or json (exact integers).",
-        rich_help_panel=OUT_PANEL,
-    ),
+    Format, flag("--format", "-f", help="table, markdown, csv, tsv or json.", panel=OUT_PANEL, show_default=True)
 ]
 OutputOpt = Annotated[
     str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write to this file (atomically) instead of stdout (- is stdout).",
-        rich_help_panel=OUT_PANEL,
-        show_default=False,
-    ),
+    flag("--output", "-o", help="Write to this file (atomically); - is stdout.", panel=OUT_PANEL, metavar="FILE"),
 ]
-ForceOpt = Annotated[
+_QUIET = [False]  # -q/--quiet of the command line being run (its callback sets it; every run starts without)
+
+
+def _set_quiet(value: bool) -> bool:
+    _QUIET[0] = bool(value)
+    return value
+
+
+QuietOpt = Annotated[
     bool,
-    typer.Option(
-        "--force",
-        help="Overwrite existing output files (--output, and --plot where there is one).",
-        rich_help_panel=OUT_PANEL,
+    flag(
+        "--quiet", "-q", help="The table only: no notes under it (warnings stay).", panel=OUT_PANEL, callback=_set_quiet
     ),
 ]
-PredictOpt = Annotated[
-    bool,
-    typer.Option(
-        "--predict",
-        help="Add predicted latency on this CPU (from `lwprof calibrate`; nothing is run for it).",
-        rich_help_panel=RUN_PANEL,
-    ),
-]
+ForceOpt = Annotated[bool, flag("--force", help="Overwrite existing --output and --plot files.", panel=OUT_PANEL)]
+PredictOpt = Annotated[bool, flag("--predict", help="Add latency predicted for this CPU.")]
 CalibrationOpt = Annotated[
     str | None,
-    typer.Option(
+    flag(
         "--calibration",
-        help="Calibration file for predictions (default: this machine's, from `lwprof calibrate`, in ~/.cache/lwprof).",
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
+        help="For --predict (default: this machine's).",
+        panel=MODEL_PANEL,
+        metavar="FILE",
     ),
 ]
 ThreadsOpt = Annotated[
     int | None,
-    typer.Option(
+    flag(
         "--threads",
         min=1,
-        help="torch threads: what to calibrate, or which calibration to predict with (default: torch's).",
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
+        help="torch threads (and their calibration).",
+        panel=MODEL_PANEL,
+        metavar="N",
     ),
 ]
-MaxMacs = Annotated[
-    str | None,
-    typer.Option(
-        "--max-macs",
-        help="Budget: MACs at most (k, M, G accepted: 300M); summary exits 1 above it.",
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
-    ),
-]
+MaxMacs = Annotated[str | None, flag("--max-macs", help="Budget: exit 1 above this many MACs (300M).", metavar="N")]
 MaxParams = Annotated[
-    str | None,
-    typer.Option(
-        "--max-params",
-        help="Budget: params at most (e.g. 3.5M); summary exits 1 above it.",
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
-    ),
+    str | None, flag("--max-params", help="Budget: exit 1 above this many params (3.5M).", metavar="N")
 ]
 MaxLatency = Annotated[
-    str | None,
-    typer.Option(
-        "--max-latency",
-        help="Budget: predicted latency at most, in ms (15, 15ms or 0.015s).",
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
-    ),
+    str | None, flag("--max-latency", help="Budget: predicted latency at most (15ms).", metavar="TIME")
 ]
 VaryRange = Annotated[
     list[str] | None,
-    typer.Option(
+    flag(
         "--vary",
-        help=(
-            "KEY=FIRST:LAST:STEP (inclusive), KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: "
-            "alpha/width, resolution, scale, groups, conv."
-        ),
-        rich_help_panel=RUN_PANEL,
-        show_default=False,
+        help="KEY=FIRST:LAST:STEP, KEY=V1,V2,... or KEY=all: an option to search (repeatable). Default: alpha/width, "
+        "resolution, scale, groups, conv.",
+        metavar="KEY=RANGE",
     ),
 ]
 Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)  # type: ignore[misc]
 ObjectiveOpt = Annotated[
-    Objective,
-    typer.Option(
-        "--objective",
-        help="macs: the configuration with the most MACs within the budgets; latency: the fastest.",
-        rich_help_panel=RUN_PANEL,
-    ),
+    Objective, flag("--objective", help="macs: the most MACs in budget; latency: the fastest.", show_default=True)
 ]
 CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)  # type: ignore[misc]
-CalDtypeOpt = Annotated[CalDtype, typer.Option("--dtype", help="Element type to measure.", rich_help_panel=RUN_PANEL)]
+CalDtypeOpt = Annotated[CalDtype, flag("--dtype", help="Element type to measure.", show_default=True)]
+
+
+# --------------------------------------------------------------------------------------------
+# The model flags: one declaration for every command that takes a model
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFlags:
+    """The flags every model-taking command has (:func:`model_options`), as given."""
+
+    input_size: tuple[str, ...] = ()
+    kwargs: str | None = None
+    batch: int = 1
+    dtype: str = "fp32"
+    threads: int | None = None
+    device: str = "auto"
+    calibration: str | None = None
+
+    @property
+    def inputs(self) -> list[str] | None:
+        """``--input-size`` as the API takes it (None: the model's own input)."""
+        return list(self.input_size) or None
+
+    def unsupported(self, command: str, **why: str) -> None:
+        """Refuses, in one line, a flag ``command`` cannot honour when it is given a value other than its default.
+
+        Args:
+            command: The command's name, for the message.
+            **why: Flag name (``device``) -> what to do instead.
+        """
+        defaults = ModelFlags()
+        for name, reason in why.items():
+            value = getattr(self, name)
+            if value != getattr(defaults, name):
+                shown = " ".join(value) if isinstance(value, tuple) else value
+                raise LwprofError(f"lwprof {command} does not take --{name.replace('_', '-')} {shown}: {reason}")
+
+
+MODEL_FLAGS: dict[str, tuple[Any, Any]] = {  # name -> (annotation, default), in the order --help shows them
+    "input_size": (
+        list[str] | None,
+        flag(
+            "--input-size",
+            help="One sample's input (repeatable; long:1,128 token ids; name=C,H,W keyword).",
+            panel=MODEL_PANEL,
+            metavar="C,H,W",
+        ),
+    ),
+    "kwargs": (
+        str | None,
+        flag("--kwargs", help="A user model's arguments (or JSON).", panel=MODEL_PANEL, metavar="K=V,..."),
+    ),
+    "batch": (int, flag("--batch", min=1, help="Batch size.", panel=MODEL_PANEL, show_default=True)),
+    "dtype": (
+        Dtype,
+        flag("--dtype", help="Element type", panel=MODEL_PANEL, show_default=True),
+    ),
+    "threads": (int | None, ThreadsOpt.__metadata__[0]),
+    "device": (
+        DeviceKind,
+        flag(
+            "--device",
+            help="auto (meta; CPU if needed), meta or cpu.",
+            panel=MODEL_PANEL,
+            show_default=True,
+        ),
+    ),
+    "calibration": (str | None, CalibrationOpt.__metadata__[0]),
+}
+_MODEL_DEFAULTS = {
+    "input_size": None,
+    "kwargs": None,
+    "batch": 1,
+    "dtype": Dtype.FP32,
+    "threads": None,
+    "device": DeviceKind.AUTO,
+    "calibration": None,
+}
+
+
+def model_options(fn: F) -> F:
+    """Adds the model flags (:data:`MODEL_FLAGS`) to a command; it gets them as ``model``, a :class:`ModelFlags`."""
+    params = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, default=_MODEL_DEFAULTS[name], annotation=Annotated[kind, info]
+        )
+        for name, (kind, info) in MODEL_FLAGS.items()
+    ]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        given = {name: kwargs.pop(name) for name in MODEL_FLAGS}
+        given["input_size"] = tuple(given["input_size"] or ())
+        given["dtype"], given["device"] = given["dtype"].value, given["device"].value
+        kwargs["model"] = ModelFlags(**given)
+        return fn(*args, **kwargs)
+
+    return _with_params(wrapper, fn, "model", params)
+
+
+def _with_params(wrapper: Any, fn: Any, replaced: str, params: list[inspect.Parameter]) -> Any:
+    """``wrapper`` with ``fn``'s signature, its parameter ``replaced`` swapped for ``params`` (what Typer reads)."""
+    sig = inspect.signature(fn, eval_str=True)
+    kept = [p for p in sig.parameters.values() if p.name != replaced]
+    positional = [p for p in kept if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    keyword = [p for p in kept if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    wrapper.__signature__ = sig.replace(parameters=positional + params + keyword)
+    return wrapper
+
+
+@functools.lru_cache(maxsize=1)
+def _option_helps() -> dict[str, set[str]]:
+    """Every option's help texts across the architectures, each cut to its first phrase (read once)."""
+    from lwprof.architectures import list_architectures
+
+    texts: dict[str, set[str]] = {}
+    for spec in list_architectures():
+        for o in spec.options():
+            first = o.help.split(":")[0].split(";")[0].split(" (")[0].split(" = ")[0].strip()
+            texts.setdefault(o.name, set()).add(first)
+    return texts
+
+
+def _arch_help(opt: Any, specs: Sequence[str]) -> str:
+    """A short help line for a common architecture flag: what it is, and which architectures have it."""
+    texts = _option_helps().get(opt.name, set())
+    if isinstance(opt.type, type) and issubclass(opt.type, enum.Enum):
+        text = f"{'|'.join(str(k.value) for k in opt.type)}"
+    else:
+        text = next(iter(texts)) if len(texts) == 1 else opt.name.replace("_", " ")
+    if len(opt.archs) == len(specs):
+        return text
+    others = [s for s in specs if s not in opt.archs]
+    return f"{text}; {', '.join(opt.archs)}" if len(opt.archs) <= len(others) else f"{text}; not {', '.join(others)}"
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_options() -> tuple[Any, ...]:
+    return tuple(shared_options())  # read once for every command
 
 
 def arch_options(lists: bool = False) -> Callable[[F], F]:
-    """Adds one flag per architecture option of the registry (plus ``--set``); the command gets them as ``options``.
+    """Adds the architecture flags (the common options, hidden flags for the rest, and ``--set``);
+    the command gets what was given as ``options``.
+
+    Every option of the registry stays a flag (``--dw-kernel 5`` works), but only
+    :data:`COMMON_OPTIONS` are shown in ``--help``: the others are documented by ``lwprof list
+    ARCH`` and given as ``ARCH@key=value`` or ``--set key=value``.
 
     Args:
         lists: Every flag takes a comma list of values (``lwprof sweep``).
     """
 
     def deco(fn: F) -> F:
-        options = shared_options()
+        from lwprof.architectures import list_architectures
+
+        options = _shared_options()
+        specs = [spec.name for spec in list_architectures()]
         params = []
         for opt in options:
+            common = opt.name in COMMON_OPTIONS
             if opt.type is bool and not lists:
-                decl, kind, help_text = f"{opt.flag}/--no-{opt.flag[2:]}", bool | None, opt.help
+                decl, kind, metavar = f"{opt.flag}/--no-{opt.flag[2:]}", bool | None, None  # a switch takes no value
             else:
                 decl, kind = opt.flag, str | None
-                help_text = f"Comma list: {opt.help}" if lists else opt.help
-            metavar = (
-                f"{opt.metavar},..." if lists else None if kind is not str | None else opt.metavar
-            )  # a --x/--no-x switch takes no value
-            info = typer.Option(decl, help=help_text, rich_help_panel=ARCH_PANEL, show_default=False, metavar=metavar)
+                metavar = {"INT": "N", "FLOAT": "X"}.get(opt.metavar, opt.metavar) + (",..." if lists else "")
+            help_text = _arch_help(opt, specs) if common else opt.help
+            help_text = f"{help_text} (a comma list)" if lists and common else help_text
+            info = flag(decl, help=help_text, panel=ARCH_PANEL, metavar=metavar, hidden=not common)
             params.append(
                 inspect.Parameter(
                     opt.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[kind, info]
                 )
             )
-        settings = typer.Option(
+        settings = flag(
             "--set",
-            help="KEY=VALUE: an architecture option by name, e.g. --set dw_kernel=5 (repeatable).",
-            rich_help_panel=ARCH_PANEL,
-            show_default=False,
+            help="Any option (lwprof list ARCH); repeat: --set " + ("shuffle=true,false" if lists else "se=false"),
+            panel=ARCH_PANEL,
+            metavar="KEY=VALUE",
         )
         params.append(
             inspect.Parameter(
@@ -286,10 +368,7 @@ def arch_options(lists: bool = False) -> Callable[[F], F]:
             kwargs["options"] = values
             return fn(*args, **kwargs)
 
-        sig = inspect.signature(fn, eval_str=True)
-        kept = [p for p in sig.parameters.values() if p.name != "options"]
-        wrapper.__signature__ = sig.replace(parameters=kept + params)  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
+        return _with_params(wrapper, fn, "options", params)  # type: ignore[no-any-return]
 
     return deco
 
@@ -433,7 +512,23 @@ def emit(
 
     Raises:
         LwprofError: A file or stdout refuses the write (a full disk, a closed stdout).
+
+    With ``-q/--quiet`` a table is printed without the notes under it (warnings and failures stay).
     """
+    from lwprof.render.tables import quiet_notes
+
+    with quiet_notes(_QUIET[0]):
+        _emit(fmt, out, output, force, plot, draw)
+
+
+def _emit(
+    fmt: Format,
+    out: Output,
+    output: str | None,
+    force: bool,
+    plot: str | None,
+    draw: Callable[[str, bool], Any] | None,
+) -> None:
     from lwprof.render.console import deliver, prepare
 
     output = None if output == "-" else output  # -o -: stdout, as tools do
@@ -570,6 +665,11 @@ class LwprofGroup(TyperGroup):
     * stdout and stderr that cannot encode a character print an ASCII stand-in for it.
     """
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from lwprof.cli.helptext import group_help
+
+        formatter.write(group_help(self, ctx))
+
     def main(
         self,
         args: Sequence[str] | None = None,
@@ -586,8 +686,18 @@ class LwprofGroup(TyperGroup):
         sys.exit(code)
 
 
+class LwprofCommand(TyperCommand):
+    """Every command's click class: ``--help`` as short plain text (:mod:`lwprof.cli.helptext`)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from lwprof.cli.helptext import command_help
+
+        formatter.write(command_help(self, ctx))
+
+
 def _guarded(run: Callable[[], Any]) -> int:
     """Runs the click command line; returns its exit code, having said at most one line."""
+    _QUIET[0] = False
     click = _click()
     _ascii_safe(sys.stdout)
     _ascii_safe(sys.stderr)
@@ -597,8 +707,11 @@ def _guarded(run: Callable[[], Any]) -> int:
         if sys.stdout is not None and not getattr(sys.stdout, "closed", False):
             sys.stdout.flush()
         return code
-    except click.exceptions.NoArgsIsHelpError:
-        return EXIT_USAGE  # the help has been printed
+    except click.exceptions.NoArgsIsHelpError as exc:
+        if sys.stdout is not None:  # no command: the help on stdout (as --help prints it), and exit 2
+            sys.stdout.write(exc.format_message().rstrip("\n") + "\n")
+            sys.stdout.flush()
+        return EXIT_USAGE
     except click.exceptions.UsageError as exc:
         _say(f"error: {_usage_message(exc)}")
         return EXIT_USAGE

@@ -40,7 +40,7 @@ from lwprof.counting.walker import reference_kernels
 from lwprof.errors import first_line
 from lwprof.records import FVCORE_MAC_OPS, ModelProfile, Verdict
 
-__all__ = ["FVCORE_MAC_OPS", "attach_crosschecks", "fvcore_counts", "judge", "torch_by_module"]
+__all__ = ["FVCORE_MAC_OPS", "ToolCounts", "attach_counts", "attach_crosschecks", "fvcore_counts", "judge", "tool_counts", "torch_by_module"]
 
 # fvcore's handles that count multiply-accumulates (its names, "aten::" dropped).
 
@@ -111,20 +111,30 @@ def judge(lwprof_macs: int, fvcore_macs: int | None, fvcore_other: int, torch_ma
     return Verdict.MISMATCH
 
 
-def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1) -> ModelProfile:
-    """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
+@dataclasses.dataclass(frozen=True)
+class ToolCounts:
+    """What the two tools counted in one forward pass (unscaled), and why one did not run.
 
-    Args:
-        profile: The profile.
-        model: The same model with real (CPU) weights; it is put in eval mode for the check.
-        inputs: Real positional and keyword inputs for the tools' forward pass.
-        scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
-            sample of it).
-
-    Returns:
-        A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
-        models), the verdicts rest on the other one and ``crosscheck_note`` says why.
+    Plain data, so that :mod:`lwprof.counting.cache` can keep it between runs.
     """
+
+    fvcore: FvcoreCounts | None
+    torch: dict[str, int] | None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        fv = None if self.fvcore is None else {"by_module_op": self.fvcore.by_module_op, "unsupported": self.fvcore.unsupported}
+        return {"fvcore": fv, "torch": self.torch, "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ToolCounts:
+        fv = data.get("fvcore")
+        counts = None if fv is None else FvcoreCounts(dict(fv["by_module_op"]), dict(fv["unsupported"]))
+        return cls(counts, None if data.get("torch") is None else dict(data["torch"]), tuple(data.get("notes", ())))
+
+
+def tool_counts(model: nn.Module, inputs: Inputs) -> ToolCounts:
+    """Runs fvcore and FlopCounterMode on ``model`` (in eval mode, restored after) with real ``inputs``."""
     args, kwargs = tuple(inputs[0]), dict(inputs[1])
     notes = []
     was_training = [(m, m.training) for m in model.modules()]
@@ -146,6 +156,29 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
     finally:
         for m, training in was_training:
             m.training = training
+    return ToolCounts(fv, tc, tuple(notes))
+
+
+def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, *, scale: int = 1) -> ModelProfile:
+    """Returns ``profile`` with fvcore's and FlopCounterMode's counts and a verdict per record.
+
+    Args:
+        profile: The profile.
+        model: The same model with real (CPU) weights; it is put in eval mode for the check.
+        inputs: Real positional and keyword inputs for the tools' forward pass.
+        scale: The tools' counts are multiplied by this (the batch, when ``inputs`` are one
+            sample of it).
+
+    Returns:
+        A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
+        models), the verdicts rest on the other one and ``crosscheck_note`` says why.
+    """
+    return attach_counts(profile, tool_counts(model, inputs), scale=scale)
+
+
+def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) -> ModelProfile:
+    """:func:`attach_crosschecks` from counts the tools made already (now, or in an earlier run)."""
+    fv, tc, notes = counts.fvcore, counts.torch, list(counts.notes)
     if fv is None and tc is None:
         return dataclasses.replace(profile, crosscheck_note="; ".join(notes))
 

@@ -547,12 +547,9 @@ def _lstsq(a: Sequence[Sequence[float]], b: Sequence[float]) -> list[float]:
 
 def cache_dir() -> Path:
     """The folder of calibration files: ``$LWPROF_CACHE_DIR``, else ``$XDG_CACHE_HOME/lwprof``, else ``~/.cache/lwprof``."""
-    own = os.environ.get("LWPROF_CACHE_DIR")
-    if own:
-        return Path(own).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "lwprof"
+    from lwprof.counting.cache import cache_dir as user_cache_dir
+
+    return user_cache_dir()
 
 
 def cpu_name() -> str:

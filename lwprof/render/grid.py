@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lwprof.records import (
-    CONVENTIONS,
     FVCORE_MAC_OPS,
     ColumnKind,
     Comparison,
@@ -331,6 +330,9 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
 
 
+EXPLAIN_POINTER = "Conventions, verdicts and units: lwprof explain"  # the last line under every table of counts
+
+
 def _note(text: str, severity: Severity = Severity.INFO) -> Note:
     return Note(severity, text)
 
@@ -340,32 +342,24 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
     bpe = profile.bytes_per_element
     lines = [
         _note(
-            f"Params: {profile.params:,} ({human(profile.params)}), trainable {profile.trainable_params:,}; "
-            f"buffers (BatchNorm statistics): {profile.buffers:,}"
+            f"Params: {profile.params:,} ({human(profile.params)}), trainable {profile.trainable_params:,}, "
+            f"buffers {profile.buffers:,}"
         ),
         _note(
-            f"MACs: {profile.macs:,} ({human(profile.macs)})   FLOPs (2 x MACs): {profile.flops:,} ({human(profile.flops)})   "
-            f"other ops: {profile.other_ops:,} ({human(profile.other_ops)})"
+            f"MACs: {profile.macs:,} ({human(profile.macs)}), FLOPs (2 x MACs) {human(profile.flops)}, "
+            f"other ops {human(profile.other_ops)}"
         ),
     ]
-    size = f"Model size ({profile.dtype}, params + buffers): {human_bytes(profile.model_size_bytes)}"
+    size = f"Model size ({profile.dtype}): {human_bytes(profile.model_size_bytes)}"
     if profile.peak_activation_elements is not None:
         peak = profile.peak_activation_elements
-        size += f"   peak activation memory: {peak:,} elements = {human_bytes(peak * bpe)}"
+        size += f"; peak activations {human_bytes(peak * bpe)} ({peak:,} elements)"
     lines.append(_note(size))
-    traffic = profile.traffic_bytes
-    if traffic:
-        lines.append(
-            _note(
-                f"Memory traffic (inputs + weights read, outputs written): {human_bytes(traffic)}, "
-                f"{profile.macs / traffic:.2f} MACs/byte (per layer: --memory)"
-            )
-        )
     if published and (published.get("params") is not None or published.get("macs") is not None):
         lines.append(
             _note(
-                f"Published ({published.get('source', 'paper')}): {_published_text(published)} (params / MACs), counted the paper's way "
-                f"(e.g. without BatchNorm or the classifier); `lwprof check --arch {profile.arch}` compares under that convention"
+                f"Published ({published.get('source', 'paper')}): {_published_text(published)} (params / MACs), "
+                f"the paper's way: lwprof check --arch {profile.arch}"
             )
         )
     lines.extend(profile.notes)
@@ -377,34 +371,52 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
         shown = "; ".join(f"{r.name or '(model)'}: {r.note}" for r in profile.layers if r.status is Status.OP_LEVEL and r.note)[:600]
         lines.append(_note(f"{len(profile.op_level)} layer(s) of a known type counted from their ops: {shown}"))
     lines.extend(_crosscheck_lines(profile))
-    lines.append(_note(f"Conventions: {CONVENTIONS}", Severity.CONVENTION))
+    lines.append(_note(EXPLAIN_POINTER, Severity.CONVENTION))
     return lines
 
 
-def _crosscheck_lines(profile: ModelProfile) -> list[Note]:
+def crosscheck_line(profile: ModelProfile) -> Note:
+    """The cross-check's verdict in one line, whatever the width: how many leaf layers agree with
+    fvcore and FlopCounterMode, and how many differ by design, by a tool's gap or by a MISMATCH."""
     checked = profile.fvcore_macs is not None or profile.torch_macs is not None
     if not checked:
-        reason = profile.crosscheck_note or "not run (use --fvcore to compare every layer with fvcore and FlopCounterMode)"
-        return [_note(f"Cross-check: {reason}")]
+        return _note(f"Cross-check: {profile.crosscheck_note or 'not run (--fvcore runs it)'}")
+    leaves = [r for r in profile.layers if r.is_leaf and r.crosscheck_own is not Verdict.NA]
+    counts = {v: sum(1 for r in leaves if r.crosscheck_own is v) for v in Verdict}
+    agree = counts[Verdict.OK] + counts[Verdict.BY_DESIGN]
+    tools = "fvcore and FlopCounterMode"
+    text = f"all {len(leaves)} layers agree with {tools}" if agree == len(leaves) else f"{agree} of {len(leaves)} layers agree with {tools}"
+    parts = [f"{counts[Verdict.BY_DESIGN]} by design"] if counts[Verdict.BY_DESIGN] else []
+    parts += [f"{counts[v]} {v.value}" for v in (Verdict.FVCORE_GAP, Verdict.TORCH_GAP, Verdict.UNCHECKED, Verdict.MISMATCH) if counts[v]]
+    severity = Severity.FAILURE if counts[Verdict.MISMATCH] else Severity.INFO
+    return _note(f"Cross-check: {text}" + (f"; {', '.join(parts)}" if parts else ""), severity)
+
+
+def _crosscheck_lines(profile: ModelProfile) -> list[Note]:
+    """The verdict line, then the tools' totals and what differs (each named once)."""
+    lines = [crosscheck_line(profile)]
+    if profile.fvcore_macs is None and profile.torch_macs is None:
+        return lines
     macs = profile.macs
-    lines = []
     if profile.crosscheck_note:
         lines.append(_note(f"Cross-check: {profile.crosscheck_note}"))
     fv, tc = profile.fvcore_macs, profile.torch_macs
+    totals = []
     if fv is not None:
         diff = fv - macs
-        why = "equal to lwprof" if diff == 0 else f"{diff:+,} vs lwprof"
+        why = "equal" if diff == 0 else f"{diff:+,}"
         extra = {op: n for op, n in profile.fvcore_by_op.items() if op not in FVCORE_MAC_OPS and n}
         if extra:
-            why += "; fvcore also counts " + ", ".join(f"{op} {n:,}" for op, n in extra.items()) + ", which lwprof reports as other ops"
+            why += ": also " + ", ".join(f"{op} {n:,}" for op, n in extra.items())
         gaps = [r for r in profile.layers if r.crosscheck_own is Verdict.FVCORE_GAP]
         if gaps:
             ops = ", ".join(profile.fvcore_unsupported) or "an op it has no handler for"
-            why += f"; {len(gaps)} layer(s) fvcore does not count ({ops})"
-        lines.append(_note(f"fvcore total: {fv:,} ({human(fv)}; {why})"))
+            why += f"; it does not count {ops} in {len(gaps)} layer(s)"
+        totals.append(f"fvcore total: {fv:,} ({why})")
     if tc is not None:
         diff = tc - macs
-        lines.append(_note(f"FlopCounterMode total (halved to MACs): {tc:,} ({human(tc)}; {'equal to lwprof' if diff == 0 else f'{diff:+,} vs lwprof'})"))
+        totals.append(f"FlopCounterMode total: {tc:,} ({'equal' if diff == 0 else f'{diff:+,}'})")
+    lines.append(_note("; ".join(totals)))
     for verdict, what in ((Verdict.TORCH_GAP, "FlopCounterMode does not count"), (Verdict.UNCHECKED, "neither tool counts (lwprof's count stands alone)")):
         names = [r.name or "(model)" for r in profile.layers if r.crosscheck_own is verdict]
         if names:
@@ -537,7 +549,7 @@ def compare_notes(comparison: Comparison, published: Sequence[Mapping[str, Any] 
             lines.append(_note(f"{v.label}: {note.text}", note.severity))
         if v.profile.mismatches:
             lines.append(_note(f"{v.label}: MISMATCH in {len(v.profile.mismatches)} layer(s) (lwprof summary shows them)", Severity.FAILURE))
-    lines.append(_note(f"Conventions: {CONVENTIONS}", Severity.CONVENTION))
+    lines.append(_note(EXPLAIN_POINTER, Severity.CONVENTION))
     return lines
 
 
@@ -601,7 +613,7 @@ def layer_notes(variants: LayerComparison) -> list[Note]:
         )
     lines.extend(variants.notes)
     lines.append(_note("Padding is 'same' (k // 2); the grouped variant ends with a channel shuffle (0 ops), the ghost one with a concat."))
-    lines.append(_note(f"Conventions: {CONVENTIONS}", Severity.CONVENTION))
+    lines.append(_note(EXPLAIN_POINTER, Severity.CONVENTION))
     return lines
 
 
@@ -667,7 +679,13 @@ def check_grid(results: Iterable[Any], *, problems_only: bool = False) -> Grid:
     title = "paper conformance: " + ", ".join(f"{n} {status}" for status, n in counts.items()) + f" (of {len(results)})"
     if problems_only:
         title += f"; the {len(shown)} that did not pass" if shown else "; every check passes"
-    return Grid(title, columns, tuple(rows), None, tuple(check_notes(results, shown, brief=problems_only)))
+    failed = counts.get("fail", 0)
+    verdict = _note(
+        f"Verdict: {', '.join(f'{n} {status}' for status, n in counts.items())} (of {len(results)}); "
+        + (f"{failed} FAIL" if failed else "nothing fails"),
+        Severity.FAILURE if failed else Severity.INFO,
+    )  # last, where a long listing ends: the first line has scrolled away
+    return Grid(title, columns, tuple(rows), None, (*check_notes(results, shown, brief=problems_only), verdict))
 
 
 def check_notes(results: Sequence[Any], shown: Sequence[Any] | None = None, *, brief: bool = False) -> list[Note]:

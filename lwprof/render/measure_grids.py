@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lwprof.records import (
-    CONVENTIONS,
     ColumnKind,
     Comparison,
     ModelProfile,
@@ -18,6 +17,7 @@ from lwprof.records import (
     Severity,
 )
 from lwprof.render.grid import (
+    EXPLAIN_POINTER,
     Column,
     Grid,
     _config_text,
@@ -158,7 +158,7 @@ def sweep_grid(comparison: Comparison, quantity: str = "macs", latencies: Mappin
     notes: list[Any] = timing_notes(latencies) if latencies is not None else []
     if quantity == "latency" and len(comparison.vary) == 2:
         notes.append(Note(Severity.INFO, "Exports of this grid hold the medians; --format json has every run"))
-    notes.append(Note(Severity.CONVENTION, f"Conventions: {CONVENTIONS}"))
+    notes.append(Note(Severity.CONVENTION, EXPLAIN_POINTER))
     if len(comparison.vary) == 2:
         (row_key, row_values), (col_key, col_values) = comparison.vary.items()
         columns = (Column(f"{row_key} \\ {col_key}", key=row_key), *(Column(str(c), kind, f"{col_key}={c}") for c in col_values))

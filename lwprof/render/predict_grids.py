@@ -127,13 +127,13 @@ def calibration_grid(calibration: Any) -> g.Grid:
         rows.append((kind, cost.benchmarks, cost.overhead_s * 1e6, peak / 1e9 if peak else None, ops / 1e9 if ops else None, bw / 1e9 if bw else None, cost.median_error, cost.max_error))
     columns = (
         g.Column("kind", key="kind"),
-        g.Column("benchmarks", ColumnKind.COUNT, "benchmarks"),
+        g.Column("benchmarks", ColumnKind.COUNT, "benchmarks", priority=3),  # a narrow terminal drops it first
         g.Column("overhead (us)", ColumnKind.FLOAT, "overhead_us"),
         g.Column("GMAC/s", ColumnKind.FLOAT, "peak_gmacs"),
-        g.Column("Gop/s", ColumnKind.FLOAT, "gops"),
+        g.Column("Gop/s", ColumnKind.FLOAT, "gops", priority=1),
         g.Column("GB/s", ColumnKind.FLOAT, "bandwidth_gbs"),
         g.Column("fit error (median)", ColumnKind.SHARE, "median_error"),
-        g.Column("(max)", ColumnKind.SHARE, "max_error"),
+        g.Column("(max)", ColumnKind.SHARE, "max_error", priority=2),
     )
     notes = [
         Note(Severity.INFO, f"Machine: {calibration.describe()}; {len(calibration.benchmarks)} micro-benchmarks in {calibration.seconds:.0f} s"),
@@ -306,13 +306,13 @@ def bench_predict_grid(result: Any, prediction: Any, top: int | None = None) -> 
     )
     columns = (
         g.Column("layer", key="name"),
-        g.Column("type", key="category"),
-        g.Column("MACs", ColumnKind.COUNT, "macs"),
+        g.Column("type", key="category", priority=2),  # a narrow terminal drops the ranks first, then the type
+        g.Column("MACs", ColumnKind.COUNT, "macs", priority=1),
         g.Column("measured (ms)", ColumnKind.FLOAT, "measured_ms"),
         g.Column(PREDICTED, ColumnKind.FLOAT, "predicted_ms"),
         g.Column("error", ColumnKind.SHARE, "error"),
-        g.Column("rank measured", ColumnKind.COUNT, "rank_measured"),
-        g.Column("rank predicted", ColumnKind.COUNT, "rank_predicted"),
+        g.Column("rank measured", ColumnKind.COUNT, "rank_measured", priority=3),
+        g.Column("rank predicted", ColumnKind.COUNT, "rank_predicted", priority=4),
     )
     ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
     rho, rho_macs = ranks["spearman"], ranks["spearman_macs"]

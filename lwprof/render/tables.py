@@ -23,9 +23,11 @@ their own console::
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -468,9 +470,9 @@ class GridView:
                 yield Text("")
             yield _table(self.grid, texts, layout)
         hidden = [h for layout in layouts for h in layout.hidden]
-        if hidden:
+        if hidden and not _QUIET.get():
             yield notes_text([hidden_note(hidden, width)])
-        if self.notes and self.grid.notes:
+        if self.notes and self.grid.notes and notes_text(self.grid.notes).plain:
             yield notes_text(self.grid.notes)
 
 
@@ -483,8 +485,23 @@ def grid_table(grid: g.Grid, width: int = 200) -> Table:
 _SEVERITY_STYLES = {Severity.CONVENTION: "dim", Severity.INFO: "", Severity.WARNING: "bold red", Severity.FAILURE: "bold red"}
 
 
+_QUIET: contextvars.ContextVar[bool] = contextvars.ContextVar("lwprof_quiet", default=False)
+
+
+@contextlib.contextmanager
+def quiet_notes(on: bool = True) -> Iterator[None]:
+    """While on, tables print no notes under them but warnings and failures (``-q/--quiet``)."""
+    token = _QUIET.set(on)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def notes_text(notes: Sequence[Note]) -> Text:
     """The lines under a table, styled by severity (warnings and failures in red)."""
+    if _QUIET.get():
+        notes = [n for n in notes if n.severity in (Severity.WARNING, Severity.FAILURE)]
     text = Text()
     for i, note in enumerate(notes):
         text.append(note.text, style=_SEVERITY_STYLES.get(note.severity, ""))
