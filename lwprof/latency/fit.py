@@ -255,7 +255,7 @@ class Candidate:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FitResult:
     """``lwprof fit``'s answer.
 
@@ -297,6 +297,10 @@ class FitResult:
     @property
     def chosen(self) -> Candidate | None:
         return self.candidates[self.best] if self.best is not None else None
+
+    def __repr__(self) -> str:
+        best = self.chosen.label if self.chosen is not None else None
+        return f"FitResult({self.arch!r}, configurations={len(self.candidates)}, front={len(self.front)}, best={best!r})"
 
     def to_pandas(self) -> Any:
         """Every valid configuration as a ``pandas.DataFrame`` (indexed by label), with ``front`` and ``fits`` columns.
