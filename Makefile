@@ -21,30 +21,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,plot,onnx]'
 	touch $(STAMP)
 
-# A short tour (about 250 lines at 120 columns, 350 at 80): each command trimmed to what shows its point; every table
-# fits the terminal (try COLUMNS=80 make demo).
+# A short tour, under 150 lines at 80 columns: each step one point, most with -q (the table alone).
 demo: install
-	@printf '%b\n' "\n\$$ lwprof --help"
-	@$(BIN)/lwprof --help
-	@printf '%b\n' "\n# one architecture's options (lwprof list: all of them)\n\$$ lwprof list shufflenet"
-	@$(BIN)/lwprof list shufflenet
-	@printf '%b\n' "\n# one conv four ways, with the formulas\n\$$ lwprof layer --in 4 --out 2 --kernel 3 --size 12"
-	@$(BIN)/lwprof layer --in 4 --out 2 --kernel 3 --size 12
-	@printf '%b\n' "\n# per layer, cross-checked with fvcore and FlopCounterMode\n\$$ lwprof summary shufflenet --groups 8 --depth 2"
-	@$(BIN)/lwprof summary shufflenet --groups 8 --depth 2
-	@printf '%b\n' "\n# MobileNetV1's Table 2\n\$$ lwprof summary mobilenet --by-type --no-fvcore"
-	@$(BIN)/lwprof summary mobilenet --by-type --no-fvcore
-	@printf '%b\n' "\n# standard vs grouped vs depthwise-separable\n\$$ lwprof compare mobilenet --alpha 0.5"
-	@$(BIN)/lwprof compare mobilenet --alpha 0.5
-	@printf '%b\n' "\n# Tables 6 and 7 as one grid\n\$$ lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128"
-	@$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128
-	@printf '%b\n' "\n# measured latency: the 5 slowest layers, median and spread\n\$$ lwprof bench mobilenet --top 5"
-	@$(BIN)/lwprof bench mobilenet --top 5
-	@printf '%b\n' "\n# calibrate this CPU once (quick: a smoke run), then the best MobileNetV1 under a budget\n\$$ lwprof calibrate --quick && lwprof fit mobilenet --max-macs 300M --max-params 3M"
-	@$(BIN)/lwprof calibrate --quick --save $(VENV)/demo-calibration.json --force
-	@$(BIN)/lwprof fit mobilenet --max-macs 300M --max-params 3M --calibration $(VENV)/demo-calibration.json
-	@printf '%b\n' "\n# the papers' numbers: the counts, then what did not pass (lwprof check: all of them)\n\$$ lwprof check --summary"
-	@$(BIN)/lwprof check --summary
+	@printf '%b\n' "\n# per layer, cross-checked with fvcore and FlopCounterMode (the verdict is the footer's line)\n\$$ lwprof summary shufflenet --groups 8 --depth 1"
+	@$(BIN)/lwprof summary shufflenet --groups 8 --depth 1
+	@printf '%b\n' "\n# standard vs grouped vs depthwise-separable (MobileNetV1 Table 4)\n\$$ lwprof compare mobilenet --alpha 0.5 --no-fvcore -q"
+	@$(BIN)/lwprof compare mobilenet --alpha 0.5 --no-fvcore -q
+	@printf '%b\n' "\n# MobileNetV1's Table 2: where the MACs are\n\$$ lwprof summary mobilenet --by-type --no-fvcore -q"
+	@$(BIN)/lwprof summary mobilenet --by-type --no-fvcore -q
+	@printf '%b\n' "\n# Tables 6 and 7 as one grid\n\$$ lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128 -q"
+	@$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128 -q
+	@printf '%b\n' "\n# measured latency: the 5 slowest layers (depthwise ones are cheap in MACs, not in time)\n\$$ lwprof bench mobilenet --top 5 -q"
+	@$(BIN)/lwprof bench mobilenet --top 5 -q
+	@printf '%b\n' "\n# calibrate this CPU once (quick: a smoke run), then the best MobileNetV1 under a budget\n\$$ lwprof calibrate --quick && lwprof fit mobilenet --max-macs 300M --max-params 3M -q"
+	@$(BIN)/lwprof calibrate --quick --save $(VENV)/demo-calibration.json --force -o $(VENV)/demo-calibration.txt
+	@$(BIN)/lwprof fit mobilenet --max-macs 300M --max-params 3M --vary alpha=0.5:1:0.25 --vary resolution=128,160,192 --calibration $(VENV)/demo-calibration.json -q
+	@printf '%b\n' "\n# the papers' numbers (lwprof check: each of them; lwprof explain: the terms)\n\$$ lwprof check --summary | tail -n 1"
+	@$(BIN)/lwprof check --summary | tail -n 1
 
 # Lint and types first (seconds): ruff (pyproject.toml [tool.ruff]) and mypy over lwprof/ (no untyped defs); then the
 # suite, which runs every paper check already (tests/test_reference.py asserts none fails, and tests/test_golden.py

@@ -123,3 +123,10 @@ def test_compare_of_a_user_model_needs_something_to_vary(net: str) -> None:
         lwprof.compare(f"{net}:Net", input_size=(3, 8, 8))
     with pytest.raises(lwprof.LwprofError, match=r"architecture options do not apply to the user model"):
         lwprof.compare(f"{net}:Net", vary={"width": [8]}, alpha=0.5)
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--kwargs", "width=2"), ("--threads", "2"), ("--device", "cpu")])
+def test_diff_refuses_model_flags_it_cannot_honour(net: str, flag: str, value: str) -> None:
+    result = invoke("diff", f"{net}:Net", f"{net}:Net@width=16", flag, value)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: lwprof diff does not take {flag} {value}: ") and result.stderr.count("\n") == 1

@@ -162,3 +162,19 @@ def test_no_command_prints_the_help_and_exits_2() -> None:
     result = CliRunner().invoke(cli.app, [])
     assert result.exit_code == 2 and result.stdout.startswith("Usage: lwprof [OPTIONS] COMMAND")
     assert "explain" in result.stdout
+
+
+def test_shell_completion_offers_architecture_names_without_importing_torch() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nsys.argv = ['lwprof']\nfrom lwprof.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+        "assert 'torch' not in sys.modules, 'completion imported torch'\n"
+    )
+    env = {**os.environ, "_LWPROF_COMPLETE": "complete_bash", "COMP_WORDS": "lwprof summary shuff", "COMP_CWORD": "2"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["shufflenet", "shufflenet_v1", "shufflenet_v2", "shufflenetv1", "shufflenetv2"]
+    assert "--install-completion" in run("--help")

@@ -175,6 +175,7 @@ def test_fit_result_display() -> None:
     result = lwprof.fit("mobilenet", {"alpha": "0.5,1"}, calibration=make_calibration())
     html = result._repr_html_()
     assert "Pareto front" in html and result.chosen.label in html
+    assert repr(result) == f"FitResult('mobilenet_v1', configurations={len(result.candidates)}, front={len(result.front)}, best={result.chosen.label!r})"
     pytest.importorskip("pandas")
     df = result.to_pandas()
     assert len(df) == len(result.candidates) and df.front.sum() == len(result.front)

@@ -80,6 +80,19 @@ def test_a_two_point_comparison_does_not_zoom() -> None:
     assert labels == {"alpha=1.0", "alpha=0.98"}
 
 
+def test_point_labels_do_not_overlap() -> None:
+    c = lwprof.compare("shufflenet", resolution=64)  # groups 1, 2, 3, 4, 8: five points close together
+    fig = plots.figure_variants(c)
+    assert_paper_ready(fig)
+    renderer = fig.canvas.get_renderer()
+    (ax,) = fig.axes
+    boxes = [(t.get_text(), Text.get_window_extent(t, renderer)) for t in ax.texts]  # the label, not its leader line
+    assert len(boxes) == 5
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i][1].overlaps(boxes[j][1]), f"{boxes[i][0]} and {boxes[j][0]} overlap"
+
+
 def test_heat_map() -> None:
     g = lwprof.compare("mobilenet", vary={"alpha": [1, 0.5], "resolution": [128, 96]})
     fig = plots.figure_grid(g)
@@ -124,6 +137,14 @@ def test_fit_plot_legend_has_only_what_is_drawn() -> None:
         assert ax.get_yscale() == "log" and "log scale" in ax.get_xlabel()
     assert "log scale" in left.get_ylabel()
     assert all(t.get_text().endswith(" ms") for t in left.get_yticklabels() if t.get_visible() and t.get_text())
+
+
+def test_the_callers_matplotlib_settings_are_left_alone() -> None:
+    import matplotlib
+
+    before = matplotlib.rcParams["xtick.labelsize"], matplotlib.rcParams["legend.fontsize"]
+    plots.figure_variants(lwprof.compare("mobilenet", vary={"alpha": [1.0, 0.5]}, resolution=64))
+    assert (matplotlib.rcParams["xtick.labelsize"], matplotlib.rcParams["legend.fontsize"]) == before
 
 
 def test_saved_sizes_keep_fonts(tmp_path: Path) -> None:

@@ -80,7 +80,7 @@ def compare(
     * `lwprof compare mobilenet --vary alpha=1,0.75,0.5,0.25 --no-fvcore`: Table 6.
     * `lwprof compare shufflenet --vary groups=1,2,3,4,8 --vary scale=0.5,1`: a grid.
     * `lwprof compare mobilenet my_net.py:Net --input-size 3,224,224`: yours beside it.
-    * `lwprof compare net.py:Net --vary width=0.5,1.0`: your model's variants.
+    * `lwprof compare my_net.py:Net --vary width=0.5,1.0`: your model's variants.
     * `lwprof compare shufflenet --predict --no-fvcore`: predicted latency, nothing run.
     """
     from lwprof import api

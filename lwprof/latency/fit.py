@@ -245,7 +245,7 @@ class Candidate:
         }  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FitResult:
     """``lwprof fit``'s answer.
 
@@ -316,6 +316,10 @@ class FitResult:
         chosen, budget = self.chosen, self.budgets.max_latency_s
         interval = self.interval_s(chosen) if chosen is not None else None
         return interval is not None and budget is not None and interval[1] > budget
+
+    def __repr__(self) -> str:
+        best = self.chosen.label if self.chosen is not None else None
+        return f"FitResult({self.arch!r}, configurations={len(self.candidates)}, front={len(self.front)}, best={best!r})"
 
     def to_pandas(self) -> Any:
         """Every valid configuration as a ``pandas.DataFrame`` (indexed by label), with ``front`` and ``fits`` columns.

@@ -20,10 +20,11 @@ returns the path.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,8 @@ __all__ = [
     "plot_sweep",
     "plot_variants",
     "save_figure",
+    "separate",
+    "styled",
     "tick_text",
 ]
 
@@ -66,7 +69,6 @@ def _pyplot() -> Any:
         import matplotlib.pyplot as plt
     except ImportError:
         raise LwprofError("plots need matplotlib: pip install 'lwprof[plot]'") from None
-    plt.rcParams.update(_STYLE)
     return plt
 
 
@@ -109,6 +111,17 @@ def _usable(folder: Path) -> bool:
     except OSError:
         return False
     return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+def styled(build: Callable[..., Any]) -> Callable[..., Any]:
+    """Builds a figure in lwprof's style (font sizes) without touching the caller's matplotlib settings."""
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _pyplot().rc_context(_STYLE):
+            return build(*args, **kwargs)
+
+    return wrapper
 
 
 def check_plot_path(path: str | Path, force: bool = False) -> Path:
@@ -221,9 +234,36 @@ def _color(r: LayerRecord) -> str:
     return "#2ca02c" if c.kernel == (3, 3) and c.groups == 1 else _GREY
 
 
+def separate(fig: Any, notes: Sequence[Any], step: float = 11.0, tries: int = 12) -> None:
+    """Moves point labels (annotations in offset points) up or down until no two overlap, nor a label its neighbours'
+    points; a label that would cross the axes' right edge goes to the left of its point."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    points = [n.axes.transData.transform(n.xy) for n in notes]
+    placed: list[Any] = [Bbox.from_extents(x - 4, y - 4, x + 4, y + 4) for x, y in points]  # the markers, about 8 px across
+    for note in notes:
+        if Text.get_window_extent(note, renderer).x1 > note.axes.get_window_extent(renderer).x1:  # past the right edge: to the left
+            note.set_horizontalalignment("right")
+            note.xyann = (-abs(note.xyann[0]), note.xyann[1])
+        x0, y0 = note.xyann
+        for k in range(tries + 1):
+            shift = step * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0  # 0, +1, -1, +2, -2 steps
+            note.xyann = (x0, y0 + shift)
+            box = Text.get_window_extent(note, renderer)  # the text alone, not its leader line
+            if not any(box.overlaps(b) for b in placed):
+                break
+        placed.append(Text.get_window_extent(note, renderer))
+
+
+
+
 # -- the figures ----------------------------------------------------------------------------------------
 
 
+@styled
 def figure_layers(profile: ModelProfile, title: str | None = None) -> Any:
     """Bars of MACs and memory traffic for every layer that has MACs (conv, FC, ...)."""
     plt = _pyplot()
@@ -261,6 +301,7 @@ def plot_layers(profile: ModelProfile, path: str | Path, title: str | None = Non
     return save_figure(figure_layers(profile, title), path, force)
 
 
+@styled
 def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
     """Scatter of params (x) against MACs (y) of every variant, each labelled; both axes from zero."""
     plt = _pyplot()
@@ -268,8 +309,11 @@ def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
     xs = [v.profile.params / 1e6 for v in comparison.variants]
     ys = [v.profile.macs / 1e6 for v in comparison.variants]
     ax.scatter(xs, ys, s=40, color="#1f77b4", zorder=3)
-    for v, x, y in zip(comparison.variants, xs, ys):
-        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=MIN_FONT)
+    leader = {"arrowstyle": "-", "color": "#9e9e9e", "lw": 0.6, "shrinkA": 0, "shrinkB": 4}  # shows which point a moved label names
+    notes = [
+        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=MIN_FONT, arrowprops=leader)
+        for v, x, y in zip(comparison.variants, xs, ys)
+    ]
     ax.set_xlabel("parameters (M = millions)")
     ax.set_ylabel("MACs (M = millions)")
     ax.set_title(title or f"{comparison.arch}: params vs MACs")
@@ -278,6 +322,7 @@ def figure_variants(comparison: Comparison, title: str | None = None) -> Any:
     ax.set_ylim(0, max(ys) * 1.15 or 1)
     _human_axis(ax.xaxis, "M")
     _human_axis(ax.yaxis, "M")
+    separate(fig, notes)
     declutter(fig)
     return fig
 
@@ -287,6 +332,7 @@ def plot_variants(comparison: Comparison, path: str | Path, title: str | None = 
     return save_figure(figure_variants(comparison, title), path, force)
 
 
+@styled
 def figure_grid(comparison: Comparison, quantity: str = "macs", title: str | None = None) -> Any:
     """Heat map of ``quantity`` ("macs" or "params") over a sweep of exactly two options."""
     plt = _pyplot()
@@ -319,6 +365,7 @@ def plot_grid(comparison: Comparison, path: str | Path, quantity: str = "macs", 
     return save_figure(figure_grid(comparison, quantity, title), path, force)
 
 
+@styled
 def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str] = ()) -> Any:
     """Roofline-style chart: each layer's achieved MAC/s against its MACs per byte (both axes log, and labelled so).
 
@@ -350,9 +397,12 @@ def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str
     ax.plot([lo, ridge, hi], [bandwidth * lo, peak, peak], color="black", lw=1, ls="--", label=f"roof: {tick_text(bandwidth)} GB/s, {tick_text(peak)} GMAC/s")
     wanted = list(labels) or [t.name for t in sorted(latency.layers, key=lambda t: t.rank_time)[:3]]
     by_name = {t.name: (t, r) for t, r in points}
-    for i, name in enumerate(n for n in wanted if n in by_name):
+    leader = {"arrowstyle": "-", "color": "#9e9e9e", "lw": 0.6, "shrinkA": 0, "shrinkB": 4}
+    notes = []
+    for name in (n for n in wanted if n in by_name):
         t, r = by_name[name]
-        ax.annotate(f"{name} (#{t.rank_time} by time)", (r.intensity(bpe), t.macs_per_s / 1e9), textcoords="offset points", xytext=(6, -12 - 11 * i), fontsize=MIN_FONT)
+        xy = (r.intensity(bpe), t.macs_per_s / 1e9)
+        notes.append(ax.annotate(f"{name} (#{t.rank_time} by time)", xy, textcoords="offset points", xytext=(8, -10), fontsize=MIN_FONT, arrowprops=leader))
     ax.set_xscale("log")
     ax.set_yscale("log")
     _human_axis(ax.xaxis, log=True)
@@ -362,6 +412,7 @@ def figure_roofline(latency: Any, title: str | None = None, labels: Sequence[str
     ax.set_title(title or f"{profile.arch}: measured per-layer throughput ({latency.threads} threads)")
     ax.grid(alpha=0.3, which="both")
     _legend_outside(ax)
+    separate(fig, notes)
     declutter(fig)
     return fig
 

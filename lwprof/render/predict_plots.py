@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.render.plots import _human_axis, _legend_outside, _pyplot, declutter, save_figure, tick_text
+from lwprof.render.plots import _human_axis, _legend_outside, _pyplot, declutter, save_figure, styled, tick_text
 
 __all__ = ["figure_fit", "plot_fit"]
 
 
+@styled
 def figure_fit(result: Any, title: str | None = None) -> Any:
     """Two panels, predicted latency (y) against MACs and against params (x), both log-log.
 
