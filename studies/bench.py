@@ -347,7 +347,8 @@ def _markdown(available: dict[str, Any], totals: list[list[str]], times: list[li
         "",
         "`lwprof --help` imports neither torch nor fvcore; its time is Python start-up, Typer and rich (rich's Markdown "
         "renderer is no longer used: `--help` is plain text from lwprof/cli/helptext.py). `lwprof summary mobilenet "
-        "--no-fvcore` = `import torch` + Typer parsing the options (Typer 0.29 imports no pydantic) + rendering the "
+        "--no-fvcore` = `import torch` + parsing the options (lwprof reads plain values itself, so Typer 0.29's Pydantic "
+        "adapters, ~0.25 s, are never imported: lwprof/cli/support.py `_PlainValue`) + rendering the "
         "126-row table with rich (~0.2 s) + lwprof's own imports, model build and profile (~0.15 s, of which the profile "
         "is ~15-25 ms). The default `summary` cross-checks with fvcore and FlopCounterMode; their counts are cached per "
         "walked structure and input, so a second run costs about what `--no-fvcore` does. Measured with cProfile and "

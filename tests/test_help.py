@@ -178,3 +178,33 @@ def test_shell_completion_offers_architecture_names_without_importing_torch() ->
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["shufflenet", "shufflenet_v1", "shufflenet_v2", "shufflenetv1", "shufflenetv2"]
     assert "--install-completion" in run("--help")
+
+
+def test_option_values_are_read_without_pydantic() -> None:
+    """Typer 0.29 coerces each value through a Pydantic TypeAdapter (~0.25 s to import and build);
+    lwprof's plain values (str, int, float, bool, enums, lists of them) skip it (support._PlainValue)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nsys.argv = ['lwprof', 'list', 'ghostnet', '-f', 'json', '-q']\nfrom lwprof.cli import main\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code\n"
+        "assert not [m for m in sys.modules if m.startswith(('pydantic', 'torch'))], 'pydantic or torch imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert '"name": "ghostnet"' in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["layer", "--in", "x", "--out", "2", "--kernel", "3", "--size", "8"], "Invalid value for '--in': 'x' is not a valid integer"),
+        (["summary", "mobilenet", "--batch", "0"], "Invalid value for '--batch': 0 is not in the range x>=1"),
+        (["bench", "mobilenet", "--repeats", "1000000000"], "Invalid value for '--repeats': 1000000000 is not in the range 1<=x<=100000"),
+        (["summary", "mobilenet", "--dtype", "fp64"], "Invalid value for '--dtype': 'fp64' is not one of 'fp32', 'fp16', 'bf16', 'int8'"),
+    ],
+)
+def test_bad_values_are_named_in_one_line(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 2 and result.stderr.startswith(f"error: {message}"), result.stderr

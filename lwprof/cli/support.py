@@ -37,6 +37,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast, get_args
+from typing import get_args as typing_get_args
+from typing import get_origin as typing_get_origin
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -690,6 +692,11 @@ class LwprofGroup(TyperGroup):
 
         formatter.write(group_help(self, ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for param in self.get_params(ctx):
+            _PlainValue.install(param)
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+
     def main(
         self,
         args: Sequence[str] | None = None,
@@ -710,12 +717,91 @@ class LwprofGroup(TyperGroup):
 
 
 class LwprofCommand(TyperCommand):
-    """Every command's click class: ``--help`` as short plain text (:mod:`lwprof.cli.helptext`)."""
+    """Every command's click class: ``--help`` as short plain text (:mod:`lwprof.cli.helptext`),
+    and plain values (str, int, float, an Enum, lists of them) read without Typer's Pydantic
+    adapters (:class:`_PlainValue`), which cost ~0.25 s of start-up."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         from lwprof.cli.helptext import command_help
 
         formatter.write(command_help(self, ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for param in self.get_params(ctx):
+            _PlainValue.install(param)
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+
+
+class _PlainValue:
+    """Typer's runtime coercion of one parameter (``_TyperParameter.get_runtime_param``), for the
+    plain annotations lwprof uses; anything else keeps Typer's own (set only where Typer has not
+    built one). Errors are click's ``BadParameter``: "Invalid value for '--batch': ..."."""
+
+    SIMPLE = (str, int, float, bool)
+
+    def __init__(self, annotation: Any) -> None:
+        self.annotation = annotation
+
+    @classmethod
+    def install(cls, param: Any) -> None:
+        if getattr(param, "_runtime_param", False) is not None:
+            return  # not a Typer parameter, or already set
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(descriptor, "file_annotation", None) is not None:
+            return
+        ann = descriptor.annotation
+        if typing_get_origin(ann) is list:
+            (ann,) = typing_get_args(ann)
+        if ann in cls.SIMPLE or (isinstance(ann, type) and issubclass(ann, enum.Enum)):
+            param._runtime_param = cls(ann)
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        multi = param.multiple or param.nargs == -1
+        if value is None:
+            return () if multi else None
+        if multi:
+            if isinstance(value, str):
+                raise _click().exceptions.BadParameter("Value must be an iterable.", ctx=ctx, param=param)
+            return [self._one(v, param, ctx) for v in value]
+        return self._one(value, param, ctx)
+
+    def _one(self, value: Any, param: Any, ctx: Any) -> Any:
+        bad = _click().exceptions.BadParameter
+        ann = self.annotation
+        if isinstance(ann, type) and issubclass(ann, enum.Enum):
+            if isinstance(value, ann):
+                return value
+            for member in ann:
+                if member.value == value:
+                    return member
+            shown = ", ".join(repr(m.value) for m in ann)
+            raise bad(f"{value!r} is not one of {shown}.", ctx=ctx, param=param)
+        if ann is str:
+            return value if isinstance(value, str) else str(value)
+        if ann is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise bad(f"{value!r} is not a valid boolean.", ctx=ctx, param=param)
+            return text in ("1", "true", "yes", "on")
+        try:
+            out = ann(value)
+        except (TypeError, ValueError):
+            raise bad(
+                f"{value!r} is not a valid {'integer' if ann is int else 'float'}.", ctx=ctx, param=param
+            ) from None
+        low, high = getattr(param, "min", None), getattr(param, "max", None)
+        if (low is not None and out < low) or (high is not None and out > high):
+            bounds = (
+                f"{low}<=x<={high}"
+                if low is not None and high is not None
+                else f"x>={low}"
+                if low is not None
+                else f"x<={high}"
+            )
+            raise bad(f"{out} is not in the range {bounds}.", ctx=ctx, param=param)
+        return out
 
 
 def _guarded(run: Callable[[], Any]) -> int:
