@@ -53,7 +53,6 @@ CASES = {
                               "--vary", "resolution=128,160,192", "--calibration", "cal.json"],
     "diff_mobilenet_shallow": ["diff", "mobilenet", "mobilenet@shallow=true,num_classes=10"],
     "calibrate_stub": ["calibrate", "--quick", "--save", "saved.json"],
-    "diff_mobilenet_shallow": ["diff", "mobilenet", "mobilenet@shallow=true,num_classes=10"],
 }  # fmt: skip
 CAL_THREADS = 4  # the threads simulated_measure reports, so that bench --predict prices with a matching calibration
 

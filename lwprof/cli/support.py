@@ -36,7 +36,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, cast, get_args
+from typing import Annotated, Any, TypeVar, get_args
 from typing import get_args as typing_get_args
 from typing import get_origin as typing_get_origin
 
@@ -695,7 +695,7 @@ class LwprofGroup(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for param in self.get_params(ctx):
             _PlainValue.install(param)
-        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+        return super().parse_args(ctx, args)
 
     def main(
         self,
@@ -729,7 +729,7 @@ class LwprofCommand(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for param in self.get_params(ctx):
             _PlainValue.install(param)
-        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+        return super().parse_args(ctx, args)
 
 
 class _PlainValue:

@@ -87,6 +87,7 @@ def load(key: str) -> dict[str, Any] | None:
 def store(key: str, counts: dict[str, Any]) -> None:
     """Keeps ``counts`` under ``key``, atomically; a cache that cannot be written is skipped silently."""
     path = _path(key)
+    tmp = ""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
@@ -94,5 +95,6 @@ def store(key: str, counts: dict[str, Any]) -> None:
             json.dump({"format": VERSION, "counts": counts}, f)
         os.replace(tmp, path)
     except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)

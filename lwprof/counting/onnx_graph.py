@@ -227,7 +227,7 @@ def fold_shape_arithmetic(onnx: Any, m: Any, inferred: Any, shapes: Mapping[str,
     binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide, "Max": np.maximum, "Min": np.minimum, "Equal": np.equal}
     for node in inferred.graph.node:
         a = attrs(onnx, node)
-        ins = [values.get(i) for i in node.input]
+        ins: list[Any] = [values.get(i) for i in node.input]  # arrays; None where not a known constant
         try:
             if node.op_type == "Constant":
                 t = next((x.t for x in node.attribute if x.name == "value"), None)
