@@ -88,7 +88,10 @@ def real_run_bytes(resolved: Resolved, weight_elements: int, activation_elements
     walk, the cross-check, timing)."""
     size = 4
     if resolved.module is not None:
-        size = next((p.element_size() for p in resolved.module.parameters() if p.is_floating_point()), 4)
+        from torch.nn.parameter import is_lazy  # a lazy module's parameters have no size yet
+
+        params = (p for p in resolved.module.parameters() if not is_lazy(p) and p.is_floating_point())
+        size = next((p.element_size() for p in params), 4)
     return weight_elements * size, activation_elements * size
 
 

@@ -73,6 +73,12 @@ def test_digits_follow_the_interval(seconds: float, interval: tuple[float, float
     assert ms_text(seconds, interval) == text
 
 
+def test_an_intervals_ends_take_the_predictions_decimal_place() -> None:
+    # 18.4 ms with factors 0.93 / 1.17: 17.1-21.5 ms, +-17% -> 2 significant digits at 18 -> whole ms: 17-22
+    interval = (0.0184 * 0.93, 0.0184 * 1.17)
+    assert [ms_text(t, interval, like=0.0184) for t in (0.0184, *interval)] == ["18", "17", "22"]
+
+
 def test_held_out_file_field_round_trips_and_is_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
     cal = _graded((0.9, 1.0, 1.1, 1.2))
     again = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))

@@ -118,7 +118,8 @@ def simulated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from tests.data.fake_calibration import make_calibration, write_calibration
 
     monkeypatch.chdir(tmp_path)  # the calibration's path is printed: relative, the same on every machine
-    write_calibration(path=tmp_path / "cal.json", threads=CAL_THREADS)
+    # held-out ratios 0.9 .. 1.2: an 80% interval of 0.93x-1.17x the prediction (inclusive deciles), graded fair
+    write_calibration(path=tmp_path / "cal.json", threads=CAL_THREADS, held_out=(0.9, 1.0, 1.1, 1.2))
     monkeypatch.setattr(api, "calibrate", lambda **kwargs: make_calibration(threads=CAL_THREADS))
     monkeypatch.setattr(api, "measure", simulated_measure)
     monkeypatch.setattr(api, "check_papers", lambda arch=None, progress=None: list(_paper_checks(arch)))

@@ -17,7 +17,9 @@ __all__ = ["explain"]
 Topic = Annotated[
     str | None,
     typer.Argument(
-        help="conventions, verdicts, statuses, checks or units (default: all).", show_default=False, metavar="TOPIC"
+        help="conventions, verdicts, statuses, checks, units or predictions (default: all).",
+        show_default=False,
+        metavar="TOPIC",
     ),
 ]
 

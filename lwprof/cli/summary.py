@@ -19,7 +19,7 @@ ByType = Annotated[bool, cs.flag("--by-type", help="Totals by layer type (Mobile
 Strict = Annotated[bool, cs.flag("--strict", help="Fail on a layer with no formula (not count its ops).")]
 Memory = Annotated[bool, cs.flag("--memory", help="Per-layer bytes moved and MACs per byte.", panel=cs.OUT_PANEL)]
 Train = Annotated[
-    bool, cs.flag("--train", help="Count in training mode (batch-statistics BatchNorm, dropout; forward only).")
+    bool, cs.flag("--train", help="Count in training mode (forward only).")
 ]
 Leaves = Annotated[
     bool, cs.flag("--leaves", help="Leaf layers only (their counts sum to the totals).", panel=cs.OUT_PANEL)
@@ -62,7 +62,7 @@ def summary(
     * `lwprof summary shufflenet --groups 8 --by-type`: MACs by layer type.
     * `lwprof summary ghostnet@se=false -f json`: every layer, exact integers.
     * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic.
-    * `lwprof summary mobilenet --leaves -f csv -o layers.csv`: leaf rows, for pandas.
+    * `lwprof summary mobilenet --leaves -f csv`: leaf rows, for pandas.
     * `lwprof summary net.py:Net --input-size 3,224,224 --max-macs 300M`
     """
     from lwprof import api

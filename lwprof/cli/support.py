@@ -100,7 +100,9 @@ ArchArg = Annotated[
 ]
 Fvcore = Annotated[
     bool,
-    flag("--fvcore/--no-fvcore", help="Cross-check layers with fvcore, FlopCounterMode (ONNX: onnx-tool).", show_default=True),
+    flag(
+        "--fvcore/--no-fvcore", help="Cross-check with fvcore, FlopCounterMode (ONNX: onnx-tool).", show_default=True
+    ),
 ]
 Dtype = enum.Enum("Dtype", {k.upper(): k for k in BYTES_PER_ELEMENT}, type=str)  # type: ignore[misc]
 DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cpu"}, type=str)

@@ -55,12 +55,23 @@ UNITS = {
     "MAC/s": "achieved multiply-accumulates per second (bench)",
     "exit codes": "0 ok; 1 a check, budget or fit failed; 2 bad input; 130 interrupted; 141 closed pipe",
 }
+PREDICTIONS = {
+    "interval": "a prediction's nominal 80% interval: the prediction times the 10th and 90th percentiles of the "
+    "calibration's held-out random networks (measured / predicted, each left out of its own fit)",
+    "good": "the held-out interval within +-10% of the prediction, at most a quarter of the benchmarks noisy",
+    "fair": "within +-25%, at most half of the benchmarks noisy",
+    "poor": "wider, or noisier: said under every prediction, with why; calibrate again on a quiet machine",
+    "ungraded": "a calibration without held-out networks (an older lwprof's): no interval; run lwprof calibrate again",
+    "digits": "a predicted time shows 3 significant digits within +-2.5%, 2 within +-25%, 1 beyond",
+    "tie": "fit: a configuration within the budgets whose interval overlaps the choice's (measure both to choose)",
+}
 TOPICS: dict[str, dict[Any, str]] = {
     "conventions": CONVENTION_TERMS,
     "verdicts": VERDICTS,
     "statuses": STATUSES,
     "checks": CHECKS,
     "units": UNITS,
+    "predictions": PREDICTIONS,
 }
 
 

@@ -59,17 +59,19 @@ def with_column(grid: g.Grid, column: g.Column, values: Sequence[Any], total: An
     return dataclasses.replace(grid, columns=(*grid.columns[:at], column, *grid.columns[at:]), rows=rows, total=total_row, notes=(*grid.notes, *notes))
 
 
-def ms_text(seconds: float, interval: tuple[float, float] | None = None) -> str:
+def ms_text(seconds: float, interval: tuple[float, float] | None = None, *, like: float | None = None) -> str:
     """Milliseconds with as many digits as the interval supports: 3 significant digits without an
-    interval (or within +-2.5%), 2 within +-25%, 1 beyond ("12.3", "12", "10")."""
+    interval (or within +-2.5%), 2 within +-25%, 1 beyond ("12.3", "12", "10"). ``like``: round to
+    the decimal place of that time instead (an interval's ends are shown to its prediction's place)."""
     ms = seconds * 1e3
     if ms <= 0 or not math.isfinite(ms):
         return f"{ms:g}"
+    anchor = like if like is not None and like > 0 else seconds
     sig = 3
     if interval is not None:
-        reach = max(seconds - interval[0], interval[1] - seconds) / seconds
+        reach = max(anchor - interval[0], interval[1] - anchor) / anchor
         sig = 3 if reach <= 0.025 else 2 if reach <= 0.25 else 1
-    digits = sig - 1 - math.floor(math.log10(ms))
+    digits = sig - 1 - math.floor(math.log10(anchor * 1e3))
     return f"{round(ms, digits):.{max(0, digits)}f}"
 
 
@@ -78,9 +80,9 @@ def interval_text(prediction: PredictionView) -> str:
     interval = getattr(prediction, "interval_s", None)
     total = ms_text(prediction.total_s, interval)
     if interval is None:
-        return f"{total} ms (no interval: the calibration has no held-out networks; run lwprof calibrate again)"
+        return f"{total} ms (no interval: an ungraded calibration, lwprof explain)"
     nominal = int(round(100 * prediction.calibration.get("nominal", 0.8)))
-    low, high = (ms_text(t, interval) for t in interval)
+    low, high = (ms_text(t, interval, like=prediction.total_s) for t in interval)
     return f"{total} ms ({nominal}% interval {low}-{high} ms, calibration graded {prediction.grade})"
 
 
@@ -462,7 +464,7 @@ def fit_grid(result: Any) -> g.Grid:
     )
     notes.extend(result.notes)
     cal = result.calibration
-    notes.append(Note(Severity.INFO, f"Calibration: {cal.get('cpu', '?')}, {cal.get('threads', '?')} thread(s), {cal.get('dtype', '?')}, {str(cal.get('created', ''))[:10]} ({cal.get('path') or 'in memory'}), graded {cal.get('grade', 'ungraded')}"))
+    notes.append(Note(Severity.INFO, f"Calibration: {cal.get('cpu', '?')}, {cal.get('threads', '?')} thread(s), {cal.get('dtype', '?')}, {str(cal.get('created', ''))[:10]} ({cal.get('path') or 'in memory'}), {_graded(cal)}"))
     title = f"{result.arch}: Pareto front of {len(result.candidates):,} configurations (MACs vs params vs predicted latency)"
     return g.Grid(title, columns, rows, None, tuple(notes))
 
@@ -471,10 +473,15 @@ def _fit_latency(result: Any, candidate: Any) -> str:
     interval = result.interval_s(candidate)
     cal = result.calibration
     if interval is None:
-        return f"{ms_text(candidate.latency_s)} ms (no interval: an ungraded calibration)"
+        return f"{ms_text(candidate.latency_s)} ms (no interval: an ungraded calibration, lwprof explain)"
     nominal = int(round(100 * cal.get("nominal", 0.8)))
-    low, high = (ms_text(t, interval) for t in interval)
+    low, high = (ms_text(t, interval, like=candidate.latency_s) for t in interval)
     return f"{ms_text(candidate.latency_s, interval)} ms ({nominal}% interval {low}-{high} ms, calibration graded {cal.get('grade')})"
+
+
+def _graded(calibration: Mapping[str, Any]) -> str:
+    grade = calibration.get("grade", "ungraded")
+    return "ungraded" if grade == "ungraded" else f"graded {grade}"
 
 
 def _values(values: Sequence[Any]) -> str:

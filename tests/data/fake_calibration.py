@@ -20,13 +20,13 @@ OVERRIDES = {
 }
 
 
-def make_calibration(threads: int = 2, dtype: str = "fp32", scale: float = 1.0, network: dict | None = None, torch_version: str | None = None, machine: str | None = None) -> Calibration:
-    """This machine's (``machine``: made on another one, named so)."""
+def make_calibration(threads: int = 2, dtype: str = "fp32", scale: float = 1.0, network: dict | None = None, torch_version: str | None = None, machine: str | None = None, held_out: tuple[float, ...] = ()) -> Calibration:
+    """This machine's (``machine``: made on another one, named so); ``held_out``: its held-out networks' ratios (none: ungraded)."""
     kinds = {}
     for kind, (_, features) in KINDS.items():
         rates = network if kind == "network" and network is not None else OVERRIDES.get(kind, RATES)
         kinds[kind] = KindCost({f: scale * rates.get(f, 0.0) for f in features}, benchmarks=3, median_error=0.02, max_error=0.05)
-    return Calibration(machine or machine_id(), "Test CPU", threads, dtype, torch_version or torch.__version__, kinds, (), "2026-01-01T00:00:00+00:00", 1.0)
+    return Calibration(machine or machine_id(), "Test CPU", threads, dtype, torch_version or torch.__version__, kinds, (), "2026-01-01T00:00:00+00:00", 1.0, held_out=held_out)
 
 
 def write_calibration(directory: Path | None = None, path: Path | None = None, **kwargs) -> Path:
