@@ -14,7 +14,7 @@ Example::
         print(v.label, v.profile.macs)
 
     lwprof.profile(my_module, inputs=[(3, 224, 224), (3, 224, 224)])   # two inputs
-    lwprof.profile(my_module, inputs={"input_ids": "long:128"})         # a keyword input
+    lwprof.profile(my_module, inputs=["input_ids=long:128"])          # a keyword input
 
     lwprof.calibrate()                                    # once per machine: ~/.cache/lwprof/
     lwprof.predict("mobilenet", alpha=0.5).total_s        # predicted seconds, nothing run

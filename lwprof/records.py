@@ -714,8 +714,9 @@ class ModelProfile:
             LwprofError: Not such a dict, or one written with ``--depth`` or ``--leaves``
                 (it lacks modules).
         """
-        if not isinstance(data, Mapping) or not isinstance(data.get("layers"), list) or "totals" not in data:
-            raise LwprofError("not a profile: expected the JSON of lwprof summary --format json (with 'totals' and 'layers')")
+        layers_in = data.get("layers") if isinstance(data, Mapping) else None
+        if not isinstance(layers_in, list) or "totals" not in data or not layers_in or not all(isinstance(r, Mapping) for r in layers_in):
+            raise LwprofError("not a profile: expected the JSON of lwprof summary --format json (with 'totals' and a non-empty list of 'layers')")
         if data.get("depth") is not None or data.get("leaves"):
             raise LwprofError("this profile was written with --depth or --leaves and lacks modules; write it again without them")
         names = set(LayerRecord.__dataclass_fields__)
@@ -744,7 +745,7 @@ class ModelProfile:
                 input_dependent=bool(data.get("input_dependent")),
                 notes=tuple(Note(Severity.INFO, str(n)) for n in data.get("notes") or ()),
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise LwprofError(f"not a profile lwprof can read back: {type(exc).__name__}: {exc}") from None
 
     def layer_rows(self, *, leaves: bool = False, depth: int | None = None) -> list[dict[str, Any]]:
@@ -770,8 +771,10 @@ class ModelProfile:
         """The layers as a ``pandas.DataFrame``, one row per module below the model, indexed by name.
 
         Columns: every field of :meth:`LayerRecord.to_dict` plus ``parent``, ``own_params``
-        and ``own_macs``. ``df.own_macs.sum()`` is the model's MACs for any selection of
-        rows this returns (less what the model's own ``forward`` does outside every module);
+        and ``own_macs``. Without ``leaves``, ``df.own_macs.sum()`` is the model's MACs at any
+        ``depth`` (less what the model's own ``forward`` does outside every module, and more where a
+        weight is tied or a module shared: each owner's row has it); with ``leaves``, the work of
+        parents' own ``forward`` is missing;
         ``df[df.is_leaf].macs.sum()`` is too when no parent does work of its own
         (``df.macs.sum()`` over parents and leaves counts everything twice or more).
 

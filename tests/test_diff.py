@@ -130,3 +130,41 @@ def test_diff_refuses_model_flags_it_cannot_honour(net: str, flag: str, value: s
     result = invoke("diff", f"{net}:Net", f"{net}:Net@width=16", flag, value)
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith(f"error: lwprof diff does not take {flag} {value}: ") and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"arch": "x", "input_shape": [1], "totals": {}, "layers": ["x"]},  # a layer that is not an object
+        {"arch": "x", "input_shape": [1], "totals": {}, "layers": [{"name": "", "hparams": [1]}]},  # hparams not an object
+        {"arch": "x", "input_shape": [1], "totals": {}, "layers": []},  # no modules at all
+    ],
+    ids=["layer-not-object", "hparams-list", "no-layers"],
+)
+def test_a_malformed_saved_profile_is_one_clear_line(net: str, tmp_path: Path, doc: dict) -> None:
+    saved = tmp_path / "bad.json"
+    saved.write_text(json.dumps(doc))
+    result = runner.invoke(app, ["diff", str(saved), net])
+    assert result.exit_code == 2 and "not a profile" in result.stderr and "unexpected" not in result.stderr
+
+
+def test_a_tied_weight_makes_the_own_counts_exceed_the_total_and_the_footer_says_so() -> None:
+    import torch
+    from torch import nn
+
+    from lwprof.render.grid import summary_grid
+
+    class Tied(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 4), nn.Linear(4, 4)
+            self.b.weight = self.a.weight  # tied: 16 weights held by both
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.b(self.a(x))
+
+    p = lwprof.profile(Tied(), (4,), crosscheck=False)
+    # unique params: 16 shared weights + 4 + 4 biases = 24; each row holds its 20, so the rows sum to 40
+    assert p.params == 24 and sum(r.params for r in p.leaves()) == 40
+    notes = " ".join(n.text for n in summary_grid(p).notes)
+    assert "more than the totals: a weight tied" in notes

@@ -291,6 +291,12 @@ def _unsummed_notes(profile: ModelProfile, records: Sequence[LayerRecord], leave
         return []
     where = [r.name for r in profile.layers if not r.is_leaf and (r.functional_macs or r.functional_other_ops)]
     what = f"{human(macs)} of the {human(profile.macs)} MACs and {human(params)} of the {human(profile.params)} params"
+    if params > profile.params or macs > profile.macs:
+        text = (
+            f"The rows' own counts sum to {what}, more than the totals: a weight tied, or a module shared, between "
+            "modules is in each owner's row, and the total counts it once"
+        )
+        return [Note(Severity.WARNING, text)]
     if leaves:
         text = f"The leaf rows sum to {what}: modules with children do work of their own ({', '.join(n or 'the model' for n in where[:4]) or 'their own parameters'}); export without --leaves, whose own_params and own_macs columns count it"
     else:

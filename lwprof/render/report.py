@@ -123,8 +123,10 @@ def bars_svg(rows: Sequence[tuple[str, Sequence[float]]], series: Sequence[tuple
         unit: Shown after each value.
         width: Pixels.
     """
-    label_w, value_w, bar_h, gap, key_h = 150, 70, 14, 10, 26
+    longest = max((len(str(label)) for label, _ in rows), default=0)
+    label_w, value_w, bar_h, gap, key_h = max(150, 7 * longest + 16), 70, 14, 10, 26  # ~7 px a character at the chart's font
     top = max((v for _, vals in rows for v in vals), default=0.0) or 1.0
+    width = max(width, label_w + value_w + 200)  # long names widen the chart rather than squeeze its bars
     plot_w = width - label_w - value_w
     height = key_h + len(rows) * (len(series) * bar_h + gap) + 4
     out = [f'<svg id="{esc(svg_id)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
@@ -181,7 +183,8 @@ def _layers_section(profile: ModelProfile) -> str:
     return (
         f'<h2 id="per-layer">Per layer ({len(records)} modules)</h2>'
         '<p class="muted">Click a parent to fold it, a column header to sort (again: the other way). '
-        "Parents sum their children: add up leaf rows only.</p>"
+        "Parents sum their children (shared modules: each parent its share); the own_params and own_macs "
+        "columns of the CSV export add up to the totals.</p>"
         f'<div class="controls">{buttons}</div><div class="scroll">{table}</div>'
     )
 
