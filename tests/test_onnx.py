@@ -442,3 +442,55 @@ def test_weights_listed_as_inputs_or_stored_beside_the_file(tmp_path: Path) -> N
     for path in (listed, external):
         p = api.profile(str(path), crosscheck=True)
         assert (p.params, p.macs) == expected and p.input_shape == (1, 3, 16, 16) and p.mismatches == ()
+
+
+# -- quantized models ------------------------------------------------------------------------
+
+
+def qdq_conv(path: Path | None = None) -> Any:
+    """A QDQ (int8) conv as ONNX Runtime's quantizer writes it: the int8 8x3x3x3 weight behind
+    a DequantizeLinear (per-channel float scale and int8 zero point, 8 each), a float bias of 8."""
+    rng = np.random.default_rng(0)
+    inits = [
+        numpy_helper.from_array(rng.integers(-127, 127, (8, 3, 3, 3)).astype("int8"), "wq"),
+        numpy_helper.from_array(rng.random(8).astype("float32"), "scale"),
+        numpy_helper.from_array(np.zeros(8, "int8"), "zero"),
+        numpy_helper.from_array(rng.random(8).astype("float32"), "b"),
+    ]
+    nodes = [
+        helper.make_node("DequantizeLinear", ["wq", "scale", "zero"], ["w"], "/conv/DequantizeLinear", axis=0),
+        helper.make_node("Conv", ["x", "w", "b"], ["y"], "/conv/Conv", pads=[1, 1, 1, 1]),
+    ]
+    graph = helper.make_graph(nodes, "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    if path is None:
+        return model
+    onnx.save(model, str(path))
+    return path
+
+
+def test_int8_weights_behind_dequantize_linear_are_params() -> None:
+    # By hand: the weight 8*3*3*3 = 216 (int8) + the bias 8 = 224 params; the scale and zero
+    # point (8 + 8) are not. Conv 3x3 pad 1 on 8x8: 8x8x8 = 512 outputs x 27 = 13,824 MACs.
+    # Other ops: DequantizeLinear 216 (one per weight element) + the bias 512 = 728.
+    p = api.profile(qdq_conv(), crosscheck=False)
+    assert (p.params, p.buffers, p.macs, p.other_ops) == (224, 0, 13_824, 728)
+    assert p.unsupported == ()
+
+
+def test_qlinear_conv_counts_as_the_conv_it_computes() -> None:
+    # QLinearConv on uint8 1x3x8x8, int8 weight 8x3x3x3 (216), int32 bias 8: 224 params; the
+    # six scales and zero points (1 + 1 + 8 + 8 + 1 + 1 = 20 elements) are not. MACs as the
+    # float conv: 512 outputs x 27 = 13,824; the bias 512 other ops.
+    rng = np.random.default_rng(1)
+    inits = [
+        numpy_helper.from_array(np.array(0.1, "float32"), "xs"), numpy_helper.from_array(np.array(128, "uint8"), "xz"),
+        numpy_helper.from_array(rng.integers(-127, 127, (8, 3, 3, 3)).astype("int8"), "w"),
+        numpy_helper.from_array(rng.random(8).astype("float32"), "ws"), numpy_helper.from_array(np.zeros(8, "int8"), "wz"),
+        numpy_helper.from_array(np.array(0.2, "float32"), "ys"), numpy_helper.from_array(np.array(128, "uint8"), "yz"),
+        numpy_helper.from_array(rng.integers(-100, 100, 8).astype("int32"), "b"),
+    ]  # fmt: skip
+    node = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv", pads=[1, 1, 1, 1])
+    graph = helper.make_graph([node], "q", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 3, 8, 8])], [helper.make_tensor_value_info("y", TensorProto.UINT8, None)], inits)
+    p = api.profile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), crosscheck=False)
+    assert (p.params, p.macs, p.other_ops, p.output_shape) == (224, 13_824, 512, (1, 8, 8, 8))

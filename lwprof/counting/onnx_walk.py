@@ -8,8 +8,10 @@
   without one counts 1 other op per output element and 0 MACs, marked "unsupported".
 * Parameters are the graph's initializers that nodes read as weights, each counted once (at
   the first node that reads it, also through an Identity the exporter put in between, when
-  it deduplicated equal initializers). Initializers read as shapes, axes, bounds or scales,
-  integer initializers and Constant nodes are not parameters; BatchNormalization's mean and
+  it deduplicated equal initializers). A quantized model's int8 weights (DequantizeLinear's
+  input 0, QLinearConv's and QLinearMatMul's weight, QLinearConv's int32 bias) are parameters.
+  Initializers read as shapes, axes, bounds, scales or zero points, other integer initializers
+  and Constant nodes are not parameters; BatchNormalization's mean and
   variance are buffers, as PyTorch's running statistics.
 * Rows follow the node-name scopes exporters write (``/features/features.3/conv/Conv`` is in
   ``features.3.conv``, torch's module path), so an exported model's table reads like its
@@ -179,8 +181,9 @@ def walk_onnx(
     notes.append(
         Note(
             Severity.CONVENTION,
-            "ONNX: params = initializers read as weights, each counted once; shape tensors, bounds, scales, integer "
-            "initializers and Constant nodes are not params; BatchNormalization mean/var are buffers. An exporter that "
+            "ONNX: params = initializers read as weights, each counted once (a quantized model's int8 weights, the "
+            "input of DequantizeLinear or QLinearConv/QLinearMatMul, included); shape tensors, bounds, scales, zero points, "
+            "other integer initializers and Constant nodes are not params; BatchNormalization mean/var are buffers. An exporter that "
             "folds BatchNorm into the conv leaves no BatchNorm row: its scale and shift become the conv's bias",
         )
     )
@@ -263,7 +266,8 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
                     continue
                 elements = math.prod(int(d) for d in t.dims)
                 counted.add(root)
-                if t.data_type not in FLOAT_TYPES or (info is not None and i in info.non_weights):
+                typed = info is not None and i in info.any_dtype  # an int8 weight behind DequantizeLinear, QLinearConv's
+                if (t.data_type not in FLOAT_TYPES and not typed) or (info is not None and i in info.non_weights):
                     continue
                 if info is not None and i in info.buffers:
                     count.buffers += elements
