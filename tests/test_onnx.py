@@ -494,3 +494,29 @@ def test_qlinear_conv_counts_as_the_conv_it_computes() -> None:
     graph = helper.make_graph([node], "q", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 3, 8, 8])], [helper.make_tensor_value_info("y", TensorProto.UINT8, None)], inits)
     p = api.profile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), crosscheck=False)
     assert (p.params, p.macs, p.other_ops, p.output_shape) == (224, 13_824, 512, (1, 8, 8, 8))
+
+
+def test_the_params_cross_check_compares_lwprofs_params_and_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    # onnx-tool counts every initializer: 216 + 8 + 8 (at the DequantizeLinear) + 8 (the bias, at
+    # the Conv) = 240. lwprof: params 224 (finding: the int8 weight is one) + 16 scale and zero
+    # point elements excluded as declared non-weights + 0 integer initializers read as data = 240.
+    from lwprof.counting import onnx_check
+    from lwprof.render.grid import summary_notes
+
+    p = api.profile(qdq_conv(), crosscheck=True)
+    assert p.params == 224 and p.root.onnx_tool_params == 240 and p.mismatches == ()
+    line = next(n.text for n in summary_notes(p) if n.text.startswith("onnx-tool params"))
+    assert line.endswith("lwprof's params 224 + buffers 0 + 16 elements of shape, axis, bound, scale and zero-point inputs + 0 of integer initializers read as data = 240, equal")
+    real = onnx_check.onnx_tool_counts
+
+    def one_more(*args: Any) -> dict[str, tuple[int, int]]:  # onnx-tool seeing one more parameter in the conv
+        out = real(*args)
+        macs, params = out["/conv/Conv"]
+        out["/conv/Conv"] = (macs, params + 1)
+        return out
+
+    monkeypatch.setattr(onnx_check, "onnx_tool_counts", one_more)
+    q = api.profile(qdq_conv(), crosscheck=True)
+    assert q.mismatches != () and q.verdict is Verdict.MISMATCH
+    line = next(n.text for n in summary_notes(q) if n.text.startswith("onnx-tool params"))
+    assert line.endswith("= 240: MISMATCH, onnx-tool +1")
