@@ -520,3 +520,19 @@ def test_the_params_cross_check_compares_lwprofs_params_and_can_fail(monkeypatch
     assert q.mismatches != () and q.verdict is Verdict.MISMATCH
     line = next(n.text for n in summary_notes(q) if n.text.startswith("onnx-tool params"))
     assert line.endswith("= 240: MISMATCH, onnx-tool +1")
+
+
+def test_an_input_without_a_shape_takes_it_from_input_size() -> None:
+    # x has no shape in the file (not even a rank); --input-size 8 makes it 1x8 (batch 1):
+    # MatMul 1x8 @ 8x8 = 8 outputs x K 8 = 64 MACs; at --batch 3, 3 x 64 = 192.
+    w = numpy_helper.from_array(np.ones((8, 8), "float32"), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], "fc")], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with pytest.raises(LwprofError, match=r"^g: input 'x' has no shape in the file; give --input-size \(one sample, without the batch\)$"):
+        api.profile(model)
+    assert api.profile(model, input_size=(8,)).macs == 64
+    p = api.profile(model, input_size=(8,), batch=3)
+    assert (p.macs, p.input_shape) == (192, (3, 8))
+    scalar = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], "r")], "s", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    with pytest.raises(LwprofError, match=r"input 'x' is a scalar \(rank 0\)"):
+        api.profile(helper.make_model(scalar, opset_imports=[helper.make_opsetid("", 17)]))

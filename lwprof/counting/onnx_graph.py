@@ -2,7 +2,8 @@
 
 * :func:`load_model` reads a file (its external data too); :func:`graph_inputs` lists the real
   inputs (not initializers); :func:`plan_inputs` fills symbolic dimensions from ``--input-size``
-  and names the one left unset; :func:`input_shapes` adds the batch (a batch fixed in the file
+  and names the one left unset (an input with no shape in the file takes its whole sample shape
+  from it); :func:`input_shapes` adds the batch (a batch fixed in the file
   stays fixed).
 * :func:`prepared` copies the model (the caller's is never changed) with the inputs set and every
   node named once; :func:`infer` runs shape inference; :func:`fold_shape_arithmetic` evaluates the
@@ -71,14 +72,18 @@ def load_model(path: str) -> Any:
 @dataclass(frozen=True)
 class GraphInput:
     """One real input of a graph (not an initializer): its name, element type and dimensions
-    (an int, a symbolic name, or None for an unnamed unknown dimension)."""
+    (an int, a symbolic name, or None for an unnamed unknown dimension); ``shaped`` is False
+    when the file gives no shape at all (not even a rank), unlike a scalar (rank 0)."""
 
     name: str
     dtype: str
     dims: tuple[int | str | None, ...]
+    shaped: bool = True
 
     def shown(self) -> str:
         """1x3x224x224, or batch x 3 x height x width when some dimension is symbolic."""
+        if not self.shaped:
+            return "no shape"
         sep = "x" if all(isinstance(d, int) for d in self.dims) else " x "
         return sep.join("?" if d is None else str(d) for d in self.dims)
 
@@ -97,7 +102,7 @@ def graph_inputs(model: Any) -> list[GraphInput]:
                 dims.append(int(d.dim_value))
             else:
                 dims.append(d.dim_param or None)
-        out.append(GraphInput(value.name, _DTYPES.get(tensor.elem_type, "float32"), tuple(dims)))
+        out.append(GraphInput(value.name, _DTYPES.get(tensor.elem_type, "float32"), tuple(dims), tensor.HasField("shape")))
     return out
 
 
@@ -124,9 +129,14 @@ def plan_inputs(model: Any, label: str, args: Sequence[InputSpec] = (), kwargs: 
             raise LwprofError(f"{label} has no input {key!r}{suggest(key, names)}; its inputs: {', '.join(names)}")
     out = []
     for i, gi in enumerate(inputs):
-        if not gi.dims:
-            raise LwprofError(f"{label}: input {gi.name!r} is a scalar; lwprof profiles graphs whose inputs have a batch dimension")
         given = kwargs.get(gi.name) or (args[i] if i < len(args) else None)
+        if not gi.shaped:  # the whole sample shape comes from --input-size
+            if given is None:
+                raise LwprofError(f"{label}: input {gi.name!r} has no shape in the file; give --input-size (one sample, without the batch)")
+            out.append(InputSpec(tuple(given.shape), gi.dtype))
+            continue
+        if not gi.dims:
+            raise LwprofError(f"{label}: input {gi.name!r} is a scalar (rank 0); lwprof profiles graphs whose inputs have a batch dimension")
         sample = gi.dims[1:]
         example = ",".join(str(d) if isinstance(d, int) else "N" for d in sample) or "N"
         if given is None:
@@ -151,7 +161,7 @@ def input_shapes(model: Any, specs: Sequence[InputSpec], batch: int, label: str)
     ``batch`` is refused)."""
     out = {}
     for gi, spec in zip(graph_inputs(model), specs):
-        first = gi.dims[0]
+        first = gi.dims[0] if gi.dims else None  # no shape in the file: the batch asked for
         if isinstance(first, int) and batch not in (1, first):
             raise LwprofError(f"{label}: input {gi.name!r} is fixed at batch {first} in the file ({gi.shown()}); drop --batch, or export with a dynamic batch axis")
         out[gi.name] = (first if isinstance(first, int) else batch, *spec.shape)
