@@ -536,3 +536,16 @@ def test_an_input_without_a_shape_takes_it_from_input_size() -> None:
     scalar = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], "r")], "s", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
     with pytest.raises(LwprofError, match=r"input 'x' is a scalar \(rank 0\)"):
         api.profile(helper.make_model(scalar, opset_imports=[helper.make_opsetid("", 17)]))
+
+
+def test_a_graph_without_inputs_is_one_line_exit_2(tmp_path: Path) -> None:
+    w = numpy_helper.from_array(np.ones((8, 8), "float32"), "w")
+    const = helper.make_node("Constant", [], ["x"], "c", value=numpy_helper.from_array(np.ones((1, 8), "float32")))
+    graph = helper.make_graph([const, helper.make_node("MatMul", ["x", "w"], ["y"], "fc")], "g", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    path = tmp_path / "noin.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with pytest.raises(LwprofError, match="the graph has no inputs"):
+        api.profile(str(path))
+    result = runner.invoke(cli.app, ["summary", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [f"error: {path}: the graph has no inputs (only constants and initializers); lwprof profiles graphs with at least one input"]

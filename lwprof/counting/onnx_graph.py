@@ -116,10 +116,11 @@ def plan_inputs(model: Any, label: str, args: Sequence[InputSpec] = (), kwargs: 
         kwargs: Or by the inputs' names.
 
     Raises:
-        LwprofError: More sizes than inputs, an unknown name, a size of the wrong rank or that
+        LwprofError: No inputs at all, more sizes than inputs, an unknown name, a size of the wrong rank or that
             contradicts a fixed dimension, or a symbolic dimension left without a size.
     """
     inputs = graph_inputs(model)
+    _require_inputs(inputs, label)
     kwargs = dict(kwargs or {})
     names = [i.name for i in inputs]
     if len(args) > len(inputs):
@@ -156,11 +157,18 @@ def plan_inputs(model: Any, label: str, args: Sequence[InputSpec] = (), kwargs: 
     return tuple(out)
 
 
+def _require_inputs(inputs: Sequence[GraphInput], label: str) -> None:
+    if not inputs:
+        raise LwprofError(f"{label}: the graph has no inputs (only constants and initializers); lwprof profiles graphs with at least one input")
+
+
 def input_shapes(model: Any, specs: Sequence[InputSpec], batch: int, label: str) -> dict[str, Shape]:
     """Every graph input's full shape at ``batch`` (a batch fixed in the file is kept; a different
     ``batch`` is refused)."""
     out = {}
-    for gi, spec in zip(graph_inputs(model), specs):
+    inputs = graph_inputs(model)
+    _require_inputs(inputs, label)
+    for gi, spec in zip(inputs, specs):
         first = gi.dims[0] if gi.dims else None  # no shape in the file: the batch asked for
         if isinstance(first, int) and batch not in (1, first):
             raise LwprofError(f"{label}: input {gi.name!r} is fixed at batch {first} in the file ({gi.shown()}); drop --batch, or export with a dynamic batch axis")
