@@ -549,3 +549,16 @@ def test_a_graph_without_inputs_is_one_line_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(cli.app, ["summary", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.strip().splitlines() == [f"error: {path}: the graph has no inputs (only constants and initializers); lwprof profiles graphs with at least one input"]
+
+
+def test_external_weight_data_is_not_needed_to_count(tmp_path: Path) -> None:
+    # Gemm x 1x8 @ w^T (w 16x8, transB): 8 x 16 = 128 params, 1 x 8 x 16 = 128 MACs, counted
+    # from the dims in the file: the external data file is deleted before profiling.
+    w = numpy_helper.from_array(np.ones((16, 8), "float32"), "w")
+    graph = helper.make_graph([helper.make_node("Gemm", ["x", "w"], ["y"], "fc", transB=1)], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path), save_as_external_data=True, location="m.data", size_threshold=0)
+    (tmp_path / "m.data").unlink()
+    p = api.profile(str(path), crosscheck=True)
+    assert (p.params, p.macs) == (128, 128)
+    assert p.root.onnx_tool_params == 128 and p.mismatches == () and p.verdict is Verdict.OK

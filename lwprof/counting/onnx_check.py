@@ -71,6 +71,11 @@ def onnx_tool_counts(model: Any, shapes: Mapping[str, Shape], dtypes: Mapping[st
 
     onnx = require_onnx()
     m = prepared(onnx, model, shapes)
+    for t in m.graph.initializer:  # external weight data lwprof did not load: zeros of the same size (onnx-tool counts dims)
+        if t.data_location == onnx.TensorProto.EXTERNAL:
+            del t.external_data[:]
+            t.data_location = onnx.TensorProto.DEFAULT
+            t.raw_data = bytes(math.prod(t.dims) * np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.data_type)).itemsize)
     for node in m.graph.node:  # ONNX Runtime's fused ops, which onnx-tool does not know: the Conv / Gemm they fuse
         if node.domain == "com.microsoft" and node.op_type in _UNFUSED:
             node.op_type, node.domain = _UNFUSED[node.op_type], ""

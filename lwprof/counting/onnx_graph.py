@@ -1,6 +1,6 @@
 """Reading ONNX graphs: the file, its inputs, the sizes asked for, and shapes from ``onnx.shape_inference``.
 
-* :func:`load_model` reads a file (its external data too); :func:`graph_inputs` lists the real
+* :func:`load_model` reads a file (not its external weight data: the dims are in the file); :func:`graph_inputs` lists the real
   inputs (not initializers); :func:`plan_inputs` fills symbolic dimensions from ``--input-size``
   and names the one left unset (an input with no shape in the file takes its whole sample shape
   from it); :func:`input_shapes` adds the batch (a batch fixed in the file
@@ -46,7 +46,10 @@ def require_onnx() -> Any:
 
 
 def load_model(path: str) -> Any:
-    """Reads an ONNX file (its external data too, from beside it).
+    """Reads an ONNX file without its external weight data: a count needs the tensors' dims,
+    which the file itself holds. Only the small integer tensors the shape folding reads (1-D
+    int32 / int64) are loaded from beside the file; one whose data file is missing stays
+    unloaded and is not folded.
 
     Raises:
         LwprofError: The file is missing, not readable, or not an ONNX model.
@@ -61,9 +64,20 @@ def load_model(path: str) -> Any:
         raise LwprofError(f"ONNX file {path!r} is not readable")
     onnx = require_onnx()
     try:
-        model = onnx.load(path)
-    except Exception as exc:  # protobuf's DecodeError, a missing external-data file, ...
+        model = onnx.load(path, load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError, ...
         raise LwprofError(f"{path} is not a readable ONNX model ({type(exc).__name__}: {first_line(exc)})") from None
+    from onnx import external_data_helper
+
+    base = os.path.dirname(path)
+    for t in model.graph.initializer:
+        if external_data_helper.uses_external_data(t) and t.data_type in (6, 7) and len(t.dims) <= 1:
+            try:
+                external_data_helper.load_external_data_for_tensor(t, base)
+                t.data_location = onnx.TensorProto.DEFAULT
+                del t.external_data[:]
+            except Exception:  # a missing or short data file: left unloaded, not folded
+                pass
     if not model.graph.node:
         raise LwprofError(f"{path}: the ONNX graph has no nodes")
     return model
@@ -240,7 +254,11 @@ def fold_shape_arithmetic(onnx: Any, m: Any, inferred: Any, shapes: Mapping[str,
     import numpy as np
     from onnx import numpy_helper
 
-    values: dict[str, Any] = {t.name: numpy_helper.to_array(t) for t in inferred.graph.initializer if t.data_type in (6, 7) and len(t.dims) <= 1}
+    values: dict[str, Any] = {
+        t.name: numpy_helper.to_array(t)
+        for t in inferred.graph.initializer
+        if t.data_type in (6, 7) and len(t.dims) <= 1 and t.data_location != onnx.TensorProto.EXTERNAL  # external: not loaded
+    }
     produced: set[str] = set()
     binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide, "Max": np.maximum, "Min": np.minimum, "Equal": np.equal}
     for node in inferred.graph.node:
