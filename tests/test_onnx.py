@@ -278,6 +278,18 @@ def test_a_batch_fixed_in_the_file_is_kept(tmp_path: Path) -> None:
     assert api.profile(str(path), crosscheck=True).input_shape == (1, 3, 16, 16)
     with pytest.raises(LwprofError, match="fixed at batch 1 in the file"):
         api.profile(str(path), batch=2)
+    # A file fixed at batch 8: without --batch it is profiled at 8 (8 x 26,784 = 214,272 MACs,
+    # the hand count of test_keras_style_graph_counts_by_hand); --batch 1 differs and is refused.
+    eight = keras_style(tmp_path / "k8.onnx", batch=8)
+    p = api.profile(str(eight))
+    assert (p.input_shape, p.macs) == ((8, 3, 16, 16), 214_272)
+    assert api.profile(str(eight), batch=8).macs == 214_272
+    with pytest.raises(LwprofError, match=r"fixed at batch 8 in the file \(8x3x16x16\); drop --batch"):
+        api.profile(str(eight), batch=1)
+    result = runner.invoke(cli.app, ["summary", str(eight), "--batch", "1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert "fixed at batch 8 in the file" in result.output
+    assert runner.invoke(cli.app, ["summary", str(eight), "-f", "json"]).exit_code == 0
 
 
 def test_missing_extra_is_one_line_naming_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -176,17 +176,18 @@ def _require_inputs(inputs: Sequence[GraphInput], label: str) -> None:
         raise LwprofError(f"{label}: the graph has no inputs (only constants and initializers); lwprof profiles graphs with at least one input")
 
 
-def input_shapes(model: Any, specs: Sequence[InputSpec], batch: int, label: str) -> dict[str, Shape]:
-    """Every graph input's full shape at ``batch`` (a batch fixed in the file is kept; a different
-    ``batch`` is refused)."""
+def input_shapes(model: Any, specs: Sequence[InputSpec], batch: int | None, label: str) -> dict[str, Shape]:
+    """Every graph input's full shape at ``batch`` (None: not asked for, 1 for a symbolic batch).
+    A batch fixed in the file is kept; a ``batch`` asked for that differs from it (1 included) is
+    refused."""
     out = {}
     inputs = graph_inputs(model)
     _require_inputs(inputs, label)
     for gi, spec in zip(inputs, specs):
         first = gi.dims[0] if gi.dims else None  # no shape in the file: the batch asked for
-        if isinstance(first, int) and batch not in (1, first):
+        if isinstance(first, int) and batch is not None and batch != first:
             raise LwprofError(f"{label}: input {gi.name!r} is fixed at batch {first} in the file ({gi.shown()}); drop --batch, or export with a dynamic batch axis")
-        out[gi.name] = (first if isinstance(first, int) else batch, *spec.shape)
+        out[gi.name] = (first if isinstance(first, int) else batch or 1, *spec.shape)
     return out
 
 

@@ -143,7 +143,7 @@ def walk_onnx(
     model: Any,
     specs: Sequence[InputSpec],
     *,
-    batch: int = 1,
+    batch: int | None = None,
     arch: str = "onnx",
     strict: bool = False,
     dtype: str = "fp32",
@@ -154,7 +154,8 @@ def walk_onnx(
     Args:
         model: An ``onnx.ModelProto`` (not modified).
         specs: One sample of every graph input (:func:`plan_inputs`).
-        batch: The batch for a symbolic batch dimension.
+        batch: The batch asked for (None: not asked for): a symbolic batch dimension takes it
+            (1 when None); a batch fixed in the file must equal it.
         arch: The name the profile shows (the file).
         strict: Refuse a node whose op has no formula.
         dtype: Element type for byte counts.
