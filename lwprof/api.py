@@ -79,7 +79,7 @@ def profile(
     input_size: Sequence[int] | Sequence[Sequence[int]] | None = None,
     *,
     inputs: Any = None,
-    batch: int = 1,
+    batch: int | None = None,
     device: str = "auto",
     crosscheck: bool = False,
     strict: bool = False,
@@ -102,7 +102,8 @@ def profile(
             the model's own ``example_inputs`` / ``input_size``.
         inputs: Instead of ``input_size``: a tensor, a shape, an ``--input-size`` string
             ("long:1,128"), a tuple of them, a dict of keyword inputs, or ``(args, kwargs)``.
-        batch: Batch size, prepended to every input given as a shape.
+        batch: Batch size, prepended to every input given as a shape (None: 1; an ONNX graph's
+            batch fixed in the file as it is, where an explicit batch that differs is refused).
         device: "auto" (meta tensors; real CPU tensors when the forward needs data), "meta" or "cpu".
         crosscheck: Also run fvcore and FlopCounterMode and attach their counts per layer.
         strict: Raise when a leaf layer has no formula instead of counting its ops.
@@ -133,7 +134,7 @@ def compare(
     *,
     input_size: Sequence[int] | None = None,
     inputs: Any = None,
-    batch: int = 1,
+    batch: int | None = None,
     crosscheck: bool = False,
     dtype: str = "fp32",
     progress: Progress | None = None,
@@ -189,7 +190,7 @@ def compare(
             progress(label, i, len(combos))
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch)
+    return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
 def _compare_user(
@@ -199,7 +200,7 @@ def _compare_user(
     fixed: Mapping[str, Any],
     *,
     inputs: Any,
-    batch: int,
+    batch: int | None,
     crosscheck: bool,
     dtype: str,
     progress: Progress | None,
@@ -228,7 +229,7 @@ def _compare_user(
             progress(label, i, len(combos))
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch)
+    return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
 def _applies(spec: Any, resolved: Any, key: str) -> bool:
@@ -244,7 +245,7 @@ def compare_models(
     input_size: Sequence[int] | None = None,
     *,
     inputs: Any = None,
-    batch: int = 1,
+    batch: int | None = None,
     crosscheck: bool = False,
     dtype: str = "fp32",
     progress: Progress | None = None,
@@ -272,7 +273,7 @@ def compare_models(
             progress(label, i, len(specs))
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants), tuple(resolved), batch)
+    return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants), tuple(resolved), batch or 1)
 
 
 def _axes(spec: Any, vary: Mapping[str, Sequence[Any]] | None) -> dict[str, tuple[Any, ...]]:
@@ -294,7 +295,7 @@ def diff(
     *,
     input_size: Sequence[int] | None = None,
     inputs: Any = None,
-    batch: int = 1,
+    batch: int | None = None,
     dtype: str = "fp32",
     progress: Progress | None = None,
 ) -> Any:

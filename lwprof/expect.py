@@ -86,7 +86,7 @@ class Expectation:
     spec: str
     bounds: dict[str, Bound]
     input_size: tuple[int, ...] | None = None
-    batch: int = 1
+    batch: int | None = None  # None: not given (1; an ONNX graph's fixed batch as it is)
     line: int = 0  # of its spec
     file: str = ""  # the expectations file: a relative model file in ``spec`` is found from its folder
 
@@ -276,8 +276,8 @@ def parse(text: str, path: str = "<text>", allow_empty: bool = False) -> list[Ex
         size = entry.get("input_size")
         if size is not None and (not isinstance(size, list) or not size or not all(_positive_int(s) for s in size)):
             raise LwprofError(f"{where('input_size')}: input_size must be a list of positive integers, e.g. [3, 224, 224]")
-        batch = entry.get("batch", 1)
-        if not _positive_int(batch):
+        batch = entry.get("batch")
+        if batch is not None and not _positive_int(batch):
             raise LwprofError(f"{where('batch')}: batch must be a positive integer, got {_short(batch)}")
         out.append(Expectation(spec, bounds, tuple(size) if size else None, batch, _line_of(text, "spec", start), path if path != "<text>" else ""))
     return out

@@ -116,7 +116,7 @@ def memory_limit() -> int:
 def run(
     resolved: Resolved,
     *,
-    batch: int = 1,
+    batch: int | None = None,
     device: str = "auto",
     crosscheck: bool = False,
     strict: bool = False,
@@ -129,7 +129,8 @@ def run(
 
     Args:
         resolved: The model and its inputs.
-        batch: Batch size (prepended to every input given as a shape).
+        batch: Batch size (prepended to every input given as a shape); None: not asked for, 1
+            (an ONNX graph's fixed batch as it is; an explicit batch that differs is refused).
         device: "auto" (meta, then the CPU if the forward needs data), "meta" or "cpu".
         crosscheck: Also count with fvcore and FlopCounterMode and attach a verdict per record.
         strict: Fail when a leaf layer has no formula.
@@ -142,6 +143,9 @@ def run(
     Raises:
         LwprofError: Bad input, a forward that fails, or a real forward pass over the memory limit.
     """
+    asked = batch
+    if batch is None:
+        batch = 1
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise LwprofError(f"batch must be an integer >= 1, got {batch!r}")
     if dtype not in BYTES_PER_ELEMENT:
@@ -152,7 +156,7 @@ def run(
         raise LwprofError(f"the inputs ({resolved.inputs.source}) are tensors, which fix the batch; drop --batch")
     check_tensors(((f"input {s.name or i}" if len(resolved.inputs.specs()) > 1 else "the input", s.shape, s.itemsize) for i, s in enumerate(resolved.inputs.specs(batch))), smaller(resolved))
     if resolved.kind == "onnx":
-        return _run_onnx(resolved, batch, crosscheck, strict, dtype)
+        return _run_onnx(resolved, asked, crosscheck, strict, dtype)
     notes = list(resolved.notes)
     common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype, "train": train}
     if train:
@@ -190,7 +194,7 @@ def run(
     return profile
 
 
-def _run_onnx(resolved: Resolved, batch: int, crosscheck: bool, strict: bool, dtype: str) -> ModelProfile:
+def _run_onnx(resolved: Resolved, batch: int | None, crosscheck: bool, strict: bool, dtype: str) -> ModelProfile:
     """An ONNX graph: counted node by node from its shapes (nothing runs), cross-checked by onnx-tool."""
     from lwprof.counting.onnx_walk import walk_onnx
 

@@ -278,6 +278,18 @@ def test_a_batch_fixed_in_the_file_is_kept(tmp_path: Path) -> None:
     assert api.profile(str(path), crosscheck=True).input_shape == (1, 3, 16, 16)
     with pytest.raises(LwprofError, match="fixed at batch 1 in the file"):
         api.profile(str(path), batch=2)
+    # A file fixed at batch 8: without --batch it is profiled at 8 (8 x 26,784 = 214,272 MACs,
+    # the hand count of test_keras_style_graph_counts_by_hand); --batch 1 differs and is refused.
+    eight = keras_style(tmp_path / "k8.onnx", batch=8)
+    p = api.profile(str(eight))
+    assert (p.input_shape, p.macs) == ((8, 3, 16, 16), 214_272)
+    assert api.profile(str(eight), batch=8).macs == 214_272
+    with pytest.raises(LwprofError, match=r"fixed at batch 8 in the file \(8x3x16x16\); drop --batch"):
+        api.profile(str(eight), batch=1)
+    result = runner.invoke(cli.app, ["summary", str(eight), "--batch", "1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert "fixed at batch 8 in the file" in result.output
+    assert runner.invoke(cli.app, ["summary", str(eight), "-f", "json"]).exit_code == 0
 
 
 def test_missing_extra_is_one_line_naming_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -328,7 +340,9 @@ def test_onnx_runtime_fused_ops_count_as_the_graph_they_replace(tmp_path: Path) 
     fused = onnx.load(str(tmp_path / "fused.onnx"))
     assert "FusedConv" in {n.op_type for n in fused.graph.node}
     plain, optimised = api.profile(str(source), crosscheck=True), api.profile(str(tmp_path / "fused.onnx"), crosscheck=True)
-    assert (optimised.params, optimised.macs) == (plain.params, plain.macs) == (sum(p.numel() for p in model.parameters()), plain.macs)
+    # MACs by hand: conv 3->8, 3x3, pad 1 on 16x16: 16*16*8 outputs x 27 = 55,296; depthwise 3x3,
+    # no pad: 14*14*8 outputs x 9 = 14,112; Linear 8*14*14 = 1,568 -> 10: 15,680. 85,088 in all.
+    assert (optimised.params, optimised.macs) == (plain.params, plain.macs) == (sum(p.numel() for p in model.parameters()), 85_088)
     assert optimised.unsupported == () and optimised.mismatches == ()
     # onnx-tool does not know them: it counts them as the Conv and Gemm they fuse, and agrees
     assert optimised.verdict is Verdict.OK and optimised.root.onnx_tool_macs == optimised.macs
@@ -442,3 +456,123 @@ def test_weights_listed_as_inputs_or_stored_beside_the_file(tmp_path: Path) -> N
     for path in (listed, external):
         p = api.profile(str(path), crosscheck=True)
         assert (p.params, p.macs) == expected and p.input_shape == (1, 3, 16, 16) and p.mismatches == ()
+
+
+# -- quantized models ------------------------------------------------------------------------
+
+
+def qdq_conv(path: Path | None = None) -> Any:
+    """A QDQ (int8) conv as ONNX Runtime's quantizer writes it: the int8 8x3x3x3 weight behind
+    a DequantizeLinear (per-channel float scale and int8 zero point, 8 each), a float bias of 8."""
+    rng = np.random.default_rng(0)
+    inits = [
+        numpy_helper.from_array(rng.integers(-127, 127, (8, 3, 3, 3)).astype("int8"), "wq"),
+        numpy_helper.from_array(rng.random(8).astype("float32"), "scale"),
+        numpy_helper.from_array(np.zeros(8, "int8"), "zero"),
+        numpy_helper.from_array(rng.random(8).astype("float32"), "b"),
+    ]
+    nodes = [
+        helper.make_node("DequantizeLinear", ["wq", "scale", "zero"], ["w"], "/conv/DequantizeLinear", axis=0),
+        helper.make_node("Conv", ["x", "w", "b"], ["y"], "/conv/Conv", pads=[1, 1, 1, 1]),
+    ]
+    graph = helper.make_graph(nodes, "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    if path is None:
+        return model
+    onnx.save(model, str(path))
+    return path
+
+
+def test_int8_weights_behind_dequantize_linear_are_params() -> None:
+    # By hand: the weight 8*3*3*3 = 216 (int8) + the bias 8 = 224 params; the scale and zero
+    # point (8 + 8) are not. Conv 3x3 pad 1 on 8x8: 8x8x8 = 512 outputs x 27 = 13,824 MACs.
+    # Other ops: DequantizeLinear 216 (one per weight element) + the bias 512 = 728.
+    p = api.profile(qdq_conv(), crosscheck=False)
+    assert (p.params, p.buffers, p.macs, p.other_ops) == (224, 0, 13_824, 728)
+    assert p.unsupported == ()
+
+
+def test_qlinear_conv_counts_as_the_conv_it_computes() -> None:
+    # QLinearConv on uint8 1x3x8x8, int8 weight 8x3x3x3 (216), int32 bias 8: 224 params; the
+    # six scales and zero points (1 + 1 + 8 + 8 + 1 + 1 = 20 elements) are not. MACs as the
+    # float conv: 512 outputs x 27 = 13,824; the bias 512 other ops.
+    rng = np.random.default_rng(1)
+    inits = [
+        numpy_helper.from_array(np.array(0.1, "float32"), "xs"), numpy_helper.from_array(np.array(128, "uint8"), "xz"),
+        numpy_helper.from_array(rng.integers(-127, 127, (8, 3, 3, 3)).astype("int8"), "w"),
+        numpy_helper.from_array(rng.random(8).astype("float32"), "ws"), numpy_helper.from_array(np.zeros(8, "int8"), "wz"),
+        numpy_helper.from_array(np.array(0.2, "float32"), "ys"), numpy_helper.from_array(np.array(128, "uint8"), "yz"),
+        numpy_helper.from_array(rng.integers(-100, 100, 8).astype("int32"), "b"),
+    ]  # fmt: skip
+    node = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], "qconv", pads=[1, 1, 1, 1])
+    graph = helper.make_graph([node], "q", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 3, 8, 8])], [helper.make_tensor_value_info("y", TensorProto.UINT8, None)], inits)
+    p = api.profile(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), crosscheck=False)
+    assert (p.params, p.macs, p.other_ops, p.output_shape) == (224, 13_824, 512, (1, 8, 8, 8))
+
+
+def test_the_params_cross_check_compares_lwprofs_params_and_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    # onnx-tool counts every initializer: 216 + 8 + 8 (at the DequantizeLinear) + 8 (the bias, at
+    # the Conv) = 240. lwprof: params 224 (finding: the int8 weight is one) + 16 scale and zero
+    # point elements excluded as declared non-weights + 0 integer initializers read as data = 240.
+    from lwprof.counting import onnx_check
+    from lwprof.render.grid import summary_notes
+
+    p = api.profile(qdq_conv(), crosscheck=True)
+    assert p.params == 224 and p.root.onnx_tool_params == 240 and p.mismatches == ()
+    line = next(n.text for n in summary_notes(p) if n.text.startswith("onnx-tool params"))
+    assert line.endswith("lwprof's params 224 + buffers 0 + 16 elements of shape, axis, bound, scale and zero-point inputs + 0 of integer initializers read as data = 240, equal")
+    real = onnx_check.onnx_tool_counts
+
+    def one_more(*args: Any) -> dict[str, tuple[int, int]]:  # onnx-tool seeing one more parameter in the conv
+        out = real(*args)
+        macs, params = out["/conv/Conv"]
+        out["/conv/Conv"] = (macs, params + 1)
+        return out
+
+    monkeypatch.setattr(onnx_check, "onnx_tool_counts", one_more)
+    q = api.profile(qdq_conv(), crosscheck=True)
+    assert q.mismatches != () and q.verdict is Verdict.MISMATCH
+    line = next(n.text for n in summary_notes(q) if n.text.startswith("onnx-tool params"))
+    assert line.endswith("= 240: MISMATCH, onnx-tool +1")
+
+
+def test_an_input_without_a_shape_takes_it_from_input_size() -> None:
+    # x has no shape in the file (not even a rank); --input-size 8 makes it 1x8 (batch 1):
+    # MatMul 1x8 @ 8x8 = 8 outputs x K 8 = 64 MACs; at --batch 3, 3 x 64 = 192.
+    w = numpy_helper.from_array(np.ones((8, 8), "float32"), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], "fc")], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with pytest.raises(LwprofError, match=r"^g: input 'x' has no shape in the file; give --input-size \(one sample, without the batch\)$"):
+        api.profile(model)
+    assert api.profile(model, input_size=(8,)).macs == 64
+    p = api.profile(model, input_size=(8,), batch=3)
+    assert (p.macs, p.input_shape) == (192, (3, 8))
+    scalar = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], "r")], "s", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    with pytest.raises(LwprofError, match=r"input 'x' is a scalar \(rank 0\)"):
+        api.profile(helper.make_model(scalar, opset_imports=[helper.make_opsetid("", 17)]))
+
+
+def test_a_graph_without_inputs_is_one_line_exit_2(tmp_path: Path) -> None:
+    w = numpy_helper.from_array(np.ones((8, 8), "float32"), "w")
+    const = helper.make_node("Constant", [], ["x"], "c", value=numpy_helper.from_array(np.ones((1, 8), "float32")))
+    graph = helper.make_graph([const, helper.make_node("MatMul", ["x", "w"], ["y"], "fc")], "g", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    path = tmp_path / "noin.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    with pytest.raises(LwprofError, match="the graph has no inputs"):
+        api.profile(str(path))
+    result = runner.invoke(cli.app, ["summary", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [f"error: {path}: the graph has no inputs (only constants and initializers); lwprof profiles graphs with at least one input"]
+
+
+def test_external_weight_data_is_not_needed_to_count(tmp_path: Path) -> None:
+    # Gemm x 1x8 @ w^T (w 16x8, transB): 8 x 16 = 128 params, 1 x 8 x 16 = 128 MACs, counted
+    # from the dims in the file: the external data file is deleted before profiling.
+    w = numpy_helper.from_array(np.ones((16, 8), "float32"), "w")
+    graph = helper.make_graph([helper.make_node("Gemm", ["x", "w"], ["y"], "fc", transB=1)], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    path = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path), save_as_external_data=True, location="m.data", size_threshold=0)
+    (tmp_path / "m.data").unlink()
+    p = api.profile(str(path), crosscheck=True)
+    assert (p.params, p.macs) == (128, 128)
+    assert p.root.onnx_tool_params == 128 and p.mismatches == () and p.verdict is Verdict.OK

@@ -20,7 +20,7 @@ class _Common(TypedDict):
     """The keyword arguments api.compare and api.compare_models share here."""
 
     inputs: list[str] | None
-    batch: int
+    batch: int | None
     crosscheck: bool
     dtype: str
 
@@ -96,7 +96,7 @@ def compare(
     cs.targets(output, force, plot)
     axes = parse_vary(vary or [])
     price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
-    common = _Common(inputs=model.inputs, batch=model.batch, crosscheck=fvcore, dtype=model.dtype)
+    common = _Common(inputs=model.inputs, batch=model.asked_batch, crosscheck=fvcore, dtype=model.dtype)
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         one_user_model = len(specs) == 1 and is_user_spec(parse_spec(specs[0])[0])
         if len(specs) > 1 or (one_user_model and not axes):

@@ -67,5 +67,5 @@ def diff(
     )
     cs.targets(output, force)
     with cs.progress("profiling") as step:
-        result = api.diff(a, b, inputs=model.inputs, batch=model.batch, dtype=model.dtype, progress=step)
+        result = api.diff(a, b, inputs=model.inputs, batch=model.asked_batch, dtype=model.dtype, progress=step)
     cs.emit(fmt, diff_output(result, everything=everything), output, force)

@@ -78,7 +78,7 @@ def summary(
         profile = api.profile(
             arch,
             inputs=model.inputs,
-            batch=model.batch,
+            batch=model.asked_batch,
             device=model.device,
             crosscheck=fvcore,
             strict=strict,

@@ -202,6 +202,12 @@ class ModelFlags:
     threads: int | None = None
     device: str = "auto"
     calibration: str | None = None
+    batch_given: bool = False  #: --batch was on the command line (an ONNX graph's fixed batch must equal it)
+
+    @property
+    def asked_batch(self) -> int | None:
+        """--batch as given, or None when left at its default (an ONNX graph's fixed batch stays)."""
+        return self.batch if self.batch_given else None
 
     @property
     def inputs(self) -> list[str] | None:
@@ -279,10 +285,22 @@ def model_options(fn: F) -> F:
         given = {name: kwargs.pop(name) for name in MODEL_FLAGS}
         given["input_size"] = tuple(given["input_size"] or ())
         given["dtype"], given["device"] = given["dtype"].value, given["device"].value
+        given["batch_given"] = _from_command_line("batch")
         kwargs["model"] = ModelFlags(**given)
         return fn(*args, **kwargs)
 
     return _with_params(wrapper, fn, "model", params)
+
+
+def _from_command_line(name: str) -> bool:
+    """Whether the flag ``name`` was given (on the command line or from the environment), not defaulted."""
+    from typer.main import get_current_context
+
+    try:
+        source = get_current_context().get_parameter_source(name)
+    except RuntimeError:  # called outside a command line
+        source = None
+    return source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT")
 
 
 def _with_params(wrapper: Any, fn: Any, replaced: str, params: list[inspect.Parameter]) -> Any:

@@ -18,8 +18,11 @@ conventions differ from lwprof's, and are converted before comparing:
   Conv and Gemm they fuse (their activation, and FusedConv's added tensor, left out): it checks
   their MACs; their activation's other ops are lwprof's alone.
 * Parameters: onnx-tool counts every initializer (shape tensors and BatchNorm statistics
-  included) at the first node that reads it. lwprof's parameters + buffers + the integer and
-  shape initializers it does not count are compared with that, read the same way.
+  included) at the first node that reads it. lwprof's parameters + buffers + the initializers
+  it excludes, each tallied where it is excluded (a shape, axis, bound, scale or zero-point
+  input; an integer initializer read as data), are compared with that, read the same way (per
+  node, at the initializer's first direct reader); an initializer lwprof neither counts nor
+  excludes, or counts twice, is a ``MISMATCH``.
 
 Each record gets a verdict on its own nodes (a leaf's nodes; a parent's own, functional ones),
 with the enum of the fvcore / FlopCounterMode check: ``ok``, ``by design``, ``unchecked``
@@ -68,6 +71,11 @@ def onnx_tool_counts(model: Any, shapes: Mapping[str, Shape], dtypes: Mapping[st
 
     onnx = require_onnx()
     m = prepared(onnx, model, shapes)
+    for t in m.graph.initializer:  # external weight data lwprof did not load: zeros of the same size (onnx-tool counts dims)
+        if t.data_location == onnx.TensorProto.EXTERNAL:
+            del t.external_data[:]
+            t.data_location = onnx.TensorProto.DEFAULT
+            t.raw_data = bytes(math.prod(t.dims) * np.dtype(onnx.helper.tensor_dtype_to_np_dtype(t.data_type)).itemsize)
     for node in m.graph.node:  # ONNX Runtime's fused ops, which onnx-tool does not know: the Conv / Gemm they fuse
         if node.domain == "com.microsoft" and node.op_type in _UNFUSED:
             node.op_type, node.domain = _UNFUSED[node.op_type], ""
@@ -123,27 +131,29 @@ def attach_onnx_tool(walk: OnnxWalk, model: Any) -> ModelProfile:
         other_total += other
         own_tool[r.name] = (macs, params)
         mine = sum(c.macs for c in nodes)
-        raw = sum(c.raw_initializers for c in nodes)
+        checked = sum(c.checked for c in nodes)  # lwprof's params + buffers + the initializers it excluded, by their first direct reader
         if not nodes:
             verdicts[r.name] = Verdict.OK
-        elif macs == mine and params == raw:
+        elif macs == mine and params == checked:
             verdicts[r.name] = Verdict.BY_DESIGN if other else Verdict.OK
-        elif params == raw and mine and not macs:
+        elif params == checked and mine and not macs:
             verdicts[r.name] = Verdict.UNCHECKED
         else:
             verdicts[r.name] = Verdict.MISMATCH
     records = _cumulate(profile, verdicts, own_tool)
     root = records[0]
-    raw_total = sum(c.raw_initializers for c in walk.nodes)
-    uncounted = raw_total - profile.params - profile.buffers
+    not_weights = sum(c.not_weights for c in walk.nodes)
+    integers = sum(c.integers for c in walk.nodes)
+    ours = profile.params + profile.buffers + not_weights + integers
+    tool_params = root.onnx_tool_params or 0
     diff = (root.onnx_tool_macs or 0) - profile.macs
     lines = [
         f"onnx-tool {_version()} total: {root.onnx_tool_macs:,} MACs once its Conv/Gemm bias adds are taken off "
         f"({'equal to lwprof' if diff == 0 else f'{diff:+,} vs lwprof'}); it also counts {other_total:,} for the other nodes in its own "
         "per-op weights (Relu 1, Div 4, Sqrt 24, Exp 32 per element, ...), which lwprof reports as other ops",
-        f"onnx-tool params: {root.onnx_tool_params:,} (every initializer, at the first node that reads it); lwprof's params {profile.params:,} + buffers {profile.buffers:,} + "
-        f"{uncounted:,} elements of shape, bound and integer initializers = {raw_total:,}"
-        + (", equal" if root.onnx_tool_params == raw_total else f", {(root.onnx_tool_params or 0) - raw_total:+,} vs onnx-tool"),
+        f"onnx-tool params: {tool_params:,} (every initializer, at the first node that reads it); lwprof's params {profile.params:,} + buffers {profile.buffers:,} + "
+        f"{not_weights:,} elements of shape, axis, bound, scale and zero-point inputs + {integers:,} of integer initializers read as data = {ours:,}"
+        + (", equal" if tool_params == ours else f": MISMATCH, onnx-tool {tool_params - ours:+,}"),
     ]
     if missing:
         lines.append(f"onnx-tool has no count for {len(missing)} node(s): {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")

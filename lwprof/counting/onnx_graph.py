@@ -1,8 +1,9 @@
 """Reading ONNX graphs: the file, its inputs, the sizes asked for, and shapes from ``onnx.shape_inference``.
 
-* :func:`load_model` reads a file (its external data too); :func:`graph_inputs` lists the real
+* :func:`load_model` reads a file (not its external weight data: the dims are in the file); :func:`graph_inputs` lists the real
   inputs (not initializers); :func:`plan_inputs` fills symbolic dimensions from ``--input-size``
-  and names the one left unset; :func:`input_shapes` adds the batch (a batch fixed in the file
+  and names the one left unset (an input with no shape in the file takes its whole sample shape
+  from it); :func:`input_shapes` adds the batch (a batch fixed in the file
   stays fixed).
 * :func:`prepared` copies the model (the caller's is never changed) with the inputs set and every
   node named once; :func:`infer` runs shape inference; :func:`fold_shape_arithmetic` evaluates the
@@ -45,7 +46,10 @@ def require_onnx() -> Any:
 
 
 def load_model(path: str) -> Any:
-    """Reads an ONNX file (its external data too, from beside it).
+    """Reads an ONNX file without its external weight data: a count needs the tensors' dims,
+    which the file itself holds. Only the small integer tensors the shape folding reads (1-D
+    int32 / int64) are loaded from beside the file; one whose data file is missing stays
+    unloaded and is not folded.
 
     Raises:
         LwprofError: The file is missing, not readable, or not an ONNX model.
@@ -60,9 +64,20 @@ def load_model(path: str) -> Any:
         raise LwprofError(f"ONNX file {path!r} is not readable")
     onnx = require_onnx()
     try:
-        model = onnx.load(path)
-    except Exception as exc:  # protobuf's DecodeError, a missing external-data file, ...
+        model = onnx.load(path, load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError, ...
         raise LwprofError(f"{path} is not a readable ONNX model ({type(exc).__name__}: {first_line(exc)})") from None
+    from onnx import external_data_helper
+
+    base = os.path.dirname(path)
+    for t in model.graph.initializer:
+        if external_data_helper.uses_external_data(t) and t.data_type in (6, 7) and len(t.dims) <= 1:
+            try:
+                external_data_helper.load_external_data_for_tensor(t, base)
+                t.data_location = onnx.TensorProto.DEFAULT
+                del t.external_data[:]
+            except Exception:  # a missing or short data file: left unloaded, not folded
+                pass
     if not model.graph.node:
         raise LwprofError(f"{path}: the ONNX graph has no nodes")
     return model
@@ -71,14 +86,18 @@ def load_model(path: str) -> Any:
 @dataclass(frozen=True)
 class GraphInput:
     """One real input of a graph (not an initializer): its name, element type and dimensions
-    (an int, a symbolic name, or None for an unnamed unknown dimension)."""
+    (an int, a symbolic name, or None for an unnamed unknown dimension); ``shaped`` is False
+    when the file gives no shape at all (not even a rank), unlike a scalar (rank 0)."""
 
     name: str
     dtype: str
     dims: tuple[int | str | None, ...]
+    shaped: bool = True
 
     def shown(self) -> str:
         """1x3x224x224, or batch x 3 x height x width when some dimension is symbolic."""
+        if not self.shaped:
+            return "no shape"
         sep = "x" if all(isinstance(d, int) for d in self.dims) else " x "
         return sep.join("?" if d is None else str(d) for d in self.dims)
 
@@ -97,7 +116,7 @@ def graph_inputs(model: Any) -> list[GraphInput]:
                 dims.append(int(d.dim_value))
             else:
                 dims.append(d.dim_param or None)
-        out.append(GraphInput(value.name, _DTYPES.get(tensor.elem_type, "float32"), tuple(dims)))
+        out.append(GraphInput(value.name, _DTYPES.get(tensor.elem_type, "float32"), tuple(dims), tensor.HasField("shape")))
     return out
 
 
@@ -111,10 +130,11 @@ def plan_inputs(model: Any, label: str, args: Sequence[InputSpec] = (), kwargs: 
         kwargs: Or by the inputs' names.
 
     Raises:
-        LwprofError: More sizes than inputs, an unknown name, a size of the wrong rank or that
+        LwprofError: No inputs at all, more sizes than inputs, an unknown name, a size of the wrong rank or that
             contradicts a fixed dimension, or a symbolic dimension left without a size.
     """
     inputs = graph_inputs(model)
+    _require_inputs(inputs, label)
     kwargs = dict(kwargs or {})
     names = [i.name for i in inputs]
     if len(args) > len(inputs):
@@ -124,9 +144,14 @@ def plan_inputs(model: Any, label: str, args: Sequence[InputSpec] = (), kwargs: 
             raise LwprofError(f"{label} has no input {key!r}{suggest(key, names)}; its inputs: {', '.join(names)}")
     out = []
     for i, gi in enumerate(inputs):
-        if not gi.dims:
-            raise LwprofError(f"{label}: input {gi.name!r} is a scalar; lwprof profiles graphs whose inputs have a batch dimension")
         given = kwargs.get(gi.name) or (args[i] if i < len(args) else None)
+        if not gi.shaped:  # the whole sample shape comes from --input-size
+            if given is None:
+                raise LwprofError(f"{label}: input {gi.name!r} has no shape in the file; give --input-size (one sample, without the batch)")
+            out.append(InputSpec(tuple(given.shape), gi.dtype))
+            continue
+        if not gi.dims:
+            raise LwprofError(f"{label}: input {gi.name!r} is a scalar (rank 0); lwprof profiles graphs whose inputs have a batch dimension")
         sample = gi.dims[1:]
         example = ",".join(str(d) if isinstance(d, int) else "N" for d in sample) or "N"
         if given is None:
@@ -146,15 +171,23 @@ def plan_inputs(model: Any, label: str, args: Sequence[InputSpec] = (), kwargs: 
     return tuple(out)
 
 
-def input_shapes(model: Any, specs: Sequence[InputSpec], batch: int, label: str) -> dict[str, Shape]:
-    """Every graph input's full shape at ``batch`` (a batch fixed in the file is kept; a different
-    ``batch`` is refused)."""
+def _require_inputs(inputs: Sequence[GraphInput], label: str) -> None:
+    if not inputs:
+        raise LwprofError(f"{label}: the graph has no inputs (only constants and initializers); lwprof profiles graphs with at least one input")
+
+
+def input_shapes(model: Any, specs: Sequence[InputSpec], batch: int | None, label: str) -> dict[str, Shape]:
+    """Every graph input's full shape at ``batch`` (None: not asked for, 1 for a symbolic batch).
+    A batch fixed in the file is kept; a ``batch`` asked for that differs from it (1 included) is
+    refused."""
     out = {}
-    for gi, spec in zip(graph_inputs(model), specs):
-        first = gi.dims[0]
-        if isinstance(first, int) and batch not in (1, first):
+    inputs = graph_inputs(model)
+    _require_inputs(inputs, label)
+    for gi, spec in zip(inputs, specs):
+        first = gi.dims[0] if gi.dims else None  # no shape in the file: the batch asked for
+        if isinstance(first, int) and batch is not None and batch != first:
             raise LwprofError(f"{label}: input {gi.name!r} is fixed at batch {first} in the file ({gi.shown()}); drop --batch, or export with a dynamic batch axis")
-        out[gi.name] = (first if isinstance(first, int) else batch, *spec.shape)
+        out[gi.name] = (first if isinstance(first, int) else batch or 1, *spec.shape)
     return out
 
 
@@ -222,7 +255,11 @@ def fold_shape_arithmetic(onnx: Any, m: Any, inferred: Any, shapes: Mapping[str,
     import numpy as np
     from onnx import numpy_helper
 
-    values: dict[str, Any] = {t.name: numpy_helper.to_array(t) for t in inferred.graph.initializer if t.data_type in (6, 7) and len(t.dims) <= 1}
+    values: dict[str, Any] = {
+        t.name: numpy_helper.to_array(t)
+        for t in inferred.graph.initializer
+        if t.data_type in (6, 7) and len(t.dims) <= 1 and t.data_location != onnx.TensorProto.EXTERNAL  # external: not loaded
+    }
     produced: set[str] = set()
     binary = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.floor_divide, "Max": np.maximum, "Min": np.minimum, "Equal": np.equal}
     for node in inferred.graph.node:

@@ -110,12 +110,15 @@ class OpInfo:
         buffers: Input positions counted as buffers (running statistics), not parameters.
         mac_class: The op's MACs are multiply-accumulates of a convolution or matrix product
             (what the cross-check compares directly with onnx-tool's).
+        any_dtype: Input positions that are parameters whatever their element type (the int8
+            weights of a quantized model); other non-float initializers are never parameters.
     """
 
     formula: NodeFormula
     non_weights: frozenset[int] = frozenset()
     buffers: frozenset[int] = frozenset()
     mac_class: bool = False
+    any_dtype: frozenset[int] = frozenset()
 
 
 _ONNX_OPS: dict[tuple[str, str], OpInfo] = {}
@@ -123,7 +126,12 @@ _STANDARD = ("", "ai.onnx")
 
 
 def register_onnx_op(
-    *op_types: str, domain: str = "", non_weights: Sequence[int] = (), buffers: Sequence[int] = (), mac_class: bool = False
+    *op_types: str,
+    domain: str = "",
+    non_weights: Sequence[int] = (),
+    buffers: Sequence[int] = (),
+    mac_class: bool = False,
+    any_dtype: Sequence[int] = (),
 ) -> Callable[[NodeFormula], NodeFormula]:
     """Registers a formula for ONNX op types of one domain.
 
@@ -133,6 +141,7 @@ def register_onnx_op(
         non_weights: Input positions that are never parameters, even as initializers.
         buffers: Input positions whose initializers are buffers, not parameters.
         mac_class: The formula's MACs are conv / matrix-product MACs.
+        any_dtype: Input positions that are parameters whatever their element type (int8 weights).
 
     Raises:
         RuntimeError: An op type already has a formula in that domain.
@@ -143,7 +152,7 @@ def register_onnx_op(
             key = ("" if domain in _STANDARD else domain, op)
             if key in _ONNX_OPS:
                 raise RuntimeError(f"a formula for ONNX op {domain + '.' if domain else ''}{op} is already registered")
-            _ONNX_OPS[key] = OpInfo(fn, frozenset(non_weights), frozenset(buffers), mac_class)
+            _ONNX_OPS[key] = OpInfo(fn, frozenset(non_weights), frozenset(buffers), mac_class, frozenset(any_dtype))
         return fn
 
     return deco
@@ -318,6 +327,38 @@ def matmul(node: OnnxNode) -> NodeCost:
     k = a[-1]
     macs = prod(out) * k
     return NodeCost(macs, 0, "MatMul", f"{prod(out):,} outputs x {k} (K) = {macs:,} MACs", {}, out)
+
+
+# -- quantized models (QDQ and QLinear ops) --------------------------------------------------
+
+
+@register_onnx_op("DequantizeLinear", "QuantizeLinear", non_weights=(1, 2), any_dtype=(0,))
+def quantize_linear(node: OnnxNode) -> NodeCost:
+    """QuantizeLinear / DequantizeLinear: one op per output element (x / scale + zero point, or
+    (x - zero point) x scale). An initializer input 0 (a QDQ model's int8 weight) is a
+    parameter whatever its element type; the scale and zero point are not."""
+    return NodeCost(0, prod(node.out), "Quantize", "1 op per output element, 0 MACs")
+
+
+def _qlinear(node: OnnxNode, bias: int | None) -> OnnxNode:
+    """A QLinearConv / QLinearMatMul seen as the Conv / MatMul it computes: inputs x, w (, bias)."""
+    ins: tuple[Shape | None, ...] = (node.inputs[0] if node.inputs else None, node.inputs[3] if len(node.inputs) > 3 else None)
+    if bias is not None and len(node.inputs) > bias:
+        ins = (*ins, node.inputs[bias])
+    return OnnxNode(node.op_type, node.domain, node.name, node.attrs, ins, node.outputs)
+
+
+@register_onnx_op("QLinearConv", non_weights=(1, 2, 4, 5, 6, 7), any_dtype=(3, 8), mac_class=True)
+def qlinear_conv(node: OnnxNode) -> NodeCost:
+    """QLinearConv (x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, bias): a Conv's MACs on
+    the int8 weight w; its int32 bias is a parameter (one other op per output element)."""
+    return _conv(_qlinear(node, 8))
+
+
+@register_onnx_op("QLinearMatMul", non_weights=(1, 2, 4, 5, 6, 7), any_dtype=(0, 3), mac_class=True)
+def qlinear_matmul(node: OnnxNode) -> NodeCost:
+    """QLinearMatMul (a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): a MatMul's MACs."""
+    return matmul(_qlinear(node, None))
 
 
 # -- normalisation, pooling, resizing: other ops ---------------------------------------------

@@ -8,8 +8,10 @@
   without one counts 1 other op per output element and 0 MACs, marked "unsupported".
 * Parameters are the graph's initializers that nodes read as weights, each counted once (at
   the first node that reads it, also through an Identity the exporter put in between, when
-  it deduplicated equal initializers). Initializers read as shapes, axes, bounds or scales,
-  integer initializers and Constant nodes are not parameters; BatchNormalization's mean and
+  it deduplicated equal initializers). A quantized model's int8 weights (DequantizeLinear's
+  input 0, QLinearConv's and QLinearMatMul's weight, QLinearConv's int32 bias) are parameters.
+  Initializers read as shapes, axes, bounds, scales or zero points, other integer initializers
+  and Constant nodes are not parameters; BatchNormalization's mean and
   variance are buffers, as PyTorch's running statistics.
 * Rows follow the node-name scopes exporters write (``/features/features.3/conv/Conv`` is in
   ``features.3.conv``, torch's module path), so an exported model's table reads like its
@@ -57,8 +59,14 @@ class NodeCount:
         op_type, domain: The op.
         cost: Its cost (None when no formula: unsupported).
         params, buffers: Initializer elements it is the first to read as weights / buffers.
+        not_weights, integers: Initializer elements it is the first to read that are not
+            parameters, and why: at an input the op declares a non-weight (a shape, axis, bound,
+            scale or zero point), or an integer initializer read as data (indices, sizes).
         raw_initializers: Initializer elements it is the first to read directly, whatever their
             role (shape tensors included): onnx-tool's way of counting parameters.
+        checked: The initializer elements it is the first to read directly that lwprof counted
+            as params, buffers, or not_weights / integers: what the cross-check compares with
+            onnx-tool's parameters of this node.
         in_shape, out_shape: The first input's and output's shapes.
         read, write: Elements read (inputs, weights) and written.
     """
@@ -70,7 +78,10 @@ class NodeCount:
     cost: NodeCost | None
     params: int = 0
     buffers: int = 0
+    not_weights: int = 0
+    integers: int = 0
     raw_initializers: int = 0
+    checked: int = 0
     in_shape: Shape | None = None
     out_shape: Shape | None = None
     read: int = 0
@@ -132,7 +143,7 @@ def walk_onnx(
     model: Any,
     specs: Sequence[InputSpec],
     *,
-    batch: int = 1,
+    batch: int | None = None,
     arch: str = "onnx",
     strict: bool = False,
     dtype: str = "fp32",
@@ -143,7 +154,8 @@ def walk_onnx(
     Args:
         model: An ``onnx.ModelProto`` (not modified).
         specs: One sample of every graph input (:func:`plan_inputs`).
-        batch: The batch for a symbolic batch dimension.
+        batch: The batch asked for (None: not asked for): a symbolic batch dimension takes it
+            (1 when None); a batch fixed in the file must equal it.
         arch: The name the profile shows (the file).
         strict: Refuse a node whose op has no formula.
         dtype: Element type for byte counts.
@@ -179,8 +191,9 @@ def walk_onnx(
     notes.append(
         Note(
             Severity.CONVENTION,
-            "ONNX: params = initializers read as weights, each counted once; shape tensors, bounds, scales, integer "
-            "initializers and Constant nodes are not params; BatchNormalization mean/var are buffers. An exporter that "
+            "ONNX: params = initializers read as weights, each counted once (a quantized model's int8 weights, the "
+            "input of DequantizeLinear or QLinearConv/QLinearMatMul, included); shape tensors, bounds, scales, zero points, "
+            "other integer initializers and Constant nodes are not params; BatchNormalization mean/var are buffers. An exporter that "
             "folds BatchNorm into the conv leaves no BatchNorm row: its scale and shift become the conv's bias",
         )
     )
@@ -237,7 +250,7 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
         if node.op_type == "Identity" and node.input and (node.input[0] in init or node.input[0] in alias):
             alias[node.output[0]] = alias.get(node.input[0], node.input[0])
     counted: set[str] = set()  # initializers already counted as params/buffers
-    read_raw: set[str] = set()  # initializers already read directly (onnx-tool's convention)
+    read_raw: dict[str, NodeCount] = {}  # initializer -> the first node that reads it directly (onnx-tool's convention)
     out: list[NodeCount] = []
     for node in g.node:
         view = _node_view(onnx, node, shapes)
@@ -251,6 +264,10 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
                     raise
                 raise LwprofError(f"ONNX node {node.name!r} ({node.op_type}) cannot be counted: {type(exc).__name__}: {first_line(exc)}") from None
         count = NodeCount(node.name, "", node.op_type, node.domain, cost, mac_class=bool(info and info.mac_class), index=len(out), has_bias=len(node.input) > 2 and bool(node.input[2]))
+        for name in node.input:
+            if name in init and name not in read_raw and not name.startswith(FOLDED):
+                read_raw[name] = count
+                count.raw_initializers += math.prod(int(d) for d in init[name].dims)
         if node.op_type == "Identity" and node.output and node.output[0] in alias:
             pass  # forwarding a weight: the node that reads it counts it
         else:
@@ -263,16 +280,16 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
                     continue
                 elements = math.prod(int(d) for d in t.dims)
                 counted.add(root)
-                if t.data_type not in FLOAT_TYPES or (info is not None and i in info.non_weights):
-                    continue
-                if info is not None and i in info.buffers:
+                read_raw[root].checked += elements  # counted below in exactly one of four ways
+                typed = info is not None and i in info.any_dtype  # an int8 weight behind DequantizeLinear, QLinearConv's
+                if info is not None and i in info.non_weights:
+                    count.not_weights += elements
+                elif t.data_type not in FLOAT_TYPES and not typed:
+                    count.integers += elements
+                elif info is not None and i in info.buffers:
                     count.buffers += elements
                 else:
                     count.params += elements
-        for name in node.input:
-            if name in init and name not in read_raw and not name.startswith(FOLDED):
-                read_raw.add(name)
-                count.raw_initializers += math.prod(int(d) for d in init[name].dims)
         count.in_shape = next((s for s in view.inputs if s is not None), None)
         count.out_shape = view.outputs[0] if view.outputs else None
         if cost is not None and cost.out_shape is not None and count.out_shape is None:
