@@ -68,7 +68,8 @@ def report(
     given = {"inputs": model.inputs, "batch": model.batch, "kwargs": model.kwargs, **(options or {})}
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
-        profile = api.profile(arch, device=model.device, crosscheck=fvcore, dtype=model.dtype, **{**given, "batch": model.asked_batch})
+        asked = {**given, "batch": model.asked_batch}
+        profile = api.profile(arch, device=model.device, crosscheck=fvcore, dtype=model.dtype, **asked)
     prediction = api.predict(profile, calibration=cal) if cal is not None else None
     measured = latency_grid = None
     if prediction is not None and with_bench:
