@@ -216,12 +216,12 @@ def test_real_walk_buffers_and_counters_are_put_back() -> None:
     assert int(model.calls) == 0  # the walk and both tools ran the forward; the counter is as it was
 
 
-@pytest.mark.parametrize("how", ["cpu walk", "crosscheck", "timing"])
+@pytest.mark.parametrize("how", ["cpu walk", "crosscheck", "timing", "onnxruntime timing"])
 def test_tensor_attributes_and_nested_histories_are_put_back(how: str) -> None:
     model = um.CounterAndHistory()
     count, hist, xs, runs, sizes = model.count, model.hist, model.hist["xs"], model.hist["runs"], model.hist["runs"][0]["sizes"]
-    if how == "timing":
-        lwprof.measure(model, input_size=(3, 8, 8), repeats=2, warmup=1)  # the profile's walk and 3 timed forwards
+    if how.endswith("timing"):  # the profile's walk, then 3 timed forwards (or the ONNX export's trace)
+        lwprof.measure(model, input_size=(3, 8, 8), repeats=2, warmup=1, runtime="onnxruntime" if how.startswith("onnx") else "torch")
     else:
         p = lwprof.profile(model, (3, 8, 8), **({"device": "cpu"} if how == "cpu walk" else {"crosscheck": True}))  # .item(): auto is the CPU walk
         assert p.macs == 4 * 6 * 6 * 27  # conv 3->4, 3x3 on 8x8 -> 6x6: 144 outputs x 27 MACs = 3,888
