@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -90,3 +93,33 @@ def test_measure_rejects_bad_settings():
         measure("mobilenet", threads=0)
     with pytest.raises(LwprofError, match="max_repeats"):
         measure("mobilenet", repeats=5, max_repeats=2)
+
+
+_EXITS = """
+import lwprof
+from lwprof.errors import LwprofError
+for runtime in ("torch", "onnxruntime"):
+    for name in ("OsExitAfterProfiling", "SysExitAfterProfiling"):
+        try:
+            lwprof.measure(f"tests/data/hostile.py:{name}", repeats=1, warmup=0, runtime=runtime)
+        except LwprofError as exc:
+            print(runtime, exc)
+print("still running")
+"""
+
+
+def test_an_exit_in_the_timed_runs_is_an_error_not_the_end_of_the_caller() -> None:
+    # the hostile models run once (the profile's forward) and exit from their second call, the
+    # first timed run (or, for onnxruntime, the export's trace): os._exit(11), sys.exit(12).
+    # In a child process: without the guard os._exit ends it (exit 11) and prints nothing more.
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", _EXITS], capture_output=True, text=True, timeout=300, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = "; lwprof stopped it and wrote nothing"
+    assert done.stdout.splitlines() == [
+        f"torch the model called os._exit(11){said}",
+        f"torch the model called sys.exit(12){said}",
+        f"onnxruntime the model called os._exit(11){said}",
+        f"onnxruntime the model called sys.exit(12){said}",
+        "still running",
+    ]

@@ -63,11 +63,31 @@ def _value(v: Any) -> Any:
     return ("tensor", v.device, v.dtype, tuple(v.shape), v.detach().clone() if v.device.type != "meta" else None)
 
 
+def _contents(v: Any, depth: int = 0) -> Any:
+    """An attribute's value all the way down (to 6 levels): a tensor's values (``self.count``), a
+    container's items and the containers in it (``self.hist["xs"]``), by identity and content."""
+    if isinstance(v, torch.Tensor) and not isinstance(v, nn.Parameter) and not _uninit(v):
+        t = v.dequantize() if v.is_quantized else v
+        return ("tensor", id(v), t.dtype, tuple(t.shape), t.detach().tolist() if t.device.type != "meta" and t.layout == torch.strided else None)
+    if depth >= 6:
+        return id(v)
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, id(v), tuple(_contents(x, depth + 1) for x in v))
+    if isinstance(v, dict):
+        return ("dict", id(v), tuple((k, _contents(x, depth + 1)) for k, x in v.items()))
+    if isinstance(v, set):
+        return ("set", id(v), frozenset(id(x) for x in v))
+    return id(v)
+
+
 def state_of(model: nn.Module) -> dict[str, Any]:
     """Everything "before == after" compares: attributes (identity, and containers' items), classes,
-    modes, parameters (identity, type, requires_grad, device), hooks (in the attributes), values."""
+    modes, parameters (identity, type, requires_grad, device), hooks (in the attributes), values
+    (of the buffers and parameters, and of tensors anywhere in the attributes), and the containers
+    nested in the attributes' containers, item by item."""
     return {
         "modules": [(n, type(m), m.training, {k: (id(v), _items(v)) for k, v in vars(m).items()}) for n, m in model.named_modules()],
+        "contents": [{k: _contents(v) for k, v in vars(m).items() if k not in ("_parameters", "_modules")} for _, m in model.named_modules()],
         "params": [(n, id(p), type(p), p.requires_grad, p.device) for n, p in model.named_parameters()],
         "values": {k: _value(v) for k, v in model.state_dict(keep_vars=True).items()},
     }
@@ -75,6 +95,7 @@ def state_of(model: nn.Module) -> dict[str, Any]:
 
 def same_state(a: dict[str, Any], b: dict[str, Any]) -> None:
     assert a["modules"] == b["modules"]
+    assert a["contents"] == b["contents"]
     assert a["params"] == b["params"]
     assert a["values"].keys() == b["values"].keys()
     for k, (x, y) in ((k, (a["values"][k], b["values"][k])) for k in a["values"]):
@@ -118,6 +139,7 @@ FIXTURES: list[tuple[str, Callable[[], nn.Module], Any]] = [
     ("device-branch", um.DeviceBranch, (3, 8, 8)),
     ("replaces-parameter", um.ReplacesParameter, (3, 8, 8)),
     ("call-counter", um.CallCounter, (4,)),
+    ("counter-and-history", um.CounterAndHistory, (3, 8, 8)),
     ("hooked", um.Hooked, (6,)),
     ("auxiliary-head", um.AuxiliaryHead, (3, 8, 8)),
 ]
@@ -192,6 +214,22 @@ def test_real_walk_buffers_and_counters_are_put_back() -> None:
     p = lwprof.profile(model, (4,), crosscheck=True)
     assert p.device == "cpu" and p.macs == 16  # .item() forces real tensors; fc 4 x 4
     assert int(model.calls) == 0  # the walk and both tools ran the forward; the counter is as it was
+
+
+@pytest.mark.parametrize("how", ["cpu walk", "crosscheck", "timing", "onnxruntime timing"])
+def test_tensor_attributes_and_nested_histories_are_put_back(how: str) -> None:
+    model = um.CounterAndHistory()
+    count, hist, xs, runs, sizes = model.count, model.hist, model.hist["xs"], model.hist["runs"], model.hist["runs"][0]["sizes"]
+    if how.endswith("timing"):  # the profile's walk, then 3 timed forwards (or the ONNX export's trace)
+        lwprof.measure(model, input_size=(3, 8, 8), repeats=2, warmup=1, runtime="onnxruntime" if how.startswith("onnx") else "torch")
+    else:
+        p = lwprof.profile(model, (3, 8, 8), **({"device": "cpu"} if how == "cpu walk" else {"crosscheck": True}))  # .item(): auto is the CPU walk
+        assert p.macs == 4 * 6 * 6 * 27  # conv 3->4, 3x3 on 8x8 -> 6x6: 144 outputs x 27 MACs = 3,888
+    assert model.count is count and model.count.tolist() == [0.0]  # the forward's `+= 1` undone in place
+    assert model.hist is hist and hist == {"xs": [], "runs": [{"sizes": []}]}
+    assert hist["xs"] is xs and hist["runs"] is runs and runs[0]["sizes"] is sizes  # the same lists, emptied again
+    model(torch.ones(1, 3, 8, 8))  # the model still works as the user's: its own call counts
+    assert model.count.tolist() == [1.0] and hist == {"xs": [8], "runs": [{"sizes": [1.0]}]}
 
 
 # --------------------------------------------------------------------------------------------

@@ -267,3 +267,34 @@ def test_stand_ins_agree_with_the_real_forward():
     # PyTorch's meta BatchNorm kernel (verify=True) also allocates the saved mean and inverse
     # std, C = 8 elements each, which eager inference does not keep: the only difference.
     assert exact.peak_activation_elements - fast.peak_activation_elements == 2 * 8
+
+
+class _FunctionalDropout(nn.Module):
+    def __init__(self, functional: bool) -> None:
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.drop = nn.Dropout(0.5)
+        self.functional = functional
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.fc(x)
+        y = F.dropout(y, 0.5, self.training) if self.functional else self.drop(y)
+        z = y + 1.0
+        z.div_(2.0)  # an in-place division of the user's own: 1 op per element, as ever
+        return F.dropout2d(z.reshape(-1, 2, 2, 2), 0.5, self.training)
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+@pytest.mark.parametrize("functional", [True, False])
+def test_functional_dropout_costs_one_op_per_element_as_the_module(device: str, functional: bool) -> None:
+    # Hand count, batch 3: fc 3 x 8 x 8 = 192 MACs and 3 x 8 = 24 bias adds; the dropout on its
+    # 24 outputs 24 ops (1 per element: the mask's bernoulli_ and its 1/(1-p) div_ are making the
+    # mask, 0); y + 1.0 24; z.div_(2.0) 24; dropout2d on the (3, 2, 2, 2) view, 24 elements: its
+    # channel mask (3, 2, 1, 1) is made for free and the mul costs 24. In training 24 x 5 = 120;
+    # in eval both dropouts are off: 24 x 3 = 72. Before the fix F.dropout cost 2 per element (24
+    # more) and dropout2d 24 + 6 (its mask's div_): 150 and 126.
+    model = _FunctionalDropout(functional)
+    train = lwprof.profile(model, (8,), batch=3, train=True, device=device)
+    assert (train.macs, train.other_ops) == (192, 120)
+    evaluated = lwprof.profile(model, (8,), batch=3, device=device)
+    assert (evaluated.macs, evaluated.other_ops) == (192, 72)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -299,6 +300,31 @@ def _pool(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
 @register_op_formula(aten._adaptive_avg_pool2d, aten.adaptive_max_pool2d, aten._adaptive_avg_pool3d, aten.adaptive_avg_pool1d, aten.adaptive_max_pool1d)
 def _adaptive_pool(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
     return OpCost(0, max(args[0].numel(), _numel(out)))
+
+
+# Dropout: F.dropout in training fills a mask in place (``bernoulli_``: no arithmetic), scales it
+# by 1/(1-p) in place (``div_`` by a number) and multiplies the input by it; only the last is the
+# layer's work, 1 op per element of the input, as nn.Dropout's formula (and native_dropout, one
+# op per output element) count. The scaling belongs to making the mask and costs nothing. A mask
+# is known by identity (an in-place op returns its argument, in the meta and the CPU walk alike),
+# held weakly, and forgotten once scaled.
+_MASKS: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()  # by id: == on tensors compares values
+
+
+@register_op_formula(aten.bernoulli_)
+def _bernoulli_(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    if args and isinstance(args[0], torch.Tensor):
+        _MASKS[id(args[0])] = args[0]
+    return OpCost(0, 0)
+
+
+@register_op_formula(aten.div_)
+def _div_(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    if x is not None and _MASKS.get(id(x)) is x and len(args) > 1 and isinstance(args[1], (int, float)):
+        del _MASKS[id(x)]
+        return OpCost(0, 0)  # dropout's mask scaled: part of making it
+    return OpCost(0, _numel(out))  # any other in-place division: one op per element (the default)
 
 
 @register_op_formula(aten.native_batch_norm, aten._native_batch_norm_legit, aten._native_batch_norm_legit_no_training)

@@ -433,9 +433,12 @@ class ModuleState:
     cache, a hook table, ``_parameters``, ``_buffers``, ``_modules``, ``training``): attributes
     the forward added are removed, replaced ones put back, containers (lists, dicts, sets)
     refilled with their items (by identity; ``==`` on tensors compares values). Parameters keep
-    their ``requires_grad``. With ``buffers=True`` (a walk on real tensors) buffer values are
-    saved and copied back, since an in-place update on a real buffer (a call counter) would
-    otherwise stay. ``lazy``: the model holds uninitialised (lazy) parameters or buffers.
+    their ``requires_grad``. With ``buffers=True`` (a walk on real tensors) the values of the
+    buffers and of every other tensor in an attribute (``self.count = torch.zeros(1)``, or one in
+    a container) are saved and copied back in place, since an in-place update on a real tensor
+    (a call counter) would otherwise stay (parameters' values are not saved). The lists, dicts and sets nested in the
+    attributes' containers (``self.hist["xs"].append(...)``) are refilled in place too, to
+    ``_DEPTH`` levels, in every walk. ``lazy``: the model holds uninitialised (lazy) parameters or buffers.
 
     The check after a walk is one pass over flat lists (``map`` and ``chain``: no Python loop per
     attribute), so that it costs the forward-only profile next to nothing.
@@ -459,9 +462,15 @@ class ModuleState:
         self.params, self.grads = params, [p.requires_grad for p in params]
         self.lazy = any(map(_uninitialized, params)) or any(map(_uninitialized, buffer_list))
         self.values: list[tuple[torch.Tensor, torch.Tensor]] = []
+        internal = set(map(id, chain.from_iterable((m._parameters, m._modules) for m in self.modules)))  # each module is saved on its own
+        roots: list[Any] = [v for v in self.containers if v and id(v) not in internal]
+        roots += [v for v in flat if isinstance(v, tuple) and not all(map(int.__instancecheck__, v))]  # not a conv's (3, 3)
+        if buffers:
+            roots += [v for v in flat if isinstance(v, torch.Tensor)]
+        tensors, self.nested = _deep(roots, tensors=buffers)
         if buffers:
             with torch.no_grad():
-                self.values = [(b, b.clone()) for b in dict.fromkeys(buffer_list) if b.device.type != "meta" and not _uninitialized(b)]
+                self.values = [(t, t.clone()) for t in dict.fromkeys((*buffer_list, *tensors)) if _restorable(t)]
 
     def unchanged(self) -> bool:
         """Nothing was added, removed or replaced (attributes and containers' items, by identity)."""
@@ -493,16 +502,22 @@ class ModuleState:
             self._put_back(keep)
         if keep:
             return
+        for v, c in self.nested:  # the lists, dicts and sets inside the attributes' containers, refilled in place
+            _refill(v, c)
         if list(map(operator.attrgetter("requires_grad"), self.params)) != self.grads:
             for p, grad in zip(self.params, self.grads):
                 if p.requires_grad != grad:
                     p.requires_grad_(grad)
         with torch.no_grad():
             for b, value in self.values:
-                b.copy_(value)
+                if not torch.equal(b, value):
+                    if b.is_inference():  # made in inference mode (a cache the timing filled): changed only there
+                        with torch.inference_mode():
+                            b.copy_(value)
+                    else:
+                        b.copy_(value)
 
     def _put_back(self, keep: Collection[str]) -> None:
-        is_ = operator.is_
         copies = {id(v): c for v, c in zip(self.containers, self.copies)}
         for m, attrs in zip(self.modules, self.attrs):
             d = m.__dict__
@@ -514,18 +529,56 @@ class ModuleState:
                 if d.get(k, _MISSING) is not v:
                     d[k] = v
                 c = copies.get(id(v)) if isinstance(v, _CONTAINERS) else None
-                if c is None:
-                    continue
-                if isinstance(v, list):
-                    if len(v) != len(c) or not all(map(is_, v, c)):
-                        v[:] = c
-                elif isinstance(v, dict) and isinstance(c, dict):  # c, v's copy, is a dict too
-                    if len(v) != len(c) or v.keys() != c.keys() or not all(map(is_, v.values(), c.values())):
-                        v.clear()
-                        v.update(c)
-                elif v != c:
-                    v.clear()
-                    v.update(c)
+                if c is not None:
+                    _refill(v, c)
+
+
+_DEPTH = 6  # how deep ModuleState(buffers=True) looks into containers (a list in a dict in a list ...)
+_NESTED_ITEMS = 100_000  # and how many items it looks at in all, at most
+
+
+def _deep(roots: Sequence[Any], *, tensors: bool) -> tuple[list[torch.Tensor], list[tuple[Any, Any]]]:
+    """The containers nested in ``roots`` (the modules' attribute containers), with a shallow
+    copy of each, and (``tensors``) the tensors in them and in ``roots`` (plain attributes,
+    ``self.count = torch.zeros(1)``), to ``_DEPTH`` levels and ``_NESTED_ITEMS`` items in all.
+    Parameters are left out (a forward that changes them in place is training)."""
+    found: list[torch.Tensor] = []
+    nested: list[tuple[Any, Any]] = []
+    seen: set[int] = set()
+    budget = _NESTED_ITEMS
+    stack: list[tuple[Any, int]] = [(v, 0) for v in roots]
+    while stack and budget > 0:
+        v, depth = stack.pop()
+        budget -= 1
+        if isinstance(v, torch.Tensor):
+            if tensors and not isinstance(v, nn.Parameter):
+                found.append(v)
+            continue
+        if not isinstance(v, (*_CONTAINERS, tuple)) or id(v) in seen or depth >= _DEPTH:
+            continue
+        seen.add(id(v))
+        if depth > 0 and isinstance(v, _CONTAINERS):  # the attributes' own containers are saved already
+            nested.append((v, v.copy()))
+        stack.extend((x, depth + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return found, nested
+
+
+def _restorable(t: torch.Tensor) -> bool:
+    return t.device.type != "meta" and t.layout == torch.strided and not _uninitialized(t)
+
+
+def _refill(v: Any, c: Any) -> None:
+    """Puts ``c``'s items (the shallow copy taken before) back into the container ``v``, in place."""
+    if isinstance(v, list):
+        if len(v) != len(c) or not all(map(operator.is_, v, c)):
+            v[:] = c
+    elif isinstance(v, dict) and isinstance(c, dict):  # c, v's copy, is a dict too
+        if len(v) != len(c) or v.keys() != c.keys() or not all(map(operator.is_, v.values(), c.values())):
+            v.clear()
+            v.update(c)
+    elif v != c:
+        v.clear()
+        v.update(c)
 
 
 def _uninitialized(t: Any) -> bool:

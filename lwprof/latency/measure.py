@@ -10,9 +10,10 @@ rank by time can be set beside its rank by MACs.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from torch import nn
 from lwprof import profiler
 from lwprof.counting.walker import ModuleState, copy_model, has_lazy
 from lwprof.errors import LwprofError
+from lwprof.guards import exit_text, no_os_exit
 from lwprof.latency.timing import REMEDY, Timing, check_threads, time_call
 from lwprof.records import ModelProfile
 from lwprof.resolve import resolve
@@ -278,7 +280,11 @@ def measure(
             kept = ModuleState(model, buffers=True)
     args, kw = resolved.inputs.make(batch, "cpu", seed)
     if runtime == "onnxruntime":
-        return _measure_onnxruntime(model, args, kw, analytic, resolved.spec or resolved.name, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
+        try:
+            return _measure_onnxruntime(model, args, kw, analytic, resolved.spec or resolved.name, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
+        finally:
+            if kept is not None:
+                kept.restore()  # the export's forward: caches, counters
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
@@ -293,7 +299,7 @@ def measure(
 
     try:
         model.eval()
-        with torch.inference_mode():
+        with torch.inference_mode(), _user_exits():
             end_to_end = time_call(
                 lambda: model(*args, **kw), warmup=warmup, repeats=repeats, max_repeats=limit, budget_s=budget_s, clock=clock,
                 on_run=lambda i: tick("warm-up" if i < warmup else "end to end"),
@@ -324,10 +330,11 @@ def _measure_onnxruntime(
     was_training = model.training
     model.eval()
     try:
-        run = onnxrt.run_onnxruntime(
-            model, args, kw, warmup=warmup, repeats=repeats, max_repeats=limit, budget_s=budget_s, threads=threads,
-            per_kernel=per_layer, label=label, clock=clock, on_run=tick,
-        )  # fmt: skip
+        with _user_exits():  # the export runs the model's forward
+            run = onnxrt.run_onnxruntime(
+                model, args, kw, warmup=warmup, repeats=repeats, max_repeats=limit, budget_s=budget_s, threads=threads,
+                per_kernel=per_layer, label=label, clock=clock, on_run=tick,
+            )  # fmt: skip
     finally:
         model.train(was_training)
     rows, notes = onnxrt.kernel_rows(run, analytic) if per_layer else ([], [])
@@ -344,6 +351,17 @@ def _measure_onnxruntime(
         analytic.arch, dict(analytic.config), analytic.input_shape, run.threads, run.end_to_end.warmup, run.end_to_end.runs,
         tuple(run.end_to_end.times_s), timings, analytic, "onnxruntime", (head, *notes),
     )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _user_exits() -> Iterator[None]:
+    """The timed runs of a user's model: ``os._exit`` raises instead of ending the process, and
+    ``sys.exit`` (or that ``os._exit``) from the model is an :class:`LwprofError`."""
+    try:
+        with no_os_exit():
+            yield
+    except SystemExit as exc:
+        raise LwprofError(f"the model called {exit_text(exc)}; lwprof stopped it and wrote nothing") from None
 
 
 def _rank_rows(rows: Sequence[tuple[str, str, str, int, tuple[float, ...]]], times: Mapping[str, Sequence[float]]) -> tuple[LayerTiming, ...]:

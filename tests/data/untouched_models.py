@@ -21,6 +21,7 @@ __all__ = [
     "Batch",
     "CachedPositions",
     "CallCounter",
+    "CounterAndHistory",
     "CreatesLayers",
     "DeviceBranch",
     "Features",
@@ -232,6 +233,24 @@ class CallCounter(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls += 1
         return self.fc(x) * float(x.abs().max().item() + 1)
+
+
+class CounterAndHistory(nn.Module):
+    """State outside the buffers: a plain tensor attribute counted up in place, and a history
+    of lists in a dict and in a list in a dict, appended to by every forward (the ``.item()``
+    forces the real-tensor walk, so that the counter really moves)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.count = torch.zeros(1)
+        self.hist: dict[str, Any] = {"xs": [], "runs": [{"sizes": []}]}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.count += 1
+        self.hist["xs"].append(x.shape[-1])
+        self.hist["runs"][0]["sizes"].append(float(x.abs().max().item()))
+        return self.conv(x)
 
 
 class Hooked(nn.Module):
