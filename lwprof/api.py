@@ -161,7 +161,6 @@ def compare(
         LwprofError: Unknown architecture or option, an invalid value, an empty axis, or an
             option that has no effect on any variant.
     """
-    from lwprof import profiler
     from lwprof.architectures import get_architecture
     from lwprof.resolve import is_user_spec, parse_spec, spec_and_flags
 
@@ -183,13 +182,7 @@ def compare(
     for key in sorted(given - applied):
         if first is not None:
             spec.check_applies(first, key)  # raises: no variant uses it
-    variants = []
-    for i, (overrides, r) in enumerate(zip(combos, resolved)):
-        label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
-        if progress:
-            progress(label, i, len(combos))
-        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
-        variants.append(Variant(label, p.config, p))
+    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
     return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
@@ -206,7 +199,6 @@ def _compare_user(
     progress: Progress | None,
 ) -> Comparison:
     """Variants of a user model: ``vary`` over its factory arguments (values as ``--kwargs`` reads them)."""
-    from lwprof import profiler
     from lwprof.resolve import parse_kwargs
 
     if not vary:
@@ -222,6 +214,16 @@ def _compare_user(
         axes[key] = tuple(parse_kwargs({key: v} if not isinstance(v, str) else f"{key}={v}")[key] for v in values)
     combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     resolved = [resolve(name, inputs=inputs, kwargs={**given, **overrides}) for overrides in combos]  # every variant built before any is profiled
+    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+    return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
+
+
+def _profile_variants(
+    combos: Sequence[Mapping[str, Any]], resolved: Sequence[Any], *, batch: int | None, crosscheck: bool, dtype: str, progress: Progress | None
+) -> list[Variant]:
+    """Profiles each resolved variant in turn (progress per variant), labelled by its options."""
+    from lwprof import profiler
+
     variants = []
     for i, (overrides, r) in enumerate(zip(combos, resolved)):
         label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
@@ -229,7 +231,7 @@ def _compare_user(
             progress(label, i, len(combos))
         p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
         variants.append(Variant(label, p.config, p))
-    return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
+    return variants
 
 
 def _applies(spec: Any, resolved: Any, key: str) -> bool:
