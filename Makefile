@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 
 # A short tour, under 150 lines at 80 columns: each step one point, most with -q (the table alone).
 demo: install
-	@printf '%b\n' "\n# per layer, cross-checked with fvcore and FlopCounterMode (the verdict is the footer's line)\n\$$ lwprof summary shufflenet --groups 8 --depth 1"
+	@printf '%b\n' "\n# per layer, cross-checked by fvcore and FlopCounterMode (verdict: the footer)\n\$$ lwprof summary shufflenet --groups 8 --depth 1"
 	@$(BIN)/lwprof summary shufflenet --groups 8 --depth 1
 	@printf '%b\n' "\n# standard vs grouped vs depthwise-separable (MobileNetV1 Table 4)\n\$$ lwprof compare mobilenet --alpha 0.5 --no-fvcore -q"
 	@$(BIN)/lwprof compare mobilenet --alpha 0.5 --no-fvcore -q
@@ -31,9 +31,9 @@ demo: install
 	@$(BIN)/lwprof summary mobilenet --by-type --no-fvcore -q
 	@printf '%b\n' "\n# Tables 6 and 7 as one grid\n\$$ lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128 -q"
 	@$(BIN)/lwprof sweep mobilenet --alpha 1,0.75,0.5,0.25 --resolution 224,192,160,128 -q
-	@printf '%b\n' "\n# measured latency: the 5 slowest layers (depthwise ones are cheap in MACs, not in time)\n\$$ lwprof bench mobilenet --top 5 -q"
+	@printf '%b\n' "\n# measured latency: the 5 slowest layers (depthwise: few MACs, much time)\n\$$ lwprof bench mobilenet --top 5 -q"
 	@$(BIN)/lwprof bench mobilenet --top 5 -q
-	@printf '%b\n' "\n# calibrate this CPU once (quick: a smoke run), then the best MobileNetV1 under a budget\n\$$ lwprof calibrate --quick && lwprof fit mobilenet --max-macs 300M --max-params 3M -q"
+	@printf '%b\n' "\n# calibrate once (quick: a smoke run), then the best MobileNetV1 under a budget\n\$$ lwprof calibrate --quick\n\$$ lwprof fit mobilenet --max-macs 300M --max-params 3M -q"
 	@$(BIN)/lwprof calibrate --quick --save $(VENV)/demo-calibration.json --force -o $(VENV)/demo-calibration.txt
 	@$(BIN)/lwprof fit mobilenet --max-macs 300M --max-params 3M --vary alpha=0.5:1:0.25 --vary resolution=128,160,192 --calibration $(VENV)/demo-calibration.json -q
 	@printf '%b\n' "\n# the papers' numbers (lwprof check: each of them; lwprof explain: the terms)\n\$$ lwprof check --summary | tail -n 1"
