@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from lwprof.errors import LwprofError, suggest
+from lwprof.registries import restored
 from lwprof.units import plain
 
 
@@ -360,14 +361,8 @@ def unregister_architecture(name: str) -> None:
 def scoped_architectures() -> Iterator[None]:
     """Every architecture registered or removed inside the block is undone on exit (for tests and
     notebooks; the CLI's flags are generated once, from the architectures registered at import)."""
-    saved = (dict(_REGISTRY), dict(_ALIASES))
-    try:
+    with restored(_REGISTRY, _ALIASES):
         yield
-    finally:
-        _REGISTRY.clear()
-        _REGISTRY.update(saved[0])
-        _ALIASES.clear()
-        _ALIASES.update(saved[1])
 
 
 def get_architecture(name: str) -> ArchSpec:

@@ -29,6 +29,7 @@ from torch import nn
 from lwprof.counting import ops
 from lwprof.errors import LwprofError
 from lwprof.records import ConvSpec, LayerKind, Shape, layer_label
+from lwprof.registries import restored
 
 __all__ = [
     "LayerCost",
@@ -168,19 +169,8 @@ def scoped_formulas() -> Iterator[None]:
             lwprof.profile(model)  # MyLayer counted by my_layer
         # MyLayer has no formula again
     """
-    saved = (dict(_FORMULAS), set(_FRESH_OUTPUT), dict(_ACCEPTS), dict(_KINDS))
-    with ops.scoped_op_formulas():
-        try:
-            yield
-        finally:
-            _FORMULAS.clear()
-            _FORMULAS.update(saved[0])
-            _FRESH_OUTPUT.clear()
-            _FRESH_OUTPUT.update(saved[1])
-            _ACCEPTS.clear()
-            _ACCEPTS.update(saved[2])
-            _KINDS.clear()
-            _KINDS.update(saved[3])
+    with ops.scoped_op_formulas(), restored(_FORMULAS, _FRESH_OUTPUT, _ACCEPTS, _KINDS):
+        yield
 
 
 @contextlib.contextmanager

@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 import torch
 from torch.utils._pytree import tree_flatten
 
+from lwprof.registries import restored
+
 __all__ = [
     "OpCost", "find_op_formula", "first_tensor", "op_cost", "override_op_formula", "register_op_formula", "scoped_op_formulas",
     "unregister_op_formula",
@@ -93,13 +95,11 @@ def unregister_op_formula(*ops: Any) -> None:
 @contextlib.contextmanager
 def scoped_op_formulas() -> Iterator[None]:
     """Every op handler registered or removed inside the block is undone on exit."""
-    saved = dict(_OP_FORMULAS)
     try:
-        yield
+        with restored(_OP_FORMULAS):
+            yield
     finally:
-        _OP_FORMULAS.clear()
-        _OP_FORMULAS.update(saved)
-        find_op_formula.cache_clear()
+        find_op_formula.cache_clear()  # after the handlers are back
 
 
 @contextlib.contextmanager

@@ -345,8 +345,7 @@ def _measure_onnxruntime(
     )
     if per_layer:
         head += f"; its {run.exported_nodes} exported nodes ran as {kernels} kernels, timed by ONNX Runtime's profiler"
-    layer_times = {name: times for name, *_, times in rows}
-    timings = _rank_rows(rows, layer_times)
+    timings = _rank_rows(rows)
     return LatencyResult(
         analytic.arch, dict(analytic.config), analytic.input_shape, run.threads, run.end_to_end.warmup, run.end_to_end.runs,
         tuple(run.end_to_end.times_s), timings, analytic, "onnxruntime", (head, *notes),
@@ -364,8 +363,9 @@ def _user_exits() -> Iterator[None]:
         raise LwprofError(f"the model called {exit_text(exc)}; lwprof stopped it and wrote nothing") from None
 
 
-def _rank_rows(rows: Sequence[tuple[str, str, str, int, tuple[float, ...]]], times: Mapping[str, Sequence[float]]) -> tuple[LayerTiming, ...]:
-    seconds = {name: statistics.median(ts) if ts else 0.0 for name, ts in times.items()}
+def _rank_rows(rows: Sequence[tuple[str, str, str, int, tuple[float, ...]]]) -> tuple[LayerTiming, ...]:
+    """(name, type, category, MACs, seconds of every pass) per row -> timings ranked by time and by MACs, in row order."""
+    seconds = {name: statistics.median(ts) if ts else 0.0 for name, *_, ts in rows}
     total = sum(seconds.values()) or 1.0
     by_time = {r[0]: i for i, r in enumerate(sorted(rows, key=lambda r: -seconds[r[0]]), 1)}
     by_macs = {r[0]: i for i, r in enumerate(sorted(rows, key=lambda r: (-r[3], -seconds[r[0]])), 1)}
@@ -424,14 +424,5 @@ def _time_layers(
 
 
 def _rank(analytic: ModelProfile, times: Mapping[str, Sequence[float]]) -> tuple[LayerTiming, ...]:
-    seconds = {name: statistics.median(ts) for name, ts in times.items() if ts}
-    leaves = [r for r in analytic.leaves() if r.name in seconds and r.calls]
-    total = sum(seconds[r.name] for r in leaves) or 1.0
-    by_time = {r.name: i for i, r in enumerate(sorted(leaves, key=lambda r: -seconds[r.name]), 1)}
-    by_macs = {r.name: i for i, r in enumerate(sorted(leaves, key=lambda r: (-r.macs, -seconds[r.name])), 1)}
-    return tuple(
-        LayerTiming(
-            r.name, r.type, r.category, r.macs, seconds[r.name], seconds[r.name] / total, by_time[r.name], by_macs[r.name], tuple(times[r.name])
-        )
-        for r in leaves
-    )
+    rows = [(r.name, r.type, r.category, r.macs, tuple(times[r.name])) for r in analytic.leaves() if times.get(r.name) and r.calls]
+    return _rank_rows(rows)

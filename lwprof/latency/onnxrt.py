@@ -367,6 +367,7 @@ def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, i
         The rows, in execution order, and notes.
     """
     leaves = [r for r in analytic.leaves() if r.calls]
+    position = {r.name: j for j, r in enumerate(leaves)}  # execution order of the leaves
     records = {r.name: r for r in analytic.layers}
     owner: dict[str, int] = {}
     for i, (group, _) in enumerate(run.kernels):
@@ -389,7 +390,7 @@ def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, i
             layout.append(times)
             continue
         mods = [m for m in group.modules if owner.get(m) == i] + folded.get(i, [])
-        mods = sorted(dict.fromkeys(mods), key=lambda m: next((j for j, r in enumerate(leaves) if r.name == m), len(leaves)))
+        mods = sorted(dict.fromkeys(mods), key=lambda m: position.get(m, len(leaves)))
         if not mods:  # a kernel whose module another kernel already shows (e.g. a second op of one module)
             mods = list(group.modules[:1])
         leaf_macs = sum(records[m].macs for m in mods if m in records and records[m].is_leaf)
