@@ -108,7 +108,7 @@ def _measure_all(specs: Sequence[str], threads: int) -> dict[str, tuple[float, f
     for _ in range(PASSES):  # interleaved: a burst of load spoils one pass of a model, not all of them
         for spec in specs:
             runs[spec].append(measure(spec, warmup=WARMUP, repeats=REPEATS, threads=threads))
-    return {s: (*_pooled(r), r[0].profile) for s, r in runs.items()}
+    return {s: (*_pooled(r), r[0].profile, tuple(x.median_s for x in r)) for s, r in runs.items()}
 
 
 def _fit_scale(macs: Sequence[float], times: Sequence[float]) -> float:
@@ -151,15 +151,21 @@ def latency_prediction(out: Path) -> str:
     assert not set(HELD_OUT) & set(CALIBRATION_SET)
 
     base = _measure_all(CALIBRATION_SET, threads)
-    k = _fit_scale([p.macs for *_, p in base.values()], [m for m, *_ in base.values()])
-    a, b = _fit_affine([p.macs for *_, p in base.values()], [m for m, *_ in base.values()])
+    k = _fit_scale([v[3].macs for v in base.values()], [v[0] for v in base.values()])
+    a, b = _fit_affine([v[3].macs for v in base.values()], [v[0] for v in base.values()])
     held = _measure_all(HELD_OUT, threads)
 
     rows, ours, prop, affine, noisy = [], [], [], [], 0
     rho: dict[str, list[tuple[float, float]]] = {}
     points = []
-    for spec, (measured, spread, layers, profile) in held.items():
+    agree5 = agree10 = covered = graded = 0
+    for spec, (measured, spread, layers, profile, passes) in held.items():
         pred = predict_profile(profile, cal)
+        gap = max(passes) / min(passes) - 1  # how far this model's two passes lie apart
+        agree5, agree10 = agree5 + (gap <= 0.05), agree10 + (gap <= 0.10)
+        if pred.interval_s is not None:
+            graded += 1
+            covered += bool(pred.covers(measured))
         e, e_prop, e_aff = pred.total_s / measured - 1, k * profile.macs / measured - 1, (a + b * profile.macs) / measured - 1
         ours.append(e)
         prop.append(e_prop)
@@ -199,7 +205,7 @@ def latency_prediction(out: Path) -> str:
     for kind, _, cost in cal.kind_rows():
         peak, bw = cost.peak_macs_per_s, cost.bandwidth_bytes_per_s
         cal_rows.append([kind, cost.benchmarks, f"{cost.overhead_s * 1e6:.1f}", f"{peak / 1e9:.1f}" if peak else "-", f"{bw / 1e9:.1f}" if bw else "-", f"{100 * cost.median_error:.1f}%", f"{100 * cost.max_error:.1f}%"])
-    base_rows = [[s, f"{p.macs / 1e6:.1f}", f"{m * 1e3:.2f}", _pct(sp), f"{predict_profile(p, cal).total_s * 1e3:.2f}", _signed(predict_profile(p, cal).total_s / m - 1)] for s, (m, sp, _, p) in base.items()]
+    base_rows = [[s, f"{p.macs / 1e6:.1f}", f"{m * 1e3:.2f}", _pct(sp), f"{predict_profile(p, cal).total_s * 1e3:.2f}", _signed(predict_profile(p, cal).total_s / m - 1)] for s, (m, sp, _, p, _) in base.items()]
 
     fit_rows, fit_met = [], True
     for arch, vary in FIT_GRIDS:
@@ -212,7 +218,7 @@ def latency_prediction(out: Path) -> str:
 
     fresh_rows = []
     for spec in FRESH:
-        measured, _, _, profile = held[spec]
+        measured, _, _, profile, _ = held[spec]
         fresh = _fresh_bench(spec, threads)
         predicted = predict_profile(profile, cal).total_s
         fresh_rows.append([spec, f"{measured * 1e3:.2f}", f"{fresh * 1e3:.2f}", _signed(fresh / measured - 1), f"{predicted * 1e3:.2f}", _signed(predicted / measured - 1), _signed(predicted / fresh - 1)])
@@ -250,6 +256,18 @@ def latency_prediction(out: Path) -> str:
             "## Model-level accuracy on the held-out set",
             "",
             table(["predictor", "within +-10%", "within +-20%", "median abs error", "mean error (bias)"], [summary("lwprof (calibrated cost model)", ours), summary("MACs only: k x MACs", prop), summary("MACs only: a + b x MACs", affine)]),
+            "",
+            f"**Repeatability floor** (the ground truth's own spread): the {PASSES} interleaved passes of a held-out model agreed within "
+            f"+-5% for {_pct(agree5 / len(held))} and within +-10% for {_pct(agree10 / len(held))} of the {len(held)} models "
+            "(max / min of the two pass medians). A prediction cannot be judged more finely than this.",
+            "",
+            (
+                f"**Intervals and grade.** The calibration is graded **{cal.grade()}** ({len(cal.held_out)} held-out random networks; "
+                f"80% interval factors {cal.interval()[0]:.2f}x-{cal.interval()[1]:.2f}x). Observed coverage on the held-out zoo models: "
+                f"{covered} of {graded} measured medians inside their predicted 80% interval ({_pct(covered / graded)}; nominal 80%)."
+                if graded and cal.interval() is not None
+                else "**Intervals and grade.** The calibration has no held-out networks: no intervals."
+            ),
             "",
             "Diagnostic, not a target: the same errors after dividing out one common factor (each predictor's median predicted / measured "
             "ratio). A machine that is uniformly faster or slower than at calibration (another process's load hits a long end-to-end "
