@@ -504,6 +504,15 @@ def import_pandas(what: str) -> Any:
     return pandas
 
 
+def _stored_size(data: Mapping[str, Any], layers: Sequence[LayerRecord]) -> int | None:
+    """A saved profile's model size when it is not ``params + buffers`` at its dtype (weights stored in their own types)."""
+    size = (data.get("totals") or {}).get("model_size_bytes")
+    bpe = BYTES_PER_ELEMENT.get(data.get("dtype", "fp32"))
+    if not isinstance(size, int) or bpe is None or not layers or size == (layers[0].params + layers[0].buffers) * bpe:
+        return None
+    return size
+
+
 @dataclass(frozen=True, repr=False)
 class ModelProfile:
     """The profile of one configured model: every module's record, totals as properties.
@@ -537,6 +546,9 @@ class ModelProfile:
         created_params: Parameters of modules created during the forward (or held outside the
             model) that ran: counted apart, not in ``params``.
         mode: "eval" (the default) or "train" (counted in training mode, ``--train``).
+        stored_weight_bytes: The bytes of the parameters and buffers as stored, when every
+            tensor has an element type of its own (an ONNX file's initializers: int8 1 byte per
+            element, float16 2); None: ``params + buffers`` at ``dtype``.
     """
 
     arch: str
@@ -557,6 +569,7 @@ class ModelProfile:
     outputs: tuple[InputSpec, ...] = ()
     created_params: int = 0
     mode: str = "eval"
+    stored_weight_bytes: int | None = None
 
     @property
     def root(self) -> LayerRecord:
@@ -614,8 +627,18 @@ class ModelProfile:
 
     @property
     def model_size_bytes(self) -> int:
-        """Bytes of parameters and buffers at ``dtype``."""
+        """Bytes of parameters and buffers: as stored when known (:attr:`stored_weight_bytes`), else at ``dtype``."""
+        if self.stored_weight_bytes is not None:
+            return self.stored_weight_bytes
         return (self.params + self.buffers) * self.bytes_per_element
+
+    @property
+    def model_size_basis(self) -> str:
+        """What :attr:`model_size_bytes` counts each element at: ``dtype``, or "as stored" when
+        the stored element types give another size (a quantized ONNX model's int8 weights)."""
+        if self.stored_weight_bytes is None or self.stored_weight_bytes == (self.params + self.buffers) * self.bytes_per_element:
+            return self.dtype
+        return "as stored"
 
     @property
     def fvcore_macs(self) -> int | None:
@@ -744,6 +767,7 @@ class ModelProfile:
                 device=data.get("device", "meta"),
                 input_dependent=bool(data.get("input_dependent")),
                 notes=tuple(Note(Severity.INFO, str(n)) for n in data.get("notes") or ()),
+                stored_weight_bytes=_stored_size(data, layers),
             )
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             raise LwprofError(f"not a profile lwprof can read back: {type(exc).__name__}: {exc}") from None

@@ -26,7 +26,7 @@ from lwprof.records import InputSpec, Shape
 
 __all__ = [
     "EXTRA", "FLOAT_TYPES", "FOLDED", "GraphInput", "attrs", "fold_shape_arithmetic", "graph_inputs", "infer", "input_shapes",
-    "load_model", "plan_inputs", "prepared", "require_onnx",
+    "load_model", "plan_inputs", "prepared", "require_onnx", "stored_bytes",
 ]  # fmt: skip
 
 EXTRA = "pip install 'lwprof[onnx]'"
@@ -34,6 +34,20 @@ EXTRA = "pip install 'lwprof[onnx]'"
 #: TensorProto element types by number, as torch names them.
 _DTYPES = {1: "float32", 2: "uint8", 3: "int8", 5: "int16", 6: "int32", 7: "int64", 9: "bool", 10: "float16", 11: "float64", 16: "bfloat16"}
 FLOAT_TYPES = {1, 10, 11, 16, 17, 18, 19, 20}
+#: Bits per element of each TensorProto element type, as an initializer stores it (int4 and
+#: float4 pack two to a byte; a string has no fixed size: not listed).
+_BITS = {
+    1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64, 14: 64, 15: 128,
+    16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4,
+}  # fmt: skip
+
+
+def stored_bytes(data_type: int, elements: int, fallback: int) -> int:
+    """Bytes ``elements`` of one initializer take in its own element type (``data_type``, a
+    TensorProto number): 216 int8 weights are 216 bytes, 216 float16 ones 432; int4 packs two
+    to a byte (rounded up). A type without a fixed size takes ``fallback`` bytes per element."""
+    bits = _BITS.get(data_type)
+    return elements * fallback if bits is None else -(-elements * bits // 8)
 
 
 def require_onnx() -> Any:

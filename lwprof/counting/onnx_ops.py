@@ -282,10 +282,21 @@ def conv_transpose(node: OnnxNode) -> NodeCost:
     return NodeCost(macs, prod(out) if node.has(2) else 0, category, formula, hparams)
 
 
+def _same_k(node: OnnxNode, a: Shape, b: Shape, ka: int, kb: int) -> None:
+    """Refuses a matrix product whose inner (K) dimensions disagree: such a graph does not run, so no count is right."""
+    if ka != kb:
+        flags = {"A": " transposed" if node.attrs.get("transA", 0) else "", "B": " transposed" if node.attrs.get("transB", 0) else ""}
+        raise LwprofError(
+            f"ONNX node {node.name!r} ({node.op_type}): its inputs' K dimensions disagree: A is {'x'.join(map(str, a))}{flags['A']} "
+            f"(K={ka}), B is {'x'.join(map(str, b))}{flags['B']} (K={kb}); the graph cannot run: fix the exporter or the file"
+        )
+
+
 def _gemm(node: OnnxNode, activation: bool = False) -> NodeCost:
     a, b = node.input(0), node.input(1)
     m, k = (a[1], a[0]) if node.attrs.get("transA", 0) else (a[0], a[1])
-    n = b[0] if node.attrs.get("transB", 0) else b[1]
+    n, kb = (b[0], b[1]) if node.attrs.get("transB", 0) else (b[1], b[0])
+    _same_k(node, a, b, k, kb)
     macs = m * k * n
     other = (m * n if node.has(2) else 0) + (m * n if activation else 0)
     return NodeCost(macs, other, "FC", f"{m} rows x {k} in x {n} out = {macs:,} MACs", {}, (m, n))
@@ -323,8 +334,9 @@ def _matmul_out(a: Shape, b: Shape) -> Shape:
 def matmul(node: OnnxNode) -> NodeCost:
     """MatMul (numpy broadcasting): every output element is a K-long dot product."""
     a, b = node.input(0), node.input(1)
-    out = _matmul_out(a, b)
     k = a[-1]
+    _same_k(node, a, b, k, b[0] if len(b) == 1 else b[-2])
+    out = _matmul_out(a, b)
     macs = prod(out) * k
     return NodeCost(macs, 0, "MatMul", f"{prod(out):,} outputs x {k} (K) = {macs:,} MACs", {}, out)
 

@@ -38,10 +38,11 @@ from lwprof.counting.onnx_graph import (
     input_shapes,
     prepared,
     require_onnx,
+    stored_bytes,
 )
 from lwprof.counting.onnx_ops import NodeCost, OnnxNode, find_onnx_op
 from lwprof.errors import LwprofError, first_line
-from lwprof.records import InputSpec, LayerRecord, ModelProfile, Note, Severity, Shape, Status
+from lwprof.records import BYTES_PER_ELEMENT, InputSpec, LayerRecord, ModelProfile, Note, Severity, Shape, Status
 
 __all__ = ["NodeCount", "OnnxWalk", "walk_onnx"]
 
@@ -67,6 +68,8 @@ class NodeCount:
         checked: The initializer elements it is the first to read directly that lwprof counted
             as params, buffers, or not_weights / integers: what the cross-check compares with
             onnx-tool's parameters of this node.
+        weight_bytes: The bytes of its ``params`` and ``buffers`` as the file stores them,
+            each initializer in its own element type (int8: 1 byte per element, float16: 2).
         in_shape, out_shape: The first input's and output's shapes.
         read, write: Elements read (inputs, weights) and written.
     """
@@ -82,6 +85,7 @@ class NodeCount:
     integers: int = 0
     raw_initializers: int = 0
     checked: int = 0
+    weight_bytes: int = 0
     in_shape: Shape | None = None
     out_shape: Shape | None = None
     read: int = 0
@@ -158,7 +162,8 @@ def walk_onnx(
             (1 when None); a batch fixed in the file must equal it.
         arch: The name the profile shows (the file).
         strict: Refuse a node whose op has no formula.
-        dtype: Element type for byte counts.
+        dtype: Element type for byte counts of activations and traffic; the model size takes
+            every initializer in its own element type (an int8 weight is 1 byte per element).
         spec: The spec that reads the model again (its path).
 
     Raises:
@@ -178,7 +183,7 @@ def walk_onnx(
         for name, shape in extra.items():
             m.graph.value_info.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, list(shape)))
         inferred, shapes = infer(onnx, m, arch)
-    counts = _count_nodes(onnx, inferred, shapes)
+    counts = _count_nodes(onnx, inferred, shapes, BYTES_PER_ELEMENT[dtype])
     unsupported = sorted({f"{c.domain + '.' if c.domain else ''}{c.op_type}" for c in counts if c.cost is None})
     if strict and unsupported:
         raise LwprofError(f"{arch}: no formula for ONNX op(s) {', '.join(unsupported)} (without --strict they count 1 op per output element, 0 MACs)")
@@ -209,6 +214,7 @@ def walk_onnx(
         device="onnx",
         notes=tuple(notes),
         batch_size=next(iter(full.values()))[0],
+        stored_weight_bytes=sum(c.weight_bytes for c in counts),
     )
     return OnnxWalk(profile, counts, inferred, shapes)
 
@@ -242,7 +248,7 @@ def _formula_shapes(onnx: Any, inferred: Any, shapes: dict[str, Shape]) -> dict[
     return extra
 
 
-def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[NodeCount]:
+def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape], fallback_bytes: int = 4) -> list[NodeCount]:
     g = inferred.graph
     init = {t.name: t for t in g.initializer}
     alias: dict[str, str] = {}  # an Identity's output -> the initializer it forwards
@@ -288,8 +294,10 @@ def _count_nodes(onnx: Any, inferred: Any, shapes: Mapping[str, Shape]) -> list[
                     count.integers += elements
                 elif info is not None and i in info.buffers:
                     count.buffers += elements
+                    count.weight_bytes += stored_bytes(t.data_type, elements, fallback_bytes)
                 else:
                     count.params += elements
+                    count.weight_bytes += stored_bytes(t.data_type, elements, fallback_bytes)
         count.in_shape = next((s for s in view.inputs if s is not None), None)
         count.out_shape = view.outputs[0] if view.outputs else None
         if cost is not None and cost.out_shape is not None and count.out_shape is None:

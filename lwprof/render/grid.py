@@ -355,7 +355,7 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
             f"other ops {human(profile.other_ops)}"
         ),
     ]
-    size = f"Model size ({profile.dtype}): {human_bytes(profile.model_size_bytes)}"
+    size = f"Model size ({profile.model_size_basis}): {human_bytes(profile.model_size_bytes)}"
     if profile.peak_activation_elements is not None:
         peak = profile.peak_activation_elements
         size += f"; peak activations {human_bytes(peak * bpe)} ({peak:,} elements)"

@@ -157,7 +157,7 @@ def _figures(profile: ModelProfile, prediction: Any, measured: Any) -> str:
         ("params", human(profile.params)),
         ("MACs", human(profile.macs)),
         ("FLOPs (2 x MACs)", human(profile.flops)),
-        (f"model size ({profile.dtype})", human_bytes(profile.model_size_bytes)),
+        (f"model size ({profile.model_size_basis})", human_bytes(profile.model_size_bytes)),
     ]
     if profile.peak_activation_bytes is not None:
         items.append(("peak activations", human_bytes(profile.peak_activation_bytes)))
