@@ -1,7 +1,7 @@
 """What every registry's scope shares: its stores put back as they were when a block exits.
 
 The registries (:func:`lwprof.counting.formulas.scoped_formulas`, :func:`lwprof.counting.ops.scoped_op_formulas`,
-:func:`lwprof.architectures.registry.scoped_architectures`) keep their entries in plain dicts and sets;
+:func:`lwprof.architectures.registry.scoped_architectures`, :func:`lwprof.render.export.scoped_formats`) keep their entries in plain dicts and sets;
 :func:`restored` is the one save-and-put-back they scope them with.
 """
 

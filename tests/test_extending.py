@@ -1,6 +1,7 @@
 """Each extension is one file (docs/extending.md), and the registries can be scoped: a formula registered with a
 kind is priced by that kind; an op handler overridden inside a block; an architecture registered in a block is
-profiled and gone after it."""
+profiled and gone after it; an export format registered in a block is a --format choice, picked by its -o suffix,
+listed in --help and lwprof explain formats, and gone after it."""
 
 from __future__ import annotations
 
@@ -101,3 +102,62 @@ def test_an_architecture_in_a_scope_is_profiled_then_gone() -> None:
         with pytest.raises(LwprofError):
             get_architecture("tiny_net")
     assert [s.name for s in list_architectures()] == names
+
+
+def test_an_export_format_in_a_scope_is_a_choice_a_suffix_and_help_then_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from lwprof import cli
+    from lwprof.render import export
+
+    runner = CliRunner()
+    layer = ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12"]
+    with export.scoped_formats():
+
+        @export.register_format("ndjson", suffix=".ndjson", help="one JSON object per row, for streaming tools")
+        def ndjson(out, to_file):  # type: ignore[no-untyped-def]
+            grid = out.grid()
+            cols = [(i, c) for i, c in enumerate(grid.columns) if c.in_export]
+            return "".join(json.dumps({c.name: export.export_cell(row[i], c.kind) for i, c in cols}) + "\n" for row in grid.rows)
+
+        printed = runner.invoke(cli.app, [*layer, "-f", "ndjson"])
+        assert printed.exit_code == 0, printed.output
+        rows = {r["label"]: r for r in map(json.loads, printed.stdout.splitlines())}
+        # 3x3 conv 4 -> 2 on 12x12 ("same" padding): 2 x 4 x 9 = 72 weights, 144 positions x 2 x 36 = 10,368 MACs;
+        # depthwise-separable: 4 x 9 + 4 x 2 = 44 weights, 144 x 4 x 9 + 144 x 4 x 2 = 6,336 MACs
+        assert (rows["standard"]["params"], rows["standard"]["macs"]) == ("72", "10368")
+        assert (rows["dwsep"]["params"], rows["dwsep"]["macs"]) == ("44", "6336")
+        assert runner.invoke(cli.app, [*layer, "-o", str(tmp_path / "v.ndjson")]).exit_code == 0  # the suffix picks it
+        assert (tmp_path / "v.ndjson").read_text() == printed.stdout
+        assert "ndjson" in next(line for line in runner.invoke(cli.app, ["layer", "--help"]).stdout.splitlines() if "--format" in line)
+        assert "one JSON object per row" in runner.invoke(cli.app, ["explain", "formats"]).stdout
+    gone = runner.invoke(cli.app, [*layer, "-f", "ndjson"])
+    assert gone.exit_code == 2 and "'ndjson' is not one of 'table', 'markdown', 'csv', 'tsv', 'json'" in gone.stderr
+    assert runner.invoke(cli.app, [*layer, "-o", str(tmp_path / "t.ndjson")]).exit_code == 0
+    assert runner.invoke(cli.app, [*layer, "-f", "table", "-o", str(tmp_path / "t.txt")]).exit_code == 0
+    assert (tmp_path / "t.ndjson").read_text() == (tmp_path / "t.txt").read_text()  # an unknown suffix: the table again
+    assert "ndjson" not in runner.invoke(cli.app, ["layer", "--help"]).stdout
+
+
+def test_the_format_registry_refuses_clashes_and_overrides_for_a_block_only() -> None:
+    from lwprof.render import export
+
+    names = [f.name for f in export.list_formats()]
+    assert names == ["table", "markdown", "csv", "tsv", "json"]
+    with pytest.raises(RuntimeError, match="'csv' is registered already"):
+        export.register_format("csv", suffix=".csv2", help="-")(lambda out, to_file: "")
+    with pytest.raises(ValueError, match="suffix '.csv' already picks format 'csv'"):
+        export.register_format("csv2", suffix=".csv", help="-")(lambda out, to_file: "")
+    with pytest.raises(ValueError, match="suffix 'txt' must be"):
+        export.register_format("text2", suffix="txt", help="-")
+    with pytest.raises(KeyError):
+        export.unregister_format("yaml")
+    with export.override_format("csv", write=lambda out, to_file: "replaced\n"):
+        assert export.choose_format(None, "x.CSV").write(None, True) == "replaced\n"  # type: ignore[arg-type]
+        assert [f.name for f in export.list_formats()] == names  # kept its place
+        export.unregister_format("json")
+        assert export.choose_format(None, "x.json").name == "table"  # no format has .json now: the table
+    assert export.choose_format(None, "x.csv").write is not None and export.find_format("json") is not None
+    assert [f.name for f in export.list_formats()] == names and export.choose_format("JSON").name == "json"

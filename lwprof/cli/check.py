@@ -11,7 +11,6 @@ import typer
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
 from lwprof.errors import LwprofError
-from lwprof.render.console import Format
 
 __all__ = ["check", "pin"]
 
@@ -42,7 +41,7 @@ def check(
             help="The table shows only the summary line and the checks that did not pass (exports keep every check).",
         ),
     ] = False,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

@@ -11,7 +11,6 @@ import typer
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
 from lwprof.errors import LwprofError
-from lwprof.render.console import Format
 
 __all__ = ["compare"]
 
@@ -63,7 +62,7 @@ def compare(
     predict: cs.PredictOpt = False,
     by_type: ByType = False,
     plot: cs.PlotOpt = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

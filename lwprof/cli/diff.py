@@ -10,7 +10,6 @@ import typer
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
-from lwprof.render.console import Format
 
 __all__ = ["diff"]
 
@@ -36,7 +35,7 @@ def diff(
     b: SideB,
     model: cs.ModelFlags,
     everything: Everything = False,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

@@ -10,14 +10,13 @@ import typer
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
 from lwprof.errors import LwprofError
-from lwprof.render.console import Format
 
 __all__ = ["explain"]
 
 Topic = Annotated[
     str | None,
     typer.Argument(
-        help="conventions, verdicts, statuses, checks, units or predictions (default: all).",
+        help="conventions, verdicts, statuses, checks, units, predictions or formats (default: all).",
         show_default=False,
         metavar="TOPIC",
     ),
@@ -28,7 +27,7 @@ Topic = Annotated[
 @cs.handles_errors
 def explain(
     topic: Topic = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit
@@ -42,6 +41,7 @@ def explain(
     * `lwprof explain`: every term.
     * `lwprof explain verdicts`: what the check column's ok, by design, fvcore gap, ... mean.
     * `lwprof explain conventions -f json`: the same, for scripts.
+    * `lwprof explain formats`: what --format takes, and the -o suffixes that pick each.
     """
     from lwprof.render.explain import TOPICS, explain_output
 

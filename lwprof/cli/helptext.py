@@ -111,8 +111,17 @@ def _name(param: Any) -> str:
     return f"{text} {meta}" if meta else text
 
 
+def _live(text: str) -> str:
+    """Help that names what a registry holds now: ``{formats}`` is the registered output formats."""
+    if "{formats}" in text:
+        from lwprof.render.export import list_formats
+
+        text = text.replace("{formats}", ", ".join(f.name for f in list_formats()))
+    return text
+
+
 def _help(param: Any) -> str:
-    text = _unmarked(getattr(param, "help", None) or "")
+    text = _live(_unmarked(getattr(param, "help", None) or ""))
     choices = _choices(param)
     if choices and not getattr(param, "is_flag", False):
         if not any(c in text for c in choices[:2]):

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
 from lwprof.errors import LwprofError
-from lwprof.render.console import Format
 
 __all__ = ["bench"]
 
@@ -47,7 +46,7 @@ def bench(
     predict: cs.PredictOpt = False,
     top: Top = None,
     plot: cs.PlotOpt = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

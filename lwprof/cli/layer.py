@@ -10,7 +10,6 @@ import typer
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
-from lwprof.render.console import Format
 
 __all__ = ["layer"]
 
@@ -37,7 +36,7 @@ def layer(
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="Give every conv a bias.")] = False,
     ratio: Annotated[int, typer.Option("--ratio", help="Ghost ratio s of the ghost variant.")] = 2,
     batch: Annotated[int, typer.Option("--batch", min=1, help="Batch size.")] = 1,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

@@ -10,7 +10,6 @@ import typer
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
-from lwprof.render.console import Format
 
 __all__ = ["list_"]
 
@@ -27,7 +26,7 @@ def list_(
             metavar="ARCH",
         ),
     ] = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

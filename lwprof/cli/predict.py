@@ -10,7 +10,6 @@ import typer
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
-from lwprof.render.console import Format
 
 __all__ = ["calibrate", "fit"]
 
@@ -40,7 +39,7 @@ def calibrate(
     dtype: cs.CalDtypeOpt = cs.CalDtype.FP32,
     quick: Quick = False,
     save: Save = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit
@@ -81,7 +80,7 @@ def fit(
     max_latency: cs.MaxLatency = None,
     objective: cs.ObjectiveOpt = cs.Objective.MACS,
     plot: cs.PlotOpt = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

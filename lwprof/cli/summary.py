@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
-from lwprof.render.console import Format
 
 __all__ = ["summary"]
 
@@ -44,7 +43,7 @@ def summary(
     leaves: Leaves = False,
     train: Train = False,
     plot: cs.PlotOpt = None,
-    fmt: cs.FormatOpt = Format.TABLE,
+    fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
     force: cs.ForceOpt = False,
     quiet: cs.QuietOpt = False,  # read by cs.emit

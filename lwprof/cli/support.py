@@ -46,7 +46,7 @@ from typer.core import TyperCommand, TyperGroup
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
 from lwprof.guards import check_thread_variables, exit_text, no_os_exit
-from lwprof.render.console import Format, Output
+from lwprof.render.console import Output
 from lwprof.units import BYTES_PER_ELEMENT
 
 __all__ = [
@@ -109,9 +109,33 @@ DeviceKind = enum.Enum("DeviceKind", {"AUTO": "auto", "META": "meta", "CPU": "cp
 PlotOpt = Annotated[
     str | None, flag("--plot", help="Also draw a chart (.png, .svg, .pdf).", panel=OUT_PANEL, metavar="FILE")
 ]
+
+
+def _format_choice(value: str | None) -> str | None:
+    """--format checked against the registered formats (:func:`lwprof.render.export.register_format`)."""
+    if value is None:
+        return None  # emit picks: -o FILE's suffix, else the table
+    from lwprof.render.export import find_format, list_formats
+
+    found = find_format(value)
+    if found is None:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(repr(f.name) for f in list_formats())}")
+    return found.name
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    from lwprof.render.export import list_formats
+
+    return [f.name for f in list_formats() if f.name.startswith(incomplete.lower())]
+
+
 FormatOpt = Annotated[
-    Format, flag("--format", "-f", help="table, markdown, csv, tsv or json.", panel=OUT_PANEL, show_default=True)
-]
+    str | None,
+    flag(
+        "--format", "-f", help="{formats} [-o suffix, or table]", panel=OUT_PANEL, metavar="FMT",
+        callback=_format_choice, autocompletion=_complete_format,
+    ),
+]  # fmt: skip
 OutputOpt = Annotated[
     str | None,
     flag("--output", "-o", help="Write to this file (atomically); - is stdout.", panel=OUT_PANEL, metavar="FILE"),
@@ -538,7 +562,7 @@ def _result_stream() -> Any:
 
 
 def emit(
-    fmt: Format,
+    fmt: str | None,
     out: Output,
     output: str | None,
     force: bool,
@@ -546,7 +570,8 @@ def emit(
     draw: Callable[[str, bool], Any] | None = None,
 ) -> None:
     """Prints the result on the real stdout, or writes it atomically to ``output``; with
-    ``plot``, also draws the chart with ``draw(path, force)``: both or neither.
+    ``plot``, also draws the chart with ``draw(path, force)``: both or neither. The format is
+    ``fmt``, else the one ``output``'s suffix picks (``-o layers.csv``: csv), else the table.
 
     The result is built first (anything that fails there fails before a file is touched),
     then the plot is drawn, then the result written; if that last step fails, a plot file this
@@ -564,7 +589,7 @@ def emit(
 
 
 def _emit(
-    fmt: Format,
+    fmt: str | None,
     out: Output,
     output: str | None,
     force: bool,
@@ -572,9 +597,10 @@ def _emit(
     draw: Callable[[str, bool], Any] | None,
 ) -> None:
     from lwprof.render.console import deliver, prepare
+    from lwprof.render.export import choose_format
 
     output = None if output == "-" else output  # -o -: stdout, as tools do
-    content = prepare(fmt, out, output is not None)
+    content = prepare(choose_format(fmt, output), out, output is not None)
     if output is not None and os.path.abspath(output) == os.devnull:  # -o /dev/null: only the plot is wanted
         output, content = None, None
     drawn = None

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import io
 import os
 import sys
@@ -24,22 +23,13 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console, RenderableType
 
 if TYPE_CHECKING:
+    from lwprof.render.export import ExportFormat
     from lwprof.render.grid import Grid
 
-__all__ = ["Format", "Output", "PLAIN_PROGRESS_EVERY_S", "deliver", "err_console", "prepare", "progress", "stdout_console"]
+__all__ = ["Output", "PLAIN_PROGRESS_EVERY_S", "deliver", "err_console", "prepare", "progress", "stdout_console"]
 
 PLAIN_PROGRESS_EVERY_S = 5.0  # without a terminal: one progress line this often, after this long
 MAX_WIDTH = 1000  # the widest console; a larger COLUMNS is taken as this
-
-
-class Format(str, enum.Enum):
-    """Output formats: a rich table for people, the rest for files and other tools."""
-
-    TABLE = "table"
-    MARKDOWN = "markdown"
-    CSV = "csv"
-    TSV = "tsv"
-    JSON = "json"
 
 
 @dataclass(frozen=True)
@@ -50,6 +40,8 @@ class Output:
         view: The rich renderable (``--format table``).
         grid: The one table for Markdown, CSV and TSV.
         data: The JSON-ready data.
+
+    A format (:func:`lwprof.render.export.register_format`) writes the result from these.
     """
 
     view: Callable[[], RenderableType]
@@ -185,17 +177,11 @@ def render_text(view: RenderableType, width: int = 120) -> str:
     return buf.getvalue()
 
 
-def prepare(fmt: Format, out: Output, to_file: bool) -> Any:
-    """Builds the result in ``fmt``: text for a file or an export, the rich renderable for a
-    table printed on stdout. Everything that can fail while building happens here, before
-    anything is written."""
-    from lwprof.render.export import export_grid, to_json
-
-    if fmt is Format.TABLE:
-        return render_text(out.view()) if to_file else out.view()
-    if fmt is Format.JSON:
-        return to_json(out.data())
-    return export_grid(out.grid(), fmt.value)
+def prepare(fmt: ExportFormat, out: Output, to_file: bool) -> Any:
+    """Builds the result in ``fmt`` (:func:`lwprof.render.export.choose_format`): text for a
+    file or an export, the rich renderable for a table printed on stdout. Everything that can
+    fail while building happens here, before anything is written."""
+    return fmt.write(out, to_file)
 
 
 def deliver(content: Any, output: str | None = None, force: bool = False) -> str | None:

@@ -7,10 +7,12 @@ a test holds that every verdict and status has its entry here.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lwprof.records import CONVENTIONS, CheckStatus, Status, Verdict
 from lwprof.render.console import Output
+from lwprof.render.export import list_formats
 from lwprof.render.grid import Column, Grid
 
 __all__ = ["TOPICS", "explain_grid", "explain_output"]
@@ -43,7 +45,8 @@ CONVENTION_TERMS = {
     "not MACs": next(p for p in CONVENTIONS.split("; ") if "not MACs" in p),
     "params": "sum of p.numel() over the parameters (trainable: those with requires_grad)",
     "buffers": "non-parameter state, e.g. BatchNorm's running mean and variance",
-    "model size": "(params + buffers) x bytes per element of --dtype",
+    "model size": "(params + buffers) x bytes per element of --dtype; an ONNX file's initializers in their own "
+    "element types (int8: 1 byte, float16: 2), 'as stored' when that differs",
     "peak activations": "the most activation elements alive at once during the forward, x bytes per element",
     "memory traffic": "inputs and weights read plus outputs written, per layer (summary --memory)",
     "published": "the paper's numbers, counted its way (without BatchNorm or the classifier where it did)",
@@ -65,13 +68,32 @@ PREDICTIONS = {
     "digits": "a predicted time shows 3 significant digits within +-2.5%, 2 within +-25%, 1 beyond",
     "tie": "fit: a configuration within the budgets whose interval overlaps the choice's (measure both to choose)",
 }
-TOPICS: dict[str, dict[Any, str]] = {
+
+
+class _Formats(Mapping[str, str]):
+    """The output formats registered now (:func:`lwprof.render.export.register_format`): each one's help and suffixes."""
+
+    def _entries(self) -> dict[str, str]:
+        return {f.name: f.help + (f" (-o {', '.join('*' + x for x in f.suffixes)})" if f.suffixes else "") for f in list_formats()}
+
+    def __getitem__(self, name: str) -> str:
+        return self._entries()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+
+TOPICS: dict[str, Mapping[Any, str]] = {
     "conventions": CONVENTION_TERMS,
     "verdicts": VERDICTS,
     "statuses": STATUSES,
     "checks": CHECKS,
     "units": UNITS,
     "predictions": PREDICTIONS,
+    "formats": _Formats(),
 }
 
 

@@ -1,8 +1,11 @@
 """Exports: Markdown (via tabulate), CSV and TSV with exact integers, JSON, and atomic writes.
 
-``to_markdown``, ``to_delimited`` and the ``*_dict`` builders are pure; the file functions
-at the end (:func:`check_writable`, :func:`check_targets`, :func:`write_atomic`,
-:func:`file_lock`) are the ones that touch the file system.
+* The output formats are one registry (:func:`register_format`): ``--format``'s choices, the
+  format an ``-o FILE``'s suffix picks and ``--format``'s help all come from it, so a new
+  format is one decorated function here (or in your own module), nothing else.
+* ``to_markdown``, ``to_delimited`` and the ``*_dict`` builders are pure; the file functions
+  at the end (:func:`check_writable`, :func:`check_targets`, :func:`write_atomic`,
+  :func:`file_lock`) are the ones that touch the file system.
 """
 
 from __future__ import annotations
@@ -14,27 +17,42 @@ import errno
 import io
 import json
 import os
+import re
 import secrets
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError, os_error_text
 from lwprof.records import CONVENTIONS, ColumnKind, Comparison, LayerComparison
+from lwprof.registries import restored
 from lwprof.render import grid as g
 
+if TYPE_CHECKING:
+    from lwprof.render.console import Output
+
 __all__ = [
-    "FORMATS",
+    "ExportFormat",
+    "GRID_FORMATS",
     "check_dict",
     "check_targets",
+    "choose_format",
     "compare_dict",
     "export_grid",
     "export_cell",
+    "find_format",
+    "format_names",
     "layer_dict",
+    "list_formats",
+    "override_format",
+    "register_format",
+    "scoped_formats",
     "to_delimited",
     "to_json",
     "to_markdown",
+    "unregister_format",
     "check_writable",
     "file_lock",
     "probe_folder",
@@ -43,7 +61,167 @@ __all__ = [
 ]
 
 
-FORMATS = ("markdown", "csv", "tsv")
+GRID_FORMATS = ("markdown", "csv", "tsv")  # what export_grid writes: one table as text
+
+# --------------------------------------------------------------------------------------------
+# The formats: one registry
+
+
+Writer = Callable[["Output", bool], Any]  # (the result, to a file?) -> its text (a table on stdout: a rich renderable)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One output format.
+
+    Attributes:
+        name: What ``--format`` takes ("csv").
+        write: ``write(result, to_file)``: the :class:`~lwprof.render.console.Output` in this
+            format, as text; a format for people may return a rich renderable when it is printed
+            on a terminal (``to_file`` False), as the table does.
+        suffixes: The ``-o FILE`` suffixes that pick it when ``--format`` is not given (".csv").
+        help: One short line: what it is for (``lwprof explain formats``).
+    """
+
+    name: str
+    write: Writer
+    suffixes: tuple[str, ...]
+    help: str
+
+
+_FORMATS: dict[str, ExportFormat] = {}
+_NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
+
+
+def register_format(name: str, *, suffix: str | Sequence[str] = (), help: str) -> Callable[[Writer], Writer]:
+    """Registers an output format: ``@register_format("tsv", suffix=".tsv", help="...")`` on its writer.
+
+    Args:
+        name: The ``--format`` value (lower case: letters, digits, - and _).
+        suffix: The file suffix(es) that pick this format for ``-o FILE`` (".tsv"), each starting with ".".
+        help: One short line shown by ``lwprof explain formats``.
+
+    Raises:
+        RuntimeError: The name is registered already (as torch's flop registry refuses a second formula).
+        ValueError: A malformed name or suffix, or a suffix another format has.
+    """
+    suffixes = (suffix,) if isinstance(suffix, str) else tuple(suffix)
+    if not _NAME.match(name):
+        raise ValueError(f"format name {name!r}: use lower-case letters, digits, - and _ (starting with a letter)")
+    bad = [x for x in suffixes if not x.startswith(".") or len(x) < 2 or x != x.lower() or "/" in x]
+    if bad:
+        raise ValueError(f"format {name!r}: suffix {bad[0]!r} must be '.' and a lower-case extension, e.g. '.tsv'")
+    if name in _FORMATS:
+        raise RuntimeError(f"format {name!r} is registered already (unregister_format or override_format first)")
+    taken = {x: f.name for f in _FORMATS.values() for x in f.suffixes}
+    clash = [x for x in suffixes if x in taken]
+    if clash:
+        raise ValueError(f"format {name!r}: suffix {clash[0]!r} already picks format {taken[clash[0]]!r}")
+
+    def deco(write: Writer) -> Writer:
+        _FORMATS[name] = ExportFormat(name, write, suffixes, help)
+        return write
+
+    return deco
+
+
+def unregister_format(name: str) -> None:
+    """Removes a format.
+
+    Raises:
+        KeyError: No format has that name.
+    """
+    if name not in _FORMATS:
+        raise KeyError(f"no format {name!r}; registered: {format_names()}")
+    del _FORMATS[name]
+
+
+@contextlib.contextmanager
+def scoped_formats() -> Iterator[None]:
+    """Every format registered, replaced or removed inside the block is undone on exit."""
+    with restored(_FORMATS):
+        yield
+
+
+@contextlib.contextmanager
+def override_format(name: str, *, write: Writer, suffix: str | Sequence[str] | None = None, help: str | None = None) -> Iterator[ExportFormat]:
+    """``write`` writes format ``name`` inside the block (its suffixes and help kept unless given); restored on exit."""
+    with scoped_formats():
+        order = list(_FORMATS)
+        old = _FORMATS.pop(name, None)
+        register_format(
+            name, suffix=(old.suffixes if old else ()) if suffix is None else suffix, help=(old.help if old else "") if help is None else help
+        )(write)
+        if old is not None:  # keep its place in --format's choices
+            entries = {k: _FORMATS[k] for k in order}
+            _FORMATS.clear()
+            _FORMATS.update(entries)
+        yield _FORMATS[name]
+
+
+def list_formats() -> tuple[ExportFormat, ...]:
+    """Every format, in the order registered."""
+    return tuple(_FORMATS.values())
+
+
+def format_names() -> str:
+    """The formats for a message or ``--help``: "table, markdown, csv, tsv or json"."""
+    names = list(_FORMATS)
+    return " or ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
+def find_format(name: str) -> ExportFormat | None:
+    """The format named ``name`` (any case, spaces around ignored), or None."""
+    return _FORMATS.get(name.strip().lower())
+
+
+def choose_format(name: str | None, output: str | None = None) -> ExportFormat:
+    """The format to write: ``name`` when given, else the one ``output``'s suffix picks
+    (``-o layers.csv``: csv), else the table.
+
+    Raises:
+        LwprofError: ``name`` is not a registered format.
+    """
+    if name is not None:
+        found = find_format(name)
+        if found is None:
+            raise LwprofError(f"no format {name!r}; choose {format_names()}")
+        return found
+    if output is not None and output != "-":
+        suffix = Path(output).suffix.lower()
+        picked = next((f for f in _FORMATS.values() if suffix and suffix in f.suffixes), None)
+        if picked is not None:
+            return picked
+    if "table" not in _FORMATS:
+        raise LwprofError(f"no --format given and no table format registered; choose {format_names()}")
+    return _FORMATS["table"]
+
+
+@register_format("table", suffix=".txt", help="a table for people: rich on a terminal, plain text in a file")
+def _table(out: Output, to_file: bool) -> Any:
+    from lwprof.render.console import render_text
+
+    return render_text(out.view()) if to_file else out.view()
+
+
+@register_format("markdown", suffix=(".md", ".markdown"), help="a GitHub Markdown table with its title and notes")
+def _markdown(out: Output, to_file: bool) -> str:
+    return export_grid(out.grid(), "markdown")
+
+
+@register_format("csv", suffix=".csv", help="comma-separated rows, exact integers, no total row (the rows sum to it)")
+def _csv(out: Output, to_file: bool) -> str:
+    return export_grid(out.grid(), "csv")
+
+
+@register_format("tsv", suffix=".tsv", help="the CSV's rows separated by tabs")
+def _tsv(out: Output, to_file: bool) -> str:
+    return export_grid(out.grid(), "tsv")
+
+
+@register_format("json", suffix=".json", help="every field, exact integers, for scripts")
+def _json(out: Output, to_file: bool) -> str:
+    return to_json(out.data())
 
 
 def export_cell(value: Any, kind: str) -> str:
@@ -134,7 +312,7 @@ def export_grid(grids: g.Grid | Sequence[g.Grid], fmt: str) -> str:
     if fmt in ("csv", "tsv"):
         sep = "," if fmt == "csv" else "\t"
         return "\n".join(to_delimited(x, sep) for x in items)
-    raise ValueError(f"export_grid renders {', '.join(FORMATS)}, not {fmt!r}")
+    raise ValueError(f"export_grid renders {', '.join(GRID_FORMATS)}, not {fmt!r}")
 
 
 def to_json(data: Any) -> str:
