@@ -300,16 +300,16 @@ def layer_variants(
         LwprofError: A non-positive size, an even kernel, a ratio below 2, or given groups that
             do not divide the channels.
     """
-    import torch
+    from lwprof.architectures.rules import separable_ratio
 
-    from lwprof.architectures.blocks import conv_unit
-    from lwprof.architectures.rules import (
-        ConvKind,
-        check_groups,
-        separable_ratio,
-        valid_groups,
-    )
+    _check_layer(in_channels, out_channels, kernel, size, stride, groups, ratio, batch)
+    groups, notes = _grouped_variant(in_channels, out_channels, groups)
+    variants = _realised(in_channels, out_channels, kernel, size, stride, groups, bias, ratio, batch)
+    return LayerComparison(variants, separable_ratio(out_channels, kernel), tuple(notes))
 
+
+def _check_layer(in_channels: int, out_channels: int, kernel: int, size: int, stride: int, groups: int | None, ratio: int, batch: int) -> None:
+    """Refuses a layer :func:`layer_variants` cannot realise, naming the flag to change."""
     for name, value in (("in", in_channels), ("out", out_channels), ("kernel", kernel), ("size", size), ("stride", stride), ("groups", groups), ("ratio", ratio), ("batch", batch)):
         if value is not None and value < 1:
             raise LwprofError(f"--{name} must be >= 1, got {value}")
@@ -325,15 +325,33 @@ def layer_variants(
         (("the input", (batch, in_channels, size, size), 4), ("the standard conv's weight", (out_channels, in_channels, kernel, kernel), 4), ("the output", (batch, out_channels, size, size), 4)),
         "use a smaller --in, --out, --kernel, --size or --batch",
     )
-    notes: list[Note] = []
+
+
+def _grouped_variant(in_channels: int, out_channels: int, groups: int | None) -> tuple[int, list[Note]]:
+    """The grouped variant's group count (given: checked; None: 2, or the largest below that divides both
+    channel counts; 1 leaves the variant out) and the note that says which."""
+    from lwprof.architectures.rules import check_groups, valid_groups
+
     if groups is not None:
         check_groups("the grouped variant", in_channels, out_channels, groups)
-    else:
-        groups = max(g for g in valid_groups(in_channels, out_channels) if g <= 2)
-        if groups == 1:
-            notes.append(Note(Severity.INFO, f"grouped variant left out: no group count > 1 divides both {in_channels} and {out_channels} channels"))
-        elif groups != 2:
-            notes.append(Note(Severity.INFO, f"grouped variant uses g={groups}, the largest group count <= 2 that divides both channel counts"))
+        return groups, []
+    groups = max(g for g in valid_groups(in_channels, out_channels) if g <= 2)
+    if groups == 1:
+        return 1, [Note(Severity.INFO, f"grouped variant left out: no group count > 1 divides both {in_channels} and {out_channels} channels")]
+    if groups != 2:
+        return groups, [Note(Severity.INFO, f"grouped variant uses g={groups}, the largest group count <= 2 that divides both channel counts")]
+    return groups, []
+
+
+def _realised(
+    in_channels: int, out_channels: int, kernel: int, size: int, stride: int, groups: int, bias: bool, ratio: int, batch: int
+) -> tuple[tuple[str, ModelProfile], ...]:
+    """Each variant built on ``meta`` and walked: (label, profile) pairs; no grouped one when ``groups`` is 1."""
+    import torch
+
+    from lwprof.architectures.blocks import conv_unit
+    from lwprof.architectures.rules import ConvKind
+
     kinds = [(ConvKind.STANDARD.value, ConvKind.STANDARD), (f"grouped (g={groups})", ConvKind.GROUPED), (ConvKind.DWSEP.value, ConvKind.DWSEP), (f"ghost (s={ratio})", ConvKind.GHOST)]
     if groups == 1:
         kinds.pop(1)
@@ -342,4 +360,4 @@ def layer_variants(
         with torch.device("meta"):
             module = conv_unit(kind, in_channels, out_channels, kernel, stride, groups, act=None, norm=False, bias=bias, ratio=ratio)
         out.append((label, walk(module, (batch, in_channels, size, size), arch=label, owned=True)))
-    return LayerComparison(tuple(out), separable_ratio(out_channels, kernel), tuple(notes))
+    return tuple(out)
