@@ -161,3 +161,22 @@ def test_the_format_registry_refuses_clashes_and_overrides_for_a_block_only() ->
         assert export.choose_format(None, "x.json").name == "table"  # no format has .json now: the table
     assert export.choose_format(None, "x.csv").write is not None and export.find_format("json") is not None
     assert [f.name for f in export.list_formats()] == names and export.choose_format("JSON").name == "json"
+
+
+def test_the_output_suffix_picks_a_built_in_format_and_format_wins(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from lwprof import cli
+
+    runner = CliRunner()
+    layer = ["layer", "--in", "4", "--out", "2", "--kernel", "3", "--size", "12"]
+    for name in ("v.csv", "v.JSON", "v.md", "w.json"):
+        extra = ["-f", "csv"] if name == "w.json" else []
+        assert runner.invoke(cli.app, [*layer, *extra, "-o", str(tmp_path / name)]).exit_code == 0
+    # the standard 3x3 conv 4 -> 2 on 12x12: 72 weights, 10,368 MACs (as in the test above)
+    assert (tmp_path / "v.csv").read_text().splitlines()[1].startswith("standard,72,10368")
+    assert json.loads((tmp_path / "v.JSON").read_text())["variants"][0]["macs"] == 10368
+    assert (tmp_path / "v.md").read_text().startswith("### ")
+    assert (tmp_path / "w.json").read_text() == (tmp_path / "v.csv").read_text()  # --format given: it wins over the suffix
