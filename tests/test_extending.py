@@ -133,6 +133,10 @@ def test_an_export_format_in_a_scope_is_a_choice_a_suffix_and_help_then_gone(tmp
         assert (tmp_path / "v.ndjson").read_text() == printed.stdout
         assert "ndjson" in next(line for line in runner.invoke(cli.app, ["layer", "--help"]).stdout.splitlines() if "--format" in line)
         assert "one JSON object per row" in runner.invoke(cli.app, ["explain", "formats"]).stdout
+        bash = {"_LWPROF_COMPLETE": "complete_bash", "COMP_WORDS": "lwprof layer -f nd", "COMP_CWORD": "3"}
+        assert runner.invoke(cli.app, [], env=bash, prog_name="lwprof").stdout == "ndjson\n"  # shell completion knows it
+        zsh = {"_LWPROF_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "lwprof layer --for"}
+        assert '"--format":"table, markdown, csv, tsv, json, ndjson [-o suffix, or table]"' in runner.invoke(cli.app, [], env=zsh, prog_name="lwprof").stdout
     gone = runner.invoke(cli.app, [*layer, "-f", "ndjson"])
     assert gone.exit_code == 2 and "'ndjson' is not one of 'table', 'markdown', 'csv', 'tsv', 'json'" in gone.stderr
     assert runner.invoke(cli.app, [*layer, "-o", str(tmp_path / "t.ndjson")]).exit_code == 0

@@ -20,7 +20,7 @@ import typing
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["command_help", "group_help", "width"]
+__all__ = ["command_help", "group_help", "live_help", "width"]
 
 GAP = 2  # spaces between the option column and its help
 LEFT = 24  # the option column (an option longer than this puts its help on the next line)
@@ -111,7 +111,7 @@ def _name(param: Any) -> str:
     return f"{text} {meta}" if meta else text
 
 
-def _live(text: str) -> str:
+def live_help(text: str) -> str:
     """Help that names what a registry holds now: ``{formats}`` is the registered output formats."""
     if "{formats}" in text:
         from lwprof.render.export import list_formats
@@ -121,7 +121,7 @@ def _live(text: str) -> str:
 
 
 def _help(param: Any) -> str:
-    text = _live(_unmarked(getattr(param, "help", None) or ""))
+    text = live_help(_unmarked(getattr(param, "help", None) or ""))
     choices = _choices(param)
     if choices and not getattr(param, "is_flag", False):
         if not any(c in text for c in choices[:2]):

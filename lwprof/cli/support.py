@@ -41,7 +41,7 @@ from typing import get_args as typing_get_args
 from typing import get_origin as typing_get_origin
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from lwprof.architectures import shared_options
 from lwprof.errors import LwprofError
@@ -771,6 +771,15 @@ class LwprofCommand(TyperCommand):
         from lwprof.cli.helptext import command_help
 
         formatter.write(command_help(self, ctx))
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """Completion, its option descriptions (zsh, fish) with the live help (``--format``'s formats)."""
+        from lwprof.cli.helptext import live_help
+
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperOption) and param.help and "{" in param.help:
+                param.help = live_help(param.help)
+        return list(super().shell_complete(ctx, incomplete))
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for param in self.get_params(ctx):
