@@ -89,6 +89,7 @@ def profile(
     kwargs: str | Mapping[str, Any] | None = None,
     seed: int = 0,
     train: bool = False,
+    backward: bool = False,
     **options: Any,
 ) -> ModelProfile:
     """Profiles a zoo architecture (by name), a user model (by spec) or any ``nn.Module``.
@@ -114,6 +115,11 @@ def profile(
         seed: Seed of the generated inputs when the forward runs on real tensors.
         train: Count in training mode (BatchNorm with batch statistics, dropout on, a model's
             training-only outputs) instead of eval mode; forward only.
+        backward: Also count the backward pass per layer (autograd on meta tensors: each
+            gradient's ops, credited to the module whose forward made them), in the records'
+            ``backward_macs`` / ``backward_other_ops``; with ``crosscheck``, checked against
+            FlopCounterMode's backward. Which parameters have ``requires_grad`` decides which
+            weight gradients are counted; the input needs none.
         **options: Architecture options, e.g. ``alpha=0.5`` or ``groups=8``.
 
     Returns:
@@ -125,7 +131,9 @@ def profile(
     from lwprof import profiler
 
     resolved = resolve(model_or_name, inputs=_inputs(input_size, inputs), options={**(config or {}), **options}, kwargs=kwargs)
-    return profiler.run(resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed, train=train)
+    return profiler.run(
+        resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed, train=train, backward=backward
+    )
 
 
 def compare(

@@ -21,6 +21,9 @@ Memory = Annotated[bool, cs.flag("--memory", help="Per-layer bytes moved and MAC
 Train = Annotated[
     bool, cs.flag("--train", help="Count in training mode (forward only).")
 ]
+Backward = Annotated[
+    bool, cs.flag("--backward", help="Also count the backward pass, per layer (bwd MACs).")
+]
 Leaves = Annotated[
     bool, cs.flag("--leaves", help="Leaf layers only (their counts sum to the totals).", panel=cs.OUT_PANEL)
 ]
@@ -43,6 +46,7 @@ def summary(
     memory: Memory = False,
     leaves: Leaves = False,
     train: Train = False,
+    backward: Backward = False,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
@@ -63,6 +67,7 @@ def summary(
     * `lwprof summary ghostnet@se=false -f json`: every layer, exact integers.
     * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic.
     * `lwprof summary mobilenet --leaves -f csv`: leaf rows, for pandas.
+    * `lwprof summary mobilenet --backward`: backward MACs per layer, the training step.
     * `lwprof summary net.py:Net --input-size 3,224,224 --max-macs 300M`
     """
     from lwprof import api
@@ -83,6 +88,7 @@ def summary(
             crosscheck=fvcore,
             strict=strict,
             train=train,
+            backward=backward,
             dtype=model.dtype,
             kwargs=model.kwargs,
             **(options or {}),

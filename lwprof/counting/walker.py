@@ -83,7 +83,7 @@ from lwprof.records import (
     tensor_paths,
 )
 
-__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "copy_model", "has_lazy", "reference_kernels", "walk"]
+__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "copy_model", "has_lazy", "materialised", "reference_kernels", "walk"]
 
 
 class NeedsRealTensors(LwprofError):
@@ -647,7 +647,7 @@ def walk(
     kept = None if owned else ModuleState(model, buffers=real)
     lazy = kept is not None and kept.lazy and not isinstance(model, torch.jit.ScriptModule)
     if lazy:  # counted on a materialised copy; the user's model stays uninitialised
-        model = _materialised(model, args, kwargs, real)
+        model = materialised(model, args, kwargs, real)
         kept = ModuleState(model, buffers=real)
     state = _Walk(model, verify=verify, real=real, memory_limit=memory_limit if real else None)
     if strict:
@@ -763,7 +763,7 @@ def copy_model(model: nn.Module) -> nn.Module:
     return copy.deepcopy(model, memo)
 
 
-def _materialised(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any], real: bool) -> nn.Module:
+def materialised(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any], real: bool) -> nn.Module:
     """A copy of a model with lazy modules (``nn.LazyLinear``, ``nn.LazyConv2d``, an
     ``nn.UninitializedParameter`` its forward replaces) whose parameters one forward on these
     inputs has given their shapes; the model itself is not touched. The shaping forward runs on
