@@ -49,6 +49,7 @@ class Verdict(_StrEnum):
     BY_DESIGN = "by design"  #: MACs agree; fvcore also counts non-MAC work (BN, pooling, ...) as "flops"
     FVCORE_GAP = "fvcore gap"  #: FlopCounterMode agrees with lwprof; fvcore does not count an op here
     TORCH_GAP = "FlopCounterMode gap"  #: fvcore agrees with lwprof; FlopCounterMode does not count an op here
+    ELSEWHERE = "credited elsewhere"  #: backward: FlopCounterMode's total agrees; its module tracker puts this work under other modules
     UNCHECKED = "unchecked"  #: neither tool counts the op (both report 0); lwprof's count stands alone
     MISMATCH = "MISMATCH"  #: both tools disagree with lwprof: shown, never hidden
     NA = "n/a"  #: not cross-checked
@@ -60,7 +61,7 @@ class Verdict(_StrEnum):
 
 
 _VERDICT_RANK = {
-    Verdict.NA: 0, Verdict.OK: 1, Verdict.BY_DESIGN: 2, Verdict.FVCORE_GAP: 3, Verdict.TORCH_GAP: 3,
+    Verdict.NA: 0, Verdict.OK: 1, Verdict.BY_DESIGN: 2, Verdict.FVCORE_GAP: 3, Verdict.TORCH_GAP: 3, Verdict.ELSEWHERE: 3,
     Verdict.UNCHECKED: 4, Verdict.MISMATCH: 5,
 }  # fmt: skip
 

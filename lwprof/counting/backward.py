@@ -104,15 +104,17 @@ class _Count(TorchDispatchMode):
     def _should_skip_dynamo(cls) -> bool:
         return False  # as walker._Walk: nothing here is compiled
 
-    def __init__(self, tags: _Tags, root: int) -> None:
+    def __init__(self, tags: _Tags, root: int, meta: bool) -> None:
         super().__init__()
-        self.tags, self.root = tags, root
+        self.tags, self.root, self.meta = tags, root, meta
         self.backward = False
         self.work: dict[int, list[int]] = {}
         self.own: dict[int, list[int]] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
+        if self.meta:  # a tensor the weights' copies do not cover (a layer created in forward, a constant): seen as meta
+            args, kwargs = tree_map(_to_meta, (args, kwargs))
         out = func(*args, **kwargs)
         if self.backward:
             macs, ops = op_cost(func, args, kwargs, out)
@@ -157,7 +159,7 @@ def count_backward(model: nn.Module, inputs: Inputs, *, device: str = "meta", tr
     names = {id(m): n for n, m in model.named_modules()}
     modes = [(m, m.training) for m in model.modules()]
     tags = _Tags()
-    count = _Count(tags, id(model))
+    count = _Count(tags, id(model), not real)
     try:
         model.train(train)
         with _hooks(tags, names), reference_kernels(model), no_os_exit():
@@ -182,6 +184,13 @@ def count_backward(model: nn.Module, inputs: Inputs, *, device: str = "meta", tr
         frozen,
         seeded,
     )
+
+
+def _to_meta(value: Any) -> Any:
+    if isinstance(value, torch.Tensor) and value.device.type != "meta":
+        with torch._C._DisableTorchDispatch():
+            return value.detach().to("meta")
+    return value
 
 
 @contextlib.contextmanager

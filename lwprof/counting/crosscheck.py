@@ -30,8 +30,12 @@ is never written), and every record gets a backward verdict on its own backward 
 (fvcore counts no backward): ``ok`` when FlopCounterMode counts the same; ``FlopCounterMode
 gap`` when it differs by exactly its known over-count of a grouped or depthwise conv's weight
 gradient (its ``conv_backward_flop`` multiplies by all C_in input channels, not C_in / groups:
-``groups - 1`` times the forward's MACs too many); ``unchecked`` where it counts nothing; else
-``MISMATCH``.
+``groups - 1`` times the forward's MACs too many); ``credited elsewhere`` when its model total
+agrees with lwprof's (after that over-count) but its module tracker puts this work under other
+modules (``torch.utils.module_tracker`` pushes a module when its outputs' gradients arrive and
+pops it when its inputs' are complete: an identity module, one called on its own output,
+branches that read one tensor and outputs that feed each other confuse it); ``unchecked`` where
+it counts nothing; else ``MISMATCH``.
 """
 
 from __future__ import annotations
@@ -112,7 +116,8 @@ def _by_name(model: nn.Module, flops: Mapping[str, int]) -> dict[str, int]:
 
 
 def torch_backward_by_module(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> dict[str, int]:
-    """FlopCounterMode's count of one backward pass per module name, halved to MACs: a real forward
+    """FlopCounterMode's count of one backward pass per module name (its whole-model count under
+    ``GLOBAL``), halved to MACs: a real forward
     with gradients on, then ``torch.autograd.grad`` of the sum of the floating outputs for the
     parameters that need a gradient (``.grad`` is never written), its counts less the forward's.
     The gradient of a scalar loss (not of the outputs themselves) lets FlopCounterMode's module
@@ -131,10 +136,14 @@ def torch_backward_by_module(model: nn.Module, args: Sequence[Any], kwargs: Mapp
             torch.autograd.grad(sum(t.sum() for t in outputs), wanted, allow_unused=True)
         both = {k: sum(ops.values()) for k, ops in counter.get_flop_counts().items()}
     del y, outputs
-    return _by_name(model, {k: n - forward.get(k, 0) for k, n in both.items()})
+    backward = {k: n - forward.get(k, 0) for k, n in both.items()}
+    return {**_by_name(model, backward), GLOBAL: backward.get("Global", 0) // 2}
 
 
-def judge_backward(lwprof_macs: int, torch_macs: int | None, grouped_excess: int) -> Verdict:
+GLOBAL = "<global>"  # FlopCounterMode's whole-model count, whoever its tracker credited (no module has this name)
+
+
+def judge_backward(lwprof_macs: int, torch_macs: int | None, grouped_excess: int, totals_agree: bool) -> Verdict:
     """The backward verdict on one module's own work (see the module docstring)."""
     if torch_macs is None:
         return Verdict.NA
@@ -142,6 +151,8 @@ def judge_backward(lwprof_macs: int, torch_macs: int | None, grouped_excess: int
         return Verdict.OK
     if grouped_excess and torch_macs == lwprof_macs + grouped_excess:
         return Verdict.TORCH_GAP
+    if totals_agree:
+        return Verdict.ELSEWHERE
     if not torch_macs and lwprof_macs:
         return Verdict.UNCHECKED
     return Verdict.MISMATCH
@@ -328,7 +339,7 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
     )
     if profile.backward and counts.torch_backward is not None:
         tb = cumulative({aliases.get(k, k): n * scale for k, n in counts.torch_backward.items()})
-        records = _judged_backward(records, tb, own, children)
+        records = _judged_backward(records, tb, own, children, tb.pop(GLOBAL, None))
     by_op: dict[str, int] = {}
     if fv:
         for op, n in fv.by_module_op.get("", {}).items():
@@ -342,18 +353,25 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
     )
 
 
-def _judged_backward(records: Sequence[LayerRecord], tb: Mapping[str, int], own: Any, children: Mapping[str, Sequence[str]]) -> tuple[LayerRecord, ...]:
+def _judged_backward(
+    records: Sequence[LayerRecord], tb: Mapping[str, int], own: Any, children: Mapping[str, Sequence[str]], total: int | None
+) -> tuple[LayerRecord, ...]:
     """The records with FlopCounterMode's backward counts and a backward verdict each, on own work
-    as the forward's (``own``: a count less its children's, or the total around a shared module)."""
+    as the forward's (``own``: a count less its children's, or the total around a shared module);
+    ``total``: FlopCounterMode's whole-model count."""
     mine = {r.name: r.backward_macs or 0 for r in records}
     excess = {r.name: _grouped_excess(r) for r in records if r.is_leaf}
     for r in reversed(records):  # a parent's excess is its subtree's
         if not r.is_leaf:
             excess[r.name] = sum(excess.get(c, 0) for c in children.get(r.name, ()))
-    verdicts = {r.name: judge_backward(own(mine, r.name), own(tb, r.name), own(excess, r.name)) for r in records}
+    agree = total is not None and total == mine[records[0].name] + excess[records[0].name]
+    verdicts = {r.name: judge_backward(own(mine, r.name), own(tb, r.name), own(excess, r.name), agree) for r in records}
     subtree = _worst_below(records, children, verdicts)
     return tuple(
-        dataclasses.replace(r, torch_backward_macs=tb.get(r.name, 0), backward_check=subtree[r.name], backward_check_own=verdicts[r.name]) for r in records
+        dataclasses.replace(
+            r, torch_backward_macs=total if not r.name and total is not None else tb.get(r.name, 0), backward_check=subtree[r.name], backward_check_own=verdicts[r.name]
+        )
+        for r in records
     )
 
 

@@ -421,7 +421,7 @@ def backward_crosscheck_lines(profile: ModelProfile) -> list[Note]:
     counts = {v: sum(1 for r in leaves if r.backward_check_own is v) for v in Verdict}
     agree = counts[Verdict.OK]
     text = f"all {len(leaves)} layers agree" if agree == len(leaves) else f"{agree} of {len(leaves)} layers agree"
-    parts = [f"{counts[v]} {v.value}" for v in (Verdict.TORCH_GAP, Verdict.UNCHECKED, Verdict.MISMATCH) if counts[v]]
+    parts = [f"{counts[v]} {v.value}" for v in (Verdict.TORCH_GAP, Verdict.ELSEWHERE, Verdict.UNCHECKED, Verdict.MISMATCH) if counts[v]]
     tc, back = profile.root.torch_backward_macs, profile.root.backward_macs or 0
     diff = "equal" if tc == back else f"{tc - back:+,}"
     lines = [
@@ -434,6 +434,16 @@ def backward_crosscheck_lines(profile: ModelProfile) -> list[Note]:
     if gaps:
         names = ", ".join(r.name or "(model)" for r in gaps[:4]) + (" ..." if len(gaps) > 4 else "")
         lines.append(_note(f"FlopCounterMode gap in {len(gaps)} layer(s) ({names}): it counts a grouped or depthwise conv's weight gradient with all C_in input channels, groups times lwprof's (and the forward's) count"))
+    moved = [r for r in profile.layers if r.backward_check_own is Verdict.ELSEWHERE]
+    if moved:
+        names = ", ".join(r.name or "(model)" for r in moved[:4]) + (" ..." if len(moved) > 4 else "")
+        lines.append(
+            _note(
+                f"credited elsewhere in {len(moved)} row(s) ({names}): FlopCounterMode's total agrees, but its module tracker puts their "
+                "backward under other modules (an identity such as eval-mode Dropout, a module called on its own output, branches "
+                "that read one tensor, outputs that feed each other)"
+            )
+        )
     bad = [r for r in profile.layers if r.backward_check_own is Verdict.MISMATCH]
     if bad:
         shown = "; ".join(f"{r.name or '(model)'}: lwprof {r.backward_macs or 0:,} vs FlopCounterMode {_count(r.torch_backward_macs)}" for r in bad[:5])
