@@ -56,8 +56,8 @@ def summary(
 ) -> None:
     """Per-layer params, MACs and output shapes of one configured model.
 
-    One row per module (indented by depth): type, kernel/stride/groups, output shape, params,
-    MACs, share, and the cross-check verdict; then the totals (`lwprof explain`: the terms).
+    One row per module (indented by depth): type, kernel, output shape, params, MACs,
+    share, check (`--backward`: bwd MACs); then the totals (`lwprof explain`).
 
     **Examples**
 
@@ -67,7 +67,6 @@ def summary(
     * `lwprof summary ghostnet@se=false -f json`: every layer, exact integers.
     * `lwprof summary mobilenet --memory --dtype fp16`: memory traffic.
     * `lwprof summary mobilenet --leaves -f csv`: leaf rows, for pandas.
-    * `lwprof summary mobilenet --backward`: backward MACs per layer, the training step.
     * `lwprof summary net.py:Net --input-size 3,224,224 --max-macs 300M`
     """
     from lwprof import api
