@@ -51,6 +51,10 @@ CONVENTION_TERMS = {
     "peak activations": "the most activation elements alive at once during the forward, x bytes per element",
     "memory traffic": "inputs and weights read plus outputs written, per layer (summary --memory)",
     "published": "the paper's numbers, counted its way (without BatchNorm or the classifier where it did)",
+    "bwd MACs": "--backward: the backward pass's MACs per layer, by autograd on meta tensors: a conv's or matmul's input "
+    "and weight gradients each cost its forward MACs; the first layer computes no input gradient, a frozen "
+    "(requires_grad=False) weight no weight gradient; other ops one per gradient element",
+    "training step": "--backward: forward + backward, the work of one training step without the optimizer",
 }
 UNITS = {
     "k, M, G": "10^3, 10^6, 10^9 (counts: 568.74 M MACs); exports and JSON give exact integers",
