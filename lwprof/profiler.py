@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lwprof.counting.walker import NeedsRealTensors, walk
-from lwprof.errors import LwprofError
+from lwprof.errors import LwprofError, first_line
 from lwprof.records import (
     BYTES_PER_ELEMENT,
     LayerComparison,
@@ -199,12 +199,28 @@ def run(
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), owned=resolved.module is None, **common)
     profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes), batch_size=resolved.inputs.batch_size(batch))
     if backward:
-        from lwprof.counting.backward import attach_backward, count_backward
-
-        profile = attach_backward(profile, count_backward(model, walked, device=profile.device, train=train))
+        profile = _with_backward(resolved, profile, model, walked, batch, seed, device, train)
     if crosscheck:
         profile = _crosscheck(resolved, profile, real_inputs, batch, seed, train)
     return profile
+
+
+def _with_backward(resolved: Resolved, profile: ModelProfile, model: Any, walked: Any, batch: int, seed: int, device: str, train: bool) -> ModelProfile:
+    """``profile`` with the backward pass counted on the model and inputs its forward ran on; with
+    ``device="auto"``, a backward that fails on meta tensors is counted again on real CPU tensors."""
+    from lwprof.counting.backward import attach_backward, count_backward
+
+    try:
+        counts = count_backward(model, walked, device=profile.device, train=train)
+    except LwprofError as exc:
+        if device != "auto" or profile.device != "meta":
+            raise
+        _check_memory(resolved, batch, 0, "the backward pass needs real tensors")
+        counts = count_backward(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed), device="cpu", train=train)
+        reason = first_line(exc).removeprefix("the backward pass failed: ").split("; --device cpu")[0]
+        note = Note(Severity.INFO, f"the backward pass was counted on real CPU tensors (seed {seed}): on meta tensors it failed ({reason})")
+        profile = dataclasses.replace(profile, notes=(*profile.notes, note))
+    return attach_backward(profile, counts)
 
 
 def _run_onnx(resolved: Resolved, batch: int | None, crosscheck: bool, strict: bool, dtype: str) -> ModelProfile:

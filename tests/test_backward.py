@@ -322,3 +322,34 @@ def test_the_conv_gradient_rule_is_the_forward_per_gradient() -> None:
     assert (rows["1"].macs, rows["1"].backward_macs, rows["1"].backward_other_ops) == (96, 192, 0)
     # the first conv 2 -> 2: forward 16 x 2 x 2 = 64; its input needs no gradient: 64; its bias sums 2 x 16 elements
     assert (rows["0"].macs, rows["0"].backward_macs, rows["0"].backward_other_ops) == (64, 64, 32)
+
+
+class _ReadsTheGradient(torch.autograd.Function):
+    """A custom gradient that reads a number from its input gradient: it cannot run on meta tensors."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        return x * 2
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        return grad * 2 if float(grad.abs().sum()) >= 0 else grad
+
+
+class _CustomGradient(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _ReadsTheGradient.apply(self.fc(x))
+
+
+def test_a_backward_that_needs_data_is_counted_on_real_tensors() -> None:
+    p = lwprof.profile(_CustomGradient(), (4,), backward=True)
+    assert p.device == "meta"  # the forward ran on meta
+    # Linear 4 -> 4 on a (1, 4) input that needs no gradient: its weight's gradient, 1 x 4 x 4 = 16 MACs
+    assert p.backward_macs == 16
+    assert any("counted on real CPU tensors" in n.text and "on meta tensors it failed" in n.text for n in p.notes)
+    with pytest.raises(LwprofError, match="--device cpu counts it on real tensors"):
+        lwprof.profile(_CustomGradient(), (4,), backward=True, device="meta")
