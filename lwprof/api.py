@@ -146,6 +146,7 @@ def compare(
     crosscheck: bool = False,
     dtype: str = "fp32",
     progress: Progress | None = None,
+    backward: bool = False,
     **fixed: Any,
 ) -> Comparison:
     """Profiles variants of one architecture side by side.
@@ -163,6 +164,7 @@ def compare(
         crosscheck: Cross-check every variant with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.
         progress: Called before each variant with (label, index, total).
+        backward: Also count every variant's backward pass (as :func:`profile` does).
         **fixed: Options shared by every variant, e.g. ``alpha=0.5``.
 
     Raises:
@@ -174,7 +176,9 @@ def compare(
 
     name, spec_options = parse_spec(arch)
     if is_user_spec(name):
-        return _compare_user(name, spec_options, vary, fixed, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+        return _compare_user(
+            name, spec_options, vary, fixed, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress, backward=backward
+        )
     fixed = spec_and_flags(arch, spec_options, fixed)
     spec = get_architecture(name)
     axes = _axes(spec, vary)
@@ -190,7 +194,7 @@ def compare(
     for key in sorted(given - applied):
         if first is not None:
             spec.check_applies(first, key)  # raises: no variant uses it
-    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress, backward=backward)
     return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
@@ -205,6 +209,7 @@ def _compare_user(
     crosscheck: bool,
     dtype: str,
     progress: Progress | None,
+    backward: bool = False,
 ) -> Comparison:
     """Variants of a user model: ``vary`` over its factory arguments (values as ``--kwargs`` reads them)."""
     from lwprof.resolve import parse_kwargs
@@ -222,12 +227,12 @@ def _compare_user(
         axes[key] = tuple(parse_kwargs({key: v} if not isinstance(v, str) else f"{key}={v}")[key] for v in values)
     combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     resolved = [resolve(name, inputs=inputs, kwargs={**given, **overrides}) for overrides in combos]  # every variant built before any is profiled
-    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress, backward=backward)
     return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
 def _profile_variants(
-    combos: Sequence[Mapping[str, Any]], resolved: Sequence[Any], *, batch: int | None, crosscheck: bool, dtype: str, progress: Progress | None
+    combos: Sequence[Mapping[str, Any]], resolved: Sequence[Any], *, batch: int | None, crosscheck: bool, dtype: str, progress: Progress | None, backward: bool
 ) -> list[Variant]:
     """Profiles each resolved variant in turn (progress per variant), labelled by its options."""
     from lwprof import profiler
@@ -237,7 +242,7 @@ def _profile_variants(
         label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
         if progress:
             progress(label, i, len(combos))
-        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype, backward=backward)
         variants.append(Variant(label, p.config, p))
     return variants
 
@@ -259,6 +264,7 @@ def compare_models(
     crosscheck: bool = False,
     dtype: str = "fp32",
     progress: Progress | None = None,
+    backward: bool = False,
 ) -> Comparison:
     """Profiles several models side by side: zoo names, user specs or modules.
 
@@ -270,6 +276,7 @@ def compare_models(
         crosscheck: Cross-check every model with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.
         progress: Called before each model with (label, index, total).
+        backward: Also count every model's backward pass (as :func:`profile` does).
     """
     from lwprof import profiler
 
@@ -281,7 +288,7 @@ def compare_models(
         label = spec if isinstance(spec, str) else type(spec).__name__
         if progress:
             progress(label, i, len(specs))
-        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype, backward=backward)
         variants.append(Variant(label, p.config, p))
     return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants), tuple(resolved), batch or 1)
 

@@ -353,3 +353,19 @@ def test_a_backward_that_needs_data_is_counted_on_real_tensors() -> None:
     assert any("counted on real CPU tensors" in n.text and "on meta tensors it failed" in n.text for n in p.notes)
     with pytest.raises(LwprofError, match="--device cpu counts it on real tensors"):
         lwprof.profile(_CustomGradient(), (4,), backward=True, device="meta")
+
+
+def test_compare_backward_per_variant() -> None:
+    args = ["compare", "mobilenet", "--vary", "alpha=1,0.5", "--resolution", "64", "--backward", "--no-fvcore"]
+    table = runner.invoke(cli.app, args)
+    assert table.exit_code == 0, table.stderr
+    assert "bwd MACs" in table.stdout
+    variants = json.loads(runner.invoke(cli.app, [*args, "-f", "json"]).stdout)["variants"]
+    for v, alpha in zip(variants, (1.0, 0.5)):
+        # every layer's gradients cost twice its forward, less the first conv's input gradient:
+        # 3 -> 32 alpha, k3, stride 2 on 64x64: 32 x 32 outputs x 32 alpha x 27 MACs
+        first = 32 * 32 * int(32 * alpha) * 27
+        assert v["totals"]["backward_macs"] == 2 * v["totals"]["macs"] - first
+        assert v["totals"]["training_step_macs"] == v["totals"]["macs"] + v["totals"]["backward_macs"]
+    plain = runner.invoke(cli.app, args[:-2] + ["--no-fvcore"])
+    assert "bwd MACs" not in plain.stdout  # off by default

@@ -574,6 +574,9 @@ def compare_grid(
         columns += [Column("latency ms (IQR)", ColumnKind.MS, "latency_ms"), Column("latency IQR (ms)", ColumnKind.MS, "latency_iqr_ms", only="export")]
     if checked:
         columns.append(Column("check", ColumnKind.STATUS, "crosscheck", priority=5))
+    backward = all(v.profile.backward for v in comparison.variants)
+    if backward:  # --backward: the backward's MACs and the training step's
+        columns += [Column("bwd MACs", ColumnKind.COUNT, "backward_macs"), Column("train step MACs", ColumnKind.COUNT, "training_step_macs", priority=4)]
     rows = []
     for v, pub in zip(comparison.variants, published):
         p = v.profile
@@ -584,6 +587,8 @@ def compare_grid(
             row += [timing, timing.iqr_s * 1e3 if timing is not None else None]
         if checked:
             row.append(p.verdict)
+        if backward:
+            row += [p.backward_macs, p.training_step_macs]
         rows.append(tuple(row))
     notes = compare_notes(comparison, published)
     if latencies is not None:
