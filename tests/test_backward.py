@@ -184,7 +184,9 @@ CHECKED += [("grouped-depthwise", _grouped, (4, 8, 8)), ("conv-linear", _chain, 
 @pytest.mark.parametrize(("make", "inputs"), [(m, i) for _, m, i in CHECKED], ids=[n for n, _, _ in CHECKED])
 def test_backward_agrees_with_flop_counter_mode_layer_by_layer(make: Callable[[], nn.Module], inputs: Any) -> None:
     model = make()
+    before = state_of(model)
     p = lwprof.profile(model, inputs=inputs, backward=True, crosscheck=True)
+    same_state(before, state_of(model))  # the model as it came, FlopCounterMode's real backward included
     assert p.root.torch_macs == p.macs  # the forward agrees, so its MACs can explain the grouped over-count
     # the whole model: FlopCounterMode's total is lwprof's plus its grouped-conv over-count, exactly
     assert p.root.torch_backward_macs == p.backward_macs + _grouped_excess(model, p)

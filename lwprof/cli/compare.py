@@ -99,7 +99,9 @@ def compare(
     cs.targets(output, force, plot)
     axes = parse_vary(vary or [])
     price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
-    common = _Common(inputs=model.inputs, batch=model.asked_batch, crosscheck=fvcore, dtype=model.dtype, backward=backward)
+    common = _Common(
+        inputs=model.inputs, batch=model.asked_batch, crosscheck=fvcore, dtype=model.dtype, backward=backward
+    )
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         one_user_model = len(specs) == 1 and is_user_spec(parse_spec(specs[0])[0])
         if len(specs) > 1 or (one_user_model and not axes):

@@ -58,14 +58,12 @@ class BackwardCounts:
     Attributes:
         work: Per module: (MACs, other ops) of every backward op made while it was on the call
             stack. A container that never ran (a ``ModuleList``) is absent.
-        own: Per module: the part made in its own ``forward``, outside any child.
         params_with_grad: Parameter elements whose gradient was computed.
         params_frozen: Parameter elements with ``requires_grad=False`` (no weight gradient).
         seeded: How many output tensors had a gradient to start the backward from.
     """
 
     work: dict[str, tuple[int, int]]
-    own: dict[str, tuple[int, int]]
     params_with_grad: int
     params_frozen: int
     seeded: int
@@ -109,7 +107,6 @@ class _Count(TorchDispatchMode):
         self.tags, self.root, self.meta = tags, root, meta
         self.backward = False
         self.work: dict[int, list[int]] = {}
-        self.own: dict[int, list[int]] = {}
 
     def __torch_dispatch__(self, func: Any, types: Any, args: tuple[Any, ...] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
         kwargs = kwargs or {}
@@ -125,9 +122,6 @@ class _Count(TorchDispatchMode):
                     acc = self.work.setdefault(key, [0, 0])
                     acc[0] += macs
                     acc[1] += ops
-                own = self.own.setdefault(stack[-1], [0, 0])
-                own[0] += macs
-                own[1] += ops
         return out
 
 
@@ -179,7 +173,6 @@ def count_backward(model: nn.Module, inputs: Inputs, *, device: str = "meta", tr
     frozen = sum(p.numel() for p in params.values() if not p.requires_grad)
     return BackwardCounts(
         {names[k]: (v[0], v[1]) for k, v in count.work.items() if k in names},
-        {names[k]: (v[0], v[1]) for k, v in count.own.items() if k in names},
         with_grad,
         frozen,
         seeded,
