@@ -371,3 +371,20 @@ def test_compare_backward_per_variant() -> None:
         assert v["totals"]["training_step_macs"] == v["totals"]["macs"] + v["totals"]["backward_macs"]
     plain = runner.invoke(cli.app, args[:-2] + ["--no-fvcore"])
     assert "bwd MACs" not in plain.stdout  # off by default
+
+
+def test_the_cross_check_cache_keeps_the_backward_apart(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from lwprof.counting import crosscheck
+
+    monkeypatch.setenv("LWPROF_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("LWPROF_CROSSCHECK_CACHE", "1")
+    forward = lwprof.profile("mobilenet", resolution=32, num_classes=10, crosscheck=True)
+    runs: list[int] = []
+    real = crosscheck.tool_counts
+    monkeypatch.setattr(crosscheck, "tool_counts", lambda *a, **k: runs.append(1) or real(*a, **k))
+    first = lwprof.profile("mobilenet", resolution=32, num_classes=10, crosscheck=True, backward=True)
+    assert runs == [1]  # the forward-only counts hold no backward: the tools ran again
+    second = lwprof.profile("mobilenet", resolution=32, num_classes=10, crosscheck=True, backward=True)
+    assert runs == [1] and "come from the cache" in second.crosscheck_note
+    assert [(r.torch_backward_macs, r.backward_check) for r in second.layers] == [(r.torch_backward_macs, r.backward_check) for r in first.layers]
+    assert second.root.torch_backward_macs == first.root.torch_backward_macs is not None and forward.root.torch_backward_macs is None
