@@ -388,3 +388,14 @@ def test_the_cross_check_cache_keeps_the_backward_apart(monkeypatch: pytest.Monk
     assert runs == [1] and "come from the cache" in second.crosscheck_note
     assert [(r.torch_backward_macs, r.backward_check) for r in second.layers] == [(r.torch_backward_macs, r.backward_check) for r in first.layers]
     assert second.root.torch_backward_macs == first.root.torch_backward_macs is not None and forward.root.torch_backward_macs is None
+
+
+def test_a_grouped_conv_with_only_its_bias_trainable() -> None:
+    model = _grouped()
+    model[1].weight.requires_grad_(False)  # the depthwise conv: its bias alone needs a gradient
+    p = lwprof.profile(model, (4, 8, 8), backward=True, crosscheck=True)
+    rows = {r.name: r for r in p.layers}
+    # the depthwise conv now computes its input's gradient only: 4,608 (its bias's: 512 ops), and
+    # FlopCounterMode then counts no weight gradient to over-count: it agrees
+    assert (rows["1"].backward_macs, rows["1"].torch_backward_macs, rows["1"].backward_check_own) == (4_608, 4_608, Verdict.OK)
+    assert p.root.torch_backward_macs == flop_counter_backward(model, (4, 8, 8))[0] == 18_432 + 4_608 + 12_288

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -380,4 +381,8 @@ def _grouped_excess(r: LayerRecord) -> int:
     it multiplies by all C_in channels, ``groups`` times the true count (when the weight needs one)."""
     if r.conv is None or r.conv.groups <= 1 or not r.trainable_params:
         return 0
+    if r.input_shape and r.output_shape and len(r.input_shape) > 1 and len(r.output_shape) > 1 and r.trainable_params != r.params:
+        weight = r.input_shape[1] * r.output_shape[1] // r.conv.groups * math.prod(r.conv.kernel)  # C_in x C_out / g x k
+        if r.trainable_params != weight:  # its bias alone needs a gradient
+            return 0
     return (r.conv.groups - 1) * r.macs
