@@ -399,3 +399,13 @@ def test_a_grouped_conv_with_only_its_bias_trainable() -> None:
     # FlopCounterMode then counts no weight gradient to over-count: it agrees
     assert (rows["1"].backward_macs, rows["1"].torch_backward_macs, rows["1"].backward_check_own) == (4_608, 4_608, Verdict.OK)
     assert p.root.torch_backward_macs == flop_counter_backward(model, (4, 8, 8))[0] == 18_432 + 4_608 + 12_288
+
+
+def test_by_type_holds_each_types_backward() -> None:
+    p = lwprof.profile(_chain(), (3, 8, 8), backward=True)
+    g = grid.by_type_grid(p)
+    col = [c.name for c in g.columns].index("backward_macs")
+    by = {row[0]: row[col] for row in g.rows}
+    # the two 3x3 convs: 13,824 + 73,728 (above); the linear 10,240; no other type has MACs
+    assert (by["Conv 3x3"], by["FC"], g.total[col] if g.total else None) == (87_552, 10_240, 97_792)
+    assert "backward_macs" not in [c.name for c in grid.by_type_grid(lwprof.profile(_chain(), (3, 8, 8))).columns]

@@ -330,17 +330,19 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
     """
     counts: dict[str, list[int]] = {}
     for r in profile.leaves():
-        acc = counts.setdefault(r.category, [0, 0])
+        acc = counts.setdefault(r.category, [0, 0, 0])
         acc[0] += r.calls
         acc[1] += r.other_ops
+        acc[2] += r.backward_macs or 0
     params, macs = profile.params, profile.macs
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for category, (p, m) in profile.by_category().items():
-        n, other = counts.get(category, [0, 0])
-        rows.append((category, n, p, _fraction(p, params), m, _fraction(m, macs), other))
+        n, other, back = counts.get(category, [0, 0, 0])
+        rows.append((category, n, p, _fraction(p, params), m, _fraction(m, macs), other, *((back,) if profile.backward else ())))
     leaf_params = sum(r[2] for r in rows)
-    total = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), sum(r[4] for r in rows), _fraction(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
-    columns = (
+    leaf_macs = sum(r[4] for r in rows)
+    total: tuple[Any, ...] = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), leaf_macs, _fraction(leaf_macs, macs), sum(r[6] for r in rows))
+    columns: tuple[Column, ...] = (
         Column("type", key="category"),
         Column("layers", ColumnKind.COUNT, "layers", priority=2),
         Column("params", ColumnKind.COUNT, "params"),
@@ -349,6 +351,9 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
         Column("MACs %", ColumnKind.SHARE, "macs_share", priority=1),
         Column("other ops", ColumnKind.COUNT, "other_ops", priority=4),
     )
+    if profile.backward:  # --backward: each type's backward MACs
+        columns += (Column("bwd MACs", ColumnKind.COUNT, "backward_macs"),)
+        total += (sum(r[7] for r in rows),)
     title = profile_title(profile, "by layer type")
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
 
