@@ -89,6 +89,7 @@ def profile(
     kwargs: str | Mapping[str, Any] | None = None,
     seed: int = 0,
     train: bool = False,
+    backward: bool = False,
     **options: Any,
 ) -> ModelProfile:
     """Profiles a zoo architecture (by name), a user model (by spec) or any ``nn.Module``.
@@ -114,6 +115,11 @@ def profile(
         seed: Seed of the generated inputs when the forward runs on real tensors.
         train: Count in training mode (BatchNorm with batch statistics, dropout on, a model's
             training-only outputs) instead of eval mode; forward only.
+        backward: Also count the backward pass per layer (autograd on meta tensors: each
+            gradient's ops, credited to the module whose forward made them), in the records'
+            ``backward_macs`` / ``backward_other_ops``; with ``crosscheck``, checked against
+            FlopCounterMode's backward. Which parameters have ``requires_grad`` decides which
+            weight gradients are counted; the input needs none.
         **options: Architecture options, e.g. ``alpha=0.5`` or ``groups=8``.
 
     Returns:
@@ -125,7 +131,9 @@ def profile(
     from lwprof import profiler
 
     resolved = resolve(model_or_name, inputs=_inputs(input_size, inputs), options={**(config or {}), **options}, kwargs=kwargs)
-    return profiler.run(resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed, train=train)
+    return profiler.run(
+        resolved, batch=batch, device=device, crosscheck=crosscheck, strict=strict, verify=verify, dtype=dtype, seed=seed, train=train, backward=backward
+    )
 
 
 def compare(
@@ -138,6 +146,7 @@ def compare(
     crosscheck: bool = False,
     dtype: str = "fp32",
     progress: Progress | None = None,
+    backward: bool = False,
     **fixed: Any,
 ) -> Comparison:
     """Profiles variants of one architecture side by side.
@@ -155,6 +164,7 @@ def compare(
         crosscheck: Cross-check every variant with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.
         progress: Called before each variant with (label, index, total).
+        backward: Also count every variant's backward pass (as :func:`profile` does).
         **fixed: Options shared by every variant, e.g. ``alpha=0.5``.
 
     Raises:
@@ -166,7 +176,9 @@ def compare(
 
     name, spec_options = parse_spec(arch)
     if is_user_spec(name):
-        return _compare_user(name, spec_options, vary, fixed, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+        return _compare_user(
+            name, spec_options, vary, fixed, inputs=_inputs(input_size, inputs), batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress, backward=backward
+        )
     fixed = spec_and_flags(arch, spec_options, fixed)
     spec = get_architecture(name)
     axes = _axes(spec, vary)
@@ -182,7 +194,7 @@ def compare(
     for key in sorted(given - applied):
         if first is not None:
             spec.check_applies(first, key)  # raises: no variant uses it
-    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress, backward=backward)
     return Comparison(spec.name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
@@ -197,6 +209,7 @@ def _compare_user(
     crosscheck: bool,
     dtype: str,
     progress: Progress | None,
+    backward: bool = False,
 ) -> Comparison:
     """Variants of a user model: ``vary`` over its factory arguments (values as ``--kwargs`` reads them)."""
     from lwprof.resolve import parse_kwargs
@@ -214,12 +227,12 @@ def _compare_user(
         axes[key] = tuple(parse_kwargs({key: v} if not isinstance(v, str) else f"{key}={v}")[key] for v in values)
     combos = [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
     resolved = [resolve(name, inputs=inputs, kwargs={**given, **overrides}) for overrides in combos]  # every variant built before any is profiled
-    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress)
+    variants = _profile_variants(combos, resolved, batch=batch, crosscheck=crosscheck, dtype=dtype, progress=progress, backward=backward)
     return Comparison(name, {k: tuple(plain(v) for v in vals) for k, vals in axes.items()}, tuple(variants), tuple(resolved), batch or 1)
 
 
 def _profile_variants(
-    combos: Sequence[Mapping[str, Any]], resolved: Sequence[Any], *, batch: int | None, crosscheck: bool, dtype: str, progress: Progress | None
+    combos: Sequence[Mapping[str, Any]], resolved: Sequence[Any], *, batch: int | None, crosscheck: bool, dtype: str, progress: Progress | None, backward: bool
 ) -> list[Variant]:
     """Profiles each resolved variant in turn (progress per variant), labelled by its options."""
     from lwprof import profiler
@@ -229,7 +242,7 @@ def _profile_variants(
         label = ", ".join(f"{k}={plain(v)}" for k, v in overrides.items())
         if progress:
             progress(label, i, len(combos))
-        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype, backward=backward)
         variants.append(Variant(label, p.config, p))
     return variants
 
@@ -251,6 +264,7 @@ def compare_models(
     crosscheck: bool = False,
     dtype: str = "fp32",
     progress: Progress | None = None,
+    backward: bool = False,
 ) -> Comparison:
     """Profiles several models side by side: zoo names, user specs or modules.
 
@@ -262,6 +276,7 @@ def compare_models(
         crosscheck: Cross-check every model with fvcore and FlopCounterMode.
         dtype: Element type for byte counts.
         progress: Called before each model with (label, index, total).
+        backward: Also count every model's backward pass (as :func:`profile` does).
     """
     from lwprof import profiler
 
@@ -273,7 +288,7 @@ def compare_models(
         label = spec if isinstance(spec, str) else type(spec).__name__
         if progress:
             progress(label, i, len(specs))
-        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype)
+        p = profiler.run(r, batch=batch, crosscheck=crosscheck, dtype=dtype, backward=backward)
         variants.append(Variant(label, p.config, p))
     return Comparison("models", {"model": tuple(v.label for v in variants)}, tuple(variants), tuple(resolved), batch or 1)
 

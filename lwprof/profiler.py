@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lwprof.counting.walker import NeedsRealTensors, walk
-from lwprof.errors import LwprofError
+from lwprof.errors import LwprofError, first_line
 from lwprof.records import (
     BYTES_PER_ELEMENT,
     LayerComparison,
@@ -124,6 +124,7 @@ def run(
     dtype: str = "fp32",
     seed: int = 0,
     train: bool = False,
+    backward: bool = False,
 ) -> ModelProfile:
     """Profiles a resolved model.
 
@@ -139,6 +140,8 @@ def run(
         seed: Seed of the generated inputs of a real-tensor walk.
         train: Count in training mode (BatchNorm with batch statistics, dropout on, training-only
             branches), forward only.
+        backward: Also count the backward pass, per layer (:mod:`lwprof.counting.backward`), and
+            with ``crosscheck`` check it against FlopCounterMode's.
 
     Raises:
         LwprofError: Bad input, a forward that fails, or a real forward pass over the memory limit.
@@ -156,6 +159,8 @@ def run(
         raise LwprofError(f"the inputs ({resolved.inputs.source}) are tensors, which fix the batch; drop --batch")
     check_tensors(((f"input {s.name or i}" if len(resolved.inputs.specs()) > 1 else "the input", s.shape, s.itemsize) for i, s in enumerate(resolved.inputs.specs(batch))), smaller(resolved))
     if resolved.kind == "onnx":
+        if backward:
+            raise LwprofError("--backward needs a PyTorch model: an ONNX graph holds no backward pass; profile the nn.Module it was exported from")
         return _run_onnx(resolved, asked, crosscheck, strict, dtype)
     notes = list(resolved.notes)
     common: dict[str, Any] = {"strict": strict, "verify": verify, "arch": resolved.name, "config": resolved.config, "dtype": dtype, "train": train}
@@ -164,10 +169,13 @@ def run(
     profile: ModelProfile | None = None
     real_inputs = None
     dependent = False
+    model: Any = None
+    walked: Any = None  # the model and the inputs the counting forward ran on (the backward's too)
     if device != "cpu":
         model = resolved.build("meta")
+        walked = resolved.inputs.make(batch, "meta")
         try:
-            profile = walk(model, inputs=resolved.inputs.make(batch, "meta"), owned=resolved.module is None, **common)
+            profile = walk(model, inputs=walked, owned=resolved.module is None, **common)
         except NeedsRealTensors as exc:
             if device == "meta":
                 raise LwprofError(f"the forward cannot run on meta tensors: {exc.reason}; --device auto (or cpu) counts it on real tensors") from None
@@ -187,11 +195,32 @@ def run(
             _check_memory(resolved, batch, 0, "--device cpu runs a real forward pass")
         model = resolved.build("cpu")
         real_inputs = resolved.inputs.make(batch, "cpu", seed)
+        walked = real_inputs
         profile = walk(model, inputs=real_inputs, device="cpu", memory_limit=memory_limit(), owned=resolved.module is None, **common)
     profile = dataclasses.replace(profile, spec=resolved.spec, input_dependent=dependent, notes=(*notes, *profile.notes), batch_size=resolved.inputs.batch_size(batch))
+    if backward:
+        profile = _with_backward(resolved, profile, model, walked, batch, seed, device, train)
     if crosscheck:
         profile = _crosscheck(resolved, profile, real_inputs, batch, seed, train)
     return profile
+
+
+def _with_backward(resolved: Resolved, profile: ModelProfile, model: Any, walked: Any, batch: int, seed: int, device: str, train: bool) -> ModelProfile:
+    """``profile`` with the backward pass counted on the model and inputs its forward ran on; with
+    ``device="auto"``, a backward that fails on meta tensors is counted again on real CPU tensors."""
+    from lwprof.counting.backward import attach_backward, count_backward
+
+    try:
+        counts = count_backward(model, walked, device=profile.device, train=train)
+    except LwprofError as exc:
+        if device != "auto" or profile.device != "meta":
+            raise
+        _check_memory(resolved, batch, 0, "the backward pass needs real tensors")
+        counts = count_backward(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed), device="cpu", train=train)
+        reason = first_line(exc).removeprefix("the backward pass failed: ").split("; --device cpu")[0]
+        note = Note(Severity.INFO, f"the backward pass was counted on real CPU tensors (seed {seed}): on meta tensors it failed ({reason})")
+        profile = dataclasses.replace(profile, notes=(*profile.notes, note))
+    return attach_backward(profile, counts)
 
 
 def _run_onnx(resolved: Resolved, batch: int | None, crosscheck: bool, strict: bool, dtype: str) -> ModelProfile:
@@ -250,16 +279,21 @@ def _checked(resolved: Resolved, profile: ModelProfile, batch: int, seed: int, s
 
     key = None
     if cache.enabled() and not resolved.inputs.has_tensors:
-        key = cache.crosscheck_key(profile, f"{resolved.inputs!r} batch={batch} seed={seed} train={train}", scale)
+        key = cache.crosscheck_key(profile, f"{resolved.inputs!r} batch={batch} seed={seed} train={train}{_backward_key(profile)}", scale)
         stored = cache.load(key)
         if stored is not None:
             checked = attach_counts(profile, ToolCounts.from_dict(stored), scale=scale)
             note = "the tools' counts of this structure and input come from the cache (LWPROF_CROSSCHECK_CACHE=0 reruns them)"
             return dataclasses.replace(checked, crosscheck_note="; ".join(n for n in (checked.crosscheck_note, note) if n))
-    counts = tool_counts(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed), train)
+    counts = tool_counts(resolved.build("cpu"), resolved.inputs.make(batch, "cpu", seed), train, profile.backward)
     if key is not None:
         cache.store(key, counts.to_dict())
     return attach_counts(profile, counts, scale=scale)
+
+
+def _backward_key(profile: ModelProfile) -> str:
+    """The part of a cross-check's cache key the backward adds: which parameters need a gradient decides its work."""
+    return f" backward trainable={[r.trainable_params for r in profile.layers]}" if profile.backward else ""
 
 
 def layer_variants(

@@ -49,6 +49,7 @@ class Verdict(_StrEnum):
     BY_DESIGN = "by design"  #: MACs agree; fvcore also counts non-MAC work (BN, pooling, ...) as "flops"
     FVCORE_GAP = "fvcore gap"  #: FlopCounterMode agrees with lwprof; fvcore does not count an op here
     TORCH_GAP = "FlopCounterMode gap"  #: fvcore agrees with lwprof; FlopCounterMode does not count an op here
+    ELSEWHERE = "credited elsewhere"  #: backward: FlopCounterMode's total agrees; its module tracker puts this work under other modules
     UNCHECKED = "unchecked"  #: neither tool counts the op (both report 0); lwprof's count stands alone
     MISMATCH = "MISMATCH"  #: both tools disagree with lwprof: shown, never hidden
     NA = "n/a"  #: not cross-checked
@@ -60,7 +61,7 @@ class Verdict(_StrEnum):
 
 
 _VERDICT_RANK = {
-    Verdict.NA: 0, Verdict.OK: 1, Verdict.BY_DESIGN: 2, Verdict.FVCORE_GAP: 3, Verdict.TORCH_GAP: 3,
+    Verdict.NA: 0, Verdict.OK: 1, Verdict.BY_DESIGN: 2, Verdict.FVCORE_GAP: 3, Verdict.TORCH_GAP: 3, Verdict.ELSEWHERE: 3,
     Verdict.UNCHECKED: 4, Verdict.MISMATCH: 5,
 }  # fmt: skip
 
@@ -364,6 +365,15 @@ class LayerRecord:
             fallback, extra parameters a formula does not know).
         kind: What the record is (:class:`LayerKind`), declared by its formula; what every rule reads.
         conv: A convolution's structure (kernel, stride, groups, depthwise), else None.
+        backward_macs: With ``--backward``: MACs of the backward ops made while this module ran
+            (its gradients: of the input where it needs one, of the weights that need one); None
+            when the backward was not counted.
+        backward_other_ops: Likewise, the backward's other ops.
+        torch_backward_macs: FlopCounterMode's count of the backward here, halved to MACs (None:
+            not cross-checked).
+        backward_check: The backward cross-check's verdict on this record's subtree (the worst
+            own verdict below it).
+        backward_check_own: The verdict on this record's own backward work.
     """
 
     name: str
@@ -397,6 +407,11 @@ class LayerRecord:
     conv: ConvSpec | None = None
     onnx_tool_macs: int | None = None
     onnx_tool_params: int | None = None
+    backward_macs: int | None = None
+    backward_other_ops: int = 0
+    torch_backward_macs: int | None = None
+    backward_check: Verdict = Verdict.NA
+    backward_check_own: Verdict = Verdict.NA
 
     def __post_init__(self) -> None:
         if type(self.kind) is not LayerKind:
@@ -408,6 +423,10 @@ class LayerRecord:
             object.__setattr__(self, "crosscheck", Verdict(self.crosscheck))
         if type(self.crosscheck_own) is not Verdict:
             object.__setattr__(self, "crosscheck_own", Verdict(self.crosscheck_own))
+        if type(self.backward_check) is not Verdict:
+            object.__setattr__(self, "backward_check", Verdict(self.backward_check))
+        if type(self.backward_check_own) is not Verdict:
+            object.__setattr__(self, "backward_check_own", Verdict(self.backward_check_own))
 
     @property
     def flops(self) -> int:
@@ -469,6 +488,17 @@ class LayerRecord:
             "note": self.note,
             "onnx_tool_macs": self.onnx_tool_macs,
             "onnx_tool_params": self.onnx_tool_params,
+            **(self.backward_dict() if self.backward_macs is not None else {}),
+        }
+
+    def backward_dict(self) -> dict[str, Any]:
+        """The backward's fields (written only when it was counted, ``--backward``)."""
+        return {
+            "backward_macs": self.backward_macs,
+            "backward_other_ops": self.backward_other_ops,
+            "torch_backward_macs": self.torch_backward_macs,
+            "backward_check": str(self.backward_check),
+            "backward_check_own": str(self.backward_check_own),
         }
 
 
@@ -611,6 +641,21 @@ class ModelProfile:
         return self.root.output_shape
 
     @property
+    def backward(self) -> bool:
+        """Whether the backward pass was counted (``--backward``)."""
+        return self.root.backward_macs is not None
+
+    @property
+    def backward_macs(self) -> int | None:
+        """MACs of one backward pass (None: not counted)."""
+        return self.root.backward_macs
+
+    @property
+    def training_step_macs(self) -> int | None:
+        """MACs of one training step: the forward and the backward (None: the backward not counted)."""
+        return None if self.root.backward_macs is None else self.macs + self.root.backward_macs
+
+    @property
     def bytes_per_element(self) -> int:
         return BYTES_PER_ELEMENT[self.dtype]
 
@@ -701,6 +746,19 @@ class ModelProfile:
             "traffic_bytes": self.traffic_bytes,
             "peak_activation_elements": self.peak_activation_elements,
             "peak_activation_bytes": self.peak_activation_bytes,
+            **(self._backward_totals() if self.backward else {}),
+        }
+
+    def _backward_totals(self) -> dict[str, Any]:
+        root = self.root
+        step = self.training_step_macs or 0
+        return {
+            "backward_macs": root.backward_macs,
+            "backward_other_ops": root.backward_other_ops,
+            "training_step_macs": step,
+            "training_step_flops": 2 * step,
+            "training_step_other_ops": root.other_ops + root.backward_other_ops,
+            "torch_backward_macs": root.torch_backward_macs,
         }
 
     def to_dict(self) -> dict[str, Any]:

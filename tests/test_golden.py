@@ -35,6 +35,7 @@ CASES = {
     "summary_mobilenet_by_type": ["summary", "mobilenet", "--by-type", "--no-fvcore"],
     "summary_mobilenet_memory_r64": ["summary", "mobilenet", "--resolution", "64", "--memory", "--no-fvcore"],
     "summary_mobilenet_160x320": ["summary", "mobilenet", "--input-size", "3,160,320", "--no-fvcore", "--depth", "1"],
+    "summary_mobilenet_backward_r32": ["summary", "mobilenet", "--resolution", "32", "--backward", "--depth", "1"],
     "compare_mobilenet_alpha05": ["compare", "mobilenet", "--alpha", "0.5", "--no-fvcore"],
     "compare_v2_v3_large": ["compare", "mobilenet_v2", "mobilenet_v3_large", "--no-fvcore"],
     "compare_shufflenet_groups_scale": ["compare", "shufflenet", "--vary", "groups=1,2,3,4,8", "--vary", "scale=0.5,1", "--no-fvcore"],

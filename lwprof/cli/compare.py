@@ -22,6 +22,7 @@ class _Common(TypedDict):
     batch: int | None
     crosscheck: bool
     dtype: str
+    backward: bool
 
 
 Specs = Annotated[
@@ -44,6 +45,7 @@ Vary = Annotated[
 ByType = Annotated[
     bool, cs.flag("--by-type", help="Exports hold the MACs by layer type per variant.", panel=cs.OUT_PANEL)
 ]
+Backward = Annotated[bool, cs.flag("--backward", help="Also count each variant's backward pass (bwd MACs).")]
 WithBench = Annotated[bool, cs.flag("--bench", help="Also time each variant end to end on this CPU (slow).")]
 Repeats = Annotated[int, cs.flag("--repeats", min=1, help="Timed runs per variant with --bench.", show_default=True)]
 
@@ -57,6 +59,7 @@ def compare(
     model: cs.ModelFlags,
     vary: Vary = None,
     fvcore: cs.Fvcore = True,
+    backward: Backward = False,
     with_bench: WithBench = False,
     repeats: Repeats = 10,
     predict: cs.PredictOpt = False,
@@ -95,7 +98,9 @@ def compare(
     cs.targets(output, force, plot)
     axes = parse_vary(vary or [])
     price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
-    common = _Common(inputs=model.inputs, batch=model.asked_batch, crosscheck=fvcore, dtype=model.dtype)
+    common = _Common(
+        inputs=model.inputs, batch=model.asked_batch, crosscheck=fvcore, dtype=model.dtype, backward=backward
+    )
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         one_user_model = len(specs) == 1 and is_user_spec(parse_spec(specs[0])[0])
         if len(specs) > 1 or (one_user_model and not axes):

@@ -20,6 +20,9 @@ Memory = Annotated[bool, cs.flag("--memory", help="Per-layer bytes moved and MAC
 Train = Annotated[
     bool, cs.flag("--train", help="Count in training mode (forward only).")
 ]
+Backward = Annotated[
+    bool, cs.flag("--backward", help="Also count the backward pass, per layer (bwd MACs).")
+]
 Leaves = Annotated[
     bool, cs.flag("--leaves", help="Leaf layers only (their counts sum to the totals).", panel=cs.OUT_PANEL)
 ]
@@ -42,6 +45,7 @@ def summary(
     memory: Memory = False,
     leaves: Leaves = False,
     train: Train = False,
+    backward: Backward = False,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
@@ -51,8 +55,8 @@ def summary(
 ) -> None:
     """Per-layer params, MACs and output shapes of one configured model.
 
-    One row per module (indented by depth): type, kernel/stride/groups, output shape, params,
-    MACs, share, and the cross-check verdict; then the totals (`lwprof explain`: the terms).
+    One row per module (indented by depth): type, kernel, output shape, params, MACs,
+    share, check (`--backward`: bwd MACs); then the totals (`lwprof explain`).
 
     **Examples**
 
@@ -82,6 +86,7 @@ def summary(
             crosscheck=fvcore,
             strict=strict,
             train=train,
+            backward=backward,
             dtype=model.dtype,
             kwargs=model.kwargs,
             **(options or {}),

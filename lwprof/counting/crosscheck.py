@@ -23,12 +23,26 @@ verdict on its *own* work (a leaf's layer; a parent's functional ops outside its
 
 A record's displayed verdict is the worst own verdict in its subtree, so the model's verdict
 is MISMATCH exactly when :attr:`~lwprof.records.ModelProfile.mismatches` is not empty.
+
+With ``--backward`` FlopCounterMode also counts one backward pass (a real forward, then
+``torch.autograd.grad`` of the outputs' sum for the parameters that need a gradient; ``.grad``
+is never written), and every record gets a backward verdict on its own backward MACs
+(fvcore counts no backward): ``ok`` when FlopCounterMode counts the same; ``FlopCounterMode
+gap`` when it differs by exactly its known over-count of a grouped or depthwise conv's weight
+gradient (its ``conv_backward_flop`` multiplies by all C_in input channels, not C_in / groups:
+``groups - 1`` times the forward's MACs too many); ``credited elsewhere`` when its model total
+agrees with lwprof's (after that over-count) but its module tracker puts this work under other
+modules (``torch.utils.module_tracker`` pushes a module when its outputs' gradients arrive and
+pops it when its inputs' are complete: an identity module, one called on its own output,
+branches that read one tensor and outputs that feed each other confuse it); ``unchecked`` where
+it counts nothing; else ``MISMATCH``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -38,9 +52,12 @@ from torch import nn
 
 from lwprof.counting.walker import ModuleState, copy_model, has_lazy, reference_kernels
 from lwprof.errors import first_line
-from lwprof.records import FVCORE_MAC_OPS, ModelProfile, Verdict
+from lwprof.records import FVCORE_MAC_OPS, LayerRecord, ModelProfile, Verdict
 
-__all__ = ["FVCORE_MAC_OPS", "ToolCounts", "attach_counts", "attach_crosschecks", "fvcore_counts", "judge", "tool_counts", "torch_by_module"]
+__all__ = [
+    "FVCORE_MAC_OPS", "ToolCounts", "attach_counts", "attach_crosschecks", "fvcore_counts", "judge", "judge_backward", "tool_counts",
+    "torch_backward_by_module", "torch_by_module",
+]  # fmt: skip
 
 # fvcore's handles that count multiply-accumulates (its names, "aten::" dropped).
 
@@ -84,14 +101,62 @@ def torch_by_module(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, 
 
     with torch.no_grad(), reference_kernels(model), FlopCounterMode(display=False) as counter:
         model(*args, **dict(kwargs or {}))
+    return _by_name(model, {k: sum(ops.values()) for k, ops in counter.get_flop_counts().items()})
+
+
+def _by_name(model: nn.Module, flops: Mapping[str, int]) -> dict[str, int]:
+    """FlopCounterMode's FLOPs per key ("Net.features.0") as MACs per module name ("features.0")."""
     root = type(model).__name__
     out: dict[str, int] = {}
-    for key, ops in counter.get_flop_counts().items():
+    for key, n in flops.items():
         if key == "Global":
             continue
         name = "" if key == root else key[len(root) + 1 :] if key.startswith(root + ".") else key
-        out[name] = sum(ops.values()) // 2
+        out[name] = n // 2
     return out
+
+
+def torch_backward_by_module(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """FlopCounterMode's count of one backward pass per module name (its whole-model count under
+    ``GLOBAL``), halved to MACs: a real forward
+    with gradients on, then ``torch.autograd.grad`` of the sum of the floating outputs for the
+    parameters that need a gradient (``.grad`` is never written), its counts less the forward's.
+    The gradient of a scalar loss (not of the outputs themselves) lets FlopCounterMode's module
+    tracker see the model's outputs' gradients arrive, which it needs to credit their modules."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from lwprof.records import tensor_paths
+
+    detached = [a.detach() if isinstance(a, torch.Tensor) else a for a in args]
+    wanted = [p for p in model.parameters() if p.requires_grad]
+    with torch.enable_grad(), reference_kernels(model), FlopCounterMode(display=False) as counter:
+        y = model(*detached, **dict(kwargs or {}))
+        forward = {k: sum(ops.values()) for k, ops in counter.get_flop_counts().items()}
+        outputs = [t for _, t in tensor_paths(y) if t.requires_grad and t.is_floating_point()]
+        if outputs and wanted:
+            torch.autograd.grad(sum(t.sum() for t in outputs), wanted, allow_unused=True)
+        both = {k: sum(ops.values()) for k, ops in counter.get_flop_counts().items()}
+    del y, outputs
+    backward = {k: n - forward.get(k, 0) for k, n in both.items()}
+    return {**_by_name(model, backward), GLOBAL: backward.get("Global", 0) // 2}
+
+
+GLOBAL = "<global>"  # FlopCounterMode's whole-model count, whoever its tracker credited (no module has this name)
+
+
+def judge_backward(lwprof_macs: int, torch_macs: int | None, grouped_excess: int, totals_agree: bool) -> Verdict:
+    """The backward verdict on one module's own work (see the module docstring)."""
+    if torch_macs is None:
+        return Verdict.NA
+    if torch_macs == lwprof_macs:
+        return Verdict.OK
+    if grouped_excess and torch_macs == lwprof_macs + grouped_excess:
+        return Verdict.TORCH_GAP
+    if totals_agree:
+        return Verdict.ELSEWHERE
+    if not torch_macs and lwprof_macs:
+        return Verdict.UNCHECKED
+    return Verdict.MISMATCH
 
 
 def judge(lwprof_macs: int, fvcore_macs: int | None, fvcore_other: int, torch_macs: int | None) -> Verdict:
@@ -122,22 +187,26 @@ class ToolCounts:
     torch: dict[str, int] | None
     notes: tuple[str, ...] = ()
     aliases: dict[str, str] = dataclasses.field(default_factory=dict)  # every name of a shared module -> its first
+    torch_backward: dict[str, int] | None = None  # FlopCounterMode's backward MACs per module (--backward)
 
     def to_dict(self) -> dict[str, Any]:
         fv = None if self.fvcore is None else {"by_module_op": self.fvcore.by_module_op, "unsupported": self.fvcore.unsupported}
-        return {"fvcore": fv, "torch": self.torch, "notes": list(self.notes), "aliases": dict(self.aliases)}
+        out = {"fvcore": fv, "torch": self.torch, "notes": list(self.notes), "aliases": dict(self.aliases)}
+        return out if self.torch_backward is None else {**out, "torch_backward": self.torch_backward}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ToolCounts:
         fv = data.get("fvcore")
         counts = None if fv is None else FvcoreCounts(dict(fv["by_module_op"]), dict(fv["unsupported"]))
         torch_counts = None if data.get("torch") is None else dict(data["torch"])
-        return cls(counts, torch_counts, tuple(data.get("notes", ())), dict(data.get("aliases", {})))
+        backward = None if data.get("torch_backward") is None else dict(data["torch_backward"])
+        return cls(counts, torch_counts, tuple(data.get("notes", ())), dict(data.get("aliases", {})), backward)
 
 
-def tool_counts(model: nn.Module, inputs: Inputs, train: bool = False) -> ToolCounts:
+def tool_counts(model: nn.Module, inputs: Inputs, train: bool = False, backward: bool = False) -> ToolCounts:
     """Runs fvcore and FlopCounterMode on ``model`` with real ``inputs``, in the profile's mode (eval, or training
-    with ``train``); the model's training flags, caches and buffers are put back, a lazy model runs on a copy."""
+    with ``train``), and (``backward``) FlopCounterMode on one backward pass; the model's training flags, caches and
+    buffers are put back, a lazy model runs on a copy."""
     args, kwargs = tuple(inputs[0]), dict(inputs[1])
     notes = []
     if has_lazy(model):  # the tools' forward would materialise the user's lazy modules: they run on a copy
@@ -147,6 +216,7 @@ def tool_counts(model: nn.Module, inputs: Inputs, train: bool = False) -> ToolCo
     model.train(train)
     fv: FvcoreCounts | None = None
     tc: dict[str, int] | None = None
+    tb: dict[str, int] | None = None
     try:
         if kwargs:
             notes.append("fvcore not run: it traces positional inputs only")
@@ -159,11 +229,16 @@ def tool_counts(model: nn.Module, inputs: Inputs, train: bool = False) -> ToolCo
             tc = torch_by_module(model, args, kwargs)
         except Exception as exc:
             notes.append(f"FlopCounterMode failed ({type(exc).__name__}: {first_line(exc)})")
+        if backward:
+            try:
+                tb = torch_backward_by_module(model, args, kwargs)
+            except Exception as exc:
+                notes.append(f"FlopCounterMode failed on the backward pass ({type(exc).__name__}: {first_line(exc)})")
     finally:
         for m, training in was_training:
             m.training = training
         kept.restore()
-    return ToolCounts(fv, tc, tuple(notes), module_aliases(model))
+    return ToolCounts(fv, tc, tuple(notes), module_aliases(model), tb)
 
 
 def module_aliases(model: nn.Module) -> dict[str, str]:
@@ -175,10 +250,10 @@ def module_aliases(model: nn.Module) -> dict[str, str]:
     return {n: canon for n, canon in aliases.items() if n != canon}
 
 
-def _worst_below(profile: ModelProfile, children: Mapping[str, Sequence[str]], own: Mapping[str, Verdict]) -> dict[str, Verdict]:
+def _worst_below(layers: Sequence[LayerRecord], children: Mapping[str, Sequence[str]], own: Mapping[str, Verdict]) -> dict[str, Verdict]:
     """Every record's subtree verdict: the worst own verdict of it and everything below it."""
     subtree: dict[str, Verdict] = {}
-    for r in reversed(profile.layers):  # children come after their parent in pre-order
+    for r in reversed(layers):  # children come after their parent in pre-order
         worst = own[r.name]
         for c in children.get(r.name, ()):
             if subtree[c].rank > worst.rank:
@@ -202,7 +277,7 @@ def attach_crosschecks(profile: ModelProfile, model: nn.Module, inputs: Inputs, 
         A new profile. When a tool cannot run (fvcore cannot trace keyword inputs or some
         models), the verdicts rest on the other one and ``crosscheck_note`` says why.
     """
-    return attach_counts(profile, tool_counts(model, inputs, train), scale=scale)
+    return attach_counts(profile, tool_counts(model, inputs, train, profile.backward), scale=scale)
 
 
 def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) -> ModelProfile:
@@ -252,7 +327,7 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
             own(fv_other, r.name) if fv else 0,
             own(tc_macs, r.name) if tc is not None else None,
         )
-    subtree = _worst_below(profile, children, own_verdicts)
+    subtree = _worst_below(profile.layers, children, own_verdicts)
     records = tuple(
         dataclasses.replace(
             r,
@@ -263,6 +338,9 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
         )
         for r in profile.layers
     )
+    if profile.backward and counts.torch_backward is not None:
+        tb = cumulative({aliases.get(k, k): n * scale for k, n in counts.torch_backward.items()})
+        records = _judged_backward(records, tb, own, children, tb.pop(GLOBAL, None))
     by_op: dict[str, int] = {}
     if fv:
         for op, n in fv.by_module_op.get("", {}).items():
@@ -274,3 +352,37 @@ def attach_counts(profile: ModelProfile, counts: ToolCounts, *, scale: int = 1) 
         fvcore_by_op=by_op,
         fvcore_unsupported=tuple(sorted(fv.unsupported)) if fv else (),
     )
+
+
+def _judged_backward(
+    records: Sequence[LayerRecord], tb: Mapping[str, int], own: Any, children: Mapping[str, Sequence[str]], total: int | None
+) -> tuple[LayerRecord, ...]:
+    """The records with FlopCounterMode's backward counts and a backward verdict each, on own work
+    as the forward's (``own``: a count less its children's, or the total around a shared module);
+    ``total``: FlopCounterMode's whole-model count."""
+    mine = {r.name: r.backward_macs or 0 for r in records}
+    excess = {r.name: _grouped_excess(r) for r in records if r.is_leaf}
+    for r in reversed(records):  # a parent's excess is its subtree's
+        if not r.is_leaf:
+            excess[r.name] = sum(excess.get(c, 0) for c in children.get(r.name, ()))
+    agree = total is not None and total == mine[records[0].name] + excess[records[0].name]
+    verdicts = {r.name: judge_backward(own(mine, r.name), own(tb, r.name), own(excess, r.name), agree) for r in records}
+    subtree = _worst_below(records, children, verdicts)
+    return tuple(
+        dataclasses.replace(
+            r, torch_backward_macs=total if not r.name and total is not None else tb.get(r.name, 0), backward_check=subtree[r.name], backward_check_own=verdicts[r.name]
+        )
+        for r in records
+    )
+
+
+def _grouped_excess(r: LayerRecord) -> int:
+    """FlopCounterMode's known over-count of a grouped (or depthwise) conv leaf's weight gradient:
+    it multiplies by all C_in channels, ``groups`` times the true count (when the weight needs one)."""
+    if r.conv is None or r.conv.groups <= 1 or not r.trainable_params:
+        return 0
+    if r.input_shape and r.output_shape and len(r.input_shape) > 1 and len(r.output_shape) > 1 and r.trainable_params != r.params:
+        weight = r.input_shape[1] * r.output_shape[1] // r.conv.groups * math.prod(r.conv.kernel)  # C_in x C_out / g x k
+        if r.trainable_params != weight:  # its bias alone needs a gradient
+            return 0
+    return (r.conv.groups - 1) * r.macs

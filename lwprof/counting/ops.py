@@ -335,3 +335,90 @@ def _batch_norm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> O
 @register_op_formula(aten.native_layer_norm, aten.native_group_norm)
 def _feature_norm(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
     return OpCost(0, 5 * args[0].numel())  # mean, variance, normalise, scale, shift (as formulas.norm_formula)
+
+
+# -- the backward pass (lwprof.counting.backward): gradients ----------------------------------------
+# A gradient of a conv or a matrix product is made of convolutions and matrix products (MACs);
+# every other backward op costs one op per element of each gradient it computes, and a gradient
+# that sums over elements (a bias's, a norm's weight's) one per element summed. Matrix products
+# of a gradient (linear, matmul, attention on the reference kernels) are aten.mm / bmm above.
+
+
+def _arg(args: tuple[Any, ...], kwargs: Mapping[str, Any], index: int, name: str) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name)
+
+
+@register_op_formula(aten.convolution_backward)
+def _convolution_backward(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """The gradients of a conv: of its input, a transposed conv of the output gradient with the
+    weight; of its weight, a conv of the input with the output gradient. Each multiplies the
+    same pairs as the forward, so each costs the forward's MACs (computed only where
+    ``output_mask`` asks: an input or weight that needs no gradient costs none); the bias's is a
+    sum of the output gradient, one op per element."""
+    grad_out, x, weight = args[0], args[1], args[2]
+    transposed = bool(_arg(args, kwargs, 7, "transposed"))
+    mask = _arg(args, kwargs, 10, "output_mask") or (True, True, True)
+    forward = (x.numel() if transposed else grad_out.numel()) * weight.shape[1] * math.prod(weight.shape[2:])
+    return OpCost(forward * (bool(mask[0]) + bool(mask[1])), grad_out.numel() if mask[2] else 0)
+
+
+def _norm_backward(mask_index: int) -> OpFormula:
+    def cost(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+        mask = _arg(args, kwargs, mask_index, "output_mask") or (True, True, True)
+        # the input's gradient, one op per element; the weight's and the bias's, sums over every element
+        return OpCost(0, sum(map(bool, mask)) * args[0].numel())
+
+    return cost
+
+
+register_op_formula(aten.native_batch_norm_backward)(_norm_backward(9))
+register_op_formula(aten.native_layer_norm_backward)(_norm_backward(7))
+register_op_formula(aten.native_group_norm_backward)(_norm_backward(9))
+
+
+@register_op_formula(aten.embedding_dense_backward)
+def _embedding_backward(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    return OpCost(0, args[0].numel())  # every element of the output gradient added to its row
+
+
+_GRADIENTS = [
+    getattr(aten, name)
+    for name in (
+        "threshold_backward", "hardswish_backward", "hardsigmoid_backward", "hardtanh_backward", "sigmoid_backward",
+        "tanh_backward", "gelu_backward", "silu_backward", "mish_backward", "elu_backward", "leaky_relu_backward",
+        "softplus_backward", "log_sigmoid_backward", "glu_backward", "softshrink_backward", "hardshrink_backward",
+        "rrelu_with_noise_backward", "native_dropout_backward", "_softmax_backward_data", "_log_softmax_backward_data",
+        "max_pool2d_with_indices_backward", "max_pool3d_with_indices_backward", "avg_pool2d_backward", "avg_pool3d_backward",
+        "_adaptive_avg_pool2d_backward", "_adaptive_avg_pool3d_backward", "adaptive_max_pool2d_backward",
+        "upsample_nearest2d_backward", "upsample_bilinear2d_backward",
+    )
+    if hasattr(aten, name)
+]  # fmt: skip
+
+
+@register_op_formula(*_GRADIENTS)
+def _gradient(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """An activation's, a pooling's, a softmax's gradient: one op per element of the input gradient it writes."""
+    return OpCost(0, _numel(out))
+
+
+def _attention_backward(args: tuple[Any, ...], kwargs: Mapping[str, Any], out: Any) -> OpCost:
+    """A fused attention's gradient (grad_out, q, k, v first): the scores recomputed (q @ k^T), then
+    grad_out @ v^T, scores^T @ grad_out, grad_scores @ k and grad_scores^T @ q, as FlopCounterMode's
+    sdpa_backward_flop counts them: batch x heads x L x S x (3 E_qk + 2 E_v)."""
+    q, k, v = args[1], args[2], args[3]
+    lead = math.prod(q.shape[:-2])
+    seq_q, seq_k = q.shape[-2], k.shape[-2]
+    return OpCost(lead * seq_q * seq_k * (3 * q.shape[-1] + 2 * v.shape[-1]), lead * seq_q * seq_k)
+
+
+register_op_formula(
+    *[
+        getattr(aten, name)
+        for name in (
+            "_scaled_dot_product_flash_attention_for_cpu_backward", "_scaled_dot_product_flash_attention_backward",
+            "_scaled_dot_product_efficient_attention_backward", "_scaled_dot_product_cudnn_attention_backward",
+        )
+        if hasattr(aten, name)
+    ]
+)(_attention_backward)  # fmt: skip

@@ -45,7 +45,7 @@ import os
 import sys
 import warnings
 import weakref
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -70,6 +70,7 @@ from lwprof.counting.shapes import FAST_SHAPES, SAME_SHAPE_OPS, empty
 from lwprof.errors import LwprofError, first_line
 from lwprof.guards import exit_text, no_os_exit
 from lwprof.records import (
+    ConvSpec,
     InputSpec,
     LayerKind,
     LayerRecord,
@@ -83,7 +84,7 @@ from lwprof.records import (
     tensor_paths,
 )
 
-__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "copy_model", "has_lazy", "reference_kernels", "walk"]
+__all__ = ["MemoryLimitExceeded", "ModuleState", "NeedsRealTensors", "copy_model", "has_lazy", "materialised", "reference_kernels", "walk"]
 
 
 class NeedsRealTensors(LwprofError):
@@ -647,9 +648,35 @@ def walk(
     kept = None if owned else ModuleState(model, buffers=real)
     lazy = kept is not None and kept.lazy and not isinstance(model, torch.jit.ScriptModule)
     if lazy:  # counted on a materialised copy; the user's model stays uninitialised
-        model = _materialised(model, args, kwargs, real)
+        model = materialised(model, args, kwargs, real)
         kept = ModuleState(model, buffers=real)
     state = _Walk(model, verify=verify, real=real, memory_limit=memory_limit if real else None)
+    _check_walkable(model, state, strict=strict, real=real)
+    specs = _input_specs(args, kwargs)
+    devices = _DeviceReads() if not (real or state.script or owned) else contextlib.nullcontext()
+    try:
+        outputs, replaced = _forward(model, state, args, kwargs, kept=kept, devices=devices, train=train)
+    except LwprofError:
+        raise
+    except SystemExit as exc:
+        raise LwprofError(f"the model's forward called {exit_text(exc)}") from None
+    except Exception as exc:  # the forward failed on this input
+        if not real:
+            raise NeedsRealTensors(_meta_reason(exc, state.failed_op), state.peak_bytes) from exc
+        raise LwprofError(f"forward pass failed for input {inputs_text(specs)}: {type(exc).__name__}: {first_line(exc)}") from exc
+    records = _records(model, state)
+    first = next((s.shape for s in specs), ())
+    notes = [*_forward_notes(state, replaced, devices, outputs, lazy), *_model_notes(state)]
+    created = sum(_numel(p) for p in {id(p): p for m in state.foreign.values() for p in m.parameters()}.values())
+    state.foreign.clear()
+    return ModelProfile(
+        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs,
+        created_params=created, mode="train" if train else "eval",
+    )
+
+
+def _check_walkable(model: nn.Module, state: _Walk, *, strict: bool, real: bool) -> None:
+    """Refuses a walk that cannot count: (``strict``) a leaf without a formula, real tensors asked of meta weights."""
     if strict:
         # a layer type without a formula; a subclass whose own forward is counted from its ops has one
         missing = sorted(state.names[i] or "(model)" for i, m in state.modules.items() if state.leaf[i] and (state.script or find_formula(m) is None))
@@ -657,15 +684,20 @@ def walk(
             raise LwprofError(f"no formula for {len(missing)} leaf module(s): {', '.join(missing[:5])} (drop --strict to count them at the op level)")
     if real and any(t.device.type == "meta" for t in (*model.parameters(), *model.buffers())):
         raise LwprofError("the forward pass needs real tensors, but the model's weights are on the meta device; build it on the CPU")
-    specs = _input_specs(args, kwargs)
-    stand_ins = [] if (verify or real) else [m for i, m in state.modules.items() if state.leaf[i] and state.formula[i] is not None and stands_in(m)]
+
+
+def _forward(
+    model: nn.Module, state: _Walk, args: tuple[Any, ...], kwargs: dict[str, Any], *, kept: ModuleState | None, devices: Any, train: bool
+) -> tuple[tuple[InputSpec, ...], list[tuple[nn.Module, str]]]:
+    """The one counting forward under ``state`` (hooks, stand-ins, the dispatch mode), every module
+    put back as it was after it, whatever happens; returns the outputs and the parameters the
+    forward replaced. The forward's own errors propagate."""
+    real = state.real
+    stand_ins = [] if (state.verify or real) else [m for i, m in state.modules.items() if state.leaf[i] and state.formula[i] is not None and stands_in(m)]
     shadowed = {id(m): m.__dict__["forward"] for m in stand_ins if "forward" in m.__dict__}
     pre = nn.modules.module.register_module_forward_pre_hook(state.pre_hook)
     post = nn.modules.module.register_module_forward_hook(state.post_hook)
     modes = [(m, m.training) for m in model.modules()]
-    devices = _DeviceReads() if not (real or state.script or owned) else contextlib.nullcontext()
-    outputs: tuple[InputSpec, ...] = ()
-    replaced: list[tuple[nn.Module, str]] = []
     try:
         for m in stand_ins:
             m.forward = state.stand_in(m)
@@ -685,17 +717,8 @@ def walk(
                 else:
                     y = model(*call_args, **call_kwargs)
             outputs = tuple(InputSpec(tuple(t.shape), str(t.dtype).removeprefix("torch."), path) for path, t in tensor_paths(y))
-            replaced = state.replaced
             del y, call_args, call_kwargs
-    except LwprofError:
-        raise
-    except SystemExit as exc:
-        raise LwprofError(f"the model's forward called {exit_text(exc)}") from None
-    except Exception as exc:  # the forward failed on this input
-        message = first_line(exc)
-        if not real:
-            raise NeedsRealTensors(_meta_reason(exc, state.failed_op), state.peak_bytes) from exc
-        raise LwprofError(f"forward pass failed for input {inputs_text(specs)}: {type(exc).__name__}: {message}") from exc
+            return outputs, state.replaced
     finally:
         for m in stand_ins:  # leave every module exactly as it was
             if id(m) in shadowed:
@@ -708,9 +731,11 @@ def walk(
             m.training = training
         if kept is not None:
             kept.restore()
-    records = _records(model, state)
-    first = next((s.shape for s in specs), ())
-    notes = _forward_notes(state, replaced, devices, outputs, lazy)
+
+
+def _model_notes(state: _Walk) -> list[Note]:
+    """What the reader should know about the model's weights: tied between modules, quantized."""
+    notes = []
     tied = _tied(state)
     if tied:
         shown = "; ".join(" = ".join(names) for names in tied[:4])
@@ -730,12 +755,7 @@ def walk(
                 "has its BatchNorm folded into the conv biases, so it holds fewer parameters than its float version",
             )
         )
-    created = sum(_numel(p) for p in {id(p): p for m in state.foreign.values() for p in m.parameters()}.values())
-    state.foreign.clear()
-    return ModelProfile(
-        arch, dict(config or {}), tuple(first), records, dtype, state.peak, inputs=specs, device=device, notes=tuple(notes), outputs=outputs,
-        created_params=created, mode="train" if train else "eval",
-    )
+    return notes
 
 
 def _numel(t: torch.Tensor) -> int:
@@ -763,7 +783,7 @@ def copy_model(model: nn.Module) -> nn.Module:
     return copy.deepcopy(model, memo)
 
 
-def _materialised(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any], real: bool) -> nn.Module:
+def materialised(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any], real: bool) -> nn.Module:
     """A copy of a model with lazy modules (``nn.LazyLinear``, ``nn.LazyConv2d``, an
     ``nn.UninitializedParameter`` its forward replaces) whose parameters one forward on these
     inputs has given their shapes; the model itself is not touched. The shaping forward runs on
@@ -921,8 +941,53 @@ def _packed_weights(module: nn.Module) -> dict[Any, torch.Tensor]:
 
 
 def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
-    # Every module's parameters and buffers over its subtree in one pass, children first: a
-    # shared module or parameter appears once in each subtree, as in ``module.parameters()``.
+    """One record per module, in pre-order: how it was counted, its subtree's parameters and buffers, the work that ran beneath it."""
+    params, buffers = _subtree_tensors(model)
+    work = _inclusive(state)
+    records = []
+    pairs = [("", model)] if state.script else list(model.named_modules())
+    for name, module in pairs:
+        key = id(module)
+        acc = state.acc[key]
+        leaf = state.leaf[key]
+        status, kind, conv, category, note = _how_counted(module, state)
+        macs, other_ops = work(module)
+        records.append(
+            LayerRecord(
+                name=name,
+                type=type(module).__name__,
+                depth=0 if not name else name.count(".") + 1,
+                is_leaf=leaf,
+                status=status,
+                category=category,
+                kind=kind,
+                conv=conv,
+                input_shape=acc.in_shape,
+                output_shape=acc.out_shape,
+                params=sum(p.numel() for p in params[key].values()),
+                trainable_params=sum(p.numel() for k, p in params[key].items() if not isinstance(k, tuple) and p.requires_grad),
+                buffers=sum(b.numel() for b in buffers[key].values() if b.is_floating_point()),
+                macs=macs,
+                other_ops=other_ops,
+                functional_macs=acc.fn_macs if not leaf else 0,
+                functional_other_ops=acc.fn_ops if not leaf else 0,
+                functional_calls=acc.fn_calls if not leaf else 0,
+                functional_write_elements=acc.fn_write if not leaf else 0,
+                calls=acc.calls,
+                hparams=acc.cost.hparams if acc.cost else {},
+                formula=acc.cost.formula if acc.cost and status is Status.FORMULA else "",
+                read_elements=acc.read if leaf else 0,
+                write_elements=acc.write if leaf else 0,
+                note=note,
+            )
+        )
+    return tuple(records)
+
+
+def _subtree_tensors(model: nn.Module) -> tuple[dict[int, dict[Any, torch.Tensor]], dict[int, dict[int, torch.Tensor]]]:
+    """Every module's parameters (a quantized layer's packed weights too) and buffers over its subtree,
+    in one pass, children first: a shared module or parameter appears once in each subtree, as in
+    ``module.parameters()``."""
     params: dict[int, dict[Any, torch.Tensor]] = {}
     buffers: dict[int, dict[int, torch.Tensor]] = {}
 
@@ -941,9 +1006,13 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
         params[key], buffers[key] = ps, bs
 
     visit(model)
-    # A row is what ran while its module was on the call stack: a shared module's parents each
-    # get the share that ran beneath them, the module itself its every call. A container that
-    # is never called (a Sequential its parent iterates) holds what its children did.
+    return params, buffers
+
+
+def _inclusive(state: _Walk) -> Callable[[nn.Module], tuple[int, int]]:
+    """A module's (MACs, other ops): what ran while it was on the call stack. A shared module's
+    parents each get the share that ran beneath them, the module itself its every call; a
+    container that is never called (a Sequential its parent iterates) holds what its children did."""
     inclusive: dict[int, tuple[int, int]] = {}
 
     def work(module: nn.Module) -> tuple[int, int]:
@@ -960,64 +1029,33 @@ def _records(model: nn.Module, state: _Walk) -> tuple[LayerRecord, ...]:
                 inclusive[key] = (sum(k[0] for k in kids), sum(k[1] for k in kids))
         return inclusive[key]
 
-    records = []
-    pairs = [("", model)] if state.script else list(model.named_modules())
-    for name, module in pairs:
-        key = id(module)
-        acc = state.acc[key]
-        leaf = state.leaf[key]
-        note = acc.note
-        kind, conv = LayerKind.OTHER, None
-        if state.script:
-            status, kind = Status.OP_LEVEL, LayerKind.TORCHSCRIPT
-            note = "a TorchScript module runs no module hooks: all its work is counted from its ops, as one block (profile the original nn.Module for a per-layer table)"
-        elif not leaf:
-            status, kind = Status.PARENT, LayerKind.BLOCK
-        elif acc.op_level or (state.formula[key] is None and registered_type(module) is not None):
-            status, kind = Status.OP_LEVEL, LayerKind.OP_LEVEL
-            if not note:
-                base = registered_type(module)
-                note = f"counted from its ops: its forward differs from {base.__name__ if base else 'its type'}'s, so the formula does not apply"
-        elif acc.cost is not None:
-            status = Status.FORMULA
-        elif acc.calls == 0:
-            status, kind = Status.UNUSED, LayerKind.UNUSED
-        else:
-            status, kind = Status.UNSUPPORTED, LayerKind.UNSUPPORTED
-        if leaf and not state.script and acc.cost is not None:  # counted by its formula, or at the op level with one
-            kind, conv = cost_kind(module, acc.cost), acc.cost.conv
-            category = acc.cost.label(kind)
-        else:
-            category = layer_label(kind)
-        ps = params[key].values()
-        trainable = sum(p.numel() for k, p in params[key].items() if not isinstance(k, tuple) and p.requires_grad)
-        records.append(
-            LayerRecord(
-                name=name,
-                type=type(module).__name__,
-                depth=0 if not name else name.count(".") + 1,
-                is_leaf=leaf,
-                status=status,
-                category=category,
-                kind=kind,
-                conv=conv,
-                input_shape=acc.in_shape,
-                output_shape=acc.out_shape,
-                params=sum(p.numel() for p in ps),
-                trainable_params=trainable,
-                buffers=sum(b.numel() for b in buffers[key].values() if b.is_floating_point()),
-                macs=work(module)[0],
-                other_ops=work(module)[1],
-                functional_macs=acc.fn_macs if not leaf else 0,
-                functional_other_ops=acc.fn_ops if not leaf else 0,
-                functional_calls=acc.fn_calls if not leaf else 0,
-                functional_write_elements=acc.fn_write if not leaf else 0,
-                calls=acc.calls,
-                hparams=acc.cost.hparams if acc.cost else {},
-                formula=acc.cost.formula if acc.cost and status is Status.FORMULA else "",
-                read_elements=acc.read if leaf else 0,
-                write_elements=acc.write if leaf else 0,
-                note=note,
-            )
-        )
-    return tuple(records)
+    return work
+
+
+def _how_counted(module: nn.Module, state: _Walk) -> tuple[Status, LayerKind, ConvSpec | None, str, str]:
+    """A module's status, kind, conv structure, display label and note."""
+    key = id(module)
+    acc = state.acc[key]
+    leaf = state.leaf[key]
+    note = acc.note
+    kind, conv = LayerKind.OTHER, None
+    if state.script:
+        status, kind = Status.OP_LEVEL, LayerKind.TORCHSCRIPT
+        note = "a TorchScript module runs no module hooks: all its work is counted from its ops, as one block (profile the original nn.Module for a per-layer table)"
+    elif not leaf:
+        status, kind = Status.PARENT, LayerKind.BLOCK
+    elif acc.op_level or (state.formula[key] is None and registered_type(module) is not None):
+        status, kind = Status.OP_LEVEL, LayerKind.OP_LEVEL
+        if not note:
+            base = registered_type(module)
+            note = f"counted from its ops: its forward differs from {base.__name__ if base else 'its type'}'s, so the formula does not apply"
+    elif acc.cost is not None:
+        status = Status.FORMULA
+    elif acc.calls == 0:
+        status, kind = Status.UNUSED, LayerKind.UNUSED
+    else:
+        status, kind = Status.UNSUPPORTED, LayerKind.UNSUPPORTED
+    if leaf and not state.script and acc.cost is not None:  # counted by its formula, or at the op level with one
+        kind, conv = cost_kind(module, acc.cost), acc.cost.conv
+        return status, kind, conv, acc.cost.label(kind), note
+    return status, kind, conv, layer_label(kind), note

@@ -22,7 +22,11 @@ VERDICTS = {
     Verdict.BY_DESIGN: "the MACs agree; fvcore also counts non-MAC work (BatchNorm, pooling, ...) as flops, which "
     "lwprof reports as other ops; the footer names the ops",
     Verdict.FVCORE_GAP: "FlopCounterMode agrees with lwprof; fvcore has no handler for an op here",
-    Verdict.TORCH_GAP: "fvcore agrees with lwprof; FlopCounterMode does not count an op here",
+    Verdict.TORCH_GAP: "fvcore agrees with lwprof; FlopCounterMode does not count an op here (backward: FlopCounterMode "
+    "counts a grouped or depthwise conv's weight gradient groups times, lwprof's count times groups)",
+    Verdict.ELSEWHERE: "backward only: FlopCounterMode's total agrees with lwprof's, but its module tracker credits this "
+    "layer's backward to other modules (an identity such as eval-mode Dropout, a module called on its own output, "
+    "branches that read one tensor, outputs that feed each other)",
     Verdict.UNCHECKED: "neither tool counts the op (both report 0): lwprof's count stands alone",
     Verdict.MISMATCH: "both tools disagree with lwprof: always shown, never hidden (please report it)",
     Verdict.NA: "not cross-checked (--no-fvcore, or the cross-check was skipped; the footer says why)",
@@ -50,6 +54,10 @@ CONVENTION_TERMS = {
     "peak activations": "the most activation elements alive at once during the forward, x bytes per element",
     "memory traffic": "inputs and weights read plus outputs written, per layer (summary --memory)",
     "published": "the paper's numbers, counted its way (without BatchNorm or the classifier where it did)",
+    "bwd MACs": "--backward: the backward pass's MACs per layer, by autograd on meta tensors: a conv's or matmul's input "
+    "and weight gradients each cost its forward MACs; the first layer computes no input gradient, a frozen "
+    "(requires_grad=False) weight no weight gradient; other ops one per gradient element",
+    "training step": "--backward: forward + backward, the work of one training step without the optimizer",
 }
 UNITS = {
     "k, M, G": "10^3, 10^6, 10^9 (counts: 568.74 M MACs); exports and JSON give exact integers",

@@ -256,6 +256,8 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     ]
     if checked:
         columns.append(Column("check", ColumnKind.STATUS, "crosscheck", priority=4))
+    back = _backward_columns(profile)
+    columns += back
     columns += [  # exports only: the tree, and counts that sum to the totals over any rows written
         Column("parent", key="parent", only="export"),
         Column("depth", ColumnKind.COUNT, "depth", only="export"),
@@ -271,6 +273,7 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
         row: list[Any] = [r.name, r.type, hparams_text(r), shape_text(r.output_shape), r.params, r.macs, _fraction(r.macs, total_macs)]
         if checked:
             row.append(r.crosscheck)
+        row += _backward_cells(r, len(back))
         rows.append((*row, parent_name(r.name), r.depth, "true" if r.is_leaf else "false", r.calls, own_p, own_m))
         display.append(r.name if leaves else "  " * (r.depth - 1) + r.name.rsplit(".", 1)[-1])
     root = profile.root
@@ -278,9 +281,24 @@ def summary_grid(profile: ModelProfile, depth: int | None = None, published: Map
     total: list[Any] = ["total", root.type, "", shown, root.params, root.macs, _fraction(root.macs, total_macs)]
     if checked:
         total.append(profile.verdict)
+    total += _backward_cells(root, len(back))
     title = profile_title(profile, "leaf layers" if leaves else "")
     notes = [*_unsummed_notes(profile, records, leaves), *summary_notes(profile, published)]
     return Grid(title, tuple(columns), tuple(rows), (*total, "", 0, "false", root.calls, root.params, root.macs), tuple(notes), tuple(display))
+
+
+def _backward_columns(profile: ModelProfile) -> list[Column]:
+    """With ``--backward``: the backward's MACs (and, exports only, its other ops), its verdict when checked."""
+    if not profile.backward:
+        return []
+    columns = [Column("bwd MACs", ColumnKind.COUNT, "backward_macs"), Column("bwd other ops", ColumnKind.COUNT, "backward_other_ops", only="export")]
+    if profile.root.torch_backward_macs is not None:
+        columns.append(Column("bwd check", ColumnKind.STATUS, "backward_check", priority=4))
+    return columns
+
+
+def _backward_cells(r: LayerRecord, n: int) -> list[Any]:
+    return [r.backward_macs, r.backward_other_ops, r.backward_check][:n]
 
 
 def _unsummed_notes(profile: ModelProfile, records: Sequence[LayerRecord], leaves: bool) -> list[Note]:
@@ -312,17 +330,19 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
     """
     counts: dict[str, list[int]] = {}
     for r in profile.leaves():
-        acc = counts.setdefault(r.category, [0, 0])
+        acc = counts.setdefault(r.category, [0, 0, 0])
         acc[0] += r.calls
         acc[1] += r.other_ops
+        acc[2] += r.backward_macs or 0
     params, macs = profile.params, profile.macs
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for category, (p, m) in profile.by_category().items():
-        n, other = counts.get(category, [0, 0])
-        rows.append((category, n, p, _fraction(p, params), m, _fraction(m, macs), other))
+        n, other, back = counts.get(category, [0, 0, 0])
+        rows.append((category, n, p, _fraction(p, params), m, _fraction(m, macs), other, *((back,) if profile.backward else ())))
     leaf_params = sum(r[2] for r in rows)
-    total = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), sum(r[4] for r in rows), _fraction(sum(r[4] for r in rows), macs), sum(r[6] for r in rows))
-    columns = (
+    leaf_macs = sum(r[4] for r in rows)
+    total: tuple[Any, ...] = ("total", sum(r[1] for r in rows), leaf_params, _fraction(leaf_params, params), leaf_macs, _fraction(leaf_macs, macs), sum(r[6] for r in rows))
+    columns: tuple[Column, ...] = (
         Column("type", key="category"),
         Column("layers", ColumnKind.COUNT, "layers", priority=2),
         Column("params", ColumnKind.COUNT, "params"),
@@ -331,6 +351,9 @@ def by_type_grid(profile: ModelProfile, published: Mapping[str, Any] | None = No
         Column("MACs %", ColumnKind.SHARE, "macs_share", priority=1),
         Column("other ops", ColumnKind.COUNT, "other_ops", priority=4),
     )
+    if profile.backward:  # --backward: each type's backward MACs
+        columns += (Column("bwd MACs", ColumnKind.COUNT, "backward_macs"),)
+        total += (sum(r[7] for r in rows),)
     title = profile_title(profile, "by layer type")
     return Grid(title, columns, tuple(rows), total, tuple(summary_notes(profile, published)))
 
@@ -360,6 +383,8 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
         peak = profile.peak_activation_elements
         size += f"; peak activations {human_bytes(peak * bpe)} ({peak:,} elements)"
     lines.append(_note(size))
+    if profile.backward:
+        lines.append(_backward_totals(profile))
     if published and (published.get("params") is not None or published.get("macs") is not None):
         lines.append(
             _note(
@@ -379,7 +404,55 @@ def summary_notes(profile: ModelProfile, published: Mapping[str, Any] | None = N
         shown = "; ".join(f"{r.name or '(model)'}: {r.note}" for r in profile.layers if r.status is Status.OP_LEVEL and r.note)[:600]
         lines.append(_note(f"{len(profile.op_level)} layer(s) of a known type counted from their ops: {shown}"))
     lines.extend(_crosscheck_lines(profile))
+    lines.extend(backward_crosscheck_lines(profile))
     lines.append(_note(EXPLAIN_POINTER, Severity.CONVENTION))
+    return lines
+
+
+def _backward_totals(profile: ModelProfile) -> Note:
+    root = profile.root
+    back, step = root.backward_macs or 0, profile.training_step_macs or 0
+    return _note(
+        f"Backward: MACs {back:,} ({human(back)}), other ops {human(root.backward_other_ops)}; training step (forward + backward): "
+        f"MACs {step:,} ({human(step)}), FLOPs {human(2 * step)}, other ops {human(root.other_ops + root.backward_other_ops)}"
+    )
+
+
+def backward_crosscheck_lines(profile: ModelProfile) -> list[Note]:
+    """The backward's verdict against FlopCounterMode, the difference explained."""
+    if not profile.backward or profile.root.torch_backward_macs is None:
+        return []
+    leaves = [r for r in profile.layers if r.is_leaf]
+    counts = {v: sum(1 for r in leaves if r.backward_check_own is v) for v in Verdict}
+    agree = counts[Verdict.OK]
+    text = f"all {len(leaves)} layers agree" if agree == len(leaves) else f"{agree} of {len(leaves)} layers agree"
+    parts = [f"{counts[v]} {v.value}" for v in (Verdict.TORCH_GAP, Verdict.ELSEWHERE, Verdict.UNCHECKED, Verdict.MISMATCH) if counts[v]]
+    tc, back = profile.root.torch_backward_macs, profile.root.backward_macs or 0
+    diff = "equal" if tc == back else f"{tc - back:+,}"
+    lines = [
+        _note(
+            f"Backward cross-check: {text} with FlopCounterMode's backward" + (f"; {', '.join(parts)}" if parts else "") + f"; its total {tc:,} ({diff})",
+            Severity.FAILURE if counts[Verdict.MISMATCH] else Severity.INFO,
+        )
+    ]
+    gaps = [r for r in profile.layers if r.backward_check_own is Verdict.TORCH_GAP]
+    if gaps:
+        names = ", ".join(r.name or "(model)" for r in gaps[:4]) + (" ..." if len(gaps) > 4 else "")
+        lines.append(_note(f"FlopCounterMode gap in {len(gaps)} layer(s) ({names}): it counts a grouped or depthwise conv's weight gradient with all C_in input channels, groups times lwprof's (and the forward's) count"))
+    moved = [r for r in profile.layers if r.backward_check_own is Verdict.ELSEWHERE]
+    if moved:
+        names = ", ".join(r.name or "(model)" for r in moved[:4]) + (" ..." if len(moved) > 4 else "")
+        lines.append(
+            _note(
+                f"credited elsewhere in {len(moved)} row(s) ({names}): FlopCounterMode's total agrees, but its module tracker puts their "
+                "backward under other modules (an identity such as eval-mode Dropout, a module called on its own output, branches "
+                "that read one tensor, outputs that feed each other)"
+            )
+        )
+    bad = [r for r in profile.layers if r.backward_check_own is Verdict.MISMATCH]
+    if bad:
+        shown = "; ".join(f"{r.name or '(model)'}: lwprof {r.backward_macs or 0:,} vs FlopCounterMode {_count(r.torch_backward_macs)}" for r in bad[:5])
+        lines.append(_note(f"backward MISMATCH in {len(bad)} layer(s): {shown}", Severity.FAILURE))
     return lines
 
 
@@ -506,6 +579,9 @@ def compare_grid(
         columns += [Column("latency ms (IQR)", ColumnKind.MS, "latency_ms"), Column("latency IQR (ms)", ColumnKind.MS, "latency_iqr_ms", only="export")]
     if checked:
         columns.append(Column("check", ColumnKind.STATUS, "crosscheck", priority=5))
+    backward = all(v.profile.backward for v in comparison.variants)
+    if backward:  # --backward: the backward's MACs and the training step's
+        columns += [Column("bwd MACs", ColumnKind.COUNT, "backward_macs"), Column("train step MACs", ColumnKind.COUNT, "training_step_macs", priority=4)]
     rows = []
     for v, pub in zip(comparison.variants, published):
         p = v.profile
@@ -516,6 +592,8 @@ def compare_grid(
             row += [timing, timing.iqr_s * 1e3 if timing is not None else None]
         if checked:
             row.append(p.verdict)
+        if backward:
+            row += [p.backward_macs, p.training_step_macs]
         rows.append(tuple(row))
     notes = compare_notes(comparison, published)
     if latencies is not None:
