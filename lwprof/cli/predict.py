@@ -37,6 +37,7 @@ CalThreads = Annotated[
 @cs.handles_errors
 def calibrate(
     threads: CalThreads = None,
+    runtime: cs.RuntimeOpt = cs.Runtime.TORCH,
     dtype: cs.CalDtypeOpt = cs.CalDtype.FP32,
     quick: Quick = False,
     save: Save = None,
@@ -58,13 +59,16 @@ def calibrate(
     * `lwprof calibrate`: this machine at torch's thread count (under a minute).
     * `lwprof calibrate --threads 1 --quick`: a first look in seconds.
     * `lwprof calibrate --save cpu.json --format json`: a file to share, and every benchmark.
+    * `lwprof calibrate --runtime onnxruntime --threads 1`: kernel detection and kernels on ONNX Runtime.
     """
     from lwprof import api
     from lwprof.render.predict_grids import calibration_output
 
     cs.targets(output, force)
     with cs.progress("calibrating") as step:
-        result = api.calibrate(threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step)
+        result = api.calibrate(
+            threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step, runtime=runtime.value
+        )
     cs.emit(fmt, calibration_output(result), output, force)
 
 
@@ -80,6 +84,7 @@ def fit(
     max_params: cs.MaxParams = None,
     max_latency: cs.MaxLatency = None,
     objective: cs.ObjectiveOpt = cs.Objective.MACS,
+    runtime: cs.PredictRuntimeOpt = None,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = Format.TABLE,
     output: cs.OutputOpt = None,
@@ -124,6 +129,7 @@ def fit(
             threads=model.threads,
             batch=model.batch,
             progress=step,
+            runtime=runtime.value if runtime else None,
             **(options or {}),
         )
     cs.emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))

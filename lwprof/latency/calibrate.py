@@ -29,6 +29,7 @@ from torch import nn
 from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
 from lwprof.latency.costmodel import (
+    RUNTIMES,
     Benchmark,
     Calibration,
     cpu_name,
@@ -246,6 +247,7 @@ def calibrate(
     quick: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     selection: list[Case] | None = None,
+    runtime: str = "torch",
 ) -> Calibration:
     """Runs the micro-benchmarks on this CPU and fits the cost model.
 
@@ -255,13 +257,22 @@ def calibrate(
         quick: About a third of the sizes, fewer runs.
         progress: Called before each benchmark with (label, index, total).
         selection: Run these cases instead of :func:`cases` (tests).
+        runtime: ``torch`` (eager) or ``onnxruntime`` (:func:`lwprof.latency.ortcal.calibrate_onnxruntime`:
+            kernel detection, then every case exported and timed there).
 
     Returns:
         The calibration (not saved: :func:`lwprof.api.calibrate` saves it).
 
     Raises:
-        LwprofError: threads out of range or an unsupported dtype.
+        LwprofError: threads out of range, an unsupported dtype or runtime.
     """
+    if runtime not in RUNTIMES:
+        raise LwprofError(f"unknown runtime {runtime!r}; choose one of: {', '.join(RUNTIMES)}")
+    if runtime == "onnxruntime":
+        from lwprof.latency import ortcal
+
+        ortcal.check_dtype(dtype)
+        return ortcal.calibrate_onnxruntime(threads=threads, quick=quick, progress=progress, selection=selection)
     if dtype not in CALIBRATION_DTYPES:
         raise LwprofError(f"calibration measures {', '.join(CALIBRATION_DTYPES)}, not {dtype!r}")
     check_threads(threads)

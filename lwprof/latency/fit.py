@@ -551,7 +551,11 @@ class Scaled:
         bpe = calibration.bytes_per_element
         coefficients = {kind: cost.coefficients for kind, cost in calibration.kinds.items()}
         network = coefficients["network"]
-        self.seconds: dict[tuple[int, ...], float] = {}
+        from lwprof.latency.fusion import assign
+
+        placed = assign(profile, calibration.fusions, calibration.kinds) if calibration.fusions else {}
+        run = coefficients.get("run", {}).get("calls", 0.0)  # a runtime's per-run overhead
+        self.seconds: dict[tuple[int, ...], float] = {(): run} if run else {}
         self.macs: dict[tuple[int, ...], int] = {}
         for r in profile.layers:
             if not r.calls:
@@ -559,7 +563,7 @@ class Scaled:
             keys = {Scale.CONSTANT: (), Scale.OUTPUT: _map_key(r.output_shape, r0, total_stride)}
             if r.is_leaf:
                 keys[Scale.INPUT] = _map_key(r.input_shape, r0, total_stride)
-            for kind, feature, count, leaf in priced_counts(r):
+            for kind, feature, count, leaf in priced_counts(r, placed.get(r.name)):
                 name = feature.name
                 rate = coefficients[kind].get(name, 0.0) + (network.get(name, 0.0) if leaf else 0.0)
                 size = bpe if feature.per_byte else 1

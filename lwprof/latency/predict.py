@@ -42,6 +42,7 @@ class LayerPrediction:
         kind: The cost-model kind that priced it.
         seconds: Predicted seconds per forward pass (every call).
         estimated: No micro-benchmark covers this kind; priced as a 1x1 conv or element-wise layer.
+        kernel: The name of the kernel's head when the layer runs fused into a kernel (itself when it is the head), else "".
     """
 
     name: str
@@ -49,6 +50,7 @@ class LayerPrediction:
     kind: str
     seconds: float
     estimated: bool = False
+    kernel: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,15 @@ class Prediction:
         """Predicted seconds of a record's subtree, or None for a record that never runs."""
         return self.by_record.get(name)
 
+    def by_kernel(self) -> list[tuple[str, str, float]]:
+        """(head name, kernel kind, seconds) per kernel in execution order: a layer alone is its own kernel."""
+        out: dict[str, list[Any]] = {}
+        for layer in self.layers:
+            head = layer.kernel or layer.name
+            entry = out.setdefault(head, [head, layer.kind, 0.0])
+            entry[2] += layer.seconds
+        return [(str(a), str(b), float(c)) for a, b, c in out.values()]
+
     def by_category(self) -> dict[str, float]:
         """Predicted seconds per layer category over the leaves."""
         out: dict[str, float] = {}
@@ -117,7 +128,10 @@ class Prediction:
             "overhead_s": self.overhead_s,
             "calibration": dict(self.calibration),
             "notes": [n.text for n in self.notes],
-            "layers": [{"name": p.name, "category": p.category, "kind": p.kind, "predicted_s": p.seconds, "estimated": p.estimated} for p in self.layers],
+            "layers": [
+                {"name": p.name, "category": p.category, "kind": p.kind, "predicted_s": p.seconds, "estimated": p.estimated, **({"kernel": p.kernel} if p.kernel else {})}
+                for p in self.layers
+            ],
         }
 
 
@@ -125,26 +139,41 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
     """Prices every record of ``profile`` with ``calibration``'s cost model
     (:func:`~lwprof.latency.costmodel.record_terms`: the terms the fit was made with).
 
+    With a runtime that fuses layers (the calibration's :attr:`~Calibration.fusions`), the leaves are
+    grouped into kernels first (:func:`lwprof.latency.fusion.assign`) and each kernel is priced as its
+    kernel kind; the runtime's per-run overhead (the ``run`` kind) is added once.
+
     Raises:
         LwprofError: The profile counts bytes at another element type than the calibration
             measured (a fp16 profile against an fp32 calibration).
     """
+    from lwprof.latency.fusion import assign
+
     check_dtype(profile.dtype, calibration)
     bpe = calibration.bytes_per_element
     kinds, network = calibration.kinds, calibration.kinds["network"]
+    placed = assign(profile, calibration.fusions, kinds) if calibration.fusions else {}
+    heads = {}
+    if placed:
+        last = ""
+        for record in profile.leaves():
+            if record.name in placed:
+                last = record.name if placed[record.name][1] else last
+                heads[record.name] = last
     own: dict[str, float] = {}
     leaves: list[LayerPrediction] = []
-    overhead = 0.0
+    run_s = kinds["run"].seconds({"calls": 1.0}) if "run" in kinds else 0.0  # the runtime's per-run overhead, once
+    overhead = run_s
     estimated: dict[str, int] = {}
     for record in profile.layers:
-        terms = record_terms(record, bpe)
+        terms = record_terms(record, bpe, placed.get(record.name))
         if not terms:
             continue
         seconds = sum(kinds[kind].seconds(feats) for kind, feats, _ in terms)
         if record.is_leaf:
             kind, feats, guess = terms[0]
             seconds += network.seconds(feats)  # its calls and traffic inside a network
-            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess))
+            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess, heads.get(record.name, "")))
             if guess:
                 estimated[record.category] = estimated.get(record.category, 0) + 1
         else:
@@ -154,7 +183,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
     for name, seconds in own.items():
         for ancestor in ancestors(name):
             by_record[ancestor] = by_record.get(ancestor, 0.0) + seconds
-    total = sum(own.values())
+    total = sum(own.values()) + run_s
     by_record[""] = total
     notes = list(calibration_notes(calibration))
     if estimated:
