@@ -206,7 +206,7 @@ def test_cache_file_names_the_runtime_and_the_other_runtime_is_named(tmp_path: P
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LWPROF_CACHE_DIR", str(tmp_path))
         assert load_calibration(threads=1).runtime == "torch"
-        with pytest.raises(LwprofError, match=r"has a torch calibration .* none for onnxruntime: run `lwprof calibrate --runtime onnxruntime --threads 1` once"):
+        with pytest.raises(LwprofError, match=r"has a calibration for torch .* none for onnxruntime: run `lwprof calibrate --runtime onnxruntime --threads 1` once"):
             load_calibration(threads=1, runtime="onnxruntime")
     target = tmp_path / "ort.json"
     target.write_text(json.dumps(ort_calibration().to_dict()))
@@ -238,10 +238,54 @@ def test_real_detection_agrees_with_the_graph_onnxruntime_optimises() -> None:
     # what ONNX Runtime's optimised graph fuses, for the same pairs: every timing-fused pair is one node of that graph
     model = nn.Sequential(nn.Conv2d(16, 16, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()).eval()
     run = onnxrt.run_onnxruntime(model, (torch.rand(1, 16, 32, 32),), {}, warmup=1, repeats=2, threads=1)
-    rows, _ = onnxrt.kernel_rows(run, _profile(model, (1, 16, 32, 32)))
+    rows, _, _ = onnxrt.kernel_rows(run, _profile(model, (1, 16, 32, 32)))
     graph = [name for name, *_ in rows if name != onnxrt.LAYOUT]
     assert graph == ["{0,1,2}"] or graph == ["0+1+2"], graph  # conv, folded BN and ReLU: one kernel in the graph
     assert detected <= {("conv1x1", "batchnorm"), ("conv1x1", "relu")}
     ours = [k.names for k in kernels(_profile(model, (1, 16, 32, 32)), cal.fusions)]
     if detected == {("conv1x1", "batchnorm"), ("conv1x1", "relu")}:
         assert ours == [("0", "1", "2")]
+
+
+def _write_ort(directory: Path, threads: int = 1) -> Path:
+    cal = dataclasses.replace(ort_calibration(held_out=(0.9, 0.95, 1.0, 1.05, 1.1)), threads=threads)
+    target = calibration_file(threads, "fp32", directory, runtime="onnxruntime")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(cal.to_dict()))
+    return target
+
+
+def test_predict_runtime_flags_choose_the_calibration(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from lwprof.cli import app
+
+    env = {"LWPROF_CACHE_DIR": str(tmp_path)}
+    _write_ort(tmp_path)
+    torch_only = CliRunner().invoke(app, ["summary", "mobilenet", "--predict", "--threads", "1", "--no-fvcore", "-f", "json"], env=env)
+    assert torch_only.exit_code == 2 and "has a calibration for onnxruntime" in torch_only.output and "run `lwprof calibrate --threads 1` once" in torch_only.output
+    ort = CliRunner().invoke(app, ["summary", "mobilenet", "--predict", "--runtime", "onnxruntime", "--threads", "1", "--no-fvcore", "-f", "json"], env=env)
+    assert ort.exit_code == 0, ort.output
+    expected = predict_profile(lwprof.profile("mobilenet"), ort_calibration()).total_s
+    assert json.loads(ort.output)["prediction"]["total_s"] == pytest.approx(expected, rel=1e-9)
+    fit = CliRunner().invoke(app, ["fit", "mobilenet", "--runtime", "onnxruntime", "--threads", "1", "--vary", "alpha=0.5,1.0", "-f", "json"], env=env)
+    assert fit.exit_code == 0, fit.output
+    alone = CliRunner().invoke(app, ["summary", "mobilenet", "--runtime", "onnxruntime", "--no-fvcore"], env=env)
+    assert alone.exit_code == 2 and "add --predict" in alone.output
+
+
+def test_bench_predict_on_onnxruntime_compares_kernels(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    from typer.testing import CliRunner
+
+    from lwprof.cli import app
+
+    _write_ort(tmp_path)
+    out = tmp_path / "bench.json"
+    args = ["bench", "mobilenet", "--resolution", "32", "--alpha", "0.25", "--runtime", "onnxruntime", "--threads", "1", "--predict"]
+    done = CliRunner().invoke(app, [*args, "--repeats", "2", "--max-repeats", "2", "--warmup", "1", "-f", "json", "-o", str(out)], env={"LWPROF_CACHE_DIR": str(tmp_path)})
+    assert done.exit_code == 0, done.output
+    data = json.loads(out.read_text())
+    assert data["prediction"]["calibration"]["runtime"] == "onnxruntime" and data["prediction"]["spearman"] is not None
+    priced = [layer for layer in data["layers"] if layer["predicted_s"] is not None]
+    assert len(priced) >= 20  # every conv kernel of MobileNetV1 (27 convs, BN folded) is priced as the layers it ran

@@ -664,7 +664,7 @@ def _load(path: str | os.PathLike[str] | None, threads: int, dtype: str, runtime
             other = next((r for r in RUNTIMES if r != runtime and calibration_file(threads, dtype, runtime=r).is_file()), None)
             if other is not None:
                 raise LwprofError(
-                    f"this machine has a {other} calibration ({threads} thread(s), {dtype}) but none for {runtime}: "
+                    f"this machine has a calibration for {other} ({threads} thread(s), {dtype}) but none for {runtime}: "
                     f"run `lwprof calibrate{flags}` once, or predict for {other} with --runtime {other}"
                 )
             try:

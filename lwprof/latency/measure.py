@@ -11,6 +11,7 @@ rank by time can be set beside its rank by MACs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,6 +50,7 @@ class LayerTiming:
         rank_time: 1 = the slowest layer.
         rank_macs: 1 = the layer with the most MACs.
         times_s: The seconds of every timed pass (empty for a hand-built record).
+        modules: The leaves a kernel ran (ONNX Runtime; empty for a layer of eager PyTorch, which is its own).
     """
 
     name: str
@@ -60,6 +62,7 @@ class LayerTiming:
     rank_time: int
     rank_macs: int
     times_s: tuple[float, ...] = ()
+    modules: tuple[str, ...] = ()
 
     @property
     def timing(self) -> Timing:
@@ -337,7 +340,7 @@ def _measure_onnxruntime(
             )  # fmt: skip
     finally:
         model.train(was_training)
-    rows, notes = onnxrt.kernel_rows(run, analytic) if per_layer else ([], [])
+    rows, notes, members = onnxrt.kernel_rows(run, analytic) if per_layer else ([], [], {})
     kernels = sum(1 for g, _ in run.kernels if g.nodes)
     head = (
         f"ONNX Runtime {run.version}, CPU provider, graph optimisation {run.optimisation}, {run.threads} intra-op thread(s); "
@@ -345,7 +348,7 @@ def _measure_onnxruntime(
     )
     if per_layer:
         head += f"; its {run.exported_nodes} exported nodes ran as {kernels} kernels, timed by ONNX Runtime's profiler"
-    timings = _rank_rows(rows)
+    timings = tuple(dataclasses.replace(t, modules=members.get(t.name, ())) for t in _rank_rows(rows))
     return LatencyResult(
         analytic.arch, dict(analytic.config), analytic.input_shape, run.threads, run.end_to_end.warmup, run.end_to_end.runs,
         tuple(run.end_to_end.times_s), timings, analytic, "onnxruntime", (head, *notes),

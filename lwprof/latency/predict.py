@@ -105,15 +105,28 @@ class Prediction:
             out[layer.category] = out.get(layer.category, 0.0) + layer.seconds
         return out
 
-    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None) -> dict[str, Any]:
+    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None, groups: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
         """How the per-layer prediction ranks against measured per-layer seconds (``lwprof bench``'s hooks).
 
+        Args:
+            measured: Seconds per measured row (a layer, or a runtime's kernel).
+            macs: MACs per measured row.
+            groups: The layers each measured kernel ran (ONNX Runtime): its prediction is theirs added up.
+
         Returns:
-            ``pairs``: (name, predicted_s, measured_s) of the layers in both; ``spearman``: their
+            ``pairs``: (name, predicted_s, measured_s) of the rows in both; ``spearman``: their
             rank correlation; ``spearman_macs``: that of MACs with the measured times (when
             ``macs`` is given). NaN where undefined.
         """
-        pairs = [(p.name, p.seconds, measured[p.name]) for p in self.layers if p.name in measured]
+        if groups:
+            by_layer = {p.name: p.seconds for p in self.layers}
+            pairs = [
+                (name, sum(by_layer[m] for m in groups[name] if m in by_layer), seconds)
+                for name, seconds in measured.items()
+                if any(m in by_layer for m in groups.get(name, ()))
+            ]
+        else:
+            pairs = [(p.name, p.seconds, measured[p.name]) for p in self.layers if p.name in measured]
         out: dict[str, Any] = {"pairs": pairs, "spearman": spearman([p[1] for p in pairs], [p[2] for p in pairs])}
         if macs is not None:
             out["spearman_macs"] = spearman([float(macs[p[0]]) for p in pairs], [p[2] for p in pairs])
