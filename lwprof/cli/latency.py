@@ -74,7 +74,8 @@ def bench(
     if model.device == "meta":
         raise cs.LwprofError("lwprof bench does not take --device meta: it runs the model on CPU tensors")
     cs.targets(output, force, plot)
-    price = cs.predictor(predict, model.calibration, model.threads, runtime=runtime if predict or model.calibration else None)
+    priced = predict or model.calibration is not None
+    price = cs.predictor(predict, model.calibration, model.threads, runtime=runtime if priced else None)
     with cs.progress("timing") as step:
         result = api.measure(
             arch,

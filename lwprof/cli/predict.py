@@ -67,8 +67,9 @@ def calibrate(
     cs.targets(output, force)
     with cs.progress("calibrating") as step:
         result = api.calibrate(
-            threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step, runtime=runtime.value
-        )
+            threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step,
+            runtime=runtime.value,
+        )  # fmt: skip
     cs.emit(fmt, calibration_output(result), output, force)
 
 

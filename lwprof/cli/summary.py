@@ -53,8 +53,8 @@ def summary(
 ) -> None:
     """Per-layer params, MACs and output shapes of one configured model.
 
-    One row per module (indented by depth): type, kernel/stride/groups, output shape, params,
-    MACs, share, and the cross-check verdict; then the totals (`lwprof explain`: the terms).
+    One row per module (by depth): type, kernel/stride/groups, output shape, params, MACs,
+    share, cross-check verdict; then the totals (`lwprof explain`).
 
     **Examples**
 

@@ -155,7 +155,7 @@ RuntimeOpt = Annotated[
 ]
 PredictRuntimeOpt = Annotated[
     Runtime | None,
-    flag("--runtime", help="Whose calibration --predict uses: torch or onnxruntime (default: torch).", metavar="NAME"),
+    flag("--runtime", help="--predict for torch (default) or onnxruntime.", metavar="NAME"),
 ]
 ThreadsOpt = Annotated[
     int | None,
@@ -688,7 +688,8 @@ def predictor(
     one-line error (naming the command that makes it). None otherwise."""
     if not predict and calibration is None:
         if runtime is not None and runtime != Runtime.TORCH:
-            raise LwprofError(f"--runtime {getattr(runtime, 'value', runtime)} chooses --predict's calibration: add --predict")
+            name = getattr(runtime, "value", runtime)
+            raise LwprofError(f"--runtime {name} chooses --predict's calibration: add --predict")
         return None
     from lwprof import api
     from lwprof.latency.costmodel import CALIBRATED_DTYPES
