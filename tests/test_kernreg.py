@@ -12,6 +12,7 @@ import math
 import random
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 
 import pytest
@@ -32,6 +33,7 @@ from lwprof.latency.sampling import (
     kernel_features,
     kernel_kind,
     kernel_records,
+    spaces,
 )
 
 CACHE = 2**20  # bytes: beyond this, traffic runs at half the bandwidth
@@ -111,16 +113,24 @@ def test_forest_follows_the_kink_the_linear_model_cannot() -> None:
 
 
 def test_the_ratio_target_extrapolates_past_the_largest_sample() -> None:
-    """Trained on kernels up to ~1 MiB of traffic, asked about 4x larger ones: the ratio follows the
-    baseline's scaling, log seconds stay at the largest sample's time."""
-    train = [s for s in samples_of("conv1x1", 400, 4, noise=0.0) if s.features["bytes"] < CACHE]
-    big = [s for s in samples_of("conv1x1", 400, 5, noise=0.0) if 2 * CACHE < s.features["bytes"] < 8 * CACHE][:20]
+    """Trained on kernels up to 1 MiB of traffic, asked about 2-8x larger ones: the ratio follows the
+    baseline's scaling, log seconds stay near the largest sample's time. (A hard-swish, SiLU or sigmoid
+    after the conv costs 1.5x: what the forest has to learn, the baseline cannot.)"""
+
+    def slower(samples: list[KernelSample]) -> list[KernelSample]:
+        return [KernelSample(s.kind, s.features, s.seconds * (1.5 if s.features["act"] in (3, 4, 5) else 1.0)) for s in samples]
+
+    train = slower([s for s in samples_of("conv1x1", 400, 4, noise=0.02) if s.features["bytes"] < CACHE])
+    big = slower([s for s in samples_of("conv1x1", 400, 5, noise=0.0) if 2 * CACHE < s.features["bytes"] < 8 * CACHE][:20])
     assert len(train) >= 100 and len(big) >= 10
     errors = {}
     for target in ("ratio", "log"):
         r = fit_regressors(train, target=target)["conv1x1"]
+        assert r.model == "forest", r.note
         errors[target] = sorted(abs(r.predict(s.features) / s.seconds - 1) for s in big)[len(big) // 2]
-    assert errors["ratio"] < 0.35 and errors["log"] > 2 * errors["ratio"], errors
+    # Past the cache the true time grows faster than the baseline fitted below it: the ratio's error
+    # is that kink's (up to 1 - 8/12 = 33% at 8 MiB), the log target's is the missing growth.
+    assert errors["ratio"] < 0.35 and errors["log"] > 1.5 * errors["ratio"], errors
 
 
 def test_linear_fallback_below_min_samples_recovers_the_simulated_rates() -> None:
@@ -325,3 +335,76 @@ def test_built_modules_run() -> None:
             y = module(torch.zeros(shape))
         ho, wo = config.out_size
         assert tuple(y.shape) == ((1, config.cout) if kind == "linear" else (1, config.cout, ho, wo)), config.label
+
+
+# -- one real eager mini-run ------------------------------------------------------------------------
+
+
+def _min_time(kernels: list[tuple[nn.Module, tuple[int, ...]]]) -> list[float]:
+    """Seconds per call: the fastest of 9 runs of >= 0.5 ms each (the fastest resists the other processes)."""
+    out = []
+    for module, shape in kernels:
+        x = torch.randn(shape)
+        with torch.no_grad():
+            module(x)
+            start = time.perf_counter()
+            module(x)
+            calls = max(1, int(0.0005 / max(time.perf_counter() - start, 1e-7)))
+            best = math.inf
+            for _ in range(9):
+                start = time.perf_counter()
+                for _ in range(calls):
+                    module(x)
+                best = min(best, (time.perf_counter() - start) / calls)
+        out.append(best)
+    return out
+
+
+def real_run(per_kind: Mapping[str, int] | None = None, seed: int = 0) -> tuple[dict[str, tuple[float, float]], dict[str, KernelRegressor]]:
+    """Real timings, 1 thread: activations of every type (ReLU to SiLU: the per-element cost depends
+    on the type, which the linear model does not see), depthwise and 1x1 convs. Two passes in
+    opposite orders, the faster kept; every third kernel held out, the others fitted.
+
+    Returns:
+        Kind -> the median held-out error of (the regressor, the linear baseline); the regressors.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        space = spaces(fused=False, max_macs=5_000_000)
+        rng = random.Random(seed)
+        configs: list[KernelConfig] = []
+        counts = per_kind or {"activation": 75, "dwconv": 45, "conv1x1": 45}
+        for kind, n in counts.items():
+            while sum(c.kind == kind for c in configs) < n:
+                c = space[kind].draw(rng)
+                size = config_features(c)["elements_in"]
+                if (2e5 <= size <= 2e6) if kind == "activation" else size <= 4e5:
+                    configs.append(c)
+        built = [build(c) for c in configs]
+        first, second = _min_time(built), _min_time(built[::-1])[::-1]
+    finally:
+        torch.set_num_threads(threads)
+    samples = [KernelSample(c.kind, config_features(c), min(a, b)) for c, a, b in zip(configs, first, second)]
+    train = [s for i, s in enumerate(samples) if i % 3]
+    test = [s for i, s in enumerate(samples) if i % 3 == 0]
+    regressors = fit_regressors(train, min_samples=20)
+    errors = {}
+    for kind, r in regressors.items():
+        mine = [s for s in test if s.kind == kind]
+        errors[kind] = (
+            sorted(abs(r.predict(s.features) / s.seconds - 1) for s in mine)[len(mine) // 2],
+            sorted(abs(r.baseline(s.features) / s.seconds - 1) for s in mine)[len(mine) // 2],
+        )
+    return errors, regressors
+
+
+def test_real_eager_kernels_the_forest_beats_the_linear_model_where_shape_is_not_enough() -> None:
+    """165 real kernels, a few seconds (:func:`real_run`)."""
+    errors, regressors = real_run()
+    forest, linear = errors["activation"]
+    # Measured over seeds 0-4 (a loaded 2-core machine): activations 8-13% vs the linear model's 18-39%.
+    assert regressors["activation"].model == "forest" and forest < 0.75 * linear, errors
+    # The convs: the forest is no reliable gain there on 30 noisy training kernels (it lost on two of
+    # five seeds, a linear model was kept on others); only a sanity bound on every kind.
+    assert all(f < 0.35 for f, _ in errors.values()), errors

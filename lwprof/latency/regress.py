@@ -20,7 +20,8 @@ needs scikit-learn (the ``latency`` extra), predicting needs nothing but this mo
   (log seconds) is kept for comparison (``docs/prediction.md``).
 
 A kind with fewer than ``min_samples`` samples, or every kind when scikit-learn is missing, gets
-the baseline alone (its :attr:`KernelRegressor.note` says why).
+the baseline alone, and so does a kind whose forest is no closer than the baseline on held-out
+kernels (noisy timings a forest would learn by heart); :attr:`KernelRegressor.note` says why.
 
 **Graded by k-fold.** Every regressor keeps its held-out ratios (measured / predicted, one per
 sample in the order given, each predicted by the model fitted on the other folds) and those of
@@ -57,6 +58,7 @@ __all__ = [
     "export_forest",
     "fit_regressors",
     "forest_available",
+    "mean_log_error",
     "regressors_from_dict",
     "regressors_to_dict",
 ]
@@ -451,9 +453,19 @@ def _fit_kind(
             for i in test:
                 held[i] = y[i] / _positive(model.predict(group[i].features))
                 held_lin[i] = y[i] / _positive(model.baseline(group[i].features))
+    ratios, linear_ratios = (tuple(held), tuple(held_lin)) if k >= 2 else ((), ())
+    if use_forest and mean_log_error(ratios) >= mean_log_error(linear_ratios):
+        forest_error, linear_error = math.expm1(mean_log_error(ratios)), math.expm1(mean_log_error(linear_ratios))
+        note = f"linear: the forest was no closer on held-out kernels (geometric mean error {forest_error:.1%} vs {linear_error:.1%})"
+        use_forest, ratios = False, linear_ratios
     final = fit(range(len(group)))
-    ratios = tuple(held) if k >= 2 else ()
-    return KernelRegressor(kind, final.model, names, final.linear, final.trees, target, len(group), ratios, tuple(held_lin) if k >= 2 else (), note)
+    return KernelRegressor(kind, final.model, names, final.linear, final.trees, target, len(group), ratios, linear_ratios, note)
+
+
+def mean_log_error(ratios: Sequence[float]) -> float:
+    """The mean |log(measured / predicted)|: how the forest and the baseline are compared (and what
+    :func:`lwprof.latency.sampling.adaptive_sample` ranks kinds by)."""
+    return sum(abs(math.log(r)) for r in ratios) / len(ratios) if ratios else 0.0
 
 
 def _positive(seconds: float) -> float:

@@ -30,7 +30,7 @@ from typing import TypeVar
 import torch
 from torch import nn
 
-from lwprof.latency.regress import MIN_SAMPLES, KernelSample, fit_regressors
+from lwprof.latency.regress import MIN_SAMPLES, KernelSample, fit_regressors, mean_log_error
 from lwprof.latency.terms import layer_kind
 from lwprof.records import LayerKind, LayerRecord
 
@@ -46,6 +46,7 @@ __all__ = [
     "kernel_features",
     "kernel_kind",
     "kernel_records",
+    "spaces",
 ]
 
 #: Every kernel kind and what it is.
@@ -368,7 +369,7 @@ def _channels(rng: random.Random, d: int, around: int | None = None, multiple: i
 _T = TypeVar("_T")
 
 
-def _draw(kind: str, rng: random.Random, around: KernelConfig | None = None) -> KernelConfig:
+def _draw(kind: str, rng: random.Random, around: KernelConfig | None = None, fused: bool = True) -> KernelConfig:
     size, d = _divisor(rng, around)
     a = around
     near = a is not None
@@ -377,8 +378,8 @@ def _draw(kind: str, rng: random.Random, around: KernelConfig | None = None) -> 
         return current if near and current is not None and rng.random() < 0.75 else rng.choice(options)
 
     if kind in _CONVS:
-        bn = pick((True, True, True, False), a.bn if a else None)
-        act = pick(_CONV_ACTS, a.act if a else None)
+        bn = pick((True, True, True, False), a.bn if a else None) if fused else False
+        act = pick(_CONV_ACTS, a.act if a else None) if fused else ""
         stride = pick((1, 1, 2), a.stride if a else None)
         if kind == "conv1x1":
             cin, cout = _channels(rng, d, a.cin if a else None), _channels(rng, d, a.cout if a else None)
@@ -422,18 +423,22 @@ class Space:
 
     Attributes:
         kind: The kernel kind.
+        fused: Draw fused followers too (a BatchNorm, an activation after a conv, a linear layer or a
+            BatchNorm): for a runtime that fuses them (ONNX Runtime); false for eager PyTorch, where
+            every layer is its own kernel.
         max_macs: Larger kernels are drawn again (they would dominate the measuring time).
     """
 
     kind: str
+    fused: bool = True
     max_macs: int = MAX_MACS
 
     def draw(self, rng: random.Random) -> KernelConfig:
-        return self._within(lambda: _draw(self.kind, rng))
+        return self._within(lambda: _draw(self.kind, rng, None, self.fused))
 
     def near(self, config: KernelConfig, rng: random.Random) -> KernelConfig:
         """A configuration close to ``config`` (channels within ~1.5x, the map within ~1.4x, mostly the same kernel)."""
-        return self._within(lambda: _draw(self.kind, rng, config))
+        return self._within(lambda: _draw(self.kind, rng, config, self.fused))
 
     def _within(self, draw: Callable[[], KernelConfig]) -> KernelConfig:
         config = draw()
@@ -444,8 +449,13 @@ class Space:
         return config
 
 
-#: One space per kernel kind.
-SPACES: dict[str, Space] = {kind: Space(kind) for kind in KERNEL_KINDS}
+def spaces(fused: bool = True, max_macs: int = MAX_MACS) -> dict[str, Space]:
+    """One space per kernel kind (:data:`KERNEL_KINDS`), with fused followers or without (eager)."""
+    return {kind: Space(kind, fused, max_macs) for kind in KERNEL_KINDS}
+
+
+#: One space per kernel kind, with fused followers (:func:`spaces`).
+SPACES: dict[str, Space] = spaces()
 
 
 def adaptive_sample(
@@ -498,7 +508,7 @@ def adaptive_sample(
         if share <= 0:
             break
         regressors = fit_regressors([s for _, s in measured], seed=seed + r, min_samples=min_samples or MIN_SAMPLES)
-        scores = {s.kind: _score(regressors[s.kind].held_out) for s in spaces}
+        scores = {s.kind: mean_log_error(regressors[s.kind].held_out) for s in spaces}
         plan = _allocate(scores, share)
         new: list[KernelConfig] = []
         for space in spaces:
@@ -529,11 +539,6 @@ def _measure(
             raise ValueError(f"measure returned {t!r} seconds for {c.label}: times must be positive")
         out.append((c, KernelSample(c.kind, config_features(c, bpe), float(t))))
     return out
-
-
-def _score(held_out: Sequence[float]) -> float:
-    """A kind's held-out error: the mean |log(measured / predicted)| (0 when nothing was held out)."""
-    return sum(abs(math.log(r)) for r in held_out) / len(held_out) if held_out else 0.0
 
 
 def _allocate(scores: Mapping[str, float], n: int) -> dict[str, int]:
