@@ -7,6 +7,8 @@ The regressors are tested on simulated timings with known answers: a kernel cost
 
 from __future__ import annotations
 
+import array
+import base64
 import json
 import math
 import random
@@ -205,6 +207,12 @@ def _forest_json() -> dict:
 
 def _set(path: Sequence[object], value: object):
     def edit(d: dict) -> None:
+        if path[0] == "trees" and len(path) == 4:  # one node of a tree's array: base64 of int32 or float64
+            tree, name, i = d["trees"][path[1]], str(path[2]), int(path[3])  # type: ignore[call-overload]
+            numbers = array.array("i" if name in ("feature", "left", "right") else "d", base64.b64decode(tree[name]))
+            numbers[i] = value  # type: ignore[call-overload]
+            tree[name] = base64.b64encode(numbers.tobytes()).decode()
+            return
         node = d
         for key in path[:-1]:
             node = node[key]  # type: ignore[index]
@@ -227,10 +235,14 @@ CORRUPT = [
     (("linear", "bytes"), "fast", "linear.bytes must be a number"),
     (("linear", "calls"), float("nan"), "linear.calls must be a finite number"),
     (("trees",), [], "trees must be non-empty for a forest"),
-    (("trees", 0, "left", 0), 0, "trees[0].left[0]"),
-    (("trees", 0, "feature", 0), 99, "trees[0].feature[0]"),
-    (("trees", 0, "threshold", 0), float("inf"), "trees[0].threshold[0] must be a finite number"),
-    (("trees", 0, "value"), [0.0], "trees[0] must have node arrays of one non-zero length"),
+    (("trees", 0, "left", 0), 0, "trees[0].left[0] must be -1 (a leaf) or a later node's index"),
+    (("trees", 0, "left", 0), -1, "trees[0].right[0] must be -1 exactly when left is"),
+    (("trees", 0, "feature", 0), 99, "trees[0].feature[0] must be a feature's index (0 to 17)"),
+    (("trees", 0, "threshold", 0), float("inf"), "trees[0].threshold[0] must be a finite number, got Infinity"),
+    (("trees", 0, "value"), "AAAA", "trees[0].value must be base64 of"),
+    (("trees", 0, "right"), "not base64!", "(not base64)"),
+    (("trees", 0, "nodes"), 0, "trees[0].nodes must be a whole number >= 1"),
+    (("trees", 0, "feature"), [1, 2], "trees[0].feature must be base64 of"),
     (("held_out", 0), 0, "held_out[0] must be a positive ratio"),
     (("samples",), 1.5, "samples must be a whole number"),
 ]
@@ -360,14 +372,10 @@ def _min_time(kernels: list[tuple[nn.Module, tuple[int, ...]]]) -> list[float]:
     return out
 
 
-def real_run(per_kind: Mapping[str, int] | None = None, seed: int = 0) -> tuple[dict[str, tuple[float, float]], dict[str, KernelRegressor]]:
+def real_samples(per_kind: Mapping[str, int] | None = None, seed: int = 0) -> list[KernelSample]:
     """Real timings, 1 thread: activations of every type (ReLU to SiLU: the per-element cost depends
     on the type, which the linear model does not see), depthwise and 1x1 convs. Two passes in
-    opposite orders, the faster kept; every third kernel held out, the others fitted.
-
-    Returns:
-        Kind -> the median held-out error of (the regressor, the linear baseline); the regressors.
-    """
+    opposite orders, the faster kept."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -385,10 +393,15 @@ def real_run(per_kind: Mapping[str, int] | None = None, seed: int = 0) -> tuple[
         first, second = _min_time(built), _min_time(built[::-1])[::-1]
     finally:
         torch.set_num_threads(threads)
-    samples = [KernelSample(c.kind, config_features(c), min(a, b)) for c, a, b in zip(configs, first, second)]
+    return [KernelSample(c.kind, config_features(c), min(a, b)) for c, a, b in zip(configs, first, second)]
+
+
+def held_out_errors(samples: Sequence[KernelSample], **options: object) -> tuple[dict[str, tuple[float, float]], dict[str, KernelRegressor]]:
+    """Every third sample held out, the others fitted (min_samples 20): kind -> the median held-out
+    error of (the regressor, its linear baseline), and the regressors."""
     train = [s for i, s in enumerate(samples) if i % 3]
     test = [s for i, s in enumerate(samples) if i % 3 == 0]
-    regressors = fit_regressors(train, min_samples=20)
+    regressors = fit_regressors(train, min_samples=20, **options)  # type: ignore[arg-type]
     errors = {}
     for kind, r in regressors.items():
         mine = [s for s in test if s.kind == kind]
@@ -400,8 +413,8 @@ def real_run(per_kind: Mapping[str, int] | None = None, seed: int = 0) -> tuple[
 
 
 def test_real_eager_kernels_the_forest_beats_the_linear_model_where_shape_is_not_enough() -> None:
-    """165 real kernels, a few seconds (:func:`real_run`)."""
-    errors, regressors = real_run()
+    """165 real kernels, a few seconds (:func:`real_samples`)."""
+    errors, regressors = held_out_errors(real_samples())
     forest, linear = errors["activation"]
     # Measured over seeds 0-4 (a loaded 2-core machine): activations 8-13% vs the linear model's 18-39%.
     assert regressors["activation"].model == "forest" and forest < 0.75 * linear, errors
