@@ -85,6 +85,26 @@ def test_features_by_hand() -> None:
     assert config_features(KernelConfig("add", 16, 16, 8, 8), 2)["bytes"] == (2 * 1024 + 1024) * 2  # two operands, one output
 
 
+class _Residual(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(16, 16, 1, bias=False)
+        self.bn = nn.BatchNorm2d(16)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bn(self.conv(x)) + x
+
+
+def test_a_fused_residual_add_brings_its_own_work_only() -> None:
+    """ONNX Runtime fuses Conv+BN+Add: the block's record is a follower, and its MACs (the conv's,
+    again) and parameters are not counted twice."""
+    layers = lwprof.profile(_Residual(), (16, 8, 8)).layers
+    root, conv, bn = layers[0], layers[1], layers[2]
+    assert root.macs == conv.macs == 16 * 16 * 8 * 8  # the parent's count includes its child's
+    f = kernel_features(conv, [bn, root], 4, kind="conv1x1")
+    assert f["macs"] == 16 * 16 * 64 and f["params"] == 16 * 16 + 2 * 16 and f["followers"] == 2
+
+
 def test_spaces_stay_around_the_zoo() -> None:
     rng = random.Random(3)
     for kind, space in SPACES.items():

@@ -310,8 +310,10 @@ def kernel_features(head: LayerRecord, members: Sequence[LayerRecord], bytes_per
     elif head.kind is LayerKind.SHUFFLE:
         groups = int(head.hparams.get("groups", 1))
     records = [head, *members]
-    macs = sum(r.macs for r in records) if head.is_leaf else head.functional_macs
-    params = sum(r.params for r in records) if head.is_leaf else 0
+    # A parent (a block whose own add a runtime fused into the kernel) brings its own work only:
+    # its ``macs`` and ``params`` include its children's, which are kernels of their own.
+    macs = sum(r.macs if r.is_leaf else r.functional_macs for r in records)
+    params = sum(r.params for r in records if r.is_leaf)
     bn = any(r.kind is LayerKind.BATCHNORM for r in members)
     acts = [r.type for r in records if r.kind is LayerKind.ACTIVATION]
     act = acts[-1] if acts else ""
