@@ -355,6 +355,20 @@ def test_adaptive_sampling_checks_what_measure_returns() -> None:
         adaptive_sample([SPACES["add"], SPACES["mul"]], lambda kernels: [1.0] * len(kernels), budget=3)
 
 
+def test_adaptive_sampling_runs_over_every_kind_and_leaves_the_random_state_alone() -> None:
+    state = torch.random.get_rng_state()
+    seen: list[int] = []
+
+    def measure(kernels: list[tuple[nn.Module, tuple[int, ...]]]) -> list[float]:
+        seen.append(len(kernels))
+        return [5e-6 + math.prod(shape) * 1e-9 for _, shape in kernels]
+
+    samples = adaptive_sample(SPACES, measure, budget=4 * len(SPACES), rounds=1, seed=1, min_samples=2)
+    assert {s.kind for s in samples} == set(KERNEL_KINDS) and sum(seen) == len(samples) <= 4 * len(SPACES)
+    assert seen[0] == 2 * len(SPACES)  # the first half of the budget, evenly: 2 per kind
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
 def test_built_modules_run() -> None:
     """Every kind's module runs on its input shape and gives the configuration's output shape."""
     rng = random.Random(11)

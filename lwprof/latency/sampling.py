@@ -155,6 +155,8 @@ class _Functional(nn.Module):
 def build(config: KernelConfig) -> tuple[nn.Module, tuple[int, ...]]:
     """The module of a kernel configuration (eval mode, seeded weights) and its input shape (batch 1).
 
+    The weights are drawn from a forked generator seeded 0: the caller's random state is left as it was.
+
     Raises:
         ValueError: An unknown kind or activation.
     """
@@ -162,7 +164,12 @@ def build(config: KernelConfig) -> tuple[nn.Module, tuple[int, ...]]:
         raise ValueError(f"unknown kernel kind {config.kind!r} (known: {', '.join(KERNEL_KINDS)})")
     if config.act not in ACTIVATIONS:
         raise ValueError(f"unknown activation {config.act!r} (known: {', '.join(a for a in ACTIVATIONS if a)})")
-    torch.manual_seed(0)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return _build(config)
+
+
+def _build(config: KernelConfig) -> tuple[nn.Module, tuple[int, ...]]:
     c, kind = config, config.kind
     shape: tuple[int, ...] = (1, c.cin, c.h, c.w)
     layers: list[nn.Module] = []
