@@ -289,3 +289,31 @@ def test_bench_predict_on_onnxruntime_compares_kernels(tmp_path: Path) -> None:
     assert data["prediction"]["calibration"]["runtime"] == "onnxruntime" and data["prediction"]["spearman"] is not None
     priced = [layer for layer in data["layers"] if layer["predicted_s"] is not None]
     assert len(priced) >= 20  # every conv kernel of MobileNetV1 (27 convs, BN folded) is priced as the layers it ran
+
+
+# -- per-kernel regressors in a calibration ---------------------------------------------------------------
+
+
+def test_predictions_price_forest_kernels_by_the_forest_and_the_rest_linear() -> None:
+    pytest.importorskip("sklearn")
+    from lwprof.latency import sampling
+    from lwprof.latency.regress import fit_regressors
+    from tests.test_kernreg import samples_of
+
+    regressors = fit_regressors(samples_of("conv1x1", 60, 1) + samples_of("dwconv", 10, 2), seed=0)
+    assert regressors["conv1x1"].model == "forest" and regressors["dwconv"].model == "linear"  # 10 samples: the linear fallback
+    cal = dataclasses.replace(ort_calibration(), regressors=regressors)
+    profile = _profile()
+    linear = predict_profile(profile, cal, regressors=False)
+    forest = predict_profile(profile, cal)
+    k = next(k for k in kernels(profile, ORT_RULES, cal.kinds) if k.kind == "conv1x1+batchnorm")
+    expected = regressors["conv1x1"].predict(sampling.kernel_features(k.head, k.members, 4, "conv1x1"))
+    network = cal.kinds["network"]  # the in-network extra stays on every leaf (the fake one is free)
+    assert network.seconds({"calls": 1.0}) == 0.0
+    got = {p.name: p.seconds for p in forest.layers}
+    assert got["6"] + got["7"] == pytest.approx(expected, rel=1e-12)  # the kernel's seconds, shared by its two layers
+    other = {p.name: p.seconds for p in linear.layers}
+    assert got["3"] == other["3"] and got["0"] == other["0"]  # dwconv and conv kernels: no forest, the linear model
+    assert any("1 of 8 kernels priced by per-kernel regressors" in n.text for n in forest.notes)
+    back = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
+    assert back.regressors == regressors and back.info()["regressors"] == ["conv1x1"]

@@ -34,7 +34,7 @@ MAX_DEPTH = 8  # a calibration nests 4 deep (benchmarks -> one -> row -> value)
 AGAIN = "run `lwprof calibrate` again"
 
 _TOP_REQUIRED = ("version", "machine", "cpu", "threads", "dtype", "torch", "kinds")
-_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions")
+_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions", "regressors")
 _RULE_FIELDS = ("head", "member", "added", "trials")
 _KIND_FIELDS = ("coefficients", "overhead_s", "peak_macs_per_s", "ops_per_s", "bandwidth_bytes_per_s", "benchmarks", "median_error", "max_error")
 _BENCH_FIELDS = ("kind", "label", "row", "median_s", "min_s", "iqr_s", "runs", "noisy", "seconds")

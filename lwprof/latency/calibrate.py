@@ -248,6 +248,7 @@ def calibrate(
     progress: Callable[[str, int, int], None] | None = None,
     selection: list[Case] | None = None,
     runtime: str = "torch",
+    sample_kernels: bool | None = None,
 ) -> Calibration:
     """Runs the micro-benchmarks on this CPU and fits the cost model.
 
@@ -259,6 +260,8 @@ def calibrate(
         selection: Run these cases instead of :func:`cases` (tests).
         runtime: ``torch`` (eager) or ``onnxruntime`` (:func:`lwprof.latency.ortcal.calibrate_onnxruntime`:
             kernel detection, then every case exported and timed there).
+        sample_kernels: Also time the adaptive kernel sample and fit per-kernel regressors
+            (:mod:`lwprof.latency.kernelpred`; default: unless ``selection`` is given).
 
     Returns:
         The calibration (not saved: :func:`lwprof.api.calibrate` saves it).
@@ -272,7 +275,7 @@ def calibrate(
         from lwprof.latency import ortcal
 
         ortcal.check_dtype(dtype)
-        return ortcal.calibrate_onnxruntime(threads=threads, quick=quick, progress=progress, selection=selection)
+        return ortcal.calibrate_onnxruntime(threads=threads, quick=quick, progress=progress, selection=selection, sample_kernels=sample_kernels)
     if dtype not in CALIBRATION_DTYPES:
         raise LwprofError(f"calibration measures {', '.join(CALIBRATION_DTYPES)}, not {dtype!r}")
     check_threads(threads)
@@ -297,8 +300,16 @@ def calibrate(
         torch.set_num_threads(saved)
     kinds = fit_costs(results)
     held_out = held_out_ratios(results)
+    regressors = {}
+    if (selection is None if sample_kernels is None else sample_kernels) and dtype == "fp32":  # the kernel sample is fp32
+        from lwprof.latency.kernelpred import sample_and_fit
+
+        regressors = sample_and_fit("torch", threads, quick, progress)
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick, held_out=held_out)
+    return Calibration(
+        machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick,
+        held_out=held_out, regressors=regressors,
+    )  # fmt: skip
 
 
 def case_row(case: Case, bpe: int) -> tuple[dict[str, float], nn.Module, ModelProfile]:

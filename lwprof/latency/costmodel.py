@@ -89,7 +89,7 @@ CALIBRATION_VERSION = 2  # 2: the runtime and its fusion rules; a version 1 file
 RUNTIMES = ("torch", "onnxruntime")
 NOMINAL = 0.8  # the nominal coverage of a prediction's interval (10th to 90th percentile of the held-out ratios)
 MIN_HELD_OUT = 4  # held-out networks needed for an interval (``--quick`` times 4)
-_DERIVED_INFO = ("path", "grade", "nominal", "interval_factors", "held_out_networks")  # in info(), not stored
+_DERIVED_INFO = ("path", "grade", "nominal", "interval_factors", "held_out_networks", "regressors")  # in info(), not stored (regressors: in full)
 CALIBRATED_DTYPES = ("fp32", "bf16", "fp16")  # what `lwprof calibrate --dtype` measures
 
 #: The names of the features a kind's cost may depend on (the table: :data:`lwprof.latency.terms.FEATURES`).
@@ -257,6 +257,8 @@ class Calibration:
         runtime: Where the benchmarks ran: ``torch`` (eager) or ``onnxruntime`` (exported, :mod:`lwprof.latency.ortcal`).
         runtime_version: ONNX Runtime's version ("" for torch).
         fusions: The runtime's fusion rules found by kernel detection (:mod:`lwprof.latency.fusion`; eager: none).
+        regressors: Per kernel kind, a :class:`~lwprof.latency.regress.KernelRegressor` fitted on an adaptive
+            kernel sample timed on the runtime (:mod:`lwprof.latency.kernelpred`); empty without scikit-learn.
     """
 
     machine: str
@@ -274,6 +276,7 @@ class Calibration:
     runtime: str = "torch"
     runtime_version: str = ""
     fusions: tuple[FusionRule, ...] = ()
+    regressors: Mapping[str, Any] = field(default_factory=dict)
 
     def interval(self) -> tuple[float, float] | None:
         """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
@@ -344,7 +347,7 @@ class Calibration:
         return {
             "machine": self.machine, "cpu": self.cpu, "threads": self.threads, "dtype": self.dtype, "torch": self.torch_version,
             "created": self.created, "path": self.path, "quick": self.quick, "grade": self.grade(), "nominal": NOMINAL,
-            "runtime": self.runtime, "runtime_version": self.runtime_version,
+            "runtime": self.runtime, "runtime_version": self.runtime_version, "regressors": sorted(k for k, r in self.regressors.items() if r.model == "forest"),
             "interval_factors": list(factors) if factors else None, "held_out_networks": len(self.held_out),
         }  # fmt: skip
 
@@ -358,6 +361,7 @@ class Calibration:
             "benchmarks": [b.to_dict() for b in self.benchmarks],
             "held_out": list(self.held_out),
             "fusions": [r.to_dict() for r in self.fusions],
+            **({"regressors": _regressors_to_dict(self.regressors)} if self.regressors else {}),
         }
 
     @classmethod
@@ -384,7 +388,20 @@ class Calibration:
             tuple(Benchmark.from_dict(b) for b in data.get("benchmarks", ())), data.get("created", ""),
             float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path, tuple(float(r) for r in data.get("held_out", ())),
             str(data.get("runtime", "torch")), str(data.get("runtime_version", "")), tuple(FusionRule.from_dict(r) for r in data.get("fusions", ())),
+            _regressors_from_dict(data["regressors"], f"calibration {path!r}: regressors" if path else "calibration: regressors") if "regressors" in data else {},
         )  # fmt: skip
+
+
+def _regressors_to_dict(regressors: Mapping[str, Any]) -> dict[str, Any]:
+    from lwprof.latency.regress import regressors_to_dict
+
+    return regressors_to_dict(regressors)
+
+
+def _regressors_from_dict(data: Any, where: str) -> dict[str, Any]:
+    from lwprof.latency.regress import regressors_from_dict
+
+    return regressors_from_dict(data, where)
 
 
 # -- the fit -------------------------------------------------------------------------------------

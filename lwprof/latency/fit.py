@@ -732,6 +732,8 @@ def fit(
     retargeting = "resolution" in axes and "resolution" not in fixed
     checked: dict[tuple[Any, ...], bool] = {}
     notes: list[Note] = list(calibration_notes(calibration))
+    if getattr(calibration, "regressors", None):
+        notes.append(Note(Severity.INFO, "fit prices every configuration with the linear per-kind model (linear in the counts, so re-targeted exactly); --predict also uses the per-kernel regressors"))
     walked = 0
     candidates: list[Candidate] = []
 
@@ -750,7 +752,7 @@ def fit(
         candidates.append(Candidate(_label(combo), values, spec_text(spec.name, non_default), params, macs, seconds))
 
     def add_profile(combo: Mapping[str, Any], profile: ModelProfile) -> None:
-        add(combo, profile.params, profile.macs, predict_profile(profile, calibration).total_s)
+        add(combo, profile.params, profile.macs, predict_profile(profile, calibration, regressors=False).total_s)  # linear: what Scaled folds
 
     for index, members in enumerate(by_structure.values()):
         if progress:

@@ -42,7 +42,7 @@ from lwprof.latency.timing import NOISY_SPREAD, check_threads, time_call
 
 __all__ = ["BUDGET_S", "TrialCase", "check_dtype", "detect_fusions", "benchmark_cases", "calibrate_onnxruntime", "trial_cases"]
 
-BUDGET_S = 60.0  # timing budget of the micro-benchmarks (quick: a quarter)
+BUDGET_S = 45.0  # timing budget of the micro-benchmarks (quick: a quarter)
 ROUNDS = 3  # interleaved rounds of A, B and A -> B per detection trial
 
 
@@ -200,6 +200,7 @@ def calibrate_onnxruntime(
     progress: Callable[[str, int, int], None] | None = None,
     selection: list[Case] | None = None,
     trials: Sequence[TrialCase] | None = None,
+    sample_kernels: bool | None = None,
 ) -> Calibration:
     """Kernel detection, then the micro-benchmarks on ONNX Runtime, then the fit (kernels as the unit).
 
@@ -209,6 +210,7 @@ def calibrate_onnxruntime(
         progress: Called before each step with (label, index, total).
         selection: Run these benchmark cases instead of :func:`benchmark_cases` (tests).
         trials: Run these detection tests instead of :func:`trial_cases` (tests).
+        sample_kernels: Also time the adaptive kernel sample and fit per-kernel regressors (default: unless ``selection`` is given).
 
     Raises:
         LwprofError: onnxruntime missing, threads out of range, a case that does not export.
@@ -246,6 +248,11 @@ def calibrate_onnxruntime(
         progress("fitting", len(todo), len(todo))
     kinds = fit_costs(results)
     held_out = held_out_ratios(results)
+    regressors = {}
+    if selection is None if sample_kernels is None else sample_kernels:
+        from lwprof.latency.kernelpred import sample_and_fit
+
+        regressors = sample_and_fit("onnxruntime", threads, quick, progress)
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     used = threads or 0
     if not used:
@@ -254,7 +261,7 @@ def calibrate_onnxruntime(
         used = os.cpu_count() or 1
     return replace(
         Calibration(machine_id(), cpu_name(), used, "fp32", torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick, held_out=held_out),
-        runtime="onnxruntime", runtime_version=ort.__version__, fusions=rules,
+        runtime="onnxruntime", runtime_version=ort.__version__, fusions=rules, regressors=regressors,
     )
 
 

@@ -148,13 +148,15 @@ class Prediction:
         }
 
 
-def predict_profile(profile: ModelProfile, calibration: Calibration) -> Prediction:
+def predict_profile(profile: ModelProfile, calibration: Calibration, regressors: bool = True) -> Prediction:
     """Prices every record of ``profile`` with ``calibration``'s cost model
     (:func:`~lwprof.latency.costmodel.record_terms`: the terms the fit was made with).
 
     With a runtime that fuses layers (the calibration's :attr:`~Calibration.fusions`), the leaves are
     grouped into kernels first (:func:`lwprof.latency.fusion.assign`) and each kernel is priced as its
-    kernel kind; the runtime's per-run overhead (the ``run`` kind) is added once.
+    kernel kind; the runtime's per-run overhead (the ``run`` kind) is added once. With the calibration's
+    per-kernel regressors (and ``regressors``), a kernel whose kind has a forest is priced by it instead
+    (:func:`lwprof.latency.kernelpred.kernel_seconds`); the rest keeps the linear per-kind model.
 
     Raises:
         LwprofError: The profile counts bytes at another element type than the calibration
@@ -178,11 +180,20 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
     run_s = kinds["run"].seconds({"calls": 1.0}) if "run" in kinds else 0.0  # the runtime's per-run overhead, once
     overhead = run_s
     estimated: dict[str, int] = {}
-    for record in profile.layers:
-        terms = record_terms(record, bpe, placed.get(record.name))
+    priced = [(record, record_terms(record, bpe, placed.get(record.name))) for record in profile.layers]
+    linear = {r.name: sum(kinds[kind].seconds(feats) for kind, feats, _ in terms) for r, terms in priced if terms}
+    forests: dict[str, float] = {}
+    by_forest = (0, 0)
+    if regressors and calibration.regressors:
+        from lwprof.latency.kernelpred import kernel_seconds
+
+        leaf_linear = {r.name: linear[r.name] for r, terms in priced if terms and r.is_leaf}
+        forests, *counts = kernel_seconds(profile, calibration.regressors, calibration.fusions, leaf_linear, bpe, kinds)
+        by_forest = (counts[0], counts[1])
+    for record, terms in priced:
         if not terms:
             continue
-        seconds = sum(kinds[kind].seconds(feats) for kind, feats, _ in terms)
+        seconds = forests.get(record.name, linear[record.name])
         if record.is_leaf:
             kind, feats, guess = terms[0]
             seconds += network.seconds(feats)  # its calls and traffic inside a network
@@ -199,6 +210,10 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
     total = sum(own.values()) + run_s
     by_record[""] = total
     notes = list(calibration_notes(calibration))
+    if by_forest[0]:
+        notes.append(
+            Note(Severity.INFO, f"{by_forest[0]} of {by_forest[1]} kernels priced by per-kernel regressors (random forests on an adaptive kernel sample); the rest, and the module calls, by the linear per-kind model")
+        )
     if estimated:
         shown = ", ".join(f"{n} {cat}" for cat, n in estimated.items())
         notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))

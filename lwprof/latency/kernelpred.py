@@ -1,0 +1,145 @@
+"""Per-kernel regressors in a calibration: an adaptive kernel sample timed on the runtime, and kernels priced by them.
+
+At calibration (:func:`sample_and_fit`), :func:`lwprof.latency.sampling.adaptive_sample` draws kernel
+configurations around the zoo's layers (fused followers for ONNX Runtime, single layers for eager
+PyTorch), this module times each on the calibration's runtime, and
+:func:`lwprof.latency.regress.fit_regressors` fits one regressor per kernel kind (a random forest on a
+linear baseline). The calibration stores them (``regressors``).
+
+At prediction (:func:`kernel_seconds`), a profile's leaves are grouped into kernels by the calibration's
+fusion rules (:func:`lwprof.latency.fusion.kernels`); a kernel whose kind has a *forest* is priced by
+it, and its seconds are shared among its layers in proportion to the linear model's; every other
+kernel, every parent's own work, the in-network extra and the per-run overhead keep today's linear
+per-kind model (the fallback, and the baseline the report compares with).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lwprof.latency.fusion import FusionRule, kernels
+from lwprof.records import ModelProfile
+
+__all__ = ["BUDGET", "QUICK_BUDGET", "kernel_seconds", "sample_and_fit"]
+
+BUDGET, ROUNDS = 600, 3  # kernels timed at calibration (about 43 per kind), and adaptive rounds after the first draw
+QUICK_BUDGET, QUICK_ROUNDS = 42, 0  # 3 per kind: every kind linear (a forest needs 40), the sample recorded
+
+
+def sample_and_fit(runtime: str, threads: int | None, quick: bool, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Draws and times the adaptive kernel sample on ``runtime`` and fits the regressors (kind -> :class:`~lwprof.latency.regress.KernelRegressor`).
+
+    Returns an empty mapping when scikit-learn is missing (the linear per-kind model prices every kernel then).
+    """
+    from lwprof.latency import regress, sampling
+
+    if not regress.forest_available():
+        return {}
+    budget, rounds = (QUICK_BUDGET, QUICK_ROUNDS) if quick else (BUDGET, ROUNDS)
+    spaces = sampling.spaces(fused=runtime == "onnxruntime")
+    done = [0]
+
+    def tick(n: int) -> None:
+        if progress:
+            progress("kernel sample", done[0], budget)
+        done[0] += n
+
+    with tempfile.TemporaryDirectory(prefix="lwprof-kernels-") as tmp:
+        measure = _ort_measure(Path(tmp), threads, tick) if runtime == "onnxruntime" else _torch_measure(threads, tick)
+        samples = sampling.adaptive_sample(spaces, measure, budget=budget, rounds=rounds, seed=0)
+    return dict(regress.fit_regressors(samples))
+
+
+def _ort_measure(folder: Path, threads: int | None, tick: Callable[[int], None]) -> Callable[[list[tuple[Any, tuple[int, ...]]]], list[float]]:
+    from lwprof.latency import onnxrt, ortcal
+
+    ort = onnxrt.require()
+    count = [0]
+
+    def measure(batch: list[tuple[Any, tuple[int, ...]]]) -> list[float]:
+        runners = []
+        for module, shape in batch:  # every export first, then the timing
+            count[0] += 1
+            runners.append(ortcal._prepare(ort, module, shape, folder, 20_000 + count[0], threads, "a kernel sample"))
+        out = []
+        for run in runners:
+            tick(1)
+            out.append(ortcal._time(run, True, 0.05)[0])
+        return out
+
+    return measure
+
+
+def _torch_measure(threads: int | None, tick: Callable[[int], None]) -> Callable[[list[tuple[Any, tuple[int, ...]]]], list[float]]:
+    import torch
+
+    from lwprof.latency.calibrate import RUN_S
+    from lwprof.latency.timing import time_call
+
+    def one(module: Any, shape: tuple[int, ...]) -> float:
+        x = torch.rand(shape, generator=torch.Generator().manual_seed(0))
+        module(x)
+        probe = time.perf_counter()
+        module(x)
+        inner = max(1, round(RUN_S / max(time.perf_counter() - probe, 1e-7)))
+
+        def loop() -> None:
+            for _ in range(inner):
+                module(x)
+
+        return time_call(loop, warmup=1, repeats=3, max_repeats=9, budget_s=0.05).median_s / inner
+
+    def measure(batch: list[tuple[Any, tuple[int, ...]]]) -> list[float]:
+        saved = torch.get_num_threads()
+        try:
+            if threads is not None:
+                torch.set_num_threads(threads)
+            out = []
+            with torch.inference_mode():
+                for module, shape in batch:
+                    tick(1)
+                    out.append(one(module, shape))
+            return out
+        finally:
+            torch.set_num_threads(saved)
+
+    return measure
+
+
+def kernel_seconds(
+    profile: ModelProfile, regressors: Mapping[str, Any], rules: Sequence[FusionRule], linear: Mapping[str, float], bytes_per_element: int, known: Any = None
+) -> tuple[dict[str, float], int, int]:
+    """Each leaf's share of its kernel's regressor seconds, for the kernels a forest covers.
+
+    Args:
+        profile: The profile.
+        regressors: Kind -> regressor (the calibration's).
+        rules: The calibration's fusion rules.
+        linear: Each leaf's seconds under the linear model (its kernel-kind term, without the in-network extra).
+        bytes_per_element: The calibration's element size.
+        known: The calibration's kinds (kernels it never measured are split, as the linear model does).
+
+    Returns:
+        Leaf name -> seconds (only leaves of kernels a forest priced), kernels priced by forests, kernels in all.
+    """
+    from lwprof.latency import sampling
+
+    out: dict[str, float] = {}
+    priced = total = 0
+    for k in kernels(profile, rules, known):
+        total += 1
+        kind = sampling.kernel_kind(k.head, k.members)
+        regressor = regressors.get(kind) if kind else None
+        if regressor is None or regressor.model != "forest":
+            continue
+        seconds = regressor.predict(sampling.kernel_features(k.head, k.members, bytes_per_element, kind))
+        base = [linear.get(r.name, 0.0) for r in k.records]
+        whole = sum(base)
+        for r, b in zip(k.records, base):
+            out[r.name] = seconds * (b / whole if whole > 0 else 1 / len(base))
+        priced += 1
+    return out, priced, total
