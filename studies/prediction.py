@@ -148,6 +148,11 @@ def _fit_affine(macs: Sequence[float], times: Sequence[float]) -> tuple[float, f
     return a, b
 
 
+def _median_rho(values: Sequence[float]) -> float:
+    kept = [v for v in values if not math.isnan(v)]
+    return statistics.median(kept) if kept else math.nan
+
+
 def _within(errors: Sequence[float], bound: float) -> float:
     return sum(abs(e) <= bound for e in errors) / len(errors)
 
@@ -191,12 +196,17 @@ def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = 
     a, b = _fit_affine([v[3].macs for v in base.values()], [v[0] for v in base.values()])
     held = _measure_all(held_out, threads, runtime)
 
-    rows, ours, prop, affine, noisy = [], [], [], [], 0
+    rows, ours, prop, affine, lin, noisy = [], [], [], [], [], 0
+    rho_linear: list[float] = []
+    family_errors: dict[str, list[float]] = {}
     rho: dict[str, list[tuple[float, float]]] = {}
     points = []
     agree5 = agree10 = covered = graded = 0
     for spec, (measured, spread, layers, profile, passes, first) in held.items():
         pred = predict_profile(profile, cal)
+        linear = predict_profile(profile, cal, regressors=False)  # today's linear per-kind model: the second baseline
+        lin.append(linear.total_s / measured - 1)
+        family_errors.setdefault(_family(spec), []).append(pred.total_s / measured - 1)
         gap = max(passes) / min(passes) - 1  # how far this model's two passes lie apart
         agree5, agree10 = agree5 + (gap <= 0.05), agree10 + (gap <= 0.10)
         if pred.interval_s is not None:
@@ -210,6 +220,7 @@ def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = 
         groups = {x.name: x.modules for x in first.layers if x.modules} or None  # ONNX Runtime: a kernel's layers
         ranks = pred.versus(layers, {x.name: x.macs for x in first.layers}, groups)
         r_ours, r_macs = ranks["spearman"], ranks["spearman_macs"]
+        rho_linear.append(linear.versus(layers, None, groups)["spearman"])
         rho.setdefault(_family(spec), []).append((r_ours, r_macs))
         points.append((measured, pred.total_s, k * profile.macs, _family(spec)))
         rows.append(
@@ -302,7 +313,17 @@ def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = 
             "",
             "## Model-level accuracy on the held-out set",
             "",
-            table(["predictor", "within +-10%", "within +-20%", "median abs error", "mean error (bias)"], [summary("lwprof (calibrated cost model)", ours), summary("MACs only: k x MACs", prop), summary("MACs only: a + b x MACs", affine)]),
+            table(["predictor", "within +-10%", "within +-20%", "median abs error", "mean error (bias)"], [
+                    summary("lwprof (per-kernel regressors, linear fallback)" if cal.regressors else "lwprof (calibrated cost model)", ours),
+                    *([summary("linear per-kind model alone", lin)] if cal.regressors else []),
+                    summary("MACs only: k x MACs", prop), summary("MACs only: a + b x MACs", affine),
+                ]),
+            "",
+            f"Per-{'kernel' if runtime == 'onnxruntime' else 'layer'} Spearman, median over the held-out models: lwprof "
+            f"{rho_text(_median_rho([p[0] for ps in rho.values() for p in ps]))}, "
+            f"linear per-kind model {rho_text(_median_rho(rho_linear))}. Mean error (bias) per family: "
+            + ", ".join(f"{f} {_signed(statistics.mean(es))}" for f, es in family_errors.items())
+            + " (target: no family biased by more than 10%).",
             "",
             f"**Repeatability floor** (the ground truth's own spread): the {PASSES} interleaved passes of a held-out model agreed within "
             f"+-5% for {_pct(agree5 / len(held))} and within +-10% for {_pct(agree10 / len(held))} of the {len(held)} models "

@@ -51,17 +51,20 @@ def test_detection_threshold_is_half_of_the_member_alone() -> None:
     assert fused(100e-6, 20e-6, 95e-6)  # faster than A alone: noise, still fused
 
 
-def test_detect_keeps_a_pair_only_when_every_trial_fused() -> None:
+def test_detect_decides_a_pair_by_the_median_of_its_trials() -> None:
     trials = [
-        Trial("conv1x1", "batchnorm", "a", 100e-6, 20e-6, 101e-6),  # added 0.05: fused
-        Trial("conv1x1", "batchnorm", "b", 50e-6, 10e-6, 52e-6),  # added 0.2: fused
+        Trial("conv1x1", "batchnorm", "a", 100e-6, 20e-6, 101e-6),  # added 0.05
+        Trial("conv1x1", "batchnorm", "b", 50e-6, 10e-6, 52e-6),  # added 0.2
+        Trial("conv1x1", "batchnorm", "b2", 50e-6, 10e-6, 59e-6),  # added 0.9 (a burst): median 0.2, fused
         Trial("conv1x1", "hard_activation", "c", 100e-6, 60e-6, 158e-6),  # added 0.97: not fused
-        Trial("dwconv", "relu", "d", 80e-6, 30e-6, 81e-6),  # fused ...
-        Trial("dwconv", "relu", "e", 80e-6, 30e-6, 105e-6),  # ... but this one added 0.83: the pair is not
+        Trial("dwconv", "relu", "d", 80e-6, 30e-6, 83e-6),  # added 0.1 ...
+        Trial("dwconv", "relu", "e", 80e-6, 30e-6, 105e-6),  # ... and 0.83: median 0.47, fused (just)
+        Trial("dwconv", "activation", "f", 80e-6, 30e-6, 86e-6),  # added 0.2 ...
+        Trial("dwconv", "activation", "g", 80e-6, 30e-6, 110e-6),  # ... and 1.0: median 0.6, not fused
     ]
     rules = detect(trials)
-    assert [(r.head, r.member, r.trials) for r in rules] == [("conv1x1", "batchnorm", 2)]
-    assert rules[0].added == pytest.approx(0.2)  # the worst of its trials: (52 - 50) / 10
+    assert [(r.head, r.member, r.trials) for r in rules] == [("conv1x1", "batchnorm", 3), ("dwconv", "relu", 2)]
+    assert rules[0].added == pytest.approx(0.2) and rules[1].added == pytest.approx((0.1 + 2.5 / 3) / 2)
 
 
 # -- kernels ---------------------------------------------------------------------------------------
@@ -317,3 +320,28 @@ def test_predictions_price_forest_kernels_by_the_forest_and_the_rest_linear() ->
     assert any("1 of 8 kernels priced by per-kernel regressors" in n.text for n in forest.notes)
     back = Calibration.from_dict(json.loads(json.dumps(cal.to_dict())))
     assert back.regressors == regressors and back.info()["regressors"] == ["conv1x1"]
+
+
+def test_held_out_networks_are_priced_by_both_predictors() -> None:
+    pytest.importorskip("sklearn")
+    from lwprof.latency.costmodel import held_out_ratios
+    from lwprof.latency.kernelpred import held_out_both
+    from lwprof.latency.regress import fit_regressors
+    from tests.test_kernreg import samples_of
+
+    truth = {"calls": 3e-6, "macs": 2e-11, "bytes": 5e-11}
+    benches, networks = [], {}
+    for i, r in enumerate((16, 24, 32, 40, 48, 56, 64, 72)):
+        p = _profile(shape=(1, 3, r, r))
+        row = design_row(p, 4, in_network=True, kernels=assign(p, ORT_RULES), per_run=True)
+        seconds = 1.1 * sum((7e-6 if k == "run" else truth.get(f, 0.0)) * v for (k, f), v in row.items())
+        benches.append(Benchmark("network", f"n{i}", row_keys(row), seconds))
+        networks[i] = p
+    cal = dataclasses.replace(
+        ort_calibration(), benchmarks=tuple(benches), kinds=fit_costs(benches), regressors=fit_regressors(samples_of("conv1x1", 60, 1), seed=0)
+    )
+    linear, forest = held_out_both(cal, networks)
+    assert linear == pytest.approx(held_out_ratios(benches), rel=1e-12)  # the linear half is the calibration's own held-out ratios
+    assert len(forest) == len(networks) and all(r > 0 for r in forest) and forest != linear
+    cal = dataclasses.replace(cal, held_out=linear, held_out_kernels=forest)
+    assert cal.interval() != cal.interval(regressors=False)  # a prediction's interval follows the predictor it used

@@ -34,7 +34,7 @@ MAX_DEPTH = 8  # a calibration nests 4 deep (benchmarks -> one -> row -> value)
 AGAIN = "run `lwprof calibrate` again"
 
 _TOP_REQUIRED = ("version", "machine", "cpu", "threads", "dtype", "torch", "kinds")
-_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions", "regressors")
+_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions", "regressors", "held_out_kernels")
 _RULE_FIELDS = ("head", "member", "added", "trials")
 _KIND_FIELDS = ("coefficients", "overhead_s", "peak_macs_per_s", "ops_per_s", "bandwidth_bytes_per_s", "benchmarks", "median_error", "max_error")
 _BENCH_FIELDS = ("kind", "label", "row", "median_s", "min_s", "iqr_s", "runs", "noisy", "seconds")
@@ -141,13 +141,15 @@ def check_document(
         raise bad("quick", "must be true or false", data["quick"])
     if "seconds" in data:
         _number(data["seconds"], "seconds", bad)
-    if "held_out" in data:
-        if not isinstance(data["held_out"], list) or len(data["held_out"]) > 10_000:
-            raise bad("held_out", "must be a list of measured / predicted ratios", data["held_out"])
-        for i, ratio in enumerate(data["held_out"]):
-            _number(ratio, f"held_out[{i}]", bad)
+    for key in ("held_out", "held_out_kernels"):
+        if key not in data:
+            continue
+        if not isinstance(data[key], list) or len(data[key]) > 10_000:
+            raise bad(key, "must be a list of measured / predicted ratios", data[key])
+        for i, ratio in enumerate(data[key]):
+            _number(ratio, f"{key}[{i}]", bad)
             if ratio == 0:
-                raise bad(f"held_out[{i}]", "must be a positive ratio", ratio)
+                raise bad(f"{key}[{i}]", "must be a positive ratio", ratio)
     if not isinstance(data["kinds"], dict):
         raise bad("kinds", "must be an object of kinds", data["kinds"])
     _known(data["kinds"], tuple(kinds), "kinds.", bad, what="is not a kind lwprof knows (known: {})")

@@ -16,6 +16,7 @@ turns them all into per-kind peaks, bandwidths and overheads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import math
@@ -299,17 +300,23 @@ def calibrate(
     finally:
         torch.set_num_threads(saved)
     kinds = fit_costs(results)
-    held_out = held_out_ratios(results)
     regressors = {}
     if (selection is None if sample_kernels is None else sample_kernels) and dtype == "fp32":  # the kernel sample is fp32
         from lwprof.latency.kernelpred import sample_and_fit
 
         regressors = sample_and_fit("torch", threads, quick, progress)
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    return Calibration(
-        machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick,
-        held_out=held_out, regressors=regressors,
+    cal = Calibration(
+        machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, 0.0, quick, regressors=regressors,
     )  # fmt: skip
+    if regressors:
+        from lwprof.latency.kernelpred import held_out_both
+
+        networks = {i: case_row(c, BYTES_PER_ELEMENT[dtype])[2] for i, c in enumerate(todo) if c.kind == "network"}
+        held_out, held_kernels = held_out_both(cal, networks)
+    else:
+        held_out, held_kernels = held_out_ratios(results), ()
+    return dataclasses.replace(cal, held_out=held_out, held_out_kernels=held_kernels, seconds=time.perf_counter() - start)
 
 
 def case_row(case: Case, bpe: int) -> tuple[dict[str, float], nn.Module, ModelProfile]:

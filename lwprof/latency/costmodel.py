@@ -259,6 +259,7 @@ class Calibration:
         fusions: The runtime's fusion rules found by kernel detection (:mod:`lwprof.latency.fusion`; eager: none).
         regressors: Per kernel kind, a :class:`~lwprof.latency.regress.KernelRegressor` fitted on an adaptive
             kernel sample timed on the runtime (:mod:`lwprof.latency.kernelpred`); empty without scikit-learn.
+        held_out_kernels: As ``held_out``, for predictions that use the regressors (the regressors never saw a network).
     """
 
     machine: str
@@ -277,16 +278,20 @@ class Calibration:
     runtime_version: str = ""
     fusions: tuple[FusionRule, ...] = ()
     regressors: Mapping[str, Any] = field(default_factory=dict)
+    held_out_kernels: tuple[float, ...] = ()
 
-    def interval(self) -> tuple[float, float] | None:
+    def interval(self, regressors: bool | None = None) -> tuple[float, float] | None:
         """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
 
         The 10th and 90th percentiles of :attr:`held_out` (measured / predicted of every random
         network, each predicted by a fit made without it): a nominal :data:`NOMINAL` interval.
+        ``regressors``: of predictions made with the per-kernel regressors (:attr:`held_out_kernels`;
+        default: when the calibration has them), or without (False).
         """
-        if len(self.held_out) < MIN_HELD_OUT:
+        ratios = self.held_out_kernels if (regressors is None or regressors) and self.held_out_kernels else self.held_out
+        if len(ratios) < MIN_HELD_OUT:
             return None
-        q = statistics.quantiles(self.held_out, n=10, method="inclusive")
+        q = statistics.quantiles(ratios, n=10, method="inclusive")
         return q[0], q[-1]
 
     def grade(self) -> str:
@@ -361,7 +366,7 @@ class Calibration:
             "benchmarks": [b.to_dict() for b in self.benchmarks],
             "held_out": list(self.held_out),
             "fusions": [r.to_dict() for r in self.fusions],
-            **({"regressors": _regressors_to_dict(self.regressors)} if self.regressors else {}),
+            **({"regressors": _regressors_to_dict(self.regressors), "held_out_kernels": list(self.held_out_kernels)} if self.regressors else {}),
         }
 
     @classmethod
@@ -389,6 +394,7 @@ class Calibration:
             float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path, tuple(float(r) for r in data.get("held_out", ())),
             str(data.get("runtime", "torch")), str(data.get("runtime_version", "")), tuple(FusionRule.from_dict(r) for r in data.get("fusions", ())),
             _regressors_from_dict(data["regressors"], f"calibration {path!r}: regressors" if path else "calibration: regressors") if "regressors" in data else {},
+            tuple(float(r) for r in data.get("held_out_kernels", ())),
         )  # fmt: skip
 
 

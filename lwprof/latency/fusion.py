@@ -9,7 +9,7 @@ costs less than half of what it costs alone::
 
     t(A -> B) - t(A) < FUSED_SHARE x t(B)
 
-(the midpoint between "free" and "a kernel of its own"). The rules found are stored in the
+(the midpoint between "free" and "a kernel of its own"), in the median over the pair's trials (two sizes). The rules found are stored in the
 calibration (:class:`FusionRule`); eager PyTorch fuses nothing (no rules).
 
 :func:`kernels` groups a profile's leaves, in execution order, into kernels by those rules: a leaf
@@ -22,6 +22,7 @@ Torch-free.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,13 +102,17 @@ class FusionRule:
 
 
 def detect(trials: Iterable[Trial]) -> tuple[FusionRule, ...]:
-    """The rules the trials show: a (head, member) pair is fused when every trial of it fused."""
+    """The rules the trials show: a (head, member) pair is fused when the median of its trials' added shares is below
+    :data:`FUSED_SHARE` (one trial spoiled by another process's burst does not decide a pair that has several)."""
     by_pair: dict[tuple[str, str], list[Trial]] = {}
     for t in trials:
         by_pair.setdefault((t.head, t.member), []).append(t)
-    return tuple(
-        FusionRule(head, member, max(max(t.added for t in ts), 0.0), len(ts)) for (head, member), ts in by_pair.items() if all(t.fused for t in ts)
-    )
+    out = []
+    for (head, member), ts in by_pair.items():
+        added = statistics.median(t.added for t in ts)
+        if added < FUSED_SHARE:
+            out.append(FusionRule(head, member, max(added, 0.0), len(ts)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any
 from lwprof.latency.fusion import FusionRule, kernels
 from lwprof.records import ModelProfile
 
-__all__ = ["BUDGET", "QUICK_BUDGET", "kernel_seconds", "sample_and_fit"]
+__all__ = ["BUDGET", "QUICK_BUDGET", "held_out_both", "kernel_seconds", "sample_and_fit"]
 
 BUDGET, ROUNDS = 600, 3  # kernels timed at calibration (about 43 per kind), and adaptive rounds after the first draw
 QUICK_BUDGET, QUICK_ROUNDS = 42, 0  # 3 per kind: every kind linear (a forest needs 40), the sample recorded
@@ -52,6 +52,35 @@ def sample_and_fit(runtime: str, threads: int | None, quick: bool, progress: Cal
         measure = _ort_measure(Path(tmp), threads, tick) if runtime == "onnxruntime" else _torch_measure(threads, tick)
         samples = sampling.adaptive_sample(spaces, measure, budget=budget, rounds=rounds, seed=0)
     return dict(regress.fit_regressors(samples))
+
+
+def held_out_both(calibration: Any, networks: Mapping[int, ModelProfile]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """measured / predicted of every random network, each priced by a fit made without it: by the linear
+    model alone, and with the calibration's regressors (one fit per network serves both).
+
+    Args:
+        calibration: The calibration (its benchmarks, fusions, regressors).
+        networks: Index of each network benchmark in ``calibration.benchmarks`` -> its profile.
+    """
+    import dataclasses
+
+    from lwprof.latency.costmodel import benchmark_seconds, fit_costs
+    from lwprof.latency.predict import predict_profile
+
+    linear, forest = [], []
+    benchmarks = calibration.benchmarks
+    for i, profile in networks.items():
+        held = benchmarks[i]
+        kinds = fit_costs([b for j, b in enumerate(benchmarks) if j != i])
+        predicted = benchmark_seconds(held, kinds)
+        if predicted > 0 and held.seconds > 0:
+            linear.append(held.seconds / predicted)
+        if calibration.regressors:
+            alone = dataclasses.replace(calibration, kinds=kinds, held_out=(), held_out_kernels=())
+            with_forests = predict_profile(profile, alone).total_s
+            if with_forests > 0 and held.seconds > 0:
+                forest.append(held.seconds / with_forests)
+    return tuple(linear), tuple(forest)
 
 
 def _ort_measure(folder: Path, threads: int | None, tick: Callable[[int], None]) -> Callable[[list[tuple[Any, tuple[int, ...]]]], list[float]]:

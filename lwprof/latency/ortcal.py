@@ -78,6 +78,10 @@ _HEADS: tuple[tuple[str, tuple[int, int, int, int], tuple[int, ...]], ...] = (
     ("conv", (8, 8, 3, 1), (1, 8, 112, 112)),
     ("dwconv", (32, 32, 3, 32), (1, 32, 112, 112)),
     ("gconv", (32, 32, 1, 4), (1, 32, 112, 112)),
+    ("conv1x1", (32, 32, 1, 1), (1, 32, 56, 56)),  # a second size of each (not with --quick)
+    ("conv", (16, 16, 3, 1), (1, 16, 56, 56)),
+    ("dwconv", (64, 64, 3, 64), (1, 64, 56, 56)),
+    ("gconv", (64, 64, 1, 4), (1, 64, 56, 56)),
 )
 
 
@@ -85,7 +89,7 @@ def trial_cases(quick: bool = False) -> list[TrialCase]:
     """The kernel-detection tests: every head with BN, and with BN then each activation (``quick``: ReLU6 and hard-swish only)."""
     out = []
     acts = ("relu6", "hardswish") if quick else tuple(_ACTS)
-    for head, (cin, cout, k, g), shape in _HEADS:
+    for head, (cin, cout, k, g), shape in _HEADS[:4] if quick else _HEADS:
         out.append(TrialCase(head, "batchnorm", f"{head} {cin}->{cout} {shape[-1]}x{shape[-1]} -> bn", _conv(cin, cout, k, g), functools.partial(nn.BatchNorm2d, cout), shape))
         for name in acts:
             kind, make = _ACTS[name]
@@ -247,7 +251,6 @@ def calibrate_onnxruntime(
     if progress:
         progress("fitting", len(todo), len(todo))
     kinds = fit_costs(results)
-    held_out = held_out_ratios(results)
     regressors = {}
     if selection is None if sample_kernels is None else sample_kernels:
         from lwprof.latency.kernelpred import sample_and_fit
@@ -259,10 +262,17 @@ def calibrate_onnxruntime(
         import os
 
         used = os.cpu_count() or 1
-    return replace(
-        Calibration(machine_id(), cpu_name(), used, "fp32", torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick, held_out=held_out),
+    cal = replace(
+        Calibration(machine_id(), cpu_name(), used, "fp32", torch.__version__, kinds, tuple(results), created, 0.0, quick),
         runtime="onnxruntime", runtime_version=ort.__version__, fusions=rules, regressors=regressors,
     )
+    if regressors:
+        from lwprof.latency.kernelpred import held_out_both
+
+        held_out, held_kernels = held_out_both(cal, {i: p for i, (c, p) in enumerate(zip(todo, profiles)) if c.kind == "network"})
+    else:
+        held_out, held_kernels = held_out_ratios(results), ()
+    return replace(cal, held_out=held_out, held_out_kernels=held_kernels, seconds=time.perf_counter() - start)
 
 
 def check_dtype(dtype: str) -> None:

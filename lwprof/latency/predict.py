@@ -217,7 +217,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
     if estimated:
         shown = ", ".join(f"{n} {cat}" for cat, n in estimated.items())
         notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))
-    factors = calibration.interval()
+    factors = calibration.interval(bool(forests))
     interval = (total * factors[0], total * factors[1]) if factors else None
     return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes), interval)
 

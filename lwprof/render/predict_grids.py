@@ -165,6 +165,14 @@ def calibration_grid(calibration: CalibrationView) -> g.Grid:
         ),
         Note(Severity.CONVENTION, "Kinds: " + "; ".join(f"{kind} = {text}" for kind, text, _ in calibration.kind_rows())),
     ]
+    regressors = getattr(calibration, "regressors", {}) or {}
+    if regressors:
+        shown = []
+        for kind, r in regressors.items():
+            err = r.median_error
+            extra = f", held-out median error {100 * err:.0f}% vs linear {100 * (r.linear_error or 0):.0f}%" if err is not None and r.model == "forest" else ""
+            shown.append(f"{kind} {r.model} ({r.samples} kernels{extra})")
+        notes.append(Note(Severity.INFO, "Per-kernel regressors on an adaptive kernel sample: " + "; ".join(shown) + "; the linear per-kind model prices the rest"))
     fusions, runtime = getattr(calibration, "fusions", ()), str(getattr(calibration, "runtime", "torch"))
     if runtime != "torch":
         found = ", ".join(f"{r.head}+{r.member}" for r in fusions) or "none"
