@@ -24,22 +24,22 @@ from typing import Any
 from lwprof.latency.fusion import FusionRule, kernels
 from lwprof.records import ModelProfile
 
-__all__ = ["BUDGET", "QUICK_BUDGET", "held_out_both", "kernel_seconds", "sample_and_fit"]
+__all__ = ["BUDGET", "held_out_both", "kernel_seconds", "sample_and_fit"]
 
 BUDGET, ROUNDS = 600, 3  # kernels timed at calibration (about 43 per kind), and adaptive rounds after the first draw
-QUICK_BUDGET, QUICK_ROUNDS = 42, 0  # 3 per kind: every kind linear (a forest needs 40), the sample recorded
 
 
 def sample_and_fit(runtime: str, threads: int | None, quick: bool, progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
     """Draws and times the adaptive kernel sample on ``runtime`` and fits the regressors (kind -> :class:`~lwprof.latency.regress.KernelRegressor`).
 
-    Returns an empty mapping when scikit-learn is missing (the linear per-kind model prices every kernel then).
+    Returns an empty mapping when scikit-learn is missing or ``quick`` (a forest needs 40 kernels of its kind:
+    more than a quick calibration's time allows); the linear per-kind model prices every kernel then.
     """
     from lwprof.latency import regress, sampling
 
-    if not regress.forest_available():
+    if quick or not regress.forest_available():
         return {}
-    budget, rounds = (QUICK_BUDGET, QUICK_ROUNDS) if quick else (BUDGET, ROUNDS)
+    budget, rounds = BUDGET, ROUNDS
     spaces = sampling.spaces(fused=runtime == "onnxruntime")
     done = [0]
 
