@@ -165,7 +165,9 @@ def _signed(x: float) -> str:
     return f"{100 * x:+.1f}%"
 
 
-def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = None, only: int | None = None, quick: bool = False, extras: bool = True) -> str:
+def latency_prediction(
+    out: Path, runtime: str = "torch", threads: int | None = None, only: int | None = None, quick: bool = False, extras: bool = True, plot: str = "latency_prediction.png"
+) -> str:
     """Calibrates, measures the calibration and held-out sets, and writes the report's Markdown (and its PNG).
 
     Args:
@@ -175,6 +177,7 @@ def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = 
         only: Keep the first N configurations of the calibration set, of the held-out zoo set and of the non-zoo models.
         quick: A quick calibration (a smoke test).
         extras: Add the non-zoo models of :mod:`studies.models` to the held-out set.
+        plot: The plot's file name in ``out``.
     """
     from lwprof import api
     from lwprof.latency.calibrate import calibrate
@@ -226,7 +229,7 @@ def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = 
         rows.append(
             [spec, f"{profile.macs / 1e6:.1f}", f"{measured * 1e3:.2f}", _pct(spread), f"{pred.total_s * 1e3:.2f}", _signed(e), f"{k * profile.macs * 1e3:.2f}", _signed(e_prop), _signed(e_aff), rho_text(r_ours), rho_text(r_macs)]
         )
-    _plot(points, rho, out / "latency_prediction.png", threads)
+    _plot(points, rho, out / plot, threads)
 
     def summary(name: str, errors: Sequence[float]) -> list[str]:
         return [name, _pct(_within(errors, 0.10)), _pct(_within(errors, 0.20)), f"{100 * statistics.median(abs(x) for x in errors):.1f}%", _signed(statistics.mean(errors))]
@@ -343,7 +346,7 @@ def latency_prediction(out: Path, runtime: str = "torch", threads: int | None = 
             "",
             table(["predictor", "common factor", "within +-10% of it", "within +-20% of it", "median abs deviation"], [scale_free("lwprof (calibrated cost model)", ours), scale_free("MACs only: k x MACs", prop)]),
             "",
-            "![predicted vs measured](latency_prediction.png)",
+            f"![predicted vs measured]({plot})",
             "",
             "## Per-layer rank correlation (Spearman, predicted vs measured per-layer time)",
             "",
@@ -451,9 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threads = args.threads or int(os.environ.get("LWPROF_REPORT_THREADS") or torch.get_num_threads())
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"latency_prediction_{args.runtime}_{threads}t"
-    text = latency_prediction(args.out, args.runtime, threads, args.only, args.quick)
-    text = text.replace("(latency_prediction.png)", f"({stem}.png)")
-    (args.out / "latency_prediction.png").replace(args.out / f"{stem}.png")
+    text = latency_prediction(args.out, args.runtime, threads, args.only, args.quick, plot=f"{stem}.png")
     (args.out / f"{stem}.md").write_text(text)
     print(args.out / f"{stem}.md")
     return 0
