@@ -432,6 +432,7 @@ def calibrate(
     force: bool = True,
     progress: Progress | None = None,
     runtime: str = "torch",
+    for_models: Sequence[str] = (),
 ) -> Calibration:
     """Measures this machine once: micro-benchmarks per layer kind, the fitted cost model (``lwprof calibrate``).
 
@@ -445,12 +446,17 @@ def calibrate(
         force: Replace an existing file at ``path`` (the cache's own file is always replaced).
         progress: Called before each benchmark with (label, index, total).
         runtime: ``torch`` (eager) or ``onnxruntime`` (kernel detection and every benchmark on ONNX Runtime, fp32).
+        for_models: Instead of calibrating: measure the exact kernels of these models (specs) on the existing
+            calibration's runtime and add them to its table of measured kernels (``lwprof calibrate --for``); the
+            calibration read and written is ``path``, else this machine's for ``runtime``, ``threads`` and ``dtype``.
 
     Returns:
         The :class:`~lwprof.latency.costmodel.Calibration`, with ``path`` set when saved.
     """
     import dataclasses
 
+    if for_models:
+        return _measure_for(list(for_models), threads, dtype, path, progress, runtime)
     from lwprof.latency.calibrate import calibrate as run
     from lwprof.latency.costmodel import calibration_file, check_cache_target
     from lwprof.latency.timing import check_threads
@@ -479,6 +485,20 @@ def calibrate(
         os.makedirs(os.path.dirname(target), exist_ok=True)
     written = write_atomic(target, to_json(calibration.to_dict()), force=force)
     return dataclasses.replace(calibration, path=str(written))
+
+
+def _measure_for(specs: list[str], threads: int | None, dtype: str, path: str | None, progress: Progress | None, runtime: str) -> Calibration:
+    """``lwprof calibrate --for``: the exact kernels of ``specs`` measured and added to an existing calibration."""
+    import dataclasses
+
+    from lwprof.latency.kernelpred import measure_kernels
+    from lwprof.render.export import to_json, write_atomic
+
+    cal = load_calibration(path, threads=threads, dtype=dtype, runtime=runtime)
+    measured = measure_kernels(cal, specs, progress)
+    cal = dataclasses.replace(cal, measured={**cal.measured, **measured})
+    written = write_atomic(cal.path, to_json(cal.to_dict()), force=True)
+    return dataclasses.replace(cal, path=str(written))
 
 
 def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32", runtime: str | None = None) -> Calibration:

@@ -345,3 +345,24 @@ def test_held_out_networks_are_priced_by_both_predictors() -> None:
     assert len(forest) == len(networks) and all(r > 0 for r in forest) and forest != linear
     cal = dataclasses.replace(cal, held_out=linear, held_out_kernels=forest)
     assert cal.interval() != cal.interval(regressors=False)  # a prediction's interval follows the predictor it used
+
+
+def test_calibrate_for_measures_the_exact_kernels_and_predictions_use_them(tmp_path: Path) -> None:
+    from lwprof import api
+    from lwprof.latency import sampling
+    from lwprof.latency.kernelpred import signature
+
+    target = write_calibration(path=tmp_path / "cal.json", threads=1)
+    spec = "mobilenet@resolution=32,alpha=0.25"
+    cal = api.calibrate(for_models=[spec], path=str(target), threads=1)
+    assert cal.measured and load_calibration(target).measured == cal.measured  # written back
+    profile = lwprof.profile(spec)
+    pred = predict_profile(profile, cal)
+    first = kernels(profile, ())[0]  # eager: every leaf its own kernel; the stem conv first
+    kind = sampling.kernel_kind(first.head)
+    assert kind is not None
+    table = cal.measured[signature(kind, sampling.kernel_features(first.head, (), 4, kind))]
+    assert {p.name: p.seconds for p in pred.layers}[first.head.name] == pytest.approx(table, rel=1e-12)  # the fake network kind is free
+    assert 0.5 < pred.measured_share < 1.0  # the module calls and the Flatten stay priced by the linear model
+    assert any("comes from kernels measured exactly" in n.text for n in pred.notes)
+    assert predict_profile(lwprof.profile("mobilenet@resolution=64,alpha=0.25"), cal).measured_share < pred.measured_share

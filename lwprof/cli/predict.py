@@ -33,11 +33,18 @@ CalThreads = Annotated[
 ]
 
 
+ForModels = Annotated[
+    list[str] | None,
+    cs.flag("--for", help="Measure these models' exact kernels into the calibration (repeatable).", metavar="SPEC"),
+]
+
+
 @app.command("calibrate")
 @cs.handles_errors
 def calibrate(
     threads: CalThreads = None,
     runtime: cs.RuntimeOpt = cs.Runtime.TORCH,
+    for_models: ForModels = None,
     dtype: cs.CalDtypeOpt = cs.CalDtype.FP32,
     quick: Quick = False,
     save: Save = None,
@@ -60,6 +67,7 @@ def calibrate(
     * `lwprof calibrate --threads 1 --quick`: a first look in seconds.
     * `lwprof calibrate --save cpu.json --format json`: a file to share, and every benchmark.
     * `lwprof calibrate --runtime onnxruntime --threads 1`: kernel detection and kernels on ONNX Runtime.
+    * `lwprof calibrate --threads 1 --for ghostnet --for mobilenet`: their exact kernels, measured once.
     """
     from lwprof import api
     from lwprof.render.predict_grids import calibration_output
@@ -68,7 +76,7 @@ def calibrate(
     with cs.progress("calibrating") as step:
         result = api.calibrate(
             threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step,
-            runtime=runtime.value,
+            runtime=runtime.value, for_models=for_models or (),
         )  # fmt: skip
     cs.emit(fmt, calibration_output(result), output, force)
 

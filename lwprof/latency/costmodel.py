@@ -260,6 +260,7 @@ class Calibration:
         regressors: Per kernel kind, a :class:`~lwprof.latency.regress.KernelRegressor` fitted on an adaptive
             kernel sample timed on the runtime (:mod:`lwprof.latency.kernelpred`); empty without scikit-learn.
         held_out_kernels: As ``held_out``, for predictions that use the regressors (the regressors never saw a network).
+        measured: Kernels measured exactly (``lwprof calibrate --for``): :func:`lwprof.latency.kernelpred.signature` -> seconds.
     """
 
     machine: str
@@ -279,6 +280,7 @@ class Calibration:
     fusions: tuple[FusionRule, ...] = ()
     regressors: Mapping[str, Any] = field(default_factory=dict)
     held_out_kernels: tuple[float, ...] = ()
+    measured: Mapping[str, float] = field(default_factory=dict)
 
     def interval(self, regressors: bool | None = None) -> tuple[float, float] | None:
         """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
@@ -367,6 +369,7 @@ class Calibration:
             "held_out": list(self.held_out),
             "fusions": [r.to_dict() for r in self.fusions],
             **({"regressors": _regressors_to_dict(self.regressors), "held_out_kernels": list(self.held_out_kernels)} if self.regressors else {}),
+            **({"measured": dict(self.measured)} if self.measured else {}),
         }
 
     @classmethod
@@ -394,7 +397,7 @@ class Calibration:
             float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path, tuple(float(r) for r in data.get("held_out", ())),
             str(data.get("runtime", "torch")), str(data.get("runtime_version", "")), tuple(FusionRule.from_dict(r) for r in data.get("fusions", ())),
             _regressors_from_dict(data["regressors"], f"calibration {path!r}: regressors" if path else "calibration: regressors") if "regressors" in data else {},
-            tuple(float(r) for r in data.get("held_out_kernels", ())),
+            tuple(float(r) for r in data.get("held_out_kernels", ())), {str(k): float(v) for k, v in data.get("measured", {}).items()},
         )  # fmt: skip
 
 

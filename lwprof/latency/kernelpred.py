@@ -24,7 +24,7 @@ from typing import Any
 from lwprof.latency.fusion import FusionRule, kernels
 from lwprof.records import ModelProfile
 
-__all__ = ["BUDGET", "held_out_both", "kernel_seconds", "sample_and_fit"]
+__all__ = ["BUDGET", "held_out_both", "kernel_seconds", "measure_kernels", "sample_and_fit", "signature"]
 
 BUDGET, ROUNDS = 600, 3  # kernels timed at calibration (about 43 per kind), and adaptive rounds after the first draw
 
@@ -139,10 +139,21 @@ def _torch_measure(threads: int | None, tick: Callable[[int], None]) -> Callable
     return measure
 
 
+def signature(kind: str, features: Mapping[str, float]) -> str:
+    """A kernel's key in a calibration's table of measured kernels: its kind and every shape feature."""
+    return kind + "|" + ",".join(f"{k}={features[k]:g}" for k in sorted(features))
+
+
 def kernel_seconds(
-    profile: ModelProfile, regressors: Mapping[str, Any], rules: Sequence[FusionRule], linear: Mapping[str, float], bytes_per_element: int, known: Any = None
-) -> tuple[dict[str, float], int, int]:
-    """Each leaf's share of its kernel's regressor seconds, for the kernels a forest covers.
+    profile: ModelProfile,
+    regressors: Mapping[str, Any],
+    rules: Sequence[FusionRule],
+    linear: Mapping[str, float],
+    bytes_per_element: int,
+    known: Any = None,
+    measured: Mapping[str, float] | None = None,
+) -> tuple[dict[str, float], int, int, set[str]]:
+    """Each leaf's share of its kernel's seconds, for the kernels a measured table entry or a forest covers.
 
     Args:
         profile: The profile.
@@ -151,24 +162,76 @@ def kernel_seconds(
         linear: Each leaf's seconds under the linear model (its kernel-kind term, without the in-network extra).
         bytes_per_element: The calibration's element size.
         known: The calibration's kinds (kernels it never measured are split, as the linear model does).
+        measured: The calibration's measured kernels (:func:`signature` -> seconds): used first.
 
     Returns:
-        Leaf name -> seconds (only leaves of kernels a forest priced), kernels priced by forests, kernels in all.
+        Leaf name -> seconds (only leaves of kernels priced here), kernels priced by forests, kernels in all,
+        and the leaves whose kernel was measured.
     """
     from lwprof.latency import sampling
 
     out: dict[str, float] = {}
+    from_table: set[str] = set()
     priced = total = 0
     for k in kernels(profile, rules, known):
         total += 1
         kind = sampling.kernel_kind(k.head, k.members)
-        regressor = regressors.get(kind) if kind else None
-        if regressor is None or regressor.model != "forest":
+        if not kind:
             continue
-        seconds = regressor.predict(sampling.kernel_features(k.head, k.members, bytes_per_element, kind))
+        features = sampling.kernel_features(k.head, k.members, bytes_per_element, kind)
+        seconds = (measured or {}).get(signature(kind, features))
+        if seconds is not None:
+            from_table.update(r.name for r in k.records)
+        else:
+            regressor = regressors.get(kind)
+            if regressor is None or regressor.model != "forest":
+                continue
+            seconds = regressor.predict(features)
+            priced += 1
         base = [linear.get(r.name, 0.0) for r in k.records]
         whole = sum(base)
         for r, b in zip(k.records, base):
             out[r.name] = seconds * (b / whole if whole > 0 else 1 / len(base))
-        priced += 1
-    return out, priced, total
+    return out, priced, total, from_table
+
+
+def measure_kernels(calibration: Any, specs: Sequence[str], progress: Callable[[str, int, int], None] | None = None) -> dict[str, float]:
+    """The exact kernels of ``specs``, each built from the model's own modules (the head and the layers fused into it,
+    copied) at its own input shape, timed once on the calibration's runtime: :func:`signature` -> seconds.
+
+    Raises:
+        LwprofError: A spec that does not resolve, or (ONNX Runtime) a kernel that does not export.
+    """
+    import copy
+
+    from torch import nn
+
+    from lwprof import profiler
+    from lwprof.latency import sampling
+    from lwprof.resolve import resolve
+
+    found: dict[str, tuple[nn.Module, tuple[int, ...]]] = {}
+    for spec in specs:
+        resolved = resolve(spec)
+        profile = profiler.run(resolved)
+        model = resolved.build("cpu").eval()
+        modules = dict(model.named_modules())
+        for k in kernels(profile, calibration.fusions, calibration.kinds):
+            kind = sampling.kernel_kind(k.head, k.members)
+            if not kind or not k.head.input_shape or any(r.name not in modules for r in k.records):
+                continue
+            key = signature(kind, sampling.kernel_features(k.head, k.members, calibration.bytes_per_element, kind))
+            if key not in found:
+                parts = [copy.deepcopy(modules[r.name]) for r in k.records]
+                found[key] = (parts[0] if len(parts) == 1 else nn.Sequential(*parts)).eval(), tuple(k.head.input_shape)
+    done = [0]
+
+    def tick(n: int) -> None:
+        if progress:
+            progress("measuring kernels", done[0], len(found))
+        done[0] += n
+
+    with tempfile.TemporaryDirectory(prefix="lwprof-kernels-") as tmp:
+        measure = _ort_measure(Path(tmp), calibration.threads, tick) if calibration.runtime == "onnxruntime" else _torch_measure(calibration.threads, tick)
+        seconds = measure(list(found.values()))
+    return dict(zip(found, seconds))

@@ -66,6 +66,7 @@ class Prediction:
         notes: What the reader should know (kinds priced without a benchmark, a dtype mismatch).
         interval_s: (low, high) seconds: the calibration's held-out errors applied to ``total_s``
             (nominal coverage ``calibration["nominal"]``); None for an ungraded calibration.
+        measured_share: The share of ``total_s`` from kernels the calibration measured exactly (``lwprof calibrate --for``).
     """
 
     total_s: float
@@ -75,6 +76,7 @@ class Prediction:
     calibration: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     interval_s: tuple[float, float] | None = None
+    measured_share: float = 0.0
 
     @property
     def grade(self) -> str:
@@ -138,6 +140,7 @@ class Prediction:
             "interval_s": list(self.interval_s) if self.interval_s else None,
             "nominal": self.calibration.get("nominal"),
             "grade": self.grade,
+            "measured_share": self.measured_share,
             "overhead_s": self.overhead_s,
             "calibration": dict(self.calibration),
             "notes": [n.text for n in self.notes],
@@ -183,13 +186,14 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
     priced = [(record, record_terms(record, bpe, placed.get(record.name))) for record in profile.layers]
     linear = {r.name: sum(kinds[kind].seconds(feats) for kind, feats, _ in terms) for r, terms in priced if terms}
     forests: dict[str, float] = {}
+    from_table: set[str] = set()
     by_forest = (0, 0)
-    if regressors and calibration.regressors:
+    if (regressors and calibration.regressors) or calibration.measured:
         from lwprof.latency.kernelpred import kernel_seconds
 
         leaf_linear = {r.name: linear[r.name] for r, terms in priced if terms and r.is_leaf}
-        forests, *counts = kernel_seconds(profile, calibration.regressors, calibration.fusions, leaf_linear, bpe, kinds)
-        by_forest = (counts[0], counts[1])
+        forests, priced_n, total_n, from_table = kernel_seconds(profile, calibration.regressors, calibration.fusions, leaf_linear, bpe, kinds, calibration.measured)
+        by_forest = (priced_n, total_n)
     for record, terms in priced:
         if not terms:
             continue
@@ -210,6 +214,9 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
     total = sum(own.values()) + run_s
     by_record[""] = total
     notes = list(calibration_notes(calibration))
+    measured_s = sum(p.seconds for p in leaves if p.name in from_table)
+    if from_table:
+        notes.append(Note(Severity.INFO, f"{100 * measured_s / total:.0f}% of the predicted time comes from kernels measured exactly (lwprof calibrate --for)"))
     if by_forest[0]:
         notes.append(
             Note(Severity.INFO, f"{by_forest[0]} of {by_forest[1]} kernels priced by per-kernel regressors (random forests on an adaptive kernel sample); the rest, and the module calls, by the linear per-kind model")
@@ -219,7 +226,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
         notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))
     factors = calibration.interval(bool(forests))
     interval = (total * factors[0], total * factors[1]) if factors else None
-    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes), interval)
+    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes), interval, measured_s / total if total > 0 else 0.0)
 
 
 def grade_reason(calibration: Calibration) -> str:
