@@ -340,7 +340,8 @@ def test_held_out_networks_are_priced_by_both_predictors() -> None:
     cal = dataclasses.replace(
         ort_calibration(), benchmarks=tuple(benches), kinds=fit_costs(benches), regressors=fit_regressors(samples_of("conv1x1", 60, 1), seed=0)
     )
-    linear, forest = held_out_both(cal, networks)
+    linear, forest, scale = held_out_both(cal, networks)
+    assert 0.25 <= scale <= 4.0
     assert linear == pytest.approx(held_out_ratios(benches), rel=1e-12)  # the linear half is the calibration's own held-out ratios
     assert len(forest) == len(networks) and all(r > 0 for r in forest) and forest != linear
     cal = dataclasses.replace(cal, held_out=linear, held_out_kernels=forest)
@@ -366,3 +367,30 @@ def test_calibrate_for_measures_the_exact_kernels_and_predictions_use_them(tmp_p
     assert 0.5 < pred.measured_share < 1.0  # the module calls and the Flatten stay priced by the linear model
     assert any("comes from kernels measured exactly" in n.text for n in pred.notes)
     assert predict_profile(lwprof.profile("mobilenet@resolution=64,alpha=0.25"), cal).measured_share < pred.measured_share
+
+
+def test_the_kernel_scale_is_what_networks_say_an_isolated_kernel_costs_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("sklearn")
+    from lwprof.latency.kernelpred import held_out_both
+    from lwprof.latency.regress import fit_regressors
+    from tests.test_kernreg import samples_of
+
+    truth = {"calls": 3e-6, "macs": 2e-11, "bytes": 5e-11}
+    regressors = fit_regressors(samples_of("conv1x1", 60, 1), seed=0)
+    rows, networks = [], {}
+    for i, r in enumerate((16, 24, 32, 40, 48, 56, 64, 72)):
+        p = _profile(shape=(1, 3, r, r))
+        rows.append(design_row(p, 4, in_network=True, kernels=assign(p, ORT_RULES), per_run=True))
+        networks[i] = p
+    linear_benches = [Benchmark("network", f"n{i}", row_keys(row), sum((7e-6 if k == "run" else truth.get(f, 0.0)) * v for (k, f), v in row.items())) for i, row in enumerate(rows)]
+    base = dataclasses.replace(ort_calibration(), kinds=fit_costs(linear_benches), regressors=regressors)
+    benches = []
+    for b, p in zip(linear_benches, networks.values()):
+        pred = predict_profile(p, base)
+        forest = sum(x.seconds for x in pred.layers if x.priced_by == "forest")
+        assert forest > 0
+        benches.append(dataclasses.replace(b, median_s=pred.total_s + forest))  # inside a network a forest kernel costs 2x its isolated time
+    # the linear model held fixed (each leave-one-out fit returns it): what is left to explain is the forests' 2x
+    monkeypatch.setattr("lwprof.latency.costmodel.fit_costs", lambda benchmarks, **_: base.kinds)
+    _, ratios, scale = held_out_both(dataclasses.replace(base, benchmarks=tuple(benches)), networks)
+    assert scale == pytest.approx(2.0, rel=1e-3) and ratios == pytest.approx([1.0] * len(benches), rel=1e-3)

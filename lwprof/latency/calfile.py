@@ -34,7 +34,7 @@ MAX_DEPTH = 8  # a calibration nests 4 deep (benchmarks -> one -> row -> value)
 AGAIN = "run `lwprof calibrate` again"
 
 _TOP_REQUIRED = ("version", "machine", "cpu", "threads", "dtype", "torch", "kinds")
-_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions", "regressors", "held_out_kernels", "measured")
+_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions", "regressors", "held_out_kernels", "measured", "kernel_scale")
 _RULE_FIELDS = ("head", "member", "added", "trials")
 _KIND_FIELDS = ("coefficients", "overhead_s", "peak_macs_per_s", "ops_per_s", "bandwidth_bytes_per_s", "benchmarks", "median_error", "max_error")
 _BENCH_FIELDS = ("kind", "label", "row", "median_s", "min_s", "iqr_s", "runs", "noisy", "seconds")
@@ -123,6 +123,10 @@ def check_document(
     if "runtime_version" in data and not isinstance(data["runtime_version"], str):
         raise bad("runtime_version", "must be a text", data["runtime_version"])
     _check_fusions(data.get("fusions", []), kinds, bad)
+    if "kernel_scale" in data:
+        _number(data["kernel_scale"], "kernel_scale", bad)
+        if data["kernel_scale"] == 0:
+            raise bad("kernel_scale", "must be a positive factor", data["kernel_scale"])
     measured = data.get("measured", {})
     if not isinstance(measured, dict) or len(measured) > 100_000:
         raise bad("measured", "must be an object of kernel signatures and seconds", measured)

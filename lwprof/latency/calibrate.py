@@ -313,10 +313,10 @@ def calibrate(
         from lwprof.latency.kernelpred import held_out_both
 
         networks = {i: case_row(c, BYTES_PER_ELEMENT[dtype])[2] for i, c in enumerate(todo) if c.kind == "network"}
-        held_out, held_kernels = held_out_both(cal, networks)
+        held_out, held_kernels, scale = held_out_both(cal, networks)
     else:
-        held_out, held_kernels = held_out_ratios(results), ()
-    return dataclasses.replace(cal, held_out=held_out, held_out_kernels=held_kernels, seconds=time.perf_counter() - start)
+        held_out, held_kernels, scale = held_out_ratios(results), (), 1.0
+    return dataclasses.replace(cal, held_out=held_out, held_out_kernels=held_kernels, kernel_scale=scale, seconds=time.perf_counter() - start)
 
 
 def case_row(case: Case, bpe: int) -> tuple[dict[str, float], nn.Module, ModelProfile]:

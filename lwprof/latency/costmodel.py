@@ -261,6 +261,9 @@ class Calibration:
             kernel sample timed on the runtime (:mod:`lwprof.latency.kernelpred`); empty without scikit-learn.
         held_out_kernels: As ``held_out``, for predictions that use the regressors (the regressors never saw a network).
         measured: Kernels measured exactly (``lwprof calibrate --for``): :func:`lwprof.latency.kernelpred.signature` -> seconds.
+        kernel_scale: What a forest-priced kernel costs inside a network per second it costs alone (the median over the
+            random networks, :func:`lwprof.latency.kernelpred.held_out_both`; ONNX Runtime adds layout conversions around
+            an isolated kernel that a network pays once).
     """
 
     machine: str
@@ -281,6 +284,7 @@ class Calibration:
     regressors: Mapping[str, Any] = field(default_factory=dict)
     held_out_kernels: tuple[float, ...] = ()
     measured: Mapping[str, float] = field(default_factory=dict)
+    kernel_scale: float = 1.0
 
     def interval(self, regressors: bool | None = None) -> tuple[float, float] | None:
         """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
@@ -368,7 +372,7 @@ class Calibration:
             "benchmarks": [b.to_dict() for b in self.benchmarks],
             "held_out": list(self.held_out),
             "fusions": [r.to_dict() for r in self.fusions],
-            **({"regressors": _regressors_to_dict(self.regressors), "held_out_kernels": list(self.held_out_kernels)} if self.regressors else {}),
+            **({"regressors": _regressors_to_dict(self.regressors), "held_out_kernels": list(self.held_out_kernels), "kernel_scale": self.kernel_scale} if self.regressors else {}),
             **({"measured": dict(self.measured)} if self.measured else {}),
         }
 
@@ -398,6 +402,7 @@ class Calibration:
             str(data.get("runtime", "torch")), str(data.get("runtime_version", "")), tuple(FusionRule.from_dict(r) for r in data.get("fusions", ())),
             _regressors_from_dict(data["regressors"], f"calibration {path!r}: regressors" if path else "calibration: regressors") if "regressors" in data else {},
             tuple(float(r) for r in data.get("held_out_kernels", ())), {str(k): float(v) for k, v in data.get("measured", {}).items()},
+            float(data.get("kernel_scale", 1.0)),
         )  # fmt: skip
 
 

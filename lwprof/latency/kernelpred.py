@@ -54,20 +54,30 @@ def sample_and_fit(runtime: str, threads: int | None, quick: bool, progress: Cal
     return dict(regress.fit_regressors(samples))
 
 
-def held_out_both(calibration: Any, networks: Mapping[int, ModelProfile]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+def held_out_both(calibration: Any, networks: Mapping[int, ModelProfile]) -> tuple[tuple[float, ...], tuple[float, ...], float]:
     """measured / predicted of every random network, each priced by a fit made without it: by the linear
-    model alone, and with the calibration's regressors (one fit per network serves both).
+    model alone, and with the calibration's regressors (one fit per network serves both); and the kernel scale.
+
+    The regressors price kernels timed alone; inside a network a kernel costs a factor more or less (ONNX
+    Runtime converts the layout around an isolated kernel, a network once). Each network gives that factor
+    exactly: ``(measured - the linear rest) / the forest-priced part``. The calibration's ``kernel_scale`` is
+    their median, and each network's held-out ratio uses the median of the *other* networks' factors.
 
     Args:
         calibration: The calibration (its benchmarks, fusions, regressors).
         networks: Index of each network benchmark in ``calibration.benchmarks`` -> its profile.
+
+    Returns:
+        The linear model's ratios, the regressors' ratios, the kernel scale (1.0 without regressors).
     """
     import dataclasses
+    import statistics
 
     from lwprof.latency.costmodel import benchmark_seconds, fit_costs
     from lwprof.latency.predict import predict_profile
 
-    linear, forest = [], []
+    linear: list[float] = []
+    parts: list[tuple[float, float, float]] = []  # (measured, linear rest, forest part) per network
     benchmarks = calibration.benchmarks
     for i, profile in networks.items():
         held = benchmarks[i]
@@ -75,12 +85,23 @@ def held_out_both(calibration: Any, networks: Mapping[int, ModelProfile]) -> tup
         predicted = benchmark_seconds(held, kinds)
         if predicted > 0 and held.seconds > 0:
             linear.append(held.seconds / predicted)
-        if calibration.regressors:
-            alone = dataclasses.replace(calibration, kinds=kinds, held_out=(), held_out_kernels=())
-            with_forests = predict_profile(profile, alone).total_s
-            if with_forests > 0 and held.seconds > 0:
-                forest.append(held.seconds / with_forests)
-    return tuple(linear), tuple(forest)
+        if calibration.regressors and held.seconds > 0:
+            alone = dataclasses.replace(calibration, kinds=kinds, held_out=(), held_out_kernels=(), kernel_scale=1.0)
+            pred = predict_profile(profile, alone)
+            forest = sum(p.seconds for p in pred.layers if p.priced_by == "forest")
+            parts.append((held.seconds, pred.total_s - forest, forest))
+    scales = [(m - rest) / f for m, rest, f in parts if f > 0]
+    ratios = []
+    for i, (m, rest, f) in enumerate(parts):
+        others = [s for j, s in enumerate(scales) if j != i] or [1.0]
+        predicted = rest + f * _clamp(statistics.median(others))
+        if predicted > 0:
+            ratios.append(m / predicted)
+    return tuple(linear), tuple(ratios), _clamp(statistics.median(scales)) if scales else 1.0
+
+
+def _clamp(scale: float) -> float:
+    return min(4.0, max(0.25, scale))
 
 
 def _ort_measure(folder: Path, threads: int | None, tick: Callable[[int], None]) -> Callable[[list[tuple[Any, tuple[int, ...]]]], list[float]]:
@@ -88,8 +109,14 @@ def _ort_measure(folder: Path, threads: int | None, tick: Callable[[int], None])
 
     ort = onnxrt.require()
     count = [0]
+    floor: list[float] = []  # a run's own overhead (a session of one Flatten of 8 numbers): a prediction adds it once, as the run kind
 
     def measure(batch: list[tuple[Any, tuple[int, ...]]]) -> list[float]:
+        from torch import nn
+
+        if not floor:
+            empty = ortcal._prepare(ort, nn.Flatten(), (1, 8), folder, 19_999, threads, "an empty run")
+            floor.append(min(ortcal._time(empty, True, 0.05)[4] for _ in range(3)))
         runners = []
         for module, shape in batch:  # every export first, then the timing
             count[0] += 1
@@ -97,7 +124,8 @@ def _ort_measure(folder: Path, threads: int | None, tick: Callable[[int], None])
         out = []
         for run in runners:
             tick(1)
-            out.append(ortcal._time(run, True, 0.05)[0])
+            seconds = ortcal._time(run, True, 0.05)[0]
+            out.append(max(seconds - floor[0], 0.1 * seconds))  # the kernel, not the session around it
         return out
 
     return measure

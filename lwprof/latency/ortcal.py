@@ -269,10 +269,10 @@ def calibrate_onnxruntime(
     if regressors:
         from lwprof.latency.kernelpred import held_out_both
 
-        held_out, held_kernels = held_out_both(cal, {i: p for i, (c, p) in enumerate(zip(todo, profiles)) if c.kind == "network"})
+        held_out, held_kernels, scale = held_out_both(cal, {i: p for i, (c, p) in enumerate(zip(todo, profiles)) if c.kind == "network"})
     else:
-        held_out, held_kernels = held_out_ratios(results), ()
-    return replace(cal, held_out=held_out, held_out_kernels=held_kernels, seconds=time.perf_counter() - start)
+        held_out, held_kernels, scale = held_out_ratios(results), (), 1.0
+    return replace(cal, held_out=held_out, held_out_kernels=held_kernels, kernel_scale=scale, seconds=time.perf_counter() - start)
 
 
 def check_dtype(dtype: str) -> None:

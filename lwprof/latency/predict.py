@@ -43,6 +43,7 @@ class LayerPrediction:
         seconds: Predicted seconds per forward pass (every call).
         estimated: No micro-benchmark covers this kind; priced as a 1x1 conv or element-wise layer.
         kernel: The name of the kernel's head when the layer runs fused into a kernel (itself when it is the head), else "".
+        priced_by: "linear" (the per-kind model), "forest" (its kernel kind's regressor) or "measured" (``calibrate --for``).
     """
 
     name: str
@@ -51,6 +52,7 @@ class LayerPrediction:
     seconds: float
     estimated: bool = False
     kernel: str = ""
+    priced_by: str = "linear"
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
         leaf_linear = {r.name: linear[r.name] for r, terms in priced if terms and r.is_leaf}
         forests, priced_n, total_n, from_table = kernel_seconds(profile, calibration.regressors, calibration.fusions, leaf_linear, bpe, kinds, calibration.measured)
         by_forest = (priced_n, total_n)
+        forests = {n: s if n in from_table else s * calibration.kernel_scale for n, s in forests.items()}  # isolated kernels -> in a network
     for record, terms in priced:
         if not terms:
             continue
@@ -201,7 +204,8 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
         if record.is_leaf:
             kind, feats, guess = terms[0]
             seconds += network.seconds(feats)  # its calls and traffic inside a network
-            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess, heads.get(record.name, "")))
+            how = "measured" if record.name in from_table else "forest" if record.name in forests else "linear"
+            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess, heads.get(record.name, ""), how))
             if guess:
                 estimated[record.category] = estimated.get(record.category, 0) + 1
         else:
