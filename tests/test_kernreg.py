@@ -215,6 +215,15 @@ def test_json_round_trip_gives_identical_predictions() -> None:
     assert KernelSample.from_dict(json.loads(json.dumps(samples[0].to_dict()))) == samples[0]
 
 
+def test_errors_and_interval_from_the_held_out_ratios() -> None:
+    r = KernelRegressor("add", "linear", (), {"calls": 1e-6, "macs": 0.0, "bytes": 0.0}, held_out=(0.5, 0.8, 1.0, 1.25, 2.0))
+    # |predicted / measured - 1| = |1 / ratio - 1|: 1, 0.25, 0, 0.2, 0.5 -> median 0.25
+    assert r.median_error == pytest.approx(0.25)
+    # 80%: the 10th and 90th percentiles of the ratios, interpolated: 0.5 + 0.4 x 0.3 = 0.62 and 1.25 + 0.6 x 0.75 = 1.7
+    assert r.interval(0.8) == pytest.approx((0.62, 1.7))
+    assert KernelRegressor("add", "linear", (), {}, held_out=(1.0, 1.0, 1.0)).interval() is None
+
+
 def test_a_missing_feature_is_named() -> None:
     r = fit_regressors(samples_of("conv1x1", 60, 1))["conv1x1"]
     with pytest.raises(LwprofError, match="feature 'act' is missing"):

@@ -221,6 +221,15 @@ class KernelRegressor:
         errors = sorted(abs(1 / r - 1) for r in self.held_out)
         return _quantile(errors, q) if errors else None
 
+    def interval(self, nominal: float = 0.8) -> tuple[float, float] | None:
+        """Factors on a prediction that bound a ``nominal`` share of the held-out kernels: the
+        (1 - nominal) / 2 and (1 + nominal) / 2 quantiles of measured / predicted (None with fewer
+        than 4 held out)."""
+        if len(self.held_out) < 4 or not 0 < nominal < 1:
+            return None
+        ratios = sorted(self.held_out)
+        return _quantile(ratios, (1 - nominal) / 2), _quantile(ratios, (1 + nominal) / 2)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
