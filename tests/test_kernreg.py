@@ -117,7 +117,13 @@ def test_spaces_stay_around_the_zoo() -> None:
             if kind in ("conv1x1", "dwconv", "gconv"):
                 assert c.cin % 8 == 0 and c.cin % c.groups == 0 and c.cout % c.groups == 0, c.label
             near = space.near(c, rng)
-            assert near.kind == kind
+            assert near.kind == kind and (kind == "linear" or 2 <= near.h <= 224) and near.cin <= 2048, near.label
+    for space in spaces(fused=False).values():  # eager: every layer its own kernel, no followers
+        for _ in range(30):
+            c = space.draw(rng)
+            assert not c.bn and (not c.act or space.kind == "activation"), c.label
+            near = space.near(c, rng)
+            assert not near.bn and (not near.act or space.kind == "activation"), near.label
 
 
 # -- the regressors on simulated timings ------------------------------------------------------------
