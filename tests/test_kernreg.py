@@ -38,6 +38,8 @@ from lwprof.latency.sampling import (
     spaces,
 )
 
+__all__: list[str] = []
+
 CACHE = 2**20  # bytes: beyond this, traffic runs at half the bandwidth
 
 
