@@ -274,8 +274,9 @@ def kernel_kind(head: LayerRecord, members: Sequence[LayerRecord] = (), op: str 
 
     A leaf's kind is the cost model's (:func:`lwprof.latency.terms.layer_kind`), every activation
     being ``activation``. A parent head is its own element-wise op: ``op`` names it (the runtime's
-    node type: "Add", "Concat", "Mul"); without it, a parent whose output has twice its input's
-    elements is a concat, else an add.
+    node type: "Add", "Concat", "Mul"). Without it the records cannot say which op a parent's own
+    forward ran: a parent whose output has twice its input's elements is taken for a concat, any
+    other for an add (a guess: ShuffleNet V2's concat and the SE scale are taken for adds).
     """
     if not head.is_leaf:
         if op:
