@@ -25,13 +25,16 @@ kernels (noisy timings a forest would learn by heart); :attr:`KernelRegressor.no
 
 **Graded by k-fold.** Every regressor keeps its held-out ratios (measured / predicted, one per
 sample in the order given, each predicted by the model fitted on the other folds) and those of
-the baseline on the same folds: :attr:`KernelRegressor.median_error` and ``linear_error``.
+the baseline on the same folds: :attr:`KernelRegressor.median_error`, ``linear_error`` and an
+interval (:meth:`KernelRegressor.interval`) for the calibration to grade it by.
 
-**Prediction without scikit-learn.** The fitted trees are exported as plain arrays (child indices,
-split feature, threshold, leaf value) and evaluated here in pure Python, inputs rounded to
-float32 first as scikit-learn does, so that a prediction equals scikit-learn's own.
-:meth:`KernelRegressor.to_dict` is plain JSON; :meth:`KernelRegressor.from_dict` checks every field
-(one :class:`~lwprof.errors.LwprofError` naming it, as :mod:`lwprof.latency.calfile` does).
+**Prediction without scikit-learn.** The fitted trees are exported as arrays (child indices, split
+feature, threshold, leaf value) and evaluated here in pure Python, inputs rounded to float32 first as
+scikit-learn does, so that a prediction equals scikit-learn's own. :meth:`KernelRegressor.to_dict` is
+plain JSON, each tree's arrays as base64 of little-endian numbers (one string per array: a calibration
+holds ~17,000 nodes, which load in milliseconds this way); :meth:`KernelRegressor.from_dict` checks
+every field (one :class:`~lwprof.errors.LwprofError` naming it, as :mod:`lwprof.latency.calfile` does),
+down to every node of every tree.
 """
 
 from __future__ import annotations
@@ -220,6 +223,15 @@ class KernelRegressor:
         """The ``q`` quantile of the held-out relative errors (0.9: nine in ten kernels were closer)."""
         errors = sorted(abs(1 / r - 1) for r in self.held_out)
         return _quantile(errors, q) if errors else None
+
+    def interval(self, nominal: float = 0.8) -> tuple[float, float] | None:
+        """Factors on a prediction that bound a ``nominal`` share of the held-out kernels: the
+        (1 - nominal) / 2 and (1 + nominal) / 2 quantiles of measured / predicted (None with fewer
+        than 4 held out)."""
+        if len(self.held_out) < 4 or not 0 < nominal < 1:
+            return None
+        ratios = sorted(self.held_out)
+        return _quantile(ratios, (1 - nominal) / 2), _quantile(ratios, (1 + nominal) / 2)
 
     def to_dict(self) -> dict[str, Any]:
         return {

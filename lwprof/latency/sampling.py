@@ -274,8 +274,9 @@ def kernel_kind(head: LayerRecord, members: Sequence[LayerRecord] = (), op: str 
 
     A leaf's kind is the cost model's (:func:`lwprof.latency.terms.layer_kind`), every activation
     being ``activation``. A parent head is its own element-wise op: ``op`` names it (the runtime's
-    node type: "Add", "Concat", "Mul"); without it, a parent whose output has twice its input's
-    elements is a concat, else an add.
+    node type: "Add", "Concat", "Mul"). Without it the records cannot say which op a parent's own
+    forward ran: a parent whose output has twice its input's elements is taken for a concat, any
+    other for an add (a guess: ShuffleNet V2's concat and the SE scale are taken for adds).
     """
     if not head.is_leaf:
         if op:
@@ -360,7 +361,7 @@ def _divisor(rng: random.Random, around: KernelConfig | None) -> tuple[int, int]
     if around is None:
         d = rng.choice(_DIVISORS)
         return -(-rng.choice(_RESOLUTIONS) // d), d
-    size = max(2, round(around.h * math.exp(rng.uniform(-0.35, 0.35))))
+    size = min(224, max(2, round(around.h * math.exp(rng.uniform(-0.35, 0.35)))))
     d = min(_DIVISORS, key=lambda x: abs(math.log(224 / x / size)))
     return size, d
 
@@ -370,7 +371,7 @@ def _channels(rng: random.Random, d: int, around: int | None = None, multiple: i
     if around is None:
         c = math.exp(rng.uniform(math.log(lo), math.log(hi)))
     else:
-        c = around * math.exp(rng.uniform(-0.4, 0.4))
+        c = min(2048, around * math.exp(rng.uniform(-0.4, 0.4)))
     c = _round8(c)
     return max(multiple, c // multiple * multiple)
 
@@ -406,13 +407,13 @@ def _draw(kind: str, rng: random.Random, around: KernelConfig | None = None, fus
         return KernelConfig(kind, cin, _channels(rng, d, a.cout if a else None), size, size, k, stride, 1, bn, act)
     if kind == "linear":
         cin = _channels(rng, 32, a.cin if a else None)
-        cout = (pick((1000, 1280, 10, 100), a.cout if a else None)) if rng.random() < 0.5 else _channels(rng, 32, a.cout if a else None)
-        return KernelConfig(kind, cin, cout, act=(pick(("", "", "ReLU", "Hardswish"), a.act if a else None)))
+        cout = pick((1000, 1280, 10, 100), a.cout if a else None) if rng.random() < 0.5 else _channels(rng, 32, a.cout if a else None)
+        return KernelConfig(kind, cin, cout, act=pick(("", "", "ReLU", "Hardswish"), a.act if a else None) if fused else "")
     c = _channels(rng, d, a.cin if a else None)
     if kind == "batchnorm":
-        return KernelConfig(kind, c, c, size, size, act=(pick(("", "ReLU", "ReLU6"), a.act if a else None)))
+        return KernelConfig(kind, c, c, size, size, act=pick(("", "ReLU", "ReLU6"), a.act if a else None) if fused else "")
     if kind == "activation":
-        return KernelConfig(kind, c, c, size, size, act=(pick(_POINT_ACTS, a.act if a else None)))
+        return KernelConfig(kind, c, c, size, size, act=pick(_POINT_ACTS, a.act if a else None))
     if kind in ("max_pool", "avg_pool"):
         k = pick((2, 3, 3), a.k if a else None)
         stride = pick((1, 2, 2), a.stride if a else None)
