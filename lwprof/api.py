@@ -446,6 +446,8 @@ def calibrate(
     path: str | None = None,
     force: bool = True,
     progress: Progress | None = None,
+    runtime: str = "torch",
+    for_models: Sequence[str] = (),
 ) -> Calibration:
     """Measures this machine once: micro-benchmarks per layer kind, the fitted cost model (``lwprof calibrate``).
 
@@ -458,12 +460,18 @@ def calibrate(
             (:func:`lwprof.latency.costmodel.calibration_file`).
         force: Replace an existing file at ``path`` (the cache's own file is always replaced).
         progress: Called before each benchmark with (label, index, total).
+        runtime: ``torch`` (eager) or ``onnxruntime`` (kernel detection and every benchmark on ONNX Runtime, fp32).
+        for_models: Instead of calibrating: measure the exact kernels of these models (specs) on the existing
+            calibration's runtime and add them to its table of measured kernels (``lwprof calibrate --for``); the
+            calibration read and written is ``path``, else this machine's for ``runtime``, ``threads`` and ``dtype``.
 
     Returns:
         The :class:`~lwprof.latency.costmodel.Calibration`, with ``path`` set when saved.
     """
     import dataclasses
 
+    if for_models:
+        return _measure_for(list(for_models), threads, dtype, path, progress, runtime)
     from lwprof.latency.calibrate import calibrate as run
     from lwprof.latency.costmodel import calibration_file, check_cache_target
     from lwprof.latency.timing import check_threads
@@ -476,24 +484,44 @@ def calibrate(
         import torch
 
         check_threads(threads)
-        target, force = str(check_cache_target(calibration_file(threads or torch.get_num_threads(), dtype))), True
-    calibration = run(threads=threads, dtype=dtype, quick=quick, progress=progress)
+        target, force = str(check_cache_target(calibration_file(threads or torch.get_num_threads(), dtype, runtime=runtime))), True
+    if runtime == "onnxruntime":
+        from lwprof.latency import onnxrt, ortcal
+
+        ortcal.check_dtype(dtype)
+        onnxrt.require()
+    calibration = run(threads=threads, dtype=dtype, quick=quick, progress=progress, runtime=runtime)
     if not save:
         return calibration
     if path is not None:
         target = path
     else:
-        target = str(calibration_file(calibration.threads, dtype))
+        target = str(calibration_file(calibration.threads, dtype, runtime=calibration.runtime))
         os.makedirs(os.path.dirname(target), exist_ok=True)
     written = write_atomic(target, to_json(calibration.to_dict()), force=force)
     return dataclasses.replace(calibration, path=str(written))
 
 
-def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32") -> Calibration:
-    """This machine's calibration for ``threads`` (default: torch's) and ``dtype``, or the file ``path``.
+def _measure_for(specs: list[str], threads: int | None, dtype: str, path: str | None, progress: Progress | None, runtime: str) -> Calibration:
+    """``lwprof calibrate --for``: the exact kernels of ``specs`` measured and added to an existing calibration."""
+    import dataclasses
+
+    from lwprof.latency.kernelpred import measure_kernels
+    from lwprof.render.export import to_json, write_atomic
+
+    cal = load_calibration(path, threads=threads, dtype=dtype, runtime=runtime)
+    measured = measure_kernels(cal, specs, progress)
+    cal = dataclasses.replace(cal, measured={**cal.measured, **measured})
+    written = write_atomic(cal.path, to_json(cal.to_dict()), force=True)
+    return dataclasses.replace(cal, path=str(written))
+
+
+def load_calibration(path: str | None = None, *, threads: int | None = None, dtype: str = "fp32", runtime: str | None = None) -> Calibration:
+    """This machine's calibration for ``runtime`` (default torch), ``threads`` (default: torch's) and ``dtype``, or the file ``path``
+    (of ``runtime`` when given).
 
     Raises:
-        LwprofError: None made yet (run ``lwprof calibrate``), or not a calibration file.
+        LwprofError: None made yet (run ``lwprof calibrate``), a file of another runtime, or not a calibration file.
     """
     from lwprof.latency.costmodel import load_calibration as load
 
@@ -501,18 +529,20 @@ def load_calibration(path: str | None = None, *, threads: int | None = None, dty
         import torch
 
         threads = torch.get_num_threads()
-    return load(path, threads=threads or 1, dtype=dtype)
+    return load(path, threads=threads or 1, dtype=dtype, runtime=runtime)
 
 
-def _calibration(calibration: Any, threads: int | None, dtype: str) -> Calibration:
+def _calibration(calibration: Any, threads: int | None, dtype: str, runtime: str | None = None) -> Calibration:
     from lwprof.latency.costmodel import Calibration
 
     if isinstance(calibration, Calibration):
+        if runtime is not None and calibration.runtime != runtime:
+            raise LwprofError(f"the calibration measured {calibration.runtime}, not {runtime}; give one made with `lwprof calibrate --runtime {runtime}`")
         return calibration
-    return load_calibration(calibration, threads=threads, dtype=dtype)
+    return load_calibration(calibration, threads=threads, dtype=dtype, runtime=runtime)
 
 
-def predict(target: Any, *, calibration: Any = None, threads: int | None = None, **profile_kwargs: Any) -> Prediction:
+def predict(target: Any, *, calibration: Any = None, threads: int | None = None, runtime: str | None = None, **profile_kwargs: Any) -> Prediction:
     """Predicted latency of a model on this machine, without running it.
 
     Args:
@@ -520,6 +550,7 @@ def predict(target: Any, *, calibration: Any = None, threads: int | None = None,
         calibration: A :class:`~lwprof.latency.costmodel.Calibration` or the path of one;
             default: this machine's for ``threads`` and the profile's dtype.
         threads: Which calibration to use (default: torch's thread count).
+        runtime: Which runtime's calibration: ``torch`` or ``onnxruntime`` (default: torch, or the file's).
         **profile_kwargs: Passed to :func:`profile` when ``target`` is not a profile.
 
     Returns:
@@ -531,7 +562,7 @@ def predict(target: Any, *, calibration: Any = None, threads: int | None = None,
     from lwprof.latency.predict import predict_profile
 
     p = target if isinstance(target, ModelProfile) else profile(target, **profile_kwargs)
-    return predict_profile(p, _calibration(calibration, threads, p.dtype))
+    return predict_profile(p, _calibration(calibration, threads, p.dtype, runtime))
 
 
 def fit(
@@ -546,6 +577,7 @@ def fit(
     threads: int | None = None,
     batch: int = 1,
     progress: Progress | None = None,
+    runtime: str | None = None,
     **fixed: Any,
 ) -> FitResult:
     """The best configuration of ``arch`` under budgets, and the Pareto front (``lwprof fit``).
@@ -562,6 +594,7 @@ def fit(
         objective: "macs" (the most MACs within the budgets) or "latency" (the fastest).
         calibration: A calibration or its path (default: this machine's, see :func:`predict`).
         threads: Which calibration to use (default: torch's thread count).
+        runtime: Which runtime's calibration prices the grid (default: torch, or the file's).
         batch: Batch size.
         progress: Called before each distinct model with (label, index, total).
         **fixed: Options fixed for every configuration (``conv="dwsep"``).
@@ -601,5 +634,5 @@ def fit(
     )  # fmt: skip
     if budgets.max_latency_s is not None and not budgets.max_latency_s > 0:
         raise LwprofError(f"--max-latency must be positive, got {max_latency}")
-    cal = _calibration(calibration, threads, "fp32")
+    cal = _calibration(calibration, threads, "fp32", runtime)
     return search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)

@@ -173,5 +173,8 @@ def test_bench_runtime_onnxruntime_from_the_command_line(tmp_path) -> None:  # t
     by_name = {layer["name"]: layer for layer in data["layers"]}
     # Conv 4x3x3x3 over a 6x6 output = 4*6*6*27 = 3,888 MACs, with its BatchNorm folded and ReLU fused
     assert by_name["0+1+2"]["macs"] == 3_888  # top-level modules have no common parent to factor out
-    refused = CliRunner().invoke(app, [*args, "--predict"])
-    assert refused.exit_code == 2 and "drop --predict" in refused.output
+    from tests.data.fake_calibration import write_calibration
+
+    write_calibration(tmp_path / "cache", threads=1)  # only a torch calibration: --predict on ONNX Runtime names the command
+    refused = CliRunner().invoke(app, [*args, "--predict"], env={"LWPROF_CACHE_DIR": str(tmp_path / "cache")})
+    assert refused.exit_code == 2 and "run `lwprof calibrate --runtime onnxruntime --threads 1` once" in refused.output, refused.output

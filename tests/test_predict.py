@@ -253,7 +253,7 @@ def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.M
     [
         ("{not json", r"is not valid JSON \(.*line 1, column 2\); run `lwprof calibrate` again"),
         ("[1, 2]", "expected a JSON object"),
-        ('{"version": 99}', "version is the calibration format; this lwprof reads 1, got 99"),
+        ('{"version": 99}', "version is the calibration format; this lwprof reads 1 to 2, got 99"),
         ('{"version": 1, "machine": "m"}', "cpu is missing; run `lwprof calibrate` again"),
     ],
 )

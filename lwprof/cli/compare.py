@@ -63,6 +63,7 @@ def compare(
     with_bench: WithBench = False,
     repeats: Repeats = 10,
     predict: cs.PredictOpt = False,
+    runtime: cs.PredictRuntimeOpt = None,
     by_type: ByType = False,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = None,
@@ -97,7 +98,7 @@ def compare(
     )
     cs.targets(output, force, plot)
     axes = parse_vary(vary or [])
-    price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
+    price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype, runtime=runtime)
     common = _Common(
         inputs=model.inputs, batch=model.asked_batch, crosscheck=fvcore, dtype=model.dtype, backward=backward
     )

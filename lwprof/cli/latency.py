@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
-from lwprof.errors import LwprofError
 
 __all__ = ["bench"]
 
@@ -74,12 +73,8 @@ def bench(
     if model.device == "meta":
         raise cs.LwprofError("lwprof bench does not take --device meta: it runs the model on CPU tensors")
     cs.targets(output, force, plot)
-    if predict and runtime is not cs.Runtime.TORCH:
-        raise LwprofError(
-            "--predict prices eager PyTorch (lwprof calibrate times torch kernels), not ONNX Runtime: "
-            "drop --predict or use --runtime torch"
-        )
-    price = cs.predictor(predict, model.calibration, model.threads)
+    priced = predict or model.calibration is not None
+    price = cs.predictor(predict, model.calibration, model.threads, runtime=runtime if priced else None)
     with cs.progress("timing") as step:
         result = api.measure(
             arch,

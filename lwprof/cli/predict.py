@@ -32,10 +32,18 @@ CalThreads = Annotated[
 ]
 
 
+ForModels = Annotated[
+    list[str] | None,
+    cs.flag("--for", help="Measure these models' exact kernels into the calibration (repeatable).", metavar="SPEC"),
+]
+
+
 @app.command("calibrate")
 @cs.handles_errors
 def calibrate(
     threads: CalThreads = None,
+    runtime: cs.RuntimeOpt = cs.Runtime.TORCH,
+    for_models: ForModels = None,
     dtype: cs.CalDtypeOpt = cs.CalDtype.FP32,
     quick: Quick = False,
     save: Save = None,
@@ -57,13 +65,18 @@ def calibrate(
     * `lwprof calibrate`: this machine at torch's thread count (under a minute).
     * `lwprof calibrate --threads 1 --quick`: a first look in seconds.
     * `lwprof calibrate --save cpu.json --format json`: a file to share, and every benchmark.
+    * `lwprof calibrate --runtime onnxruntime --threads 1`: kernel detection and kernels on ONNX Runtime.
+    * `lwprof calibrate --threads 1 --for ghostnet --for mobilenet`: their exact kernels, measured once.
     """
     from lwprof import api
     from lwprof.render.predict_grids import calibration_output
 
     cs.targets(output, force)
     with cs.progress("calibrating") as step:
-        result = api.calibrate(threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step)
+        result = api.calibrate(
+            threads=threads, dtype=dtype.value, quick=quick, path=save, force=force, progress=step,
+            runtime=runtime.value, for_models=for_models or (),
+        )  # fmt: skip
     cs.emit(fmt, calibration_output(result), output, force)
 
 
@@ -79,6 +92,7 @@ def fit(
     max_params: cs.MaxParams = None,
     max_latency: cs.MaxLatency = None,
     objective: cs.ObjectiveOpt = cs.Objective.MACS,
+    runtime: cs.PredictRuntimeOpt = None,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
@@ -123,6 +137,7 @@ def fit(
             threads=model.threads,
             batch=model.batch,
             progress=step,
+            runtime=runtime.value if runtime else None,
             **(options or {}),
         )
     cs.emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))

@@ -38,6 +38,7 @@ def summary(
     fvcore: cs.Fvcore = True,
     strict: Strict = False,
     predict: cs.PredictOpt = False,
+    runtime: cs.PredictRuntimeOpt = None,
     max_macs: cs.MaxMacs = None,
     max_params: cs.MaxParams = None,
     depth: Depth = None,
@@ -75,7 +76,7 @@ def summary(
 
     cs.targets(output, force, plot)
     budgets = parse_budgets(macs=max_macs, params=max_params)
-    price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
+    price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype, runtime=runtime)
     with cs.progress("profiling + cross-check" if fvcore else "profiling") as step:
         step(arch, 0, 1)
         profile = api.profile(

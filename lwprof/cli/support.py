@@ -177,6 +177,10 @@ class Runtime(str, enum.Enum):
 RuntimeOpt = Annotated[
     Runtime, flag("--runtime", help="torch (eager) or onnxruntime (exported, per fused kernel).", show_default=True)
 ]
+PredictRuntimeOpt = Annotated[
+    Runtime | None,
+    flag("--runtime", help="--predict for torch (default) or onnxruntime.", metavar="NAME"),
+]
 ThreadsOpt = Annotated[
     int | None,
     flag(
@@ -699,12 +703,19 @@ def progress(what: str) -> Any:
 
 
 def predictor(
-    predict: bool, calibration: str | None, threads: int | None = None, dtype: str = "fp32"
+    predict: bool,
+    calibration: str | None,
+    threads: int | None = None,
+    dtype: str = "fp32",
+    runtime: Runtime | str | None = None,
 ) -> Callable[[Any], Any] | None:
     """With ``--predict`` (or ``--calibration``): a function profile -> prediction, its calibration
-    (for ``threads`` and ``dtype``) loaded now, before any work: a missing one is a one-line
-    error. None otherwise."""
+    (for ``runtime``, ``threads`` and ``dtype``) loaded now, before any work: a missing one is a
+    one-line error (naming the command that makes it). None otherwise."""
     if not predict and calibration is None:
+        if runtime is not None and runtime != Runtime.TORCH:
+            name = getattr(runtime, "value", runtime)
+            raise LwprofError(f"--runtime {name} chooses --predict's calibration: add --predict")
         return None
     from lwprof import api
     from lwprof.latency.costmodel import CALIBRATED_DTYPES
@@ -714,7 +725,10 @@ def predictor(
             f"--predict prices {', '.join(CALIBRATED_DTYPES)} (what lwprof calibrate measures), not --dtype {dtype}"
         )
 
-    cal = api.load_calibration(calibration, threads=threads, dtype=dtype)
+    name = getattr(runtime, "value", runtime)
+    if name == "onnxruntime" and dtype != "fp32":
+        raise LwprofError(f"--runtime onnxruntime predicts fp32 (the exported graph's type), not --dtype {dtype}")
+    cal = api.load_calibration(calibration, threads=threads, dtype=dtype, runtime=name)
     return lambda profile: api.predict(profile, calibration=cal)
 
 

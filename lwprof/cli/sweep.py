@@ -38,6 +38,7 @@ def sweep(
     with_bench: WithBench = False,
     repeats: Repeats = 10,
     predict: cs.PredictOpt = False,
+    runtime: cs.PredictRuntimeOpt = None,
     quantity: Quantity = "macs",
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = None,
@@ -75,7 +76,7 @@ def sweep(
         raise LwprofError("--quantity latency needs --bench (measured) or --predict")
     axes, single = split_sweep(options or {})
     fixed: dict[str, Any] = single  # architecture options, for api.compare's **fixed
-    price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype)
+    price = cs.predictor(predict, model.calibration, model.threads, dtype=model.dtype, runtime=runtime)
     with cs.progress("profiling") as step:
         comparison = api.compare(
             arch, axes, inputs=model.inputs, batch=model.batch, dtype=model.dtype, progress=step, **fixed

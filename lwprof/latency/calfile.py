@@ -34,7 +34,8 @@ MAX_DEPTH = 8  # a calibration nests 4 deep (benchmarks -> one -> row -> value)
 AGAIN = "run `lwprof calibrate` again"
 
 _TOP_REQUIRED = ("version", "machine", "cpu", "threads", "dtype", "torch", "kinds")
-_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out")
+_TOP_OPTIONAL = ("created", "quick", "seconds", "model", "benchmarks", "held_out", "runtime", "runtime_version", "fusions", "regressors", "held_out_kernels", "measured", "kernel_scale")
+_RULE_FIELDS = ("head", "member", "added", "trials")
 _KIND_FIELDS = ("coefficients", "overhead_s", "peak_macs_per_s", "ops_per_s", "bandwidth_bytes_per_s", "benchmarks", "median_error", "max_error")
 _BENCH_FIELDS = ("kind", "label", "row", "median_s", "min_s", "iqr_s", "runs", "noisy", "seconds")
 
@@ -95,8 +96,14 @@ def _depth(data: Any) -> int:
     return deepest
 
 
-def check_document(data: Any, where: str, *, kinds: Mapping[str, tuple[str, tuple[str, ...]]], features: tuple[str, ...], version: int, dtypes: tuple[str, ...]) -> None:
-    """Checks every field of a calibration's JSON (the costmodel passes its kinds, features, version and dtypes).
+def check_document(
+    data: Any, where: str, *, kinds: Mapping[str, tuple[str, tuple[str, ...]]], features: tuple[str, ...], version: int, dtypes: tuple[str, ...],
+    required: tuple[str, ...] | None = None, runtimes: tuple[str, ...] = ("torch",),
+) -> None:
+    """Checks every field of a calibration's JSON (the costmodel passes its kinds, features, version, dtypes and runtimes).
+
+    ``kinds``: the kinds the file may have (``required``: those it must have; default all). A file
+    of version 1 (before runtimes) is read as a torch calibration: it may not name a runtime.
 
     Raises:
         LwprofError: ``<where>: <field> ...; run `lwprof calibrate` again`` for the first bad field.
@@ -108,9 +115,23 @@ def check_document(data: Any, where: str, *, kinds: Mapping[str, tuple[str, tupl
 
     if not isinstance(data, dict):
         raise LwprofError(f"{where}: not a calibration file (expected a JSON object, got {_kind(data)}); {AGAIN}")
-    if data.get("version") != version or isinstance(data.get("version"), bool):
-        raise bad("version", f"is the calibration format; this lwprof reads {version}", data.get("version"))
-    _known(data, _TOP_REQUIRED + _TOP_OPTIONAL, "", bad)
+    if data.get("version") not in range(1, version + 1) or isinstance(data.get("version"), bool):
+        raise bad("version", f"is the calibration format; this lwprof reads 1 to {version}", data.get("version"))
+    _known(data, _TOP_REQUIRED + (_TOP_OPTIONAL if data["version"] > 1 else _TOP_OPTIONAL[:6]), "", bad)
+    if "runtime" in data and data["runtime"] not in runtimes:
+        raise bad("runtime", f"must be one of {', '.join(runtimes)}", data["runtime"])
+    if "runtime_version" in data and not isinstance(data["runtime_version"], str):
+        raise bad("runtime_version", "must be a text", data["runtime_version"])
+    _check_fusions(data.get("fusions", []), kinds, bad)
+    if "kernel_scale" in data:
+        _number(data["kernel_scale"], "kernel_scale", bad)
+        if data["kernel_scale"] == 0:
+            raise bad("kernel_scale", "must be a positive factor", data["kernel_scale"])
+    measured = data.get("measured", {})
+    if not isinstance(measured, dict) or len(measured) > 100_000:
+        raise bad("measured", "must be an object of kernel signatures and seconds", measured)
+    for key, value in measured.items():
+        _number(value, f"measured[{key[:40]!r}]", bad)
     for name in _TOP_REQUIRED:
         if name not in data:
             raise bad(name, "is missing", shown=False)
@@ -129,17 +150,19 @@ def check_document(data: Any, where: str, *, kinds: Mapping[str, tuple[str, tupl
         raise bad("quick", "must be true or false", data["quick"])
     if "seconds" in data:
         _number(data["seconds"], "seconds", bad)
-    if "held_out" in data:
-        if not isinstance(data["held_out"], list) or len(data["held_out"]) > 10_000:
-            raise bad("held_out", "must be a list of measured / predicted ratios", data["held_out"])
-        for i, ratio in enumerate(data["held_out"]):
-            _number(ratio, f"held_out[{i}]", bad)
+    for key in ("held_out", "held_out_kernels"):
+        if key not in data:
+            continue
+        if not isinstance(data[key], list) or len(data[key]) > 10_000:
+            raise bad(key, "must be a list of measured / predicted ratios", data[key])
+        for i, ratio in enumerate(data[key]):
+            _number(ratio, f"{key}[{i}]", bad)
             if ratio == 0:
-                raise bad(f"held_out[{i}]", "must be a positive ratio", ratio)
+                raise bad(f"{key}[{i}]", "must be a positive ratio", ratio)
     if not isinstance(data["kinds"], dict):
         raise bad("kinds", "must be an object of kinds", data["kinds"])
     _known(data["kinds"], tuple(kinds), "kinds.", bad, what="is not a kind lwprof knows (known: {})")
-    missing = [k for k in kinds if k not in data["kinds"]]
+    missing = [k for k in (kinds if required is None else required) if k not in data["kinds"]]
     if missing:
         raise bad(f"kinds.{missing[0]}", "is missing" + (f" (and {len(missing) - 1} more kinds)" if len(missing) > 1 else ""), shown=False)
     for kind, entry in data["kinds"].items():
@@ -190,6 +213,24 @@ def check_document(data: Any, where: str, *, kinds: Mapping[str, tuple[str, tupl
             _count(b["runs"], f"{here}.runs", bad)
         if "noisy" in b and not isinstance(b["noisy"], bool):
             raise bad(f"{here}.noisy", "must be true or false", b["noisy"])
+
+
+def _check_fusions(rules: Any, kinds: Mapping[str, Any], bad: Any) -> None:
+    if not isinstance(rules, list) or len(rules) > 1000:
+        raise bad("fusions", "must be a list of fusion rules", rules)
+    for i, rule in enumerate(rules):
+        here = f"fusions[{i}]"
+        if not isinstance(rule, dict):
+            raise bad(here, "must be an object", rule)
+        _known(rule, _RULE_FIELDS, here + ".", bad)
+        from lwprof.latency.fusion import check_rule
+
+        if not check_rule(rule.get("head"), rule.get("member")):
+            raise bad(here, "must name two different layer kinds (head and member)", {k: rule.get(k) for k in ("head", "member")})
+        if "added" in rule and (isinstance(rule["added"], bool) or not isinstance(rule["added"], (int, float)) or not math.isfinite(rule["added"])):
+            raise bad(f"{here}.added", "must be a finite number", rule["added"])
+        if "trials" in rule:
+            _count(rule["trials"], f"{here}.trials", bad)
 
 
 def _known(data: Mapping[str, Any], allowed: tuple[str, ...], prefix: str, bad: Any, what: str = "is not a field lwprof knows (known: {})") -> None:

@@ -16,6 +16,7 @@ turns them all into per-kind peaks, bandwidths and overheads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import math
@@ -29,6 +30,7 @@ from torch import nn
 from lwprof.counting.walker import walk
 from lwprof.errors import LwprofError
 from lwprof.latency.costmodel import (
+    RUNTIMES,
     Benchmark,
     Calibration,
     cpu_name,
@@ -246,6 +248,8 @@ def calibrate(
     quick: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     selection: list[Case] | None = None,
+    runtime: str = "torch",
+    sample_kernels: bool | None = None,
 ) -> Calibration:
     """Runs the micro-benchmarks on this CPU and fits the cost model.
 
@@ -255,13 +259,24 @@ def calibrate(
         quick: About a third of the sizes, fewer runs.
         progress: Called before each benchmark with (label, index, total).
         selection: Run these cases instead of :func:`cases` (tests).
+        runtime: ``torch`` (eager) or ``onnxruntime`` (:func:`lwprof.latency.ortcal.calibrate_onnxruntime`:
+            kernel detection, then every case exported and timed there).
+        sample_kernels: Also time the adaptive kernel sample and fit per-kernel regressors
+            (:mod:`lwprof.latency.kernelpred`; default: unless ``selection`` is given).
 
     Returns:
         The calibration (not saved: :func:`lwprof.api.calibrate` saves it).
 
     Raises:
-        LwprofError: threads out of range or an unsupported dtype.
+        LwprofError: threads out of range, an unsupported dtype or runtime.
     """
+    if runtime not in RUNTIMES:
+        raise LwprofError(f"unknown runtime {runtime!r}; choose one of: {', '.join(RUNTIMES)}")
+    if runtime == "onnxruntime":
+        from lwprof.latency import ortcal
+
+        ortcal.check_dtype(dtype)
+        return ortcal.calibrate_onnxruntime(threads=threads, quick=quick, progress=progress, selection=selection, sample_kernels=sample_kernels)
     if dtype not in CALIBRATION_DTYPES:
         raise LwprofError(f"calibration measures {', '.join(CALIBRATION_DTYPES)}, not {dtype!r}")
     check_threads(threads)
@@ -285,9 +300,23 @@ def calibrate(
     finally:
         torch.set_num_threads(saved)
     kinds = fit_costs(results)
-    held_out = held_out_ratios(results)
+    regressors = {}
+    if (selection is None if sample_kernels is None else sample_kernels) and dtype == "fp32":  # the kernel sample is fp32
+        from lwprof.latency.kernelpred import sample_and_fit
+
+        regressors = sample_and_fit("torch", threads, quick, progress)
     created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
-    return Calibration(machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, time.perf_counter() - start, quick, held_out=held_out)
+    cal = Calibration(
+        machine_id(), cpu_name(), used, dtype, torch.__version__, kinds, tuple(results), created, 0.0, quick, regressors=regressors,
+    )  # fmt: skip
+    if regressors:
+        from lwprof.latency.kernelpred import held_out_both
+
+        networks = {i: case_row(c, BYTES_PER_ELEMENT[dtype])[2] for i, c in enumerate(todo) if c.kind == "network"}
+        held_out, held_kernels, scale = held_out_both(cal, networks)
+    else:
+        held_out, held_kernels, scale = held_out_ratios(results), (), 1.0
+    return dataclasses.replace(cal, held_out=held_out, held_out_kernels=held_kernels, kernel_scale=scale, seconds=time.perf_counter() - start)
 
 
 def case_row(case: Case, bpe: int) -> tuple[dict[str, float], nn.Module, ModelProfile]:

@@ -53,8 +53,9 @@ from typing import Any
 
 from lwprof.errors import LwprofError, os_error_text
 from lwprof.latency import terms
+from lwprof.latency.fusion import FusionRule
+from lwprof.latency.terms import EXTRA_KINDS, KINDS, Placement, Term, feature, is_kind, kind_features, layer_kind, leaf_kind
 from lwprof.latency.terms import FEATURES as TERM_FEATURES
-from lwprof.latency.terms import KINDS, Term, feature, layer_kind, leaf_kind
 from lwprof.records import BYTES_PER_ELEMENT, LayerRecord, ModelProfile
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "held_out_ratios",
     "CALIBRATED_DTYPES",
     "CALIBRATION_VERSION",
+    "RUNTIMES",
     "FEATURES",
     "KINDS",
     "Benchmark",
@@ -83,22 +85,25 @@ __all__ = [
     "record_terms",
 ]
 
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2  # 2: the runtime and its fusion rules; a version 1 file is read as a torch calibration
+RUNTIMES = ("torch", "onnxruntime")
 NOMINAL = 0.8  # the nominal coverage of a prediction's interval (10th to 90th percentile of the held-out ratios)
 MIN_HELD_OUT = 4  # held-out networks needed for an interval (``--quick`` times 4)
-_DERIVED_INFO = ("path", "grade", "nominal", "interval_factors", "held_out_networks")  # in info(), not stored
+_DERIVED_INFO = ("path", "grade", "nominal", "interval_factors", "held_out_networks", "regressors")  # in info(), not stored (regressors: in full)
 CALIBRATED_DTYPES = ("fp32", "bf16", "fp16")  # what `lwprof calibrate --dtype` measures
 
 #: The names of the features a kind's cost may depend on (the table: :data:`lwprof.latency.terms.FEATURES`).
 FEATURES = tuple(f.name for f in TERM_FEATURES)
 
 
-def record_terms(record: LayerRecord, bytes_per_element: int) -> list[Term]:
+def record_terms(record: LayerRecord, bytes_per_element: int, kernel: Placement | None = None) -> list[Term]:
     """The cost terms of one record, ``(kind, features, estimated)`` each (:func:`lwprof.latency.terms.record_terms`)."""
-    return terms.record_terms(record, bytes_per_element)
+    return terms.record_terms(record, bytes_per_element, kernel)
 
 
-def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool = True) -> dict[tuple[str, str], float]:
+def design_row(
+    profile: ModelProfile, bytes_per_element: int, in_network: bool = True, kernels: Mapping[str, Placement] | None = None, per_run: bool = False
+) -> dict[tuple[str, str], float]:
     """A profile's total of every (kind, feature) pair: its row in the fit's design matrix.
 
     Args:
@@ -107,8 +112,10 @@ def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool =
         in_network: Add the ``network`` kind's features (every leaf call and its traffic): true
             for a model, false for an isolated micro-benchmark, which by design measures a
             layer alone (the same module called again and again).
+        kernels: The fused leaves' kernels (:func:`lwprof.latency.fusion.assign`).
+        per_run: Add one call of the ``run`` kind (a runtime's per-inference overhead).
     """
-    return terms.design_row(profile, bytes_per_element, in_network)
+    return terms.design_row(profile, bytes_per_element, in_network, kernels, per_run)
 
 
 @dataclass(frozen=True)
@@ -246,6 +253,17 @@ class Calibration:
         seconds: How long calibration took.
         quick: Made with ``--quick`` (fewer sizes and runs).
         path: The file it was loaded from or saved to ("" when neither).
+        held_out: measured / predicted of every random network, each left out of its own fit.
+        runtime: Where the benchmarks ran: ``torch`` (eager) or ``onnxruntime`` (exported, :mod:`lwprof.latency.ortcal`).
+        runtime_version: ONNX Runtime's version ("" for torch).
+        fusions: The runtime's fusion rules found by kernel detection (:mod:`lwprof.latency.fusion`; eager: none).
+        regressors: Per kernel kind, a :class:`~lwprof.latency.regress.KernelRegressor` fitted on an adaptive
+            kernel sample timed on the runtime (:mod:`lwprof.latency.kernelpred`); empty without scikit-learn.
+        held_out_kernels: As ``held_out``, for predictions that use the regressors (the regressors never saw a network).
+        measured: Kernels measured exactly (``lwprof calibrate --for``): :func:`lwprof.latency.kernelpred.signature` -> seconds.
+        kernel_scale: What a forest-priced kernel costs inside a network per second it costs alone (the median over the
+            random networks, :func:`lwprof.latency.kernelpred.held_out_both`; ONNX Runtime adds layout conversions around
+            an isolated kernel that a network pays once).
     """
 
     machine: str
@@ -260,16 +278,26 @@ class Calibration:
     quick: bool = False
     path: str = field(default="", compare=False)
     held_out: tuple[float, ...] = ()
+    runtime: str = "torch"
+    runtime_version: str = ""
+    fusions: tuple[FusionRule, ...] = ()
+    regressors: Mapping[str, Any] = field(default_factory=dict)
+    held_out_kernels: tuple[float, ...] = ()
+    measured: Mapping[str, float] = field(default_factory=dict)
+    kernel_scale: float = 1.0
 
-    def interval(self) -> tuple[float, float] | None:
+    def interval(self, regressors: bool | None = None) -> tuple[float, float] | None:
         """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
 
         The 10th and 90th percentiles of :attr:`held_out` (measured / predicted of every random
         network, each predicted by a fit made without it): a nominal :data:`NOMINAL` interval.
+        ``regressors``: of predictions made with the per-kernel regressors (:attr:`held_out_kernels`;
+        default: when the calibration has them), or without (False).
         """
-        if len(self.held_out) < MIN_HELD_OUT:
+        ratios = self.held_out_kernels if (regressors is None or regressors) and self.held_out_kernels else self.held_out
+        if len(ratios) < MIN_HELD_OUT:
             return None
-        q = statistics.quantiles(self.held_out, n=10, method="inclusive")
+        q = statistics.quantiles(ratios, n=10, method="inclusive")
         return q[0], q[-1]
 
     def grade(self) -> str:
@@ -305,13 +333,24 @@ class Calibration:
         return tuple((f.column, f.key) for f in TERM_FEATURES)
 
     def kind_rows(self) -> list[tuple[str, str, KindCost]]:
-        """(kind, what it covers, its fitted cost) for every kind, in :data:`KINDS` order."""
-        return [(kind, text, self.kinds[kind]) for kind, (text, _) in KINDS.items()]
+        """(kind, what it covers, its fitted cost) for every kind, in :data:`KINDS` order, then the runtime's own kinds and kernels."""
+        rows = [(kind, text, self.kinds[kind]) for kind, (text, _) in KINDS.items()]
+        for kind, cost in self.kinds.items():
+            if kind not in KINDS:
+                text = EXTRA_KINDS[kind][0] if kind in EXTRA_KINDS else "a kernel: " + " with ".join(kind.split(terms.KERNEL_SEP)) + " fused"
+                rows.append((kind, text, cost))
+        return rows
+
+    @property
+    def runtime_name(self) -> str:
+        """"torch (eager)" or "ONNX Runtime 1.23.2"."""
+        return "torch (eager)" if self.runtime == "torch" else f"ONNX Runtime {self.runtime_version}".strip()
 
     def describe(self) -> str:
         """"AMD EPYC, 2 thread(s), fp32, torch 2.13.0 (2026-12-01)": what the predictions are for."""
         when = f", {self.created[:10]}" if self.created else ""
-        return f"{self.cpu}, {self.threads} thread(s), {self.dtype}, torch {self.torch_version}{when}"
+        where = "" if self.runtime == "torch" else f", on {self.runtime_name}"
+        return f"{self.cpu}, {self.threads} thread(s), {self.dtype}, torch {self.torch_version}{where}{when}"
 
     def info(self) -> dict[str, Any]:
         """The calibration's identity, without its benchmarks (what a prediction's JSON carries)."""
@@ -319,6 +358,7 @@ class Calibration:
         return {
             "machine": self.machine, "cpu": self.cpu, "threads": self.threads, "dtype": self.dtype, "torch": self.torch_version,
             "created": self.created, "path": self.path, "quick": self.quick, "grade": self.grade(), "nominal": NOMINAL,
+            "runtime": self.runtime, "runtime_version": self.runtime_version, "regressors": sorted(k for k, r in self.regressors.items() if r.model == "forest"),
             "interval_factors": list(factors) if factors else None, "held_out_networks": len(self.held_out),
         }  # fmt: skip
 
@@ -331,6 +371,9 @@ class Calibration:
             "kinds": {k: v.to_dict() for k, v in self.kinds.items()},
             "benchmarks": [b.to_dict() for b in self.benchmarks],
             "held_out": list(self.held_out),
+            "fusions": [r.to_dict() for r in self.fusions],
+            **({"regressors": _regressors_to_dict(self.regressors), "held_out_kernels": list(self.held_out_kernels), "kernel_scale": self.kernel_scale} if self.regressors else {}),
+            **({"measured": dict(self.measured)} if self.measured else {}),
         }
 
     @classmethod
@@ -344,13 +387,35 @@ class Calibration:
         """
         from lwprof.latency.calfile import check_document
 
-        check_document(dict(data) if isinstance(data, Mapping) else data, f"calibration {path!r}" if path else "calibration", kinds=KINDS, features=FEATURES, version=CALIBRATION_VERSION, dtypes=CALIBRATED_DTYPES)
+        allowed = dict(KINDS)
+        if isinstance(data, Mapping) and isinstance(data.get("kinds"), Mapping):  # a runtime's own kinds and kernel kinds
+            allowed.update({k: ("", kind_features(k)) for k in data["kinds"] if isinstance(k, str) and k not in KINDS and is_kind(k)})
+        check_document(
+            dict(data) if isinstance(data, Mapping) else data, f"calibration {path!r}" if path else "calibration", kinds=allowed, features=FEATURES,
+            version=CALIBRATION_VERSION, dtypes=CALIBRATED_DTYPES, required=tuple(KINDS), runtimes=RUNTIMES,
+        )  # fmt: skip
         kinds = {str(k): KindCost.from_dict(v) for k, v in data["kinds"].items()}
         return cls(
             data["machine"], data["cpu"], data["threads"], data["dtype"], data["torch"], kinds,
             tuple(Benchmark.from_dict(b) for b in data.get("benchmarks", ())), data.get("created", ""),
             float(data.get("seconds", 0.0)), bool(data.get("quick", False)), path, tuple(float(r) for r in data.get("held_out", ())),
+            str(data.get("runtime", "torch")), str(data.get("runtime_version", "")), tuple(FusionRule.from_dict(r) for r in data.get("fusions", ())),
+            _regressors_from_dict(data["regressors"], f"calibration {path!r}: regressors" if path else "calibration: regressors") if "regressors" in data else {},
+            tuple(float(r) for r in data.get("held_out_kernels", ())), {str(k): float(v) for k, v in data.get("measured", {}).items()},
+            float(data.get("kernel_scale", 1.0)),
         )  # fmt: skip
+
+
+def _regressors_to_dict(regressors: Mapping[str, Any]) -> dict[str, Any]:
+    from lwprof.latency.regress import regressors_to_dict
+
+    return regressors_to_dict(regressors)
+
+
+def _regressors_from_dict(data: Any, where: str) -> dict[str, Any]:
+    from lwprof.latency.regress import regressors_from_dict
+
+    return regressors_from_dict(data, where)
 
 
 # -- the fit -------------------------------------------------------------------------------------
@@ -404,7 +469,7 @@ def fit_costs(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> dict[str
         raise ValueError("fit needs at least one benchmark")
     if any(not b.seconds > 0 for b in benchmarks):
         raise ValueError("every benchmark needs a positive time")
-    columns = sorted({key for b in benchmarks for key in b.design() if key[1] in KINDS.get(key[0], ("", ()))[1]})
+    columns = sorted({key for b in benchmarks for key in b.design() if is_kind(key[0]) and key[1] in kind_features(key[0])})
     rows = [b.design() for b in benchmarks]
 
     def solve(keep: list[int]) -> list[float]:
@@ -422,7 +487,8 @@ def fit_costs(benchmarks: Sequence[Benchmark], *, trim: float = 0.1) -> dict[str
         coef = solve(keep)
     by_col = dict(zip(columns, coef))
     out = {}
-    for kind, (_, names) in KINDS.items():
+    every = {**{k: names for k, (_, names) in KINDS.items()}, **{c[0]: kind_features(c[0]) for c in columns if c[0] not in KINDS}}
+    for kind, names in every.items():
         mine = [i for i, b in enumerate(benchmarks) if b.kind == kind]
         errs = [_error(rows[i], columns, coef, benchmarks[i].seconds) for i in mine]
         out[kind] = KindCost({n: by_col.get((kind, n), 0.0) for n in names}, len(mine), _median(errs) if errs else 0.0, max(errs, default=0.0))
@@ -551,8 +617,13 @@ def machine_id() -> str:
     return f"{slug}-{os.cpu_count() or 1}cpu"
 
 
-def calibration_file(threads: int, dtype: str = "fp32", directory: Path | None = None) -> Path:
-    """Where this machine's calibration for ``threads`` and ``dtype`` lives."""
+def calibration_file(threads: int, dtype: str = "fp32", directory: Path | None = None, runtime: str = "torch") -> Path:
+    """Where this machine's calibration for ``runtime``, ``threads`` and ``dtype`` lives."""
+    return (directory or cache_dir()) / f"calibration-{machine_id()}-{runtime}-{threads}t-{dtype}.json"
+
+
+def _legacy_file(threads: int, dtype: str, directory: Path | None = None) -> Path:
+    """The name lwprof gave a torch calibration before calibrations had a runtime (still read)."""
     return (directory or cache_dir()) / f"calibration-{machine_id()}-{threads}t-{dtype}.json"
 
 
@@ -581,20 +652,35 @@ def check_cache_target(target: Path) -> Path:
     return probe_writable(target, force=True, what="the calibration cache", remedy=cache_remedy())
 
 
-def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int = 1, dtype: str = "fp32") -> Calibration:
-    """Reads a calibration: the file given, else this machine's for ``threads`` and ``dtype``.
+def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int = 1, dtype: str = "fp32", runtime: str | None = None) -> Calibration:
+    """Reads a calibration: the file given, else this machine's for ``runtime`` (default torch), ``threads`` and ``dtype``.
 
     Every field is checked (:mod:`lwprof.latency.calfile`); a calibration made on another
     machine is used as it is (:func:`lwprof.latency.predict.calibration_notes` says so).
 
     Raises:
-        LwprofError: No calibration yet (the message says to run ``lwprof calibrate``), or a
-            file that is not a calibration (the message names the file and the field).
+        LwprofError: No calibration yet (the message says to run ``lwprof calibrate``, and names
+            a calibration of the other runtime when there is one), a file of another runtime
+            than ``runtime``, or a file that is not a calibration (the message names the file and the field).
     """
+    if runtime is not None and runtime not in RUNTIMES:
+        raise LwprofError(f"unknown runtime {runtime!r}; choose one of: {', '.join(RUNTIMES)}")
+    calibration = _load(path, threads, dtype, runtime or "torch")
+    if runtime is not None and calibration.runtime != runtime:
+        raise LwprofError(
+            f"calibration {calibration.path!r} measured {calibration.runtime}, not {runtime}: give --runtime {calibration.runtime}, "
+            f"or make one with `lwprof calibrate --runtime {runtime} --threads {calibration.threads}`"
+        )
+    return calibration
+
+
+def _load(path: str | os.PathLike[str] | None, threads: int, dtype: str, runtime: str) -> Calibration:
     from lwprof.latency.calfile import read_document
 
     if path is None:
-        target = calibration_file(threads, dtype)
+        target = calibration_file(threads, dtype, runtime=runtime)
+        if runtime == "torch" and not os.path.lexists(target) and _legacy_file(threads, dtype).is_file():
+            target = _legacy_file(threads, dtype)
         try:
             info: os.stat_result | None = target.stat()
         except FileNotFoundError:
@@ -605,14 +691,20 @@ def load_calibration(path: str | os.PathLike[str] | None = None, *, threads: int
         except OSError as exc:
             raise LwprofError(f"cannot read this machine's calibration {str(target)!r}: {os_error_text(exc)}; {cache_remedy('--calibration')}") from None
         if info is None:
-            flags = f" --threads {threads}" + (f" --dtype {dtype}" if dtype != "fp32" else "")
+            flags = (f" --runtime {runtime}" if runtime != "torch" else "") + f" --threads {threads}" + (f" --dtype {dtype}" if dtype != "fp32" else "")
+            other = next((r for r in RUNTIMES if r != runtime and calibration_file(threads, dtype, runtime=r).is_file()), None)
+            if other is not None:
+                raise LwprofError(
+                    f"this machine has a calibration for {other} ({threads} thread(s), {dtype}) but none for {runtime}: "
+                    f"run `lwprof calibrate{flags}` once, or predict for {other} with --runtime {other}"
+                )
             try:
                 others = sorted(p.name for p in target.parent.glob(f"calibration-{machine_id()}-*.json")) if target.parent.is_dir() else []
             except OSError:
                 others = []
             found = f" (this folder has {', '.join(others)}: give one with --calibration)" if others else ""
             raise LwprofError(
-                f"no latency calibration for this machine ({cpu_name()}, {threads} thread(s), {dtype}) in {target.parent}{found}: "
+                f"no latency calibration for this machine ({cpu_name()}, {runtime}, {threads} thread(s), {dtype}) in {target.parent}{found}: "
                 f"run `lwprof calibrate{flags}` once (under a minute)"
             )
         if stat.S_ISDIR(info.st_mode):

@@ -551,7 +551,11 @@ class Scaled:
         bpe = calibration.bytes_per_element
         coefficients = {kind: cost.coefficients for kind, cost in calibration.kinds.items()}
         network = coefficients["network"]
-        self.seconds: dict[tuple[int, ...], float] = {}
+        from lwprof.latency.fusion import assign
+
+        placed = assign(profile, calibration.fusions, calibration.kinds) if calibration.fusions else {}
+        run = coefficients.get("run", {}).get("calls", 0.0)  # a runtime's per-run overhead
+        self.seconds: dict[tuple[int, ...], float] = {(): run} if run else {}
         self.macs: dict[tuple[int, ...], int] = {}
         for r in profile.layers:
             if not r.calls:
@@ -559,7 +563,7 @@ class Scaled:
             keys = {Scale.CONSTANT: (), Scale.OUTPUT: _map_key(r.output_shape, r0, total_stride)}
             if r.is_leaf:
                 keys[Scale.INPUT] = _map_key(r.input_shape, r0, total_stride)
-            for kind, feature, count, leaf in priced_counts(r):
+            for kind, feature, count, leaf in priced_counts(r, placed.get(r.name)):
                 name = feature.name
                 rate = coefficients[kind].get(name, 0.0) + (network.get(name, 0.0) if leaf else 0.0)
                 size = bpe if feature.per_byte else 1
@@ -728,6 +732,8 @@ def fit(
     retargeting = "resolution" in axes and "resolution" not in fixed
     checked: dict[tuple[Any, ...], bool] = {}
     notes: list[Note] = list(calibration_notes(calibration))
+    if getattr(calibration, "regressors", None):
+        notes.append(Note(Severity.INFO, "fit prices every configuration with the linear per-kind model (linear in the counts, so re-targeted exactly); --predict also uses the per-kernel regressors"))
     walked = 0
     candidates: list[Candidate] = []
 
@@ -746,7 +752,7 @@ def fit(
         candidates.append(Candidate(_label(combo), values, spec_text(spec.name, non_default), params, macs, seconds))
 
     def add_profile(combo: Mapping[str, Any], profile: ModelProfile) -> None:
-        add(combo, profile.params, profile.macs, predict_profile(profile, calibration).total_s)
+        add(combo, profile.params, profile.macs, predict_profile(profile, calibration, regressors=False).total_s)  # linear: what Scaled folds
 
     for index, members in enumerate(by_structure.values()):
         if progress:

@@ -11,6 +11,7 @@ rank by time can be set beside its rank by MACs.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,6 +50,7 @@ class LayerTiming:
         rank_time: 1 = the slowest layer.
         rank_macs: 1 = the layer with the most MACs.
         times_s: The seconds of every timed pass (empty for a hand-built record).
+        modules: The leaves a kernel ran (ONNX Runtime; empty for a layer of eager PyTorch, which is its own).
     """
 
     name: str
@@ -60,6 +62,7 @@ class LayerTiming:
     rank_time: int
     rank_macs: int
     times_s: tuple[float, ...] = ()
+    modules: tuple[str, ...] = ()
 
     @property
     def timing(self) -> Timing:
@@ -245,6 +248,35 @@ def measure(
         LwprofError: Bad input, warmup < 0 / repeats < 1 / max_repeats < repeats / threads
             out of range, or a model whose real forward pass would not fit in memory.
     """
+    limit = _check_arguments(warmup, repeats, max_repeats, threads, runtime, input_size, inputs)
+    resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
+    analytic = _analytic(resolved, batch)
+    model = resolved.build("cpu")
+    kept = None
+    if resolved.module is not None:  # the user's own model: timed as it is, left as it came
+        if has_lazy(model):
+            model = copy_model(model)  # timing would materialise its lazy modules
+        else:
+            kept = ModuleState(model, buffers=True)
+    args, kw = resolved.inputs.make(batch, "cpu", seed)
+    try:
+        if runtime == "onnxruntime":
+            return _measure_onnxruntime(model, args, kw, analytic, resolved.spec or resolved.name, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
+        return _measure_torch(model, args, kw, analytic, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
+    finally:
+        if kept is not None:
+            kept.restore()  # its train/eval flags, caches, counters (the export's forward too)
+
+
+def _check_arguments(
+    warmup: int, repeats: int, max_repeats: int | None, threads: int | None, runtime: str, input_size: Sequence[int] | None, inputs: Any
+) -> int:
+    """Refuses bad timing arguments before any work; returns the most end-to-end runs.
+
+    Raises:
+        LwprofError: warmup < 0, repeats < 1, max_repeats < repeats, threads out of range, an unknown
+            runtime (or onnxruntime not installed), input_size and inputs both given.
+    """
     if warmup < 0 or repeats < 1:
         raise LwprofError(f"need warmup >= 0 and repeats >= 1, got {warmup} and {repeats}")
     limit = 4 * repeats if max_repeats is None else max_repeats
@@ -259,7 +291,15 @@ def measure(
         onnxrt.require()  # before any work
     if input_size is not None and inputs is not None:
         raise LwprofError("give input_size or inputs, not both")
-    resolved = resolve(model_or_name, inputs=inputs if inputs is not None else input_size, options=options, kwargs=kwargs)
+    return limit
+
+
+def _analytic(resolved: Any, batch: int) -> ModelProfile:
+    """The analytic profile of what will be timed, after checking that its real run fits in memory.
+
+    Raises:
+        LwprofError: An ONNX graph (counted, not timed), or a real run over the memory limit.
+    """
     if resolved.kind == "onnx":
         raise LwprofError(f"{resolved.name}: timing runs PyTorch models; an ONNX graph is counted (lwprof summary), not timed")
     analytic = profiler.run(resolved, batch=batch)
@@ -271,20 +311,14 @@ def measure(
             f"timing runs the real model, which needs about {human_bytes(need)} here (weights and activations), more than the "
             f"{human_bytes(limit_bytes)} allowed (LWPROF_MAX_MEMORY); {profiler.smaller(resolved, weights, activations)}"
         )
-    model = resolved.build("cpu")
-    kept = None
-    if resolved.module is not None:  # the user's own model: timed as it is, left as it came
-        if has_lazy(model):
-            model = copy_model(model)  # timing would materialise its lazy modules
-        else:
-            kept = ModuleState(model, buffers=True)
-    args, kw = resolved.inputs.make(batch, "cpu", seed)
-    if runtime == "onnxruntime":
-        try:
-            return _measure_onnxruntime(model, args, kw, analytic, resolved.spec or resolved.name, warmup, repeats, limit, budget_s, threads, per_layer, progress, clock)
-        finally:
-            if kept is not None:
-                kept.restore()  # the export's forward: caches, counters
+    return analytic
+
+
+def _measure_torch(
+    model: nn.Module, args: tuple[Any, ...], kw: dict[str, Any], analytic: ModelProfile, warmup: int, repeats: int, limit: int,
+    budget_s: float, threads: int | None, per_layer: bool, progress: Callable[[str, int, int], None] | None, clock: Callable[[], float],
+) -> LatencyResult:
+    """Eager PyTorch: the end-to-end runs, then the per-layer passes with hooks (threads set and restored)."""
     saved_threads = torch.get_num_threads()
     if threads is not None:
         torch.set_num_threads(threads)
@@ -308,8 +342,6 @@ def measure(
         used_threads = torch.get_num_threads()
     finally:
         torch.set_num_threads(saved_threads)
-        if kept is not None:
-            kept.restore()  # its train/eval flags, caches, counters
     return latency_result(analytic, end_to_end, layer_times, used_threads)
 
 
@@ -337,7 +369,7 @@ def _measure_onnxruntime(
             )  # fmt: skip
     finally:
         model.train(was_training)
-    rows, notes = onnxrt.kernel_rows(run, analytic) if per_layer else ([], [])
+    rows, notes, members = onnxrt.kernel_rows(run, analytic) if per_layer else ([], [], {})
     kernels = sum(1 for g, _ in run.kernels if g.nodes)
     head = (
         f"ONNX Runtime {run.version}, CPU provider, graph optimisation {run.optimisation}, {run.threads} intra-op thread(s); "
@@ -345,7 +377,7 @@ def _measure_onnxruntime(
     )
     if per_layer:
         head += f"; its {run.exported_nodes} exported nodes ran as {kernels} kernels, timed by ONNX Runtime's profiler"
-    timings = _rank_rows(rows)
+    timings = tuple(dataclasses.replace(t, modules=members.get(t.name, ())) for t in _rank_rows(rows))
     return LatencyResult(
         analytic.arch, dict(analytic.config), analytic.input_shape, run.threads, run.end_to_end.warmup, run.end_to_end.runs,
         tuple(run.end_to_end.times_s), timings, analytic, "onnxruntime", (head, *notes),

@@ -354,7 +354,7 @@ def _feeds(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict
     return {name: t.detach().cpu().numpy() for name, t in zip(inputs, tensors)}
 
 
-def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, int, tuple[float, ...]]], list[str]]:
+def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, int, tuple[float, ...]]], list[str], dict[str, tuple[str, ...]]]:
     """One row per kernel (layout conversions added up into one), mapped onto the profile's layers.
 
     Each row is (name, type, category, MACs, seconds per run): the name lists the modules the
@@ -364,7 +364,7 @@ def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, i
     of the leaf that ran just before it, and said in the returned notes.
 
     Returns:
-        The rows, in execution order, and notes.
+        The rows, in execution order, notes, and each row's modules (by row name: the leaves it ran, folded ones included).
     """
     leaves = [r for r in analytic.leaves() if r.calls]
     position = {r.name: j for j, r in enumerate(leaves)}  # execution order of the leaves
@@ -383,6 +383,7 @@ def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, i
             folded.setdefault(previous, []).append(r.name)
             removed.append(r.type)
     rows: list[tuple[str, str, str, int, tuple[float, ...]]] = []
+    members: dict[str, tuple[str, ...]] = {}
     layout: list[tuple[float, ...]] = []
     seen: dict[str, int] = {}
     for i, (group, times) in enumerate(run.kernels):
@@ -400,7 +401,9 @@ def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, i
         if first is None or not first.is_leaf:
             name = f"{name} ({group.label})"  # an op the module's own forward ran (an add, a concat)
         seen[name] = seen.get(name, 0) + 1
-        rows.append((name if seen[name] == 1 else f"{name} #{seen[name]}", group.label, category, leaf_macs, times))
+        shown = name if seen[name] == 1 else f"{name} #{seen[name]}"
+        rows.append((shown, group.label, category, leaf_macs, times))
+        members[shown] = tuple(m for m in mods if m in records and records[m].is_leaf)
     if layout:
         runs = len(layout[0])
         rows.append((LAYOUT, f"Reorder x{len(layout)}", LAYOUT, 0, tuple(sum(t[k] for t in layout) for k in range(runs))))
@@ -413,7 +416,7 @@ def kernel_rows(run: OrtRun, analytic: Any) -> tuple[list[tuple[str, str, str, i
         )
     if layout:
         notes.append(f"{LAYOUT}: {len(layout)} layout conversions (NCHW <-> NCHWc) that run no layer")
-    return rows, notes
+    return rows, notes, members
 
 
 def _names(modules: Sequence[str]) -> str:

@@ -42,6 +42,8 @@ class LayerPrediction:
         kind: The cost-model kind that priced it.
         seconds: Predicted seconds per forward pass (every call).
         estimated: No micro-benchmark covers this kind; priced as a 1x1 conv or element-wise layer.
+        kernel: The name of the kernel's head when the layer runs fused into a kernel (itself when it is the head), else "".
+        priced_by: "linear" (the per-kind model), "forest" (its kernel kind's regressor) or "measured" (``calibrate --for``).
     """
 
     name: str
@@ -49,6 +51,8 @@ class LayerPrediction:
     kind: str
     seconds: float
     estimated: bool = False
+    kernel: str = ""
+    priced_by: str = "linear"
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Prediction:
         notes: What the reader should know (kinds priced without a benchmark, a dtype mismatch).
         interval_s: (low, high) seconds: the calibration's held-out errors applied to ``total_s``
             (nominal coverage ``calibration["nominal"]``); None for an ungraded calibration.
+        measured_share: The share of ``total_s`` from kernels the calibration measured exactly (``lwprof calibrate --for``).
     """
 
     total_s: float
@@ -73,6 +78,7 @@ class Prediction:
     calibration: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     interval_s: tuple[float, float] | None = None
+    measured_share: float = 0.0
 
     @property
     def grade(self) -> str:
@@ -87,6 +93,15 @@ class Prediction:
         """Predicted seconds of a record's subtree, or None for a record that never runs."""
         return self.by_record.get(name)
 
+    def by_kernel(self) -> list[tuple[str, str, float]]:
+        """(head name, kernel kind, seconds) per kernel in execution order: a layer alone is its own kernel."""
+        out: dict[str, list[Any]] = {}
+        for layer in self.layers:
+            head = layer.kernel or layer.name
+            entry = out.setdefault(head, [head, layer.kind, 0.0])
+            entry[2] += layer.seconds
+        return [(str(a), str(b), float(c)) for a, b, c in out.values()]
+
     def by_category(self) -> dict[str, float]:
         """Predicted seconds per layer category over the leaves."""
         out: dict[str, float] = {}
@@ -94,15 +109,28 @@ class Prediction:
             out[layer.category] = out.get(layer.category, 0.0) + layer.seconds
         return out
 
-    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None) -> dict[str, Any]:
+    def versus(self, measured: Mapping[str, float], macs: Mapping[str, int] | None = None, groups: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
         """How the per-layer prediction ranks against measured per-layer seconds (``lwprof bench``'s hooks).
 
+        Args:
+            measured: Seconds per measured row (a layer, or a runtime's kernel).
+            macs: MACs per measured row.
+            groups: The layers each measured kernel ran (ONNX Runtime): its prediction is theirs added up.
+
         Returns:
-            ``pairs``: (name, predicted_s, measured_s) of the layers in both; ``spearman``: their
+            ``pairs``: (name, predicted_s, measured_s) of the rows in both; ``spearman``: their
             rank correlation; ``spearman_macs``: that of MACs with the measured times (when
             ``macs`` is given). NaN where undefined.
         """
-        pairs = [(p.name, p.seconds, measured[p.name]) for p in self.layers if p.name in measured]
+        if groups:
+            by_layer = {p.name: p.seconds for p in self.layers}
+            pairs = [
+                (name, sum(by_layer[m] for m in groups[name] if m in by_layer), seconds)
+                for name, seconds in measured.items()
+                if any(m in by_layer for m in groups.get(name, ()))
+            ]
+        else:
+            pairs = [(p.name, p.seconds, measured[p.name]) for p in self.layers if p.name in measured]
         out: dict[str, Any] = {"pairs": pairs, "spearman": spearman([p[1] for p in pairs], [p[2] for p in pairs])}
         if macs is not None:
             out["spearman_macs"] = spearman([float(macs[p[0]]) for p in pairs], [p[2] for p in pairs])
@@ -114,37 +142,70 @@ class Prediction:
             "interval_s": list(self.interval_s) if self.interval_s else None,
             "nominal": self.calibration.get("nominal"),
             "grade": self.grade,
+            "measured_share": self.measured_share,
             "overhead_s": self.overhead_s,
             "calibration": dict(self.calibration),
             "notes": [n.text for n in self.notes],
-            "layers": [{"name": p.name, "category": p.category, "kind": p.kind, "predicted_s": p.seconds, "estimated": p.estimated} for p in self.layers],
+            "layers": [
+                {"name": p.name, "category": p.category, "kind": p.kind, "predicted_s": p.seconds, "estimated": p.estimated, **({"kernel": p.kernel} if p.kernel else {})}
+                for p in self.layers
+            ],
         }
 
 
-def predict_profile(profile: ModelProfile, calibration: Calibration) -> Prediction:
+def predict_profile(profile: ModelProfile, calibration: Calibration, regressors: bool = True) -> Prediction:
     """Prices every record of ``profile`` with ``calibration``'s cost model
     (:func:`~lwprof.latency.costmodel.record_terms`: the terms the fit was made with).
+
+    With a runtime that fuses layers (the calibration's :attr:`~Calibration.fusions`), the leaves are
+    grouped into kernels first (:func:`lwprof.latency.fusion.assign`) and each kernel is priced as its
+    kernel kind; the runtime's per-run overhead (the ``run`` kind) is added once. With the calibration's
+    per-kernel regressors (and ``regressors``), a kernel whose kind has a forest is priced by it instead
+    (:func:`lwprof.latency.kernelpred.kernel_seconds`); the rest keeps the linear per-kind model.
 
     Raises:
         LwprofError: The profile counts bytes at another element type than the calibration
             measured (a fp16 profile against an fp32 calibration).
     """
+    from lwprof.latency.fusion import assign
+
     check_dtype(profile.dtype, calibration)
     bpe = calibration.bytes_per_element
     kinds, network = calibration.kinds, calibration.kinds["network"]
+    placed = assign(profile, calibration.fusions, kinds) if calibration.fusions else {}
+    heads = {}
+    if placed:
+        last = ""
+        for record in profile.leaves():
+            if record.name in placed:
+                last = record.name if placed[record.name][1] else last
+                heads[record.name] = last
     own: dict[str, float] = {}
     leaves: list[LayerPrediction] = []
-    overhead = 0.0
+    run_s = kinds["run"].seconds({"calls": 1.0}) if "run" in kinds else 0.0  # the runtime's per-run overhead, once
+    overhead = run_s
     estimated: dict[str, int] = {}
-    for record in profile.layers:
-        terms = record_terms(record, bpe)
+    priced = [(record, record_terms(record, bpe, placed.get(record.name))) for record in profile.layers]
+    linear = {r.name: sum(kinds[kind].seconds(feats) for kind, feats, _ in terms) for r, terms in priced if terms}
+    forests: dict[str, float] = {}
+    from_table: set[str] = set()
+    by_forest = (0, 0)
+    if (regressors and calibration.regressors) or calibration.measured:
+        from lwprof.latency.kernelpred import kernel_seconds
+
+        leaf_linear = {r.name: linear[r.name] for r, terms in priced if terms and r.is_leaf}
+        forests, priced_n, total_n, from_table = kernel_seconds(profile, calibration.regressors, calibration.fusions, leaf_linear, bpe, kinds, calibration.measured)
+        by_forest = (priced_n, total_n)
+        forests = {n: s if n in from_table else s * calibration.kernel_scale for n, s in forests.items()}  # isolated kernels -> in a network
+    for record, terms in priced:
         if not terms:
             continue
-        seconds = sum(kinds[kind].seconds(feats) for kind, feats, _ in terms)
+        seconds = forests.get(record.name, linear[record.name])
         if record.is_leaf:
             kind, feats, guess = terms[0]
             seconds += network.seconds(feats)  # its calls and traffic inside a network
-            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess))
+            how = "measured" if record.name in from_table else "forest" if record.name in forests else "linear"
+            leaves.append(LayerPrediction(record.name, record.category, kind, seconds, guess, heads.get(record.name, ""), how))
             if guess:
                 estimated[record.category] = estimated.get(record.category, 0) + 1
         else:
@@ -154,15 +215,22 @@ def predict_profile(profile: ModelProfile, calibration: Calibration) -> Predicti
     for name, seconds in own.items():
         for ancestor in ancestors(name):
             by_record[ancestor] = by_record.get(ancestor, 0.0) + seconds
-    total = sum(own.values())
+    total = sum(own.values()) + run_s
     by_record[""] = total
     notes = list(calibration_notes(calibration))
+    measured_s = sum(p.seconds for p in leaves if p.name in from_table)
+    if from_table:
+        notes.append(Note(Severity.INFO, f"{100 * measured_s / total:.0f}% of the predicted time comes from kernels measured exactly (lwprof calibrate --for)"))
+    if by_forest[0]:
+        notes.append(
+            Note(Severity.INFO, f"{by_forest[0]} of {by_forest[1]} kernels priced by per-kernel regressors (random forests on an adaptive kernel sample); the rest, and the module calls, by the linear per-kind model")
+        )
     if estimated:
         shown = ", ".join(f"{n} {cat}" for cat, n in estimated.items())
         notes.append(Note(Severity.WARNING, f"no micro-benchmark covers {shown}: priced as a 1x1 conv (with MACs) or an element-wise layer (without)"))
-    factors = calibration.interval()
+    factors = calibration.interval(bool(forests))
     interval = (total * factors[0], total * factors[1]) if factors else None
-    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes), interval)
+    return Prediction(total, tuple(leaves), overhead, by_record, calibration.info(), tuple(notes), interval, measured_s / total if total > 0 else 0.0)
 
 
 def grade_reason(calibration: Calibration) -> str:

@@ -29,8 +29,11 @@ from typing import Any, NamedTuple
 from lwprof.records import LayerKind, LayerRecord, ModelProfile
 
 __all__ = [
+    "EXTRA_KINDS",
     "FEATURES",
+    "FUSION_PARTS",
     "KINDS",
+    "KERNEL_SEP",
     "PARENT_TERMS",
     "Feature",
     "FeatureName",
@@ -41,6 +44,9 @@ __all__ = [
     "priced_counts",
     "design_row",
     "feature",
+    "is_kind",
+    "kernel_kind",
+    "kind_features",
     "layer_kind",
     "leaf_kind",
     "record_terms",
@@ -167,6 +173,44 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "network": ("what a layer costs more inside a network than alone: per leaf call and byte of traffic", ("calls", "bytes")),
 }
 
+#: Kinds only some runtimes' calibrations have (not required in a calibration file).
+EXTRA_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "run": ("one run of the whole model: the runtime's per-inference overhead (ONNX Runtime's session.run)", ("calls",)),
+}
+
+#: Parts a kernel kind may name that are finer than a cost kind, and the cost kind each belongs to: fusion
+#: follows the operator (ONNX Runtime runs a ReLU inside the convolution before it, not a ReLU6).
+FUSION_PARTS: dict[str, str] = {"relu": "activation"}
+
+#: Joins a kernel's kinds: ``conv1x1+batchnorm+activation`` is a 1x1 conv with a BatchNorm and an activation fused into it.
+KERNEL_SEP = "+"
+
+
+def kernel_kind(head: str, members: tuple[str, ...] = ()) -> str:
+    """The kind of a kernel: its head's kind, then each fused member's (``conv1x1+batchnorm+activation``)."""
+    return KERNEL_SEP.join((head, *members))
+
+
+def kind_features(kind: str) -> tuple[str, ...]:
+    """The features a kind's cost uses: a kernel kind uses every feature of its parts (in :data:`FEATURES` order)."""
+    found = KINDS.get(kind) or EXTRA_KINDS.get(kind)
+    if found is not None:
+        return found[1]
+    parts = {name for part in kind.split(KERNEL_SEP) for name in KINDS[FUSION_PARTS.get(part, part)][1]}
+    return tuple(f.name for f in FEATURES if f.name in parts)
+
+
+def is_kind(kind: str) -> bool:
+    """A kind of :data:`KINDS` or :data:`EXTRA_KINDS`, or a kernel kind made of layer kinds (never ``network``, ``module`` or ``functional``)."""
+    if kind in KINDS or kind in EXTRA_KINDS:
+        return True
+    parts = kind.split(KERNEL_SEP)
+    known = all((p in KINDS or (i and p in FUSION_PARTS)) and p not in _NOT_IN_KERNELS for i, p in enumerate(parts))
+    return len(parts) > 1 and known and len(set(parts)) == len(parts)
+
+
+_NOT_IN_KERNELS = frozenset({"network", "module", "functional"})
+
 #: Cost-model kinds of the layer kinds that need nothing more to decide.
 _DIRECT_KINDS = {
     LayerKind.LINEAR: "linear",
@@ -229,17 +273,28 @@ class Term(NamedTuple):
     estimated: bool = False
 
 
-def record_terms(record: LayerRecord, bytes_per_element: int) -> list[Term]:
+#: A leaf's place in a kernel (:func:`lwprof.latency.fusion.assign`): the kernel's kind, and whether the leaf is its head.
+Placement = tuple[str, bool]
+
+
+def record_terms(record: LayerRecord, bytes_per_element: int, kernel: Placement | None = None) -> list[Term]:
     """The cost terms of one record: one per part of its own work.
 
     A leaf is one term of its kind (:func:`leaf_kind`; an estimated kind is flagged), every feature of
     :data:`FEATURES`. A parent is its :data:`PARENT_TERMS`. Records never called cost nothing.
+    A leaf in a kernel (``kernel``: the kernel's kind and whether the leaf is its head) is a term of the
+    kernel's kind; only the head counts the kernel's calls, every member adds its MACs, ops and bytes.
     """
     if not record.calls:
         return []
     if record.is_leaf:
         kind, estimated = leaf_kind(record)
-        return [Term(kind, {f.name: f.value(record, bytes_per_element) for f in FEATURES}, estimated)]
+        feats = {f.name: f.value(record, bytes_per_element) for f in FEATURES}
+        if kernel is not None:
+            kind = kernel[0]
+            if not kernel[1]:
+                feats["calls"] = 0.0
+        return [Term(kind, feats, estimated)]
     terms = []
     for term in PARENT_TERMS:
         if term.when and not getattr(record, term.when):
@@ -252,16 +307,21 @@ def record_terms(record: LayerRecord, bytes_per_element: int) -> list[Term]:
     return terms
 
 
-def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool = True) -> dict[tuple[str, str], float]:
+def design_row(
+    profile: ModelProfile, bytes_per_element: int, in_network: bool = True, kernels: Mapping[str, Placement] | None = None, per_run: bool = False
+) -> dict[tuple[str, str], float]:
     """A profile's total of every (kind, feature) pair that its kind uses (:data:`KINDS`): its row in the fit's design matrix.
 
-    With ``in_network``, every leaf's features are also added to the ``network`` kind's.
+    With ``in_network``, every leaf's features are also added to the ``network`` kind's. ``kernels``:
+    each fused leaf's kernel (:func:`lwprof.latency.fusion.assign`); ``per_run``: one call of the
+    ``run`` kind (a runtime's per-inference overhead).
     """
-    row: dict[tuple[str, str], float] = {}
+    row: dict[tuple[str, str], float] = {("run", "calls"): 1.0} if per_run else {}
     network = KINDS["network"][1]
+    placed = kernels or {}
     for record in profile.layers:
-        for kind, feats, _ in record_terms(record, bytes_per_element):
-            for name in KINDS[kind][1]:
+        for kind, feats, _ in record_terms(record, bytes_per_element, placed.get(record.name)):
+            for name in kind_features(kind):
                 value = feats.get(name, 0.0)
                 if value:
                     row[kind, name] = row.get((kind, name), 0.0) + value
@@ -272,14 +332,16 @@ def design_row(profile: ModelProfile, bytes_per_element: int, in_network: bool =
     return row
 
 
-def priced_counts(record: LayerRecord) -> Iterator[tuple[str, Feature, str, bool]]:
+def priced_counts(record: LayerRecord, kernel: Placement | None = None) -> Iterator[tuple[str, Feature, str, bool]]:
     """``(kind, feature, count, leaf)`` for every record count its terms are priced on (what
     :func:`record_terms` sums), ``leaf`` when the ``network`` kind's in-network extra applies too."""
     if not record.calls:
         return
     if record.is_leaf:
-        kind = leaf_kind(record)[0]
+        kind = leaf_kind(record)[0] if kernel is None else kernel[0]
         for f in FEATURES:
+            if kernel is not None and not kernel[1] and f.name == "calls":
+                continue  # a fused member: the kernel's head counts its calls
             for count in f.counts:
                 yield kind, f, count, True
         return

@@ -165,6 +165,24 @@ def calibration_grid(calibration: CalibrationView) -> g.Grid:
         ),
         Note(Severity.CONVENTION, "Kinds: " + "; ".join(f"{kind} = {text}" for kind, text, _ in calibration.kind_rows())),
     ]
+    regressors = getattr(calibration, "regressors", {}) or {}
+    if regressors:
+        shown = []
+        for kind, r in regressors.items():
+            err = r.median_error
+            extra = f", held-out median error {100 * err:.0f}% vs linear {100 * (r.linear_error or 0):.0f}%" if err is not None and r.model == "forest" else ""
+            shown.append(f"{kind} {r.model} ({r.samples} kernels{extra})")
+        notes.append(Note(Severity.INFO, "Per-kernel regressors on an adaptive kernel sample: " + "; ".join(shown) + "; the linear per-kind model prices the rest"))
+    fusions, runtime = getattr(calibration, "fusions", ()), str(getattr(calibration, "runtime", "torch"))
+    if runtime != "torch":
+        found = ", ".join(f"{r.head}+{r.member}" for r in fusions) or "none"
+        notes.append(
+            Note(
+                Severity.INFO,
+                f"Kernel detection on {runtime}: fused (A -> B cost less than A + half of B alone): {found}; "
+                "predictions price each kernel (a head and the layers fused into it) as its kind",
+            )
+        )
     if calibration.noisy:
         share = calibration.noisy / max(len(calibration.benchmarks), 1)
         notes.append(
@@ -313,7 +331,8 @@ def sweep_predict_output(comparison: Comparison, quantity: str, latencies: Mappi
 
 def bench_predict_grid(result: Any, prediction: PredictionView, top: int | None = None) -> g.Grid:
     """Per layer: measured (hooks) next to predicted ms, the error, and both ranks; the model-level error in the notes."""
-    predicted = {p.name: p.seconds for p in prediction.layers}
+    ranks = prediction.versus(*_measured(result))
+    predicted = {name: p for name, p, _ in ranks["pairs"]}
     layers = [x for x in result.layers if x.name in predicted]
     by_pred = {x.name: i for i, x in enumerate(sorted(layers, key=lambda x: -predicted[x.name]), 1)}
     by_time = {x.name: i for i, x in enumerate(sorted(layers, key=lambda x: -x.median_s), 1)}
@@ -335,7 +354,6 @@ def bench_predict_grid(result: Any, prediction: PredictionView, top: int | None 
         g.Column("rank measured", ColumnKind.COUNT, "rank_measured", priority=3),
         g.Column("rank predicted", ColumnKind.COUNT, "rank_predicted", priority=4),
     )
-    ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
     rho, rho_macs = ranks["spearman"], ranks["spearman_macs"]
     error = prediction.total_s / result.median_s - 1
     cal = prediction.calibration
@@ -366,7 +384,7 @@ def bench_predict_output(result: Any, prediction: PredictionView, top: int | Non
 
     def data() -> dict[str, Any]:
         out = result.to_dict()
-        ranks = prediction.versus({x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers})
+        ranks = prediction.versus(*_measured(result))
         out["prediction"] = {
             **prediction.to_dict(),
             "error": prediction.total_s / result.median_s - 1,
@@ -379,6 +397,12 @@ def bench_predict_output(result: Any, prediction: PredictionView, top: int | Non
         return out
 
     return Output(lambda: t.grid_view(grid), lambda: grid, data)
+
+
+def _measured(result: Any) -> tuple[dict[str, float], dict[str, int], dict[str, tuple[str, ...]] | None]:
+    """A bench result's measured seconds and MACs per row, and (ONNX Runtime) the layers each kernel ran."""
+    groups = {x.name: x.modules for x in result.layers if getattr(x, "modules", ())}
+    return {x.name: x.median_s for x in result.layers}, {x.name: x.macs for x in result.layers}, groups or None
 
 
 def _nan_none(value: float) -> float | None:
