@@ -59,8 +59,9 @@ def calibrate(
     * `lwprof calibrate --threads 1 --quick`: a first look in seconds.
     * `lwprof calibrate --save cpu.json --format json`: a file to share, and every benchmark.
     """
-    from lwprof import api
-    from lwprof.render.predict_grids import calibration_output
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render.predict_grids import calibration_output
 
     cs.targets(output, force)
     with cs.progress("calibrating") as step:
@@ -100,9 +101,10 @@ def fit(
     * `lwprof fit ghostnet --max-params 4M --vary width=0.5:1.3:0.05`: a finer grid.
     * `lwprof fit shufflenet --max-macs 150M --objective latency`: the fastest under 150 M MACs.
     """
-    from lwprof import api
-    from lwprof.render.predict_grids import fit_output
-    from lwprof.render.predict_plots import plot_fit
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render.predict_grids import fit_output
+        from lwprof.render.predict_plots import plot_fit
 
     model.unsupported(
         "fit",
