@@ -59,9 +59,10 @@ def check(
     * `lwprof check --arch shufflenet --format markdown`: one paper, as a Markdown table.
     * `lwprof check --expect lwprof.toml`: your models' pinned params and MAC budgets (for CI).
     """
-    from lwprof import api
-    from lwprof.records import CheckStatus
-    from lwprof.render import views
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.records import CheckStatus
+        from lwprof.render import views
 
     cs.targets(output, force)
     if expect is not None:
@@ -130,6 +131,7 @@ def pin(
     * `lwprof pin models/net.py:Net --input-size 3,224,224 -o lwprof.toml`: adds or updates one entry.
     * `lwprof check --expect lwprof.toml`: exits 1 when a count drifts or a budget is exceeded.
     """
-    from lwprof import api
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
 
     typer.echo(f"wrote {api.pin(specs, output, inputs=input_size or None, quantities=quantity or None)}", err=True)

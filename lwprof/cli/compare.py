@@ -86,10 +86,11 @@ def compare(
     * `lwprof compare my_net.py:Net --vary width=0.5,1.0`: your model's variants.
     * `lwprof compare shufflenet --predict --no-fvcore`: predicted latency, nothing run.
     """
-    from lwprof import api
-    from lwprof.render import predict_grids as pg
-    from lwprof.render.plots import plot_variants
-    from lwprof.resolve import is_user_spec, parse_spec, parse_vary
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render import predict_grids as pg
+        from lwprof.render.plots import plot_variants
+        from lwprof.resolve import is_user_spec, parse_spec, parse_vary
 
     model.unsupported(
         "compare",

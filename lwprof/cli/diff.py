@@ -54,8 +54,9 @@ def diff(
     * `lwprof diff before.json net.py:Net`: what an edit changed (before.json: summary -f json).
     * `lwprof diff mobilenet mobilenet@conv=standard -f csv -o diff.csv`: exact integers.
     """
-    from lwprof import api
-    from lwprof.render.diff_grids import diff_output
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render.diff_grids import diff_output
 
     model.unsupported(
         "diff",

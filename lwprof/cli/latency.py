@@ -65,9 +65,10 @@ def bench(
     * `lwprof bench ghostnet --predict`: predicted next to measured, per layer and end to end.
     * `lwprof bench ghostnet --runtime onnxruntime --threads 1`: on ONNX Runtime, per fused kernel.
     """
-    from lwprof import api
-    from lwprof.render import predict_grids as pg
-    from lwprof.render.plots import plot_roofline
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render import predict_grids as pg
+        from lwprof.render.plots import plot_roofline
 
     model.unsupported("bench", dtype="bench times fp32 (lwprof calibrate --dtype measures others)")
     if model.device == "meta":

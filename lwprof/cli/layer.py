@@ -52,8 +52,9 @@ def layer(
     * `lwprof layer --in 16 --out 32 --kernel 3 --size 12 --bias`: standard 4,640 params, dwsep 704.
     * `lwprof layer --in 512 --out 512 --kernel 3 --size 14 --groups 8`: MobileNetV1's Table 3 layer.
     """
-    from lwprof import api
-    from lwprof.render import views
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render import views
 
     cs.targets(output, force)
     variants = api.layer_variants(

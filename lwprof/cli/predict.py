@@ -68,8 +68,9 @@ def calibrate(
     * `lwprof calibrate --runtime onnxruntime --threads 1`: kernel detection and kernels on ONNX Runtime.
     * `lwprof calibrate --threads 1 --for ghostnet --for mobilenet`: their exact kernels, measured once.
     """
-    from lwprof import api
-    from lwprof.render.predict_grids import calibration_output
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render.predict_grids import calibration_output
 
     cs.targets(output, force)
     with cs.progress("calibrating") as step:
@@ -113,9 +114,10 @@ def fit(
     * `lwprof fit ghostnet --max-params 4M --vary width=0.5:1.3:0.05`: a finer grid.
     * `lwprof fit shufflenet --max-macs 150M --objective latency`: the fastest under 150 M MACs.
     """
-    from lwprof import api
-    from lwprof.render.predict_grids import fit_output
-    from lwprof.render.predict_plots import plot_fit
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render.predict_grids import fit_output
+        from lwprof.render.predict_plots import plot_fit
 
     model.unsupported(
         "fit",

@@ -49,11 +49,12 @@ def report(
     * `lwprof report ghostnet --no-bench -o ghostnet.html`: predicted latency only.
     * Open `mobilenet.html#sort=macs` (layers by MACs) or `#depth=1` (the top level).
     """
-    from lwprof import api
-    from lwprof.latency.costmodel import CALIBRATED_DTYPES
-    from lwprof.render import predict_grids as pg
-    from lwprof.render.console import deliver
-    from lwprof.render.report import report_html
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.latency.costmodel import CALIBRATED_DTYPES
+        from lwprof.render import predict_grids as pg
+        from lwprof.render.console import deliver
+        from lwprof.render.report import report_html
 
     target = None if output == "-" else output
     cs.targets(target, force)

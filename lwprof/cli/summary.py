@@ -69,10 +69,11 @@ def summary(
     * `lwprof summary mobilenet --leaves -f csv`: leaf rows, for pandas.
     * `lwprof summary net.py:Net --input-size 3,224,224 --max-macs 300M`
     """
-    from lwprof import api
-    from lwprof.expect import over_budget, parse_budgets
-    from lwprof.render import predict_grids as pg
-    from lwprof.render.plots import plot_layers
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.expect import over_budget, parse_budgets
+        from lwprof.render import predict_grids as pg
+        from lwprof.render.plots import plot_layers
 
     cs.targets(output, force, plot)
     budgets = parse_budgets(macs=max_macs, params=max_params)

@@ -59,10 +59,11 @@ def sweep(
     * `lwprof sweep ghostnet --width 0.5,1,1.3 --bench --quantity latency`
     * `lwprof sweep mobilenet --alpha 1,0.5 --resolution 224,160 --predict`: predicted ms too.
     """
-    from lwprof import api
-    from lwprof.render import predict_grids as pg
-    from lwprof.render.plots import plot_sweep
-    from lwprof.resolve import split_sweep
+    with cs.quick_imports():  # torch, its objects frozen after
+        from lwprof import api
+        from lwprof.render import predict_grids as pg
+        from lwprof.render.plots import plot_sweep
+        from lwprof.resolve import split_sweep
 
     model.unsupported(
         "sweep",

@@ -41,8 +41,10 @@ it counts nothing; else ``MISMATCH``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import math
+import sys
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -95,11 +97,48 @@ def fvcore_counts(model: nn.Module, args: Sequence[Any]) -> FvcoreCounts:
     return FvcoreCounts(by, unsupported)
 
 
+def flop_counter() -> Any:
+    """torch's ``FlopCounterMode(display=False)``, whose dispatch does not import ``torch._dynamo``.
+
+    Stock, its dispatch mode's ``__torch_dispatch__`` is wrapped in dynamo's "disable" shim,
+    whose first call imports ``torch._dynamo`` and sympy (about 1 s, most of a cold
+    cross-check). Nothing is compiled under the count, so the mode here runs the same
+    dispatch function unwrapped (as the walker's own mode does, ``_Walk``): the same ops, the
+    same formulas, the same counts. Where dynamo is imported already (a compiled model) or
+    this torch lays the counter out otherwise, the stock counter is used.
+    """
+    from torch.utils import flop_counter as fc
+
+    stock = getattr(fc, "_FlopCounterMode", None)
+    raw = getattr(getattr(stock, "__torch_dispatch__", None), "__wrapped__", None)
+    if "torch._dynamo" in sys.modules or stock is None or raw is None:
+        return fc.FlopCounterMode(display=False)
+    return _counter_class(fc, stock, raw)(display=False)
+
+
+@functools.cache
+def _counter_class(fc: Any, stock: type, raw: Any) -> type:
+    class _Mode(stock):
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            return False
+
+        __torch_dispatch__ = raw
+
+    class _Counter(fc.FlopCounterMode):
+        def __enter__(self) -> Any:
+            fc._FlopCounterMode = _Mode  # FlopCounterMode.__enter__ makes its mode from this name
+            try:
+                return super().__enter__()
+            finally:
+                fc._FlopCounterMode = stock
+
+    return _Counter
+
+
 def torch_by_module(model: nn.Module, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None) -> dict[str, int]:
     """FlopCounterMode's count per module name, halved to MACs (it counts 2 FLOPs per MAC)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with torch.no_grad(), reference_kernels(model), FlopCounterMode(display=False) as counter:
+    with torch.no_grad(), reference_kernels(model), flop_counter() as counter:
         model(*args, **dict(kwargs or {}))
     return _by_name(model, {k: sum(ops.values()) for k, ops in counter.get_flop_counts().items()})
 
