@@ -72,10 +72,9 @@ def compare(
     quiet: cs.QuietOpt = False,  # read by cs.emit
     options: dict[str, Any] | None = None,
 ) -> None:
-    """Compare variants of one architecture: params, MACs, ratios and published numbers.
+    """Compare variants of one architecture: params, MACs, papers' numbers.
 
-    One row per variant with ratios to the first, then MACs by layer type per variant (where
-    the savings come from). Options other than --vary are fixed.
+    One row per variant (ratios to the first), then MACs by type.
 
     **Examples**
 

@@ -56,8 +56,7 @@ def summary(
 ) -> None:
     """Per-layer params, MACs and output shapes of one configured model.
 
-    One row per module (indented by depth): type, kernel, output shape, params, MACs,
-    share, check (`--backward`: bwd MACs); then the totals (`lwprof explain`).
+    One row per module by depth, then the totals (`lwprof explain`).
 
     **Examples**
 
