@@ -53,3 +53,24 @@ def test_time_call_respects_its_run_limit() -> None:
 def test_time_call_without_adaptation_runs_exactly_repeats() -> None:
     t = time_call(lambda: None, warmup=0, repeats=5, clock=fake_clock([0.01, 0.05, 0.01, 0.05, 0.01]))
     assert t.runs == 5
+
+
+def test_a_timed_warm_up_runs_until_its_seconds_have_passed_and_announces_only_the_counted_runs() -> None:
+    now = {"t": 0.0}
+
+    def clock() -> float:
+        return now["t"]
+
+    def run() -> None:
+        now["t"] += 0.01  # every run takes 10 ms
+
+    announced: list[int] = []
+    t = time_call(run, warmup=2, repeats=3, warmup_s=0.095, clock=clock, on_run=announced.append)
+    # 0.095 s of 10 ms runs: the 10th warm-up run ends at 0.100 s, the first past it (2 counted + 8 timed-only)
+    assert t.warmup == 10 and t.runs == 3
+    assert announced == [0, 1, 2, 3, 4]  # the 2 counted warm-up runs, then the 3 timed ones: a progress total stays true
+
+
+def test_a_timed_warm_up_is_bounded_by_runs_when_the_clock_stands_still() -> None:
+    t = time_call(lambda: None, warmup=0, repeats=2, warmup_s=1.0, clock=lambda: 0.0)
+    assert t.warmup == 1000 and t.runs == 2  # timing.WARMUP_MAX_RUNS

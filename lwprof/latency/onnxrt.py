@@ -42,6 +42,7 @@ __all__ = ["INSTALL", "KernelGroup", "OrtRun", "export_onnx", "kernel_groups", "
 INSTALL = "pip install 'lwprof[onnx]'"
 LAYOUT = "(layout)"  # the group name of layout conversions, which run no layer
 OPSET = 17
+WARMUP_S = 0.25  # a fresh session warms up for at least this long too (its first 10-20 runs are slower: timing.time_call)
 _FUSED_HEAD = {"FusedConv": "Conv", "FusedGemm": "Gemm", "NhwcFusedConv": "Conv", "QLinearConv": "Conv"}
 
 
@@ -307,7 +308,7 @@ def run_onnxruntime(
 
         end_to_end = time_call(
             lambda: session.run(None, feeds), warmup=warmup, repeats=repeats, max_repeats=max_repeats, budget_s=budget_s,
-            clock=clock, on_run=tick("end to end"),
+            clock=clock, on_run=tick("end to end"), warmup_s=WARMUP_S,
         )  # fmt: skip
         kernels: tuple[tuple[KernelGroup, tuple[float, ...]], ...] = ()
         if per_kernel:
@@ -316,12 +317,18 @@ def run_onnxruntime(
             profiled.profile_file_prefix = str(Path(tmp) / "trace")
             profiled.optimized_model_filepath = str(Path(tmp) / "optimised.onnx")
             traced = _session(ort, path, profiled, label)
-            for i in range(warmup + repeats):
+            warmed, started = 0, time.perf_counter()
+            while warmed < warmup or time.perf_counter() - started < WARMUP_S:
+                if on_run and warmed < warmup:
+                    on_run("warm-up")
+                traced.run(None, feeds)
+                warmed += 1
+            for _ in range(repeats):
                 if on_run:
-                    on_run("warm-up" if i < warmup else "per kernel")
+                    on_run("per kernel")
                 traced.run(None, feeds)
             trace = json.loads(Path(traced.end_profiling()).read_text())
-            times = {k: v[warmup:] for k, v in kernel_times(trace).items()}  # the warm-up runs dropped
+            times = {k: v[warmed:] for k, v in kernel_times(trace).items()}  # the warm-up runs dropped
             groups = kernel_groups(original, onnx.load(profiled.optimized_model_filepath), names)
             kernels = tuple((groups.get(k) or KernelGroup(k, "?", (), ()), v) for k, v in times.items())
     return OrtRun(end_to_end, kernels, ort.__version__, "ORT_ENABLE_ALL (the default)", used, len(original.graph.node), export_s)

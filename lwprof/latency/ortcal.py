@@ -44,6 +44,7 @@ __all__ = ["BUDGET_S", "TrialCase", "check_dtype", "detect_fusions", "benchmark_
 
 BUDGET_S = 45.0  # timing budget of the micro-benchmarks (quick: a quarter)
 ROUNDS = 3  # interleaved rounds of A, B and A -> B per detection trial
+WARMUP_S = 0.05  # each fresh session warms up this long before its timed runs (onnxrt.WARMUP_S: a whole model's)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _time(run: Callable[[], Any], quick: bool, budget_s: float) -> tuple[float, 
             run()
 
     repeats, most = (3, 9) if quick else (7, 35)
-    t = time_call(loop, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=budget_s)
+    t = time_call(loop, warmup=1, repeats=repeats, max_repeats=most, target_spread=NOISY_SPREAD / 2, budget_s=budget_s, warmup_s=WARMUP_S)
     return t.median_s / inner, t.iqr_s / inner, t.runs, t.noisy, t.min_s / inner
 
 
