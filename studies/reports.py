@@ -145,9 +145,14 @@ REPORTS: dict[str, Callable[[Path], str]] = {
 
 
 def _prediction(out: Path) -> str:
+    """Eager PyTorch at 1 thread unless ``LWPROF_REPORT_THREADS`` says otherwise (issue 21: calibration and held-out
+    measurements at 1 thread by default, where the spread is several times smaller); ONNX Runtime's report is
+    ``python -m studies.prediction --runtime onnxruntime --threads 1``."""
+    import os
+
     from studies.prediction import latency_prediction
 
-    return latency_prediction(out)
+    return latency_prediction(out, threads=int(os.environ.get("LWPROF_REPORT_THREADS") or 1))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
