@@ -62,7 +62,7 @@ CONVENTION_TERMS = {
 UNITS = {
     "k, M, G": "10^3, 10^6, 10^9 (counts: 568.74 M MACs); exports and JSON give exact integers",
     "KiB, MiB, GiB": "2^10, 2^20, 2^30 bytes",
-    "ms": "milliseconds: medians of timed runs, IQR the spread of the middle half",
+    "ms": "milliseconds: medians of timed runs, IQR the spread of the middle half; a prediction estimates the fastest run",
     "MAC/s": "achieved multiply-accumulates per second (bench)",
     "exit codes": "0 ok; 1 a check, budget or fit failed; 2 bad input; 130 interrupted; 141 closed pipe",
 }
