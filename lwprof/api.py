@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from lwprof.errors import LwprofError
 from lwprof.profiler import layer_variants
-from lwprof.records import Comparison, ModelProfile, Variant, plain
+from lwprof.records import Comparison, ModelProfile, Note, Severity, Variant, plain
 from lwprof.resolve import resolve
 
 if TYPE_CHECKING:  # imported when called: `import lwprof` and `lwprof --help` import no torch
@@ -578,6 +578,7 @@ def fit(
     batch: int = 1,
     progress: Progress | None = None,
     runtime: str | None = None,
+    measure: bool = False,
     **fixed: Any,
 ) -> FitResult:
     """The best configuration of ``arch`` under budgets, and the Pareto front (``lwprof fit``).
@@ -597,6 +598,10 @@ def fit(
         runtime: Which runtime's calibration prices the grid (default: torch, or the file's).
         batch: Batch size.
         progress: Called before each distinct model with (label, index, total).
+        measure: Then time the exact kernels of the finalists (:func:`lwprof.latency.fit.finalists`: the choice,
+            its ties, the front's configurations whose interval crosses the latency budget; at most 8) on the
+            calibration's runtime, store them in its file (as ``lwprof calibrate --for``), price the finalists with
+            them and choose again (``lwprof fit --measure``).
         **fixed: Options fixed for every configuration (``conv="dwsep"``).
 
     Returns:
@@ -635,4 +640,43 @@ def fit(
     if budgets.max_latency_s is not None and not budgets.max_latency_s > 0:
         raise LwprofError(f"--max-latency must be positive, got {max_latency}")
     cal = _calibration(calibration, threads, "fp32", runtime)
-    return search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)
+    result = search.fit(spec.name, axes, fixed_options, cal, budgets, objective=objective, batch=batch, progress=progress)
+    return _measure_finalists(result, cal, progress) if measure else result
+
+
+def _span(shares: Sequence[float]) -> str:
+    """[0.8, 0.95] -> "80-95%"; one value (or all equal) -> "80%"."""
+    low, high = round(100 * min(shares)), round(100 * max(shares))
+    return f"{low}%" if low == high else f"{low}-{high}%"
+
+
+def _measure_finalists(result: FitResult, cal: Calibration, progress: Progress | None) -> FitResult:
+    """``fit --measure``: the finalists' exact kernels timed, stored in the calibration's file, the finalists re-priced."""
+    import dataclasses
+
+    from lwprof import profiler
+    from lwprof.latency import fit as search
+    from lwprof.latency.kernelpred import measure_kernels
+    from lwprof.latency.predict import predict_profile
+    from lwprof.render.export import to_json, write_atomic
+
+    chosen = search.finalists(result)
+    if not chosen:
+        return dataclasses.replace(result, notes=(*result.notes, Note(Severity.INFO, "--measure: no finalist to measure (no configuration within the MACs and params budgets)")))
+    measured = measure_kernels(cal, [c.spec for c in chosen], progress)
+    cal = dataclasses.replace(cal, measured={**cal.measured, **measured})
+    where = ""
+    if cal.path:
+        write_atomic(cal.path, to_json(cal.to_dict()), force=True)
+        where = f" and stored in {cal.path}"
+    prices, shares = {}, []
+    for c in chosen:
+        prediction = predict_profile(profiler.run(resolve(c.spec), batch=result.batch, dtype=cal.dtype), cal)
+        prices[c.spec] = prediction.total_s
+        shares.append(prediction.measured_share)
+    note = (
+        f"--measure: the exact kernels of {len(chosen)} finalist(s) ({'; '.join(c.label for c in chosen)}) timed on this machine{where}; "
+        f"those are priced with them ({_span(shares)} of their predicted time measured), the rest of the grid "
+        "by the linear model, and the choice made again"
+    )
+    return search.repriced(result, prices, note)

@@ -282,3 +282,45 @@ def test_fit_with_nothing_within_budget() -> None:
 def test_fit_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(LwprofError, match=message):
         lwprof.fit("mobilenet", calibration=make_calibration(), **kwargs)
+
+
+# -- fit --measure: the finalists' kernels timed, stored, and the choice made again ---------------------------------
+
+
+def test_fit_measure_times_the_finalists_kernels_stores_them_and_chooses_again(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lwprof.latency import fit as search
+    from lwprof.latency import kernelpred
+    from tests.data.fake_calibration import write_calibration
+
+    path = write_calibration(path=tmp_path / "cal.json", held_out=(0.9, 0.95, 1.0, 1.05, 1.1))
+    grid = {"alpha": "0.25:1.0:0.25", "resolution": "128,160,224"}
+    plain = lwprof.fit("mobilenet", grid, max_latency="9ms", calibration=str(path))
+    finalists = search.finalists(plain)
+    assert plain.chosen is not None and finalists[0] is plain.chosen and len(finalists) <= search.MEASURE_LIMIT
+    timed: list[int] = []
+
+    def one_second_each(threads, tick):  # every kernel "takes" 1 s: far over the 9 ms budget
+        def measure(batch):
+            timed.append(len(batch))
+            return [1.0] * len(batch)
+
+        return measure
+
+    monkeypatch.setattr(kernelpred, "_torch_measure", one_second_each)
+    measured = lwprof.fit("mobilenet", grid, max_latency="9ms", calibration=str(path), measure=True)
+    stored = json.loads(path.read_text())["measured"]
+    assert timed and len(stored) == sum(timed)  # every distinct kernel of the finalists timed once, all stored in the file
+    by_spec = {c.spec: c for c in measured.candidates}
+    for c in finalists:
+        # in eager PyTorch every leaf is a kernel (a mobilenet_v1's convs, BatchNorms, ReLUs, pool, classifier): at 1 s each, far over 9 ms
+        assert by_spec[c.spec].latency_s > 20 and not by_spec[c.spec].fits
+    others = [c for c in plain.candidates if c not in finalists]
+    assert all(by_spec[c.spec].latency_s == c.latency_s for c in others)  # the rest of the grid keeps its price
+    assert measured.chosen is not None and measured.chosen.spec not in {c.spec for c in finalists}  # chosen again
+    assert measured.chosen.macs == max(c.macs for c in measured.candidates if c.fits)
+    assert any(n.text.startswith(f"--measure: the exact kernels of {len(finalists)} finalist(s)") for n in measured.notes)
+
+
+def test_fit_measure_with_nothing_within_the_counts_budgets_measures_nothing() -> None:
+    result = lwprof.fit("mobilenet", {"alpha": "0.5,1"}, max_macs="1k", calibration=make_calibration(), measure=True)
+    assert result.chosen is None and any(n.text.startswith("--measure: no finalist") for n in result.notes)

@@ -32,6 +32,9 @@ CalThreads = Annotated[
 ]
 
 
+Measure = Annotated[
+    bool, cs.flag("--measure", help="Time the finalists' kernels, then choose again.")
+]
 ForModels = Annotated[
     list[str] | None,
     cs.flag("--for", help="Measure these models' exact kernels into the calibration (repeatable).", metavar="SPEC"),
@@ -94,6 +97,7 @@ def fit(
     max_latency: cs.MaxLatency = None,
     objective: cs.ObjectiveOpt = cs.Objective.MACS,
     runtime: cs.PredictRuntimeOpt = None,
+    measure: Measure = False,
     plot: cs.PlotOpt = None,
     fmt: cs.FormatOpt = None,
     output: cs.OutputOpt = None,
@@ -140,6 +144,7 @@ def fit(
             batch=model.batch,
             progress=step,
             runtime=runtime.value if runtime else None,
+            measure=measure,
             **(options or {}),
         )
     cs.emit(fmt, fit_output(result), output, force, plot, lambda path, f: plot_fit(result, path, force=f))

@@ -211,7 +211,7 @@ VaryRange = Annotated[
 ]
 Objective = enum.Enum("Objective", {"MACS": "macs", "LATENCY": "latency"}, type=str)
 ObjectiveOpt = Annotated[
-    Objective, flag("--objective", help="macs: the most MACs in budget; latency: the fastest.", show_default=True)
+    Objective, flag("--objective", help="macs: most MACs in budget; latency: fastest.", show_default=True)
 ]
 CalDtype = enum.Enum("CalDtype", {"FP32": "fp32", "BF16": "bf16", "FP16": "fp16"}, type=str)
 CalDtypeOpt = Annotated[CalDtype, flag("--dtype", help="Element type to measure.", show_default=True)]

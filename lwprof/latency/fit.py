@@ -692,6 +692,38 @@ def _label(combo: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in combo.items())
 
 
+MEASURE_LIMIT = 8  # finalists whose kernels ``fit --measure`` times at most
+
+
+def finalists(result: FitResult, limit: int = MEASURE_LIMIT) -> tuple[Candidate, ...]:
+    """The configurations whose exact kernels are worth measuring (``fit --measure``): the choice, its ties,
+    and, with a latency budget, the front's configurations within the MACs and params budgets whose interval
+    reaches across it (the prediction cannot say on which side they fall); at most ``limit``, in that order."""
+    out: list[Candidate] = []
+    chosen, budget = result.chosen, result.budgets.max_latency_s
+    for c in ((chosen,) if chosen is not None else ()) + result.ties():
+        if c not in out:
+            out.append(c)
+    if budget is not None:
+        counts_fit = Budgets(result.budgets.max_macs, result.budgets.max_params, None)
+        near = sorted(result.front, key=lambda c: abs(c.latency_s - budget))
+        for c in near:
+            low, high = result.interval_s(c) or (c.latency_s, c.latency_s)
+            if c not in out and counts_fit.holds(c.params, c.macs, 0.0) and low <= budget <= high:
+                out.append(c)
+    return tuple(out[:limit])
+
+
+def repriced(result: FitResult, prices: Mapping[str, float], note: str) -> FitResult:
+    """``result`` with the configurations of ``prices`` (spec -> seconds) at their new latency, the front, the
+    budgets and the choice worked out again, and ``note`` added."""
+    candidates = [dataclasses.replace(c, latency_s=prices[c.spec]) if c.spec in prices else c for c in result.candidates]
+    front = pareto_front(candidates)
+    candidates = [dataclasses.replace(c, front=on, fits=result.budgets.holds(c.params, c.macs, c.latency_s)) for c, on in zip(candidates, front)]
+    notes = (*result.notes, Note(Severity.INFO, note))
+    return dataclasses.replace(result, candidates=tuple(candidates), best=choose(candidates, result.objective), notes=notes)
+
+
 def fit(
     arch: str,
     axes: Mapping[str, tuple[Any, ...]],
