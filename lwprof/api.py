@@ -644,6 +644,9 @@ def fit(
     return _measure_finalists(result, cal, progress) if measure else result
 
 
+MEASURE_ROUNDS = 3  # fit --measure: rounds of measuring while the re-priced choice is a configuration not yet measured
+
+
 def _span(shares: Sequence[float]) -> str:
     """[0.8, 0.95] -> "80-95%"; one value (or all equal) -> "80%"."""
     low, high = round(100 * min(shares)), round(100 * max(shares))
@@ -651,32 +654,51 @@ def _span(shares: Sequence[float]) -> str:
 
 
 def _measure_finalists(result: FitResult, cal: Calibration, progress: Progress | None) -> FitResult:
-    """``fit --measure``: the finalists' exact kernels timed, stored in the calibration's file, the finalists re-priced."""
+    """``fit --measure``: the finalists' exact kernels timed, stored in the calibration's file, the finalists re-priced;
+    again (up to :data:`MEASURE_ROUNDS` rounds and ``MEASURE_LIMIT`` finalists in all) while the new choice is unmeasured.
+
+    Raises:
+        LwprofError: The calibration was made on another machine, or its file cannot be written (both before any timing).
+    """
     import dataclasses
 
     from lwprof import profiler
     from lwprof.latency import fit as search
-    from lwprof.latency.kernelpred import measure_kernels
+    from lwprof.latency.kernelpred import check_same_machine, measure_kernels
     from lwprof.latency.predict import predict_profile
-    from lwprof.render.export import to_json, write_atomic
+    from lwprof.render.export import probe_writable, to_json, write_atomic
 
-    chosen = search.finalists(result)
-    if not chosen:
-        return dataclasses.replace(result, notes=(*result.notes, Note(Severity.INFO, "--measure: no finalist to measure (no configuration within the MACs and params budgets)")))
-    measured = measure_kernels(cal, [c.spec for c in chosen], progress)
-    cal = dataclasses.replace(cal, measured={**cal.measured, **measured})
+    check_same_machine(cal)
+    if cal.path:
+        probe_writable(cal.path, True, what="--measure (the calibration file it stores kernels in)")
+    done: list[Any] = []
+    prices: dict[str, float] = {}
+    shares: list[float] = []
+    for _ in range(MEASURE_ROUNDS):
+        todo = [c for c in search.finalists(result, search.MEASURE_LIMIT - len(done)) if c.spec not in prices] if len(done) < search.MEASURE_LIMIT else []
+        if not todo:
+            break
+        cal = dataclasses.replace(cal, measured={**cal.measured, **measure_kernels(cal, [c.spec for c in todo], progress, batch=result.batch, skip=cal.measured)})
+        for c in todo:
+            prediction = predict_profile(profiler.run(resolve(c.spec), batch=result.batch, dtype=cal.dtype), cal)
+            prices[c.spec] = prediction.total_s
+            shares.append(prediction.measured_share)
+        done += todo
+        result = search.repriced(result, {c.spec: prices[c.spec] for c in todo})
+        if result.chosen is None or result.chosen.spec in prices:
+            break
+    if not done:
+        why = "no configuration within the budgets, and none whose interval reaches the latency budget"
+        return dataclasses.replace(result, notes=(*result.notes, Note(Severity.INFO, f"--measure: no finalist to measure ({why})")))
     where = ""
     if cal.path:
         write_atomic(cal.path, to_json(cal.to_dict()), force=True)
         where = f" and stored in {cal.path}"
-    prices, shares = {}, []
-    for c in chosen:
-        prediction = predict_profile(profiler.run(resolve(c.spec), batch=result.batch, dtype=cal.dtype), cal)
-        prices[c.spec] = prediction.total_s
-        shares.append(prediction.measured_share)
     note = (
-        f"--measure: the exact kernels of {len(chosen)} finalist(s) ({'; '.join(c.label for c in chosen)}) timed on this machine{where}; "
-        f"those are priced with them ({_span(shares)} of their predicted time measured), the rest of the grid "
-        "by the linear model, and the choice made again"
+        f"--measure: the exact kernels of {len(done)} finalist(s) ({'; '.join(c.label for c in done)}) timed on this machine{where}; "
+        f"those are priced with them ({_span(shares)} of their predicted time measured), the rest of the grid by the linear model, "
+        "and the choice made again"
     )
-    return search.repriced(result, prices, note)
+    if result.chosen is not None and result.chosen.spec not in prices:
+        note += f"; the new choice ({result.chosen.label}) is not measured yet: run again to measure it"
+    return dataclasses.replace(result, notes=(*result.notes, Note(Severity.INFO, note)))

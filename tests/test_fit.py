@@ -309,18 +309,57 @@ def test_fit_measure_times_the_finalists_kernels_stores_them_and_chooses_again(t
     monkeypatch.setattr(kernelpred, "_torch_measure", one_second_each)
     measured = lwprof.fit("mobilenet", grid, max_latency="9ms", calibration=str(path), measure=True)
     stored = json.loads(path.read_text())["measured"]
-    assert timed and len(stored) == sum(timed)  # every distinct kernel of the finalists timed once, all stored in the file
-    by_spec = {c.spec: c for c in measured.candidates}
-    for c in finalists:
-        # in eager PyTorch every leaf is a kernel (a mobilenet_v1's convs, BatchNorms, ReLUs, pool, classifier): at 1 s each, far over 9 ms
-        assert by_spec[c.spec].latency_s > 20 and not by_spec[c.spec].fits
-    others = [c for c in plain.candidates if c not in finalists]
-    assert all(by_spec[c.spec].latency_s == c.latency_s for c in others)  # the rest of the grid keeps its price
-    assert measured.chosen is not None and measured.chosen.spec not in {c.spec for c in finalists}  # chosen again
-    assert measured.chosen.macs == max(c.macs for c in measured.candidates if c.fits)
-    assert any(n.text.startswith(f"--measure: the exact kernels of {len(finalists)} finalist(s)") for n in measured.notes)
+    assert timed and len(stored) == sum(timed)  # every distinct kernel timed once, all stored in the file
+    plain_price = {c.spec: c.latency_s for c in plain.candidates}
+    # in eager PyTorch every leaf is a kernel (a mobilenet_v1's convs, BatchNorms, ReLUs, pool, classifier): at 1 s each, far over 9 ms
+    repriced = [c for c in measured.candidates if c.latency_s != plain_price[c.spec]]
+    assert all(c.latency_s > 20 and not c.fits for c in repriced)
+    assert {c.spec for c in finalists} <= {c.spec for c in repriced} and len(repriced) <= search.MEASURE_LIMIT
+    # each round's new choice was measured in the next (up to 3 rounds): here every configuration that fitted, so none fits now
+    assert {c.spec for c in plain.candidates if c.fits} <= {c.spec for c in repriced} and measured.chosen is None
+    (note,) = [n.text for n in measured.notes if n.text.startswith("--measure:")]
+    assert f"the exact kernels of {len(repriced)} finalist(s)" in note and f"stored in {path}" in note and "not measured yet" not in note
+    # a later plain fit on the same file prices with the linear model alone, the measured table ignored
+    again = lwprof.fit("mobilenet", grid, max_latency="9ms", calibration=str(path))
+    assert [c.latency_s for c in again.candidates] == pytest.approx([c.latency_s for c in plain.candidates], rel=1e-12)
+
+
+def test_fit_measure_says_when_its_last_choice_is_not_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lwprof import api
+    from lwprof.latency import kernelpred
+
+    monkeypatch.setattr(api, "MEASURE_ROUNDS", 1)
+    monkeypatch.setattr(kernelpred, "_torch_measure", lambda threads, tick: lambda batch: [1.0] * len(batch))
+    cal = make_calibration(held_out=(0.9, 0.95, 1.0, 1.05, 1.1))  # no file: nothing is stored, the note says none
+    grid = {"alpha": "0.25:1.0:0.25", "resolution": "128,160,224"}
+    plain = lwprof.fit("mobilenet", grid, max_latency="9ms", calibration=cal)
+    result = lwprof.fit("mobilenet", grid, max_latency="9ms", calibration=cal, measure=True)
+    assert result.chosen is not None and result.chosen.spec != plain.chosen.spec  # type: ignore[union-attr]
+    assert result.chosen.latency_s == next(c.latency_s for c in plain.candidates if c.spec == result.chosen.spec)  # its linear price
+    (note,) = [n.text for n in result.notes if n.text.startswith("--measure:")]
+    assert f"the new choice ({result.chosen.label}) is not measured yet: run again to measure it" in note and "stored in" not in note
+
+
+def test_fit_measure_refuses_another_machines_calibration_before_timing(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lwprof.latency import kernelpred
+    from tests.data.fake_calibration import write_calibration
+
+    path = write_calibration(path=tmp_path / "board.json", machine="arm-board-4cpu", held_out=(0.9, 1.0, 1.1, 1.2))
+    before = path.read_bytes()
+    monkeypatch.setattr(kernelpred, "_torch_measure", lambda threads, tick: pytest.fail("timed on this machine"))
+    with pytest.raises(LwprofError, match=r"was made on Test CPU \(arm-board-4cpu\), not this machine .*run the command on that machine"):
+        lwprof.fit("mobilenet", {"alpha": "0.5,1"}, max_latency="9ms", calibration=str(path), measure=True)
+    assert path.read_bytes() == before
+
+
+def test_a_measured_kernel_is_keyed_by_its_batch_when_not_1() -> None:
+    from lwprof.latency.kernelpred import signature
+
+    features = {"cin": 16.0, "cout": 16.0}  # an activation's features do not change with the batch; its time does
+    assert signature("activation", features) == "activation|cin=16,cout=16"
+    assert signature("activation", features, batch=4) == "activation|cin=16,cout=16|batch=4"
 
 
 def test_fit_measure_with_nothing_within_the_counts_budgets_measures_nothing() -> None:
     result = lwprof.fit("mobilenet", {"alpha": "0.5,1"}, max_macs="1k", calibration=make_calibration(), measure=True)
-    assert result.chosen is None and any(n.text.startswith("--measure: no finalist") for n in result.notes)
+    assert result.chosen is None and any(n.text.startswith("--measure: no finalist to measure (no configuration within the budgets") for n in result.notes)

@@ -130,7 +130,8 @@ def test_bench_predict_json_and_table() -> None:
 
     data = json.loads(run("bench", "mobilenet", "--resolution", "32", "--repeats", "2", "--warmup", "1", "--predict", "--format", "json").stdout)
     pred = data["prediction"]
-    assert pred["total_s"] > 0 and pred["error"] == pytest.approx(pred["total_s"] / min(data["times_s"]) - 1)  # against the fastest run
+    assert pred["measured_s"] == min(data["times_s"]) and pred["measured_s"] <= data["median_s"]  # the fastest run
+    assert pred["total_s"] > 0 and pred["error"] == pytest.approx(pred["total_s"] / pred["measured_s"] - 1)
     assert -1 <= pred["spearman"] <= 1 and -1 <= pred["spearman_macs"] <= 1
     assert all(layer["predicted_s"] is not None for layer in data["layers"])
     out = run("bench", "mobilenet", "--resolution", "32", "--repeats", "2", "--warmup", "1", "--predict", "--top", "3").stdout
@@ -156,6 +157,23 @@ def test_fit_table_json_and_plot(tmp_path: Path) -> None:
     plot = tmp_path / "fit.png"
     run(*args, "--plot", str(plot))
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fit_measure_from_the_command_line_stores_the_kernels_in_the_cache_file(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lwprof.latency import kernelpred
+
+    timed: list[int] = []
+
+    def twenty_us(threads, tick):  # noqa: ANN001, ANN202
+        return lambda batch: timed.append(len(batch)) or [2e-5] * len(batch)
+
+    monkeypatch.setattr(kernelpred, "_torch_measure", twenty_us)
+    args = ["fit", "mobilenet", "--vary", "alpha=0.25,0.5", "--vary", "resolution=128,160", "--max-macs", "100M", "--measure"]
+    out = run(*args).stdout
+    assert "--measure: the exact kernels of 1 finalist(s)" in " ".join(out.split())
+    assert timed and len(json.loads(cache.read_text())["measured"]) == timed[0]
+    data = json.loads(run(*args, "--format", "json").stdout)
+    assert timed[1:] in ([], [0]) and any(n.startswith("--measure:") for n in data["notes"])  # the second run found every kernel in the table
 
 
 def test_fit_fixed_option_flag_and_objective() -> None:

@@ -208,9 +208,10 @@ class Benchmark:
         Another process can only add time to a run. On this project's shared VM it does so in
         spells of tens of seconds that slow every run of a benchmark alike, so a quiet-looking
         median can still be inflated by up to 1.5x; the fastest run is the repeatable estimate of
-        the machine's own speed (two passes of one model agreed within +-10% for 64% of 58 models
-        by their fastest runs, 28% by their medians). Predictions therefore estimate the fastest
-        run too, and the accuracy report measures models the same way.
+        the machine's own speed (reports/latency_prediction_onnxruntime_1t.md: two of three passes of
+        one model agreed within +-10% for 74% of 174 pairs by their fastest runs, 48% by their
+        medians). Predictions therefore estimate the fastest run too, and the accuracy report
+        measures models the same way.
         """
         return self.min_s if self.min_s > 0 else self.median_s
 

@@ -714,14 +714,13 @@ def finalists(result: FitResult, limit: int = MEASURE_LIMIT) -> tuple[Candidate,
     return tuple(out[:limit])
 
 
-def repriced(result: FitResult, prices: Mapping[str, float], note: str) -> FitResult:
+def repriced(result: FitResult, prices: Mapping[str, float]) -> FitResult:
     """``result`` with the configurations of ``prices`` (spec -> seconds) at their new latency, the front, the
-    budgets and the choice worked out again, and ``note`` added."""
+    budgets and the choice worked out again."""
     candidates = [dataclasses.replace(c, latency_s=prices[c.spec]) if c.spec in prices else c for c in result.candidates]
     front = pareto_front(candidates)
     candidates = [dataclasses.replace(c, front=on, fits=result.budgets.holds(c.params, c.macs, c.latency_s)) for c, on in zip(candidates, front)]
-    notes = (*result.notes, Note(Severity.INFO, note))
-    return dataclasses.replace(result, candidates=tuple(candidates), best=choose(candidates, result.objective), notes=notes)
+    return dataclasses.replace(result, candidates=tuple(candidates), best=choose(candidates, result.objective))
 
 
 def fit(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -167,9 +167,32 @@ def _torch_measure(threads: int | None, tick: Callable[[int], None]) -> Callable
     return measure
 
 
-def signature(kind: str, features: Mapping[str, float]) -> str:
-    """A kernel's key in a calibration's table of measured kernels: its kind and every shape feature."""
-    return kind + "|" + ",".join(f"{k}={features[k]:g}" for k in sorted(features))
+def signature(kind: str, features: Mapping[str, float], batch: int = 1) -> str:
+    """A kernel's key in a calibration's table of measured kernels: its kind, every shape feature, and the batch
+    when it is not 1 (the features of a kernel without MACs do not depend on the batch, its time does)."""
+    key = kind + "|" + ",".join(f"{k}={features[k]:g}" for k in sorted(features))
+    return key if batch == 1 else f"{key}|batch={batch}"
+
+
+def _batch(record: Any) -> int:
+    return int(record.input_shape[0]) if record.input_shape else 1
+
+
+def check_same_machine(calibration: Any) -> None:
+    """Refuses to add this machine's kernel times to a calibration made on another one.
+
+    Raises:
+        LwprofError: The calibration's machine is not this one.
+    """
+    from lwprof.errors import LwprofError
+    from lwprof.latency.costmodel import machine_id
+
+    if calibration.machine and calibration.machine != machine_id():
+        where = f" ({calibration.path})" if calibration.path else ""
+        raise LwprofError(
+            f"the calibration{where} was made on {calibration.cpu} ({calibration.machine}), not this machine ({machine_id()}): "
+            "measuring kernels here would store this machine's times in it; run the command on that machine"
+        )
 
 
 def kernel_seconds(
@@ -207,7 +230,7 @@ def kernel_seconds(
         if not kind:
             continue
         features = sampling.kernel_features(k.head, k.members, bytes_per_element, kind)
-        seconds = (measured or {}).get(signature(kind, features))
+        seconds = (measured or {}).get(signature(kind, features, _batch(k.head)))
         if seconds is not None:
             from_table.update(r.name for r in k.records)
         else:
@@ -223,13 +246,18 @@ def kernel_seconds(
     return out, priced, total, from_table
 
 
-def measure_kernels(calibration: Any, specs: Sequence[str], progress: Callable[[str, int, int], None] | None = None) -> dict[str, float]:
-    """The exact kernels of ``specs``, each built from the model's own modules (the head and the layers fused into it,
-    copied) at its own input shape, timed once on the calibration's runtime: :func:`signature` -> seconds.
+def measure_kernels(
+    calibration: Any, specs: Sequence[str], progress: Callable[[str, int, int], None] | None = None, batch: int = 1, skip: Collection[str] = ()
+) -> dict[str, float]:
+    """The exact kernels of ``specs`` at ``batch``, each built from the model's own modules (the head and the layers
+    fused into it, copied) at its own input shape, timed once on the calibration's runtime: :func:`signature` -> seconds.
+    Kernels whose signature is in ``skip`` (already measured) are left out.
 
     Raises:
-        LwprofError: A spec that does not resolve, or (ONNX Runtime) a kernel that does not export.
+        LwprofError: The calibration was made on another machine (its kernels would be this one's), a spec that
+            does not resolve, or (ONNX Runtime) a kernel that does not export.
     """
+    check_same_machine(calibration)
     import copy
 
     from torch import nn
@@ -241,15 +269,15 @@ def measure_kernels(calibration: Any, specs: Sequence[str], progress: Callable[[
     found: dict[str, tuple[nn.Module, tuple[int, ...]]] = {}
     for spec in specs:
         resolved = resolve(spec)
-        profile = profiler.run(resolved)
+        profile = profiler.run(resolved, batch=batch)
         model = resolved.build("cpu").eval()
         modules = dict(model.named_modules())
         for k in kernels(profile, calibration.fusions, calibration.kinds):
             kind = sampling.kernel_kind(k.head, k.members)
             if not kind or not k.head.input_shape or any(r.name not in modules for r in k.records):
                 continue
-            key = signature(kind, sampling.kernel_features(k.head, k.members, calibration.bytes_per_element, kind))
-            if key not in found:
+            key = signature(kind, sampling.kernel_features(k.head, k.members, calibration.bytes_per_element, kind), _batch(k.head))
+            if key not in found and key not in skip:
                 parts = [copy.deepcopy(modules[r.name]) for r in k.records]
                 found[key] = (parts[0] if len(parts) == 1 else nn.Sequential(*parts)).eval(), tuple(k.head.input_shape)
     done = [0]

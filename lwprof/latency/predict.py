@@ -160,7 +160,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
     With a runtime that fuses layers (the calibration's :attr:`~Calibration.fusions`), the leaves are
     grouped into kernels first (:func:`lwprof.latency.fusion.assign`) and each kernel is priced as its
     kernel kind; the runtime's per-run overhead (the ``run`` kind) is added once. With the calibration's
-    per-kernel regressors (and ``regressors``), a kernel whose kind has a forest is priced by it instead
+    per-kernel regressors or its measured kernels (and ``regressors``), a kernel whose kind has a forest is priced by it instead
     (:func:`lwprof.latency.kernelpred.kernel_seconds`); the rest keeps the linear per-kind model.
 
     Raises:
@@ -190,7 +190,7 @@ def predict_profile(profile: ModelProfile, calibration: Calibration, regressors:
     forests: dict[str, float] = {}
     from_table: set[str] = set()
     by_forest = (0, 0)
-    if (regressors and calibration.regressors) or calibration.measured:
+    if regressors and (calibration.regressors or calibration.measured):  # regressors=False: the linear per-kind model alone (fit, the baseline)
         from lwprof.latency.kernelpred import kernel_seconds
 
         leaf_linear = {r.name: linear[r.name] for r, terms in priced if terms and r.is_leaf}

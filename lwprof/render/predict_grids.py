@@ -189,7 +189,7 @@ def calibration_grid(calibration: CalibrationView) -> g.Grid:
             Note(
                 Severity.WARNING if share > 0.2 else Severity.INFO,
                 f"{calibration.noisy} of {len(calibration.benchmarks)} benchmarks stayed noisy (interquartile range > 10% of the median) after extra runs; "
-                "their fastest run was used. For a steadier model: a quieter machine, or fewer --threads",
+                "like every benchmark, each is fitted by its fastest run. For a steadier model: a quieter machine, or fewer --threads",
             )
         )
     if calibration.path:
@@ -361,8 +361,9 @@ def bench_predict_grid(result: Any, prediction: PredictionView, top: int | None 
     notes = [
         Note(
             Severity.INFO if abs(error) <= 0.2 else Severity.WARNING,
-            f"End to end: measured {fastest * 1e3:.3g} ms (fastest of {len(result.times_s) or 1} runs; median {result.median_s * 1e3:.3g} ms), "
-            f"predicted {interval_text(prediction)}: error {100 * error:+.0f}%"
+            f"End to end: measured {fastest * 1e3:.3g} ms "
+            + (f"(fastest of {len(result.times_s)} runs; median {result.median_s * 1e3:.3g} ms), " if result.times_s else "(median), ")
+            + f"predicted {interval_text(prediction)}: error {100 * error:+.0f}%"
             + {True: ", inside the interval", False: ", outside the interval", None: ""}[prediction.covers(fastest)],
         ),
         Note(Severity.INFO, f"Per-layer rank correlation (Spearman) with the measured times: predicted {rho_text(rho)}; MACs alone {rho_text(rho_macs)}"),
