@@ -86,6 +86,18 @@ def test_benchmarks_fit_their_fastest_run() -> None:
     assert Benchmark("view", "c", {"view.calls": 1}, median_s=2e-6).seconds == 2e-6  # no fastest run recorded: the median
 
 
+def test_a_calibration_fitted_on_medians_says_so_under_its_predictions() -> None:
+    from lwprof.latency.costmodel import Calibration
+    from lwprof.latency.predict import calibration_notes
+    from tests.data.fake_calibration import make_calibration
+
+    data = make_calibration().to_dict()
+    assert data["version"] == 3 and not any("fitted medians" in n.text for n in calibration_notes(Calibration.from_dict(data)))
+    older = Calibration.from_dict({**data, "version": 2})  # made before the fit took fastest runs
+    assert older.fitted_on_medians
+    assert any("an older lwprof that fitted medians" in n.text and "run `lwprof calibrate` again" in n.text for n in calibration_notes(older))
+
+
 def test_fit_rejects_empty_or_zero_times() -> None:
     with pytest.raises(ValueError):
         fit_costs([])
@@ -254,7 +266,7 @@ def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.M
     [
         ("{not json", r"is not valid JSON \(.*line 1, column 2\); run `lwprof calibrate` again"),
         ("[1, 2]", "expected a JSON object"),
-        ('{"version": 99}', "version is the calibration format; this lwprof reads 1 to 2, got 99"),
+        ('{"version": 99}', "version is the calibration format; this lwprof reads 1 to 3, got 99"),
         ('{"version": 1, "machine": "m"}', "cpu is missing; run `lwprof calibrate` again"),
     ],
 )

@@ -85,7 +85,8 @@ __all__ = [
     "record_terms",
 ]
 
-CALIBRATION_VERSION = 2  # 2: the runtime and its fusion rules; a version 1 file is read as a torch calibration
+CALIBRATION_VERSION = 3  # 2: the runtime and its fusion rules (a version 1 file is read as torch); 3: fitted on fastest runs
+FASTEST_SINCE = 3  # the first format whose benchmarks were fitted by their fastest runs (Benchmark.seconds); older: medians
 RUNTIMES = ("torch", "onnxruntime")
 NOMINAL = 0.8  # the nominal coverage of a prediction's interval (10th to 90th percentile of the held-out ratios)
 MIN_HELD_OUT = 4  # held-out networks needed for an interval (``--quick`` times 4)
@@ -289,6 +290,13 @@ class Calibration:
     held_out_kernels: tuple[float, ...] = ()
     measured: Mapping[str, float] = field(default_factory=dict)
     kernel_scale: float = 1.0
+    format_version: int = CALIBRATION_VERSION
+
+    @property
+    def fitted_on_medians(self) -> bool:
+        """Made by an lwprof that fitted its benchmarks' medians (format < 3): its predictions run a few percent above
+        the fastest run that predictions now estimate and ``bench --predict`` compares with."""
+        return self.format_version < FASTEST_SINCE
 
     def interval(self, regressors: bool | None = None) -> tuple[float, float] | None:
         """(low, high) factors that turn a prediction into its interval, or None without enough held-out networks.
@@ -406,7 +414,7 @@ class Calibration:
             str(data.get("runtime", "torch")), str(data.get("runtime_version", "")), tuple(FusionRule.from_dict(r) for r in data.get("fusions", ())),
             _regressors_from_dict(data["regressors"], f"calibration {path!r}: regressors" if path else "calibration: regressors") if "regressors" in data else {},
             tuple(float(r) for r in data.get("held_out_kernels", ())), {str(k): float(v) for k, v in data.get("measured", {}).items()},
-            float(data.get("kernel_scale", 1.0)),
+            float(data.get("kernel_scale", 1.0)), int(data["version"]),
         )  # fmt: skip
 
 

@@ -268,6 +268,10 @@ def calibration_notes(calibration: Calibration) -> tuple[Note, ...]:
     here = _torch_version()
     if here and calibration.torch_version and here != calibration.torch_version:
         notes.append(Note(Severity.WARNING, f"calibrated under torch {calibration.torch_version}, running torch {here}: run `lwprof calibrate` again"))
+    if calibration.fitted_on_medians:
+        notes.append(
+            Note(Severity.WARNING, "the calibration was made by an older lwprof that fitted medians, not fastest runs: its predictions run a few percent high; run `lwprof calibrate` again")
+        )
     if calibration.grade() == "poor":
         notes.append(Note(Severity.WARNING, f"the calibration is graded poor: {grade_reason(calibration)}; calibrate again on a quiet machine (lwprof calibrate --threads 1)"))
     return tuple(notes)
