@@ -11,7 +11,9 @@ from lwprof.cli.root import app
 
 __all__ = ["bench"]
 
-Warmup = Annotated[int, cs.flag("--warmup", min=0, max=100_000, help="Untimed runs first.", show_default=True)]
+Warmup = Annotated[
+    int, cs.flag("--warmup", min=0, max=100_000, help="Untimed runs first (onnxruntime: >= 0.25 s).", show_default=True)
+]
 Repeats = Annotated[
     int, cs.flag("--repeats", min=1, max=100_000, help="Timed runs at least (median and IQR).", show_default=True)
 ]

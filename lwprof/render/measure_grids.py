@@ -111,7 +111,9 @@ def latency_notes(result: Any) -> list[Note]:
         Note(
             Severity.INFO,
             f"End to end: median {human_seconds(timing.median_s)}, interquartile range {human_seconds(timing.iqr_s)} ({100 * timing.relative_spread:.0f}% of the median) "
-            f"over {timing.runs} runs after {result.warmup} warm-up, {result.threads} thread(s), batch {result.input_shape[0]}; "
+            f"over {timing.runs} runs after {result.warmup} warm-up"
+            + (" (runs for at least 0.25 s: a fresh ONNX Runtime session starts slow)" if getattr(result, "runtime", "torch") == "onnxruntime" else "")
+            + f", {result.threads} thread(s), batch {result.input_shape[0]}; "
             f"{result.macs_per_s / 1e9:.2f} GMAC/s overall",
         )
     ]
