@@ -293,6 +293,11 @@ class Calibration:
     format_version: int = CALIBRATION_VERSION
 
     @property
+    def from_another_machine(self) -> bool:
+        """Made on a machine other than this one (its predictions are for that machine; kernels are not to be added here)."""
+        return bool(self.machine) and self.machine != machine_id()
+
+    @property
     def fitted_on_medians(self) -> bool:
         """Made by an lwprof that fitted its benchmarks' medians (format < 3): its predictions run a few percent above
         the fastest run that predictions now estimate and ``bench --predict`` compares with."""

@@ -187,7 +187,7 @@ def check_same_machine(calibration: Any) -> None:
     from lwprof.errors import LwprofError
     from lwprof.latency.costmodel import machine_id
 
-    if calibration.machine and calibration.machine != machine_id():
+    if calibration.from_another_machine:
         where = f" ({calibration.path})" if calibration.path else ""
         raise LwprofError(
             f"the calibration{where} was made on {calibration.cpu} ({calibration.machine}), not this machine ({machine_id()}): "

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from lwprof.errors import LwprofError
-from lwprof.latency.timing import WARMUP_MAX_RUNS, Timing, check_threads, time_call
+from lwprof.latency.timing import Timing, check_threads, time_call, warm_up
 
 __all__ = ["INSTALL", "KernelGroup", "OrtRun", "export_onnx", "kernel_groups", "kernel_times", "module_of", "require", "run_onnxruntime"]
 
@@ -317,12 +317,7 @@ def run_onnxruntime(
             profiled.profile_file_prefix = str(Path(tmp) / "trace")
             profiled.optimized_model_filepath = str(Path(tmp) / "optimised.onnx")
             traced = _session(ort, path, profiled, label)
-            warmed, started = 0, time.perf_counter()
-            while warmed < warmup or (warmed < WARMUP_MAX_RUNS and time.perf_counter() - started < WARMUP_S):  # the profiler records each
-                if on_run and warmed < warmup:
-                    on_run("warm-up")
-                traced.run(None, feeds)
-                warmed += 1
+            warmed = warm_up(lambda: traced.run(None, feeds), warmup, WARMUP_S, on_run=(lambda i: on_run("warm-up")) if on_run else None)
             for _ in range(repeats):
                 if on_run:
                     on_run("per kernel")

@@ -262,7 +262,7 @@ def calibration_notes(calibration: Calibration) -> tuple[Note, ...]:
     """A note when the calibration was made on another machine (used as given: that is what
     ``--calibration FILE`` is for), a warning when under another torch than this one."""
     notes = []
-    if calibration.machine and calibration.machine != machine_id():
+    if calibration.from_another_machine:
         where = f" ({calibration.path})" if calibration.path else ""
         notes.append(Note(Severity.INFO, f"calibration made on another machine: {calibration.cpu} ({calibration.machine}){where}; these are predictions for that machine, not this one ({machine_id()})"))
     here = _torch_version()

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from lwprof.errors import LwprofError
 from lwprof.units import human_seconds
 
-__all__ = ["NOISY_SPREAD", "Timing", "check_threads", "time_call"]
+__all__ = ["NOISY_SPREAD", "Timing", "check_threads", "time_call", "warm_up"]
 
 NOISY_SPREAD = 0.10  # interquartile range / median above this: the timing is flagged as noisy
 REMEDY = "more --repeats, fewer --threads, or a quieter machine"
@@ -129,12 +129,7 @@ def time_call(
     if warmup < 0 or repeats < 1:
         raise ValueError(f"need warmup >= 0 and repeats >= 1, got {warmup} and {repeats}")
     limit = max(repeats, max_repeats or repeats)
-    warmed, started = 0, clock() if warmup_s > 0 else 0.0  # the clock is read only for a timed warm-up
-    while warmed < warmup or (warmup_s > 0 and warmed < WARMUP_MAX_RUNS and clock() - started < warmup_s):
-        if on_run and warmed < warmup:  # the runs a timed warm-up adds are not announced: a progress total stays true
-            on_run(warmed)
-        warmed += 1
-        fn()
+    warmed = warm_up(fn, warmup, warmup_s, clock, on_run)
     index = warmup
     times: list[float] = []
     spent = 0.0
@@ -151,6 +146,25 @@ def time_call(
         timing = Timing(tuple(times), warmed)
         if len(times) >= limit or timing.relative_spread <= target_spread or spent >= budget_s:
             return timing
+
+
+def warm_up(
+    fn: Callable[[], Any], warmup: int, warmup_s: float = 0.0, clock: Callable[[], float] = time.perf_counter, on_run: Callable[[int], None] | None = None
+) -> int:
+    """Runs ``fn()`` untimed ``warmup`` times, and more until ``warmup_s`` seconds have passed (at most
+    :data:`WARMUP_MAX_RUNS` runs then); returns how many runs it made.
+
+    ``on_run`` is called with the index of each of the first ``warmup`` runs only: the runs a timed warm-up adds
+    are not announced, so a progress total counted from ``warmup`` stays true. The clock is read only for a
+    timed warm-up.
+    """
+    warmed, started = 0, clock() if warmup_s > 0 else 0.0
+    while warmed < warmup or (warmup_s > 0 and warmed < WARMUP_MAX_RUNS and clock() - started < warmup_s):
+        if on_run and warmed < warmup:
+            on_run(warmed)
+        warmed += 1
+        fn()
+    return warmed
 
 
 def check_threads(threads: int | None) -> None:
