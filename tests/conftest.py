@@ -4,6 +4,11 @@ The cross-check cache is off for the suite (its own tests turn it on, in a tempo
 every test that cross-checks runs the tools, and none writes to the user's cache. ``make test`` runs the suite
 on pytest-xdist's workers: each gets the run's own COLUMNS and LINES; in each, what collection imported is frozen
 for the garbage collector.
+
+Every worker computes on one thread (``OMP_NUM_THREADS=1`` unless the shell sets it): the workers already fill the
+cores, and two workers each spinning up a thread per core fought over them - the suite took 168-185 s on this
+2-core machine with torch's default threads and 115 s with one (the counts do not depend on it; the timing tests
+set their own threads).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import os
 import pytest
 
 os.environ["LWPROF_CROSSCHECK_CACHE"] = "0"  # subprocesses inherit it too
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # read when torch is imported, here and in subprocesses
+    os.environ.setdefault(_name, "1")
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -19,6 +19,7 @@ Paths: ``{tmp}`` in an argv is the test's scratch directory, which holds ``exist
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -30,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner
 
 from lwprof import cli
@@ -89,8 +92,10 @@ TOML_FILES = {
 
 
 def _edited(edit: Any) -> Any:
-    """A calibration lwprof wrote (the tests' fake one), edited as a person might."""
+    """A calibration lwprof wrote (the tests' fake one), edited as a person might (made once: every case's scratch
+    folder holds them all)."""
 
+    @functools.cache
     def make() -> bytes:
         from tests.data.fake_calibration import make_calibration
 
@@ -619,11 +624,19 @@ def warnings_as_in_the_cli() -> Iterator[None]:
         yield
 
 
+@functools.cache
+def _command(app: typer.Typer) -> Any:
+    """The click command of ``app``, built once: ``CliRunner.invoke`` builds it on every call (13 ms of a case's 17), and
+    no case registers anything that would change it (the ``lwprof`` process, too, builds it once)."""
+    return typer.main.get_command(app)
+
+
 @pytest.mark.parametrize(("argv", "message", "kind", "env"), CATALOGUE)
 def test_bad_input(argv: list[str], message: str, kind: str, env: dict[str, str | None], scratch: Path, warnings_as_in_the_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
     args = [a.replace("{tmp}", str(scratch)) for a in argv]
     before = _snapshot(scratch)
     _no_calibration_runs(monkeypatch)
+    monkeypatch.setattr(typer.testing, "_get_command", _command)
     result = runner.invoke(cli.app, args, env={k: v if v is None else v.replace("{tmp}", str(scratch)) for k, v in env.items()})
     stdout, stderr = result.stdout, result.stderr
     where = f"lwprof {' '.join(args)}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
