@@ -31,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
-import typer.testing
 from typer.testing import CliRunner
 
 from lwprof import cli
@@ -624,19 +622,11 @@ def warnings_as_in_the_cli() -> Iterator[None]:
         yield
 
 
-@functools.cache
-def _command(app: typer.Typer) -> Any:
-    """The click command of ``app``, built once: ``CliRunner.invoke`` builds it on every call (13 ms of a case's 17), and
-    no case registers anything that would change it (the ``lwprof`` process, too, builds it once)."""
-    return typer.main.get_command(app)
-
-
 @pytest.mark.parametrize(("argv", "message", "kind", "env"), CATALOGUE)
 def test_bad_input(argv: list[str], message: str, kind: str, env: dict[str, str | None], scratch: Path, warnings_as_in_the_cli: None, monkeypatch: pytest.MonkeyPatch) -> None:
     args = [a.replace("{tmp}", str(scratch)) for a in argv]
     before = _snapshot(scratch)
     _no_calibration_runs(monkeypatch)
-    monkeypatch.setattr(typer.testing, "_get_command", _command)
     result = runner.invoke(cli.app, args, env={k: v if v is None else v.replace("{tmp}", str(scratch)) for k, v in env.items()})
     stdout, stderr = result.stdout, result.stderr
     where = f"lwprof {' '.join(args)}\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"

@@ -145,6 +145,27 @@ def test_an_export_format_in_a_scope_is_a_choice_a_suffix_and_help_then_gone(tmp
     assert "ndjson" not in runner.invoke(cli.app, ["layer", "--help"]).stdout
 
 
+def test_a_command_built_once_runs_again_as_new(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One click command, built once, completed in a format scope and asked for help after it: its option help is the
+    template again (the suite builds each command once, as an ``lwprof`` process does; shell completion once left the
+    scope's formats in it)."""
+    import typer.main
+    import typer.testing
+
+    from lwprof import cli
+    from lwprof.render import export
+
+    command = typer.main.get_command(cli.app)
+    monkeypatch.setattr(typer.testing, "_get_command", lambda app: command)  # every invoke runs this one object
+    runner = typer.testing.CliRunner()
+    zsh = {"_LWPROF_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "lwprof layer --for"}
+    with export.scoped_formats():
+        export.register_format("ndjson", suffix=".ndjson", help="one JSON object per row")(lambda out, to_file: "")
+        assert "ndjson" in runner.invoke(cli.app, [], env=zsh, prog_name="lwprof").stdout
+    assert "ndjson" not in runner.invoke(cli.app, ["layer", "--help"]).stdout
+    assert "ndjson" not in runner.invoke(cli.app, [], env=zsh, prog_name="lwprof").stdout
+
+
 def test_the_format_registry_refuses_clashes_and_overrides_for_a_block_only() -> None:
     from lwprof.render import export
 

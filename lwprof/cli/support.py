@@ -807,13 +807,19 @@ class LwprofCommand(TyperCommand):
         formatter.write(command_help(self, ctx))
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
-        """Completion, its option descriptions (zsh, fish) with the live help (``--format``'s formats)."""
+        """Completion, its option descriptions (zsh, fish) with the live help (``--format``'s formats), put back
+        after: a command built once and run again (a test, an app embedding lwprof's) still reads the registry then."""
         from lwprof.cli.helptext import live_help
 
-        for param in self.get_params(ctx):
-            if isinstance(param, TyperOption) and param.help and "{" in param.help:
-                param.help = live_help(param.help)
-        return list(super().shell_complete(ctx, incomplete))
+        params = self.get_params(ctx)
+        templates = [(p, p.help) for p in params if isinstance(p, TyperOption) and p.help and "{" in p.help]
+        for param, template in templates:
+            param.help = live_help(template)
+        try:
+            return list(super().shell_complete(ctx, incomplete))
+        finally:
+            for param, template in templates:
+                param.help = template
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         for param in self.get_params(ctx):
