@@ -42,7 +42,8 @@ demo: install
 # Lint and types first (seconds): ruff (pyproject.toml [tool.ruff]) and mypy over lwprof/ (no untyped defs); then the
 # suite, which runs every paper check already (tests/test_reference.py asserts none fails, and tests/test_golden.py
 # runs lwprof check and check --summary through the CLI), so no second lwprof check. The suite runs on every core
-# (pytest-xdist; at most TEST_WORKERS processes, each imports torch: ~1 GB apiece; a crashed worker fails its test);
+# (pytest-xdist; at most TEST_WORKERS processes, each imports torch: ~1 GB apiece, and computes on one thread,
+# tests/conftest.py; a crashed worker fails its test);
 # lwprof is compiled to bytecode first, so that the tests' lwprof processes do not compile it each where
 # PYTHONDONTWRITEBYTECODE is set. `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= 4
