@@ -6,9 +6,9 @@ on pytest-xdist's workers: each gets the run's own COLUMNS and LINES; in each, w
 for the garbage collector.
 
 Every worker computes on one thread (``OMP_NUM_THREADS=1`` unless the shell sets it): the workers already fill the
-cores, and two workers each spinning up a thread per core fought over them - the suite took 168-185 s on this
-2-core machine with torch's default threads and 115 s with one (the counts do not depend on it; the timing tests
-set their own threads).
+cores, and two workers each spinning up a thread per core fought over them (on this 2-core machine the suite took
+168-185 s with torch's default threads, 115 s with one; the counts do not depend on it, and the timing tests set
+their own threads).
 
 ``CliRunner.invoke`` turns the Typer app into its click command on every call: 13 ms of a 17 ms bad-input case,
 ~5% of the suite's CPU. Here it is built once per app and set of commands, as an ``lwprof`` process builds it once
@@ -25,14 +25,15 @@ import typer.main
 import typer.testing
 
 os.environ["LWPROF_CROSSCHECK_CACHE"] = "0"  # subprocesses inherit it too
-_commands: dict[tuple[int, ...], object] = {}
+_commands: dict[tuple[int, ...], tuple[object, object]] = {}
 
 
 def _command_built_once(app: typer.Typer) -> object:
-    key = (id(app), id(app.registered_callback), *(id(info.callback) for info in app.registered_commands))
-    if key not in _commands:
-        _commands[key] = typer.main.get_command(app)
-    return _commands[key]
+    parts = (app, app.registered_callback, *(info.callback for info in app.registered_commands))
+    key = tuple(map(id, parts))
+    if key not in _commands:  # the parts are kept with the command: no id is reused while it is cached
+        _commands[key] = (parts, typer.main.get_command(app))
+    return _commands[key][1]
 
 
 typer.testing._get_command = _command_built_once  # type: ignore[attr-defined]
