@@ -8,11 +8,19 @@ from typing import Annotated, Any
 
 from lwprof.cli import support as cs
 from lwprof.cli.root import app
+from lwprof.latency.onnxrt import WARMUP_S as ORT_WARMUP_S  # imports neither torch nor onnxruntime
 
 __all__ = ["bench"]
 
 Warmup = Annotated[
-    int, cs.flag("--warmup", min=0, max=100_000, help="Untimed runs first (onnxruntime: >= 0.25 s).", show_default=True)
+    int,
+    cs.flag(
+        "--warmup",
+        min=0,
+        max=100_000,
+        help=f"Untimed runs first (onnxruntime: >= {ORT_WARMUP_S:g} s).",
+        show_default=True,
+    )
 ]
 Repeats = Annotated[
     int, cs.flag("--repeats", min=1, max=100_000, help="Timed runs at least (median and IQR).", show_default=True)
