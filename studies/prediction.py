@@ -38,6 +38,7 @@ from typing import Any
 
 import torch
 
+from lwprof.latency.onnxrt import WARMUP_S as ORT_WARMUP_S
 from lwprof.render.export import write_atomic
 from lwprof.render.predict_grids import rho_text
 from studies.studies import table
@@ -323,7 +324,7 @@ def latency_prediction(
             f"(the default configuration of each of the {len(CALIBRATION_SET)} architectures, measured end to end): time = k x MACs "
             f"(k = {k * 1e12:.2f} ps per MAC, i.e. {1 / k / 1e9:.1f} GMAC/s) and time = a + b x MACs (a = {a * 1e3:.2f} ms, b = {b * 1e12:.2f} ps per MAC). "
             f"The held-out set is {len(zoo)} other zoo configurations and {len(others)} non-zoo models (`studies/models.py`); each is measured end to end ({PASSES} interleaved passes of "
-            f"{REPEATS} to {4 * REPEATS} runs after {WARMUP} warm-up runs{' and 0.25 s' if runtime == 'onnxruntime' else ''}, more while the spread is over 5%) and per "
+            f"{REPEATS} to {4 * REPEATS} runs after {WARMUP} warm-up runs{f' and {ORT_WARMUP_S:g} s' if runtime == 'onnxruntime' else ''}, more while the spread is over 5%) and per "
             f"{'kernel (ONNX Runtime' + chr(39) + 's profiler)' if runtime == 'onnxruntime' else 'layer (forward hooks, as `lwprof bench`)'}. **The measured latency is the fastest run of all passes**: "
             "on this shared VM another tenant's load only adds time, in spells that slow a whole pass by up to 1.5x, and the fastest run is the statistic "
             "that repeats (the repeatability floor below gives both); the accuracy against the pooled median is shown too. "
